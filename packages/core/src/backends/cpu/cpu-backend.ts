@@ -1,0 +1,183 @@
+import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
+import { type DType, type TypedArray, isFloat } from '../../dtype.js';
+import { BINARY, COMPARE } from '../../kernels/binary.js';
+import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
+import { UNARY } from '../../kernels/unary.js';
+import type { Shape } from '../../shape.js';
+import { shapeSize } from '../../shape.js';
+import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
+import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
+import { cpuMatmul } from './cpu-matmul.js';
+import { cpuReduce } from './cpu-reduce.js';
+import { at, stridedOffsets } from './strided.js';
+
+const ALL_DTYPES: ReadonlySet<DType> = new Set(['f32', 'f16', 'i32', 'u32', 'bool']);
+
+/**
+ * The exact reference backend in plain TypeScript. Every WebGPU kernel is tested against it, and it
+ * is the fallback where no WebGPU adapter exists. It computes in float64 and stores float32 (or
+ * half-precision-rounded values for f16), so it is the accurate side of every comparison.
+ *
+ * @example
+ * ```ts
+ * const cpu = createCpuBackend();
+ * setBackend(cpu);
+ * ```
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly description = 'cpu (TypeScript reference)';
+  readonly dtypes = ALL_DTYPES;
+  private live = 0;
+  private liveBytes = 0;
+
+  private track(b: CpuBuffer): CpuBuffer {
+    this.live++;
+    this.liveBytes += b.byteLength;
+    return b;
+  }
+
+  upload(data: TypedArray, dtype: DType): BufferHandle {
+    const out = outArray(dtype, data.length);
+    out.set(data);
+    return this.track(finishOut(dtype, out));
+  }
+
+  async read(view: View): Promise<TypedArray> {
+    const src = arrayOf(view);
+    const n = shapeSize(view.shape);
+    const out = outArray(view.dtype, n);
+    const offs = stridedOffsets(view);
+    if (!offs) out.set(src.subarray(view.offset, view.offset + n));
+    else for (let i = 0; i < n; i++) out[i] = src[offs[i]];
+    return out;
+  }
+
+  release(buffer: BufferHandle): void {
+    const b = buffer as CpuBuffer;
+    if (b.released) return;
+    b.released = true;
+    this.live--;
+    this.liveBytes -= b.byteLength;
+  }
+
+  memory(): MemoryInfo {
+    return { liveBuffers: this.live, liveBytes: this.liveBytes, pooledBuffers: 0, pooledBytes: 0 };
+  }
+
+  flush(): void {}
+  async sync(): Promise<void> {}
+  destroy(): void {}
+
+  fill(size: number, dtype: DType, value: number): BufferHandle {
+    const out = outArray(dtype, size);
+    out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+    return this.track(finishOut(dtype, out));
+  }
+
+  copy(x: View, dtype: DType): BufferHandle {
+    const src = arrayOf(x);
+    const n = shapeSize(x.shape);
+    const out = outArray(dtype, n);
+    const offs = stridedOffsets(x);
+    const toInt = !isFloat(dtype) && isFloat(x.dtype);
+    for (let i = 0; i < n; i++) {
+      const v = src[at(offs, x.offset, i)];
+      out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : toInt ? Math.trunc(v) : v;
+    }
+    return this.track(finishOut(dtype, out));
+  }
+
+  unary(op: UnaryOp, x: View): BufferHandle {
+    const f = UNARY[op].cpu;
+    return this.map1(x, x.dtype, f);
+  }
+
+  binary(op: BinaryOp, a: View, b: View, outShape: Shape): BufferHandle {
+    const def = BINARY[op];
+    const f = isFloat(a.dtype) ? def.cpu : def.int!.cpu;
+    return this.map2(a, b, outShape, a.dtype, f);
+  }
+
+  compare(op: CompareOp, a: View, b: View, outShape: Shape): BufferHandle {
+    const f = COMPARE[op].cpu;
+    return this.map2(a, b, outShape, 'bool', (x, y) => (f(x, y) ? 1 : 0));
+  }
+
+  where(cond: View, a: View, b: View, outShape: Shape): BufferHandle {
+    const n = shapeSize(outShape);
+    const [c, av, bv] = [arrayOf(cond), arrayOf(a), arrayOf(b)];
+    const [oc, oa, ob] = [stridedOffsets(cond), stridedOffsets(a), stridedOffsets(b)];
+    const out = outArray(a.dtype, n);
+    for (let i = 0; i < n; i++) {
+      out[i] = c[at(oc, cond.offset, i)] ? av[at(oa, a.offset, i)] : bv[at(ob, b.offset, i)];
+    }
+    return this.track(finishOut(a.dtype, out));
+  }
+
+  reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
+    return this.track(cpuReduce(op, x, axes));
+  }
+
+  matmul(a: View, b: View): BufferHandle {
+    return this.track(cpuMatmul(a, b));
+  }
+
+  gather(x: View, index: View, axis: number): BufferHandle {
+    return this.track(cpuGather(x, index, axis));
+  }
+
+  scatterAdd(src: View, index: View, axis: number, axisSize: number): BufferHandle {
+    return this.track(cpuScatterAdd(src, index, axis, axisSize));
+  }
+
+  concat(xs: readonly View[], axis: number): BufferHandle {
+    return this.track(cpuConcat(xs, axis));
+  }
+
+  pad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): BufferHandle {
+    return this.track(cpuPad(x, outShape, starts, steps));
+  }
+
+  dropout(x: View, p: number, seed: number): BufferHandle {
+    const threshold = dropoutThreshold(p);
+    const scale = Math.fround(1 / (1 - p));
+    const s = seed >>> 0;
+    let i = 0;
+    return this.map1(x, x.dtype, (v) => {
+      const keep = hash32(s, i++) >>> 8 >= threshold;
+      return keep ? v * scale : 0;
+    });
+  }
+
+  private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {
+    const src = arrayOf(x);
+    const n = shapeSize(x.shape);
+    const out = outArray(dtype, n);
+    const offs = stridedOffsets(x);
+    for (let i = 0; i < n; i++) out[i] = f(src[at(offs, x.offset, i)]);
+    return this.track(finishOut(dtype, out));
+  }
+
+  private map2(a: View, b: View, shape: Shape, dtype: DType, f: (x: number, y: number) => number): BufferHandle {
+    const n = shapeSize(shape);
+    const [av, bv] = [arrayOf(a), arrayOf(b)];
+    const [oa, ob] = [stridedOffsets(a), stridedOffsets(b)];
+    const out = outArray(dtype, n);
+    for (let i = 0; i < n; i++) out[i] = f(av[at(oa, a.offset, i)], bv[at(ob, b.offset, i)]);
+    return this.track(finishOut(dtype, out));
+  }
+}
+
+/**
+ * Creates a CPU reference backend.
+ *
+ * @example
+ * ```ts
+ * const cpu = createCpuBackend();
+ * const x = zeros([2, 2], { backend: cpu });
+ * ```
+ */
+export function createCpuBackend(): CpuBackend {
+  return new CpuBackend();
+}

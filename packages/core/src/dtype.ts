@@ -1,0 +1,172 @@
+import { DTypeError } from './errors.js';
+
+/**
+ * Element types a tensor can hold. `f16` needs an adapter with `shader-f16` on WebGPU; `bool` is the
+ * result of comparisons (stored as one 32-bit word per element on the GPU).
+ *
+ * @example
+ * ```ts
+ * const ids = tensor([1, 2, 3], { dtype: 'i32' });
+ * ```
+ */
+export type DType = 'f32' | 'f16' | 'i32' | 'u32' | 'bool';
+
+/** All dtypes, in a fixed order. @example `DTYPES.includes('f16') // true` */
+export const DTYPES: readonly DType[] = ['f32', 'f16', 'i32', 'u32', 'bool'];
+
+/**
+ * The typed array that `await tensor.data()` returns for each dtype. `f16` reads back upcast to
+ * `Float32Array`; `bool` reads back as `Uint8Array` of 0 and 1.
+ *
+ * @example
+ * ```ts
+ * const v: DataFor<'i32'> = new Int32Array(3);
+ * ```
+ */
+export type DataFor<D extends DType> = D extends 'f32' | 'f16'
+  ? Float32Array
+  : D extends 'i32'
+    ? Int32Array
+    : D extends 'u32'
+      ? Uint32Array
+      : Uint8Array;
+
+/** Any typed array a tensor can be read into or created from. @example `const a: TypedArray = new Float32Array(4);` */
+export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array | Uint16Array;
+
+/**
+ * Bytes per element as the GPU stores it (bool takes a 32-bit word there).
+ *
+ * @example
+ * ```ts
+ * gpuBytesPerElement('f16'); // 2
+ * ```
+ */
+export function gpuBytesPerElement(dtype: DType): number {
+  return dtype === 'f16' ? 2 : 4;
+}
+
+/**
+ * True for floating-point dtypes, the only ones that carry gradients.
+ *
+ * @example
+ * ```ts
+ * isFloat('f16'); // true
+ * ```
+ */
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'f32' || dtype === 'f16';
+}
+
+/**
+ * Checks a dtype name coming from user input.
+ *
+ * @example
+ * ```ts
+ * const d = parseDType('f32');
+ * ```
+ */
+export function parseDType(value: unknown, where = 'dtype'): DType {
+  if (typeof value === 'string' && (DTYPES as readonly string[]).includes(value)) return value as DType;
+  throw new DTypeError(`${where}: expected one of ${DTYPES.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Allocates the host-side array used to hold `n` elements of `dtype` (what `data()` returns).
+ *
+ * @example
+ * ```ts
+ * hostArray('i32', 4); // Int32Array(4)
+ * ```
+ */
+export function hostArray<D extends DType>(dtype: D, n: number): DataFor<D> {
+  switch (dtype) {
+    case 'f32':
+    case 'f16':
+      return new Float32Array(n) as DataFor<D>;
+    case 'i32':
+      return new Int32Array(n) as DataFor<D>;
+    case 'u32':
+      return new Uint32Array(n) as DataFor<D>;
+    default:
+      return new Uint8Array(n) as DataFor<D>;
+  }
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/**
+ * Converts a number to the bits of the nearest IEEE half (round to nearest even), as GPUs store f16.
+ *
+ * @example
+ * ```ts
+ * f32ToF16Bits(1); // 0x3c00
+ * ```
+ */
+export function f32ToF16Bits(value: number): number {
+  f32Scratch[0] = value;
+  const x = u32Scratch[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / nan
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow to inf
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow to zero
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = mant & ((1 << shift) - 1);
+    let out = mant >>> shift;
+    if (rest > half || (rest === half && (out & 1))) out++;
+    return sign | out;
+  }
+  const rest = mant & 0x1fff;
+  let out = (e << 10) | (mant >>> 13);
+  if (rest > 0x1000 || (rest === 0x1000 && (out & 1))) out++;
+  return sign | out; // a carry into the exponent is the correct rounding, up to inf
+}
+
+/**
+ * Converts IEEE half bits to a number.
+ *
+ * @example
+ * ```ts
+ * f16BitsToF32(0x3c00); // 1
+ * ```
+ */
+export function f16BitsToF32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Rounds a number to the nearest f16 value (what storing it in an f16 tensor does).
+ *
+ * @example
+ * ```ts
+ * roundToF16(0.1); // 0.0999755859375
+ * ```
+ */
+export function roundToF16(value: number): number {
+  return f16BitsToF32(f32ToF16Bits(value));
+}
+
+/**
+ * Converts bf16 bits (the top half of an f32) to a number.
+ *
+ * @example
+ * ```ts
+ * bf16BitsToF32(0x3f80); // 1
+ * ```
+ */
+export function bf16BitsToF32(bits: number): number {
+  u32Scratch[0] = (bits & 0xffff) << 16;
+  return f32Scratch[0];
+}

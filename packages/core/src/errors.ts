@@ -1,0 +1,159 @@
+/**
+ * Machine-readable error codes carried by every {@link PeftError}.
+ *
+ * @example
+ * ```ts
+ * try { matmul(a, b); } catch (e) { if (e instanceof PeftError && e.code === 'SHAPE') console.log(e.message); }
+ * ```
+ */
+export type PeftErrorCode =
+  | 'SHAPE'
+  | 'DTYPE'
+  | 'DISPOSED'
+  | 'CONFIG'
+  | 'NO_TARGET'
+  | 'MERGE'
+  | 'PLUGIN'
+  | 'FILE_FORMAT'
+  | 'DEVICE_LOST'
+  | 'OUT_OF_MEMORY'
+  | 'BACKEND'
+  | 'AUTOGRAD'
+  | 'ARGUMENT';
+
+/**
+ * The base class of every error the library throws on purpose. Messages name the operation, what it
+ * expected and what it got.
+ *
+ * @example
+ * ```ts
+ * throw new PeftError('ARGUMENT', 'reshape: expected a shape with 6 elements, got [4, 2] (8 elements)');
+ * ```
+ */
+export class PeftError extends Error {
+  /** A stable code for programs to branch on. */
+  readonly code: PeftErrorCode;
+  constructor(code: PeftErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Shapes that do not fit together.
+ *
+ * @example
+ * ```ts
+ * throw new ShapeError('matmul: inner dimensions differ, lhs [2,3], rhs [4,5]');
+ * ```
+ */
+export class ShapeError extends PeftError {
+  constructor(message: string) {
+    super('SHAPE', message);
+  }
+}
+
+/**
+ * A tensor of the wrong element type, or a type the backend cannot hold.
+ *
+ * @example
+ * ```ts
+ * throw new DTypeError('add: expected both operands to be f32, got f32 and i32');
+ * ```
+ */
+export class DTypeError extends PeftError {
+  constructor(message: string) {
+    super('DTYPE', message);
+  }
+}
+
+/**
+ * A tensor was used after its memory was released.
+ *
+ * @example
+ * ```ts
+ * const t = zeros([2]); t.dispose();
+ * t.add(t); // throws DisposedTensorError
+ * ```
+ */
+export class DisposedTensorError extends PeftError {
+  constructor(message: string) {
+    super('DISPOSED', message);
+  }
+}
+
+/**
+ * A configuration value is missing or out of range. The message names the field.
+ *
+ * @example
+ * ```ts
+ * throw new ConfigError('lora: r must be a positive integer, got -1');
+ * ```
+ */
+export class ConfigError extends PeftError {
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
+/**
+ * A file (safetensors, JSON) is malformed or does not match what was expected.
+ *
+ * @example
+ * ```ts
+ * throw new FileFormatError('safetensors: header length 2^60 is past the end of a 120-byte file');
+ * ```
+ */
+export class FileFormatError extends PeftError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FILE_FORMAT', message, options);
+  }
+}
+
+/**
+ * The GPU device was lost or refused an allocation.
+ *
+ * @example
+ * ```ts
+ * throw new DeviceError('DEVICE_LOST', 'webgpu: the device was lost (reason: destroyed)');
+ * ```
+ */
+export class DeviceError extends PeftError {
+  constructor(code: 'DEVICE_LOST' | 'OUT_OF_MEMORY' | 'BACKEND', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
+ * An argument of the wrong kind or range (an axis out of range, a negative size).
+ *
+ * @example
+ * ```ts
+ * throw new ArgumentError('sum: axis 3 is out of range for a tensor of rank 2');
+ * ```
+ */
+export class ArgumentError extends PeftError {
+  constructor(message: string) {
+    super('ARGUMENT', message);
+  }
+}
+
+/**
+ * Misuse of automatic differentiation (backward of a non-scalar without a seed gradient, say).
+ *
+ * @example
+ * ```ts
+ * throw new AutogradError('backward: expected a scalar loss, got shape [2, 3]');
+ * ```
+ */
+export class AutogradError extends PeftError {
+  constructor(message: string) {
+    super('AUTOGRAD', message);
+  }
+}
+
+/** Formats a shape for error messages: `[2, 3]`. @internal */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}

@@ -1,0 +1,23 @@
+/**
+ * `@peft/core`: tensors, autograd, modules, optimizers and safetensors on WebGPU, with an exact CPU
+ * reference backend.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './dtype.js';
+export * from './shape.js';
+export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo } from './backend.js';
+export { Storage } from './storage.js';
+export { Tensor } from './tensor.js';
+export { tidy, keep, composite, scopeDepth } from './scope.js';
+export { getBackend, setBackend, withBackend } from './backend-registry.js';
+export { CpuBackend, createCpuBackend } from './backends/cpu/cpu-backend.js';
+export { Generator, defaultGenerator, manualSeed } from './random.js';
+export { noGrad, isGradEnabled } from './autograd/graph.js';
+export type { OpAttrs, OpName, GradNode } from './autograd/graph.js';
+export { GRAD_RULES, sumToShape } from './autograd/grad-rules.js';
+export type { GradRule } from './autograd/grad-rules.js';
+export { backward } from './autograd/backward.js';
+export * from './ops/index.js';
+export { hash32, dropoutKeep } from './kernels/random-hash.js';

@@ -1,0 +1,65 @@
+import type { BinaryOp, CompareOp } from '../backend.js';
+
+/**
+ * One binary elementwise function for both backends: a JavaScript function for the CPU reference
+ * and a WGSL expression over `a` and `b`. `int` is the integer form (i32/u32), absent for float-only ops.
+ *
+ * @example
+ * ```ts
+ * BINARY.add.cpu(1, 2); // 3
+ * ```
+ */
+export interface BinaryDef {
+  readonly cpu: (a: number, b: number) => number;
+  readonly wgsl: string;
+  readonly int?: { readonly cpu: (a: number, b: number) => number; readonly wgsl: string };
+}
+
+/**
+ * Arithmetic kernels.
+ *
+ * @example
+ * ```ts
+ * BINARY.pow.wgsl; // the WGSL expression used by the GPU kernel
+ * ```
+ */
+export const BINARY: { readonly [K in BinaryOp]: BinaryDef } = {
+  add: { cpu: (a, b) => a + b, wgsl: 'a + b', int: { cpu: (a, b) => a + b, wgsl: 'a + b' } },
+  sub: { cpu: (a, b) => a - b, wgsl: 'a - b', int: { cpu: (a, b) => a - b, wgsl: 'a - b' } },
+  mul: { cpu: (a, b) => a * b, wgsl: 'a * b', int: { cpu: (a, b) => Math.imul(a, b), wgsl: 'a * b' } },
+  // integer division truncates; WGSL defines x / 0 = x, and so does the CPU reference
+  div: { cpu: (a, b) => a / b, wgsl: 'a / b', int: { cpu: (a, b) => (b === 0 ? a : Math.trunc(a / b)), wgsl: 'a / b' } },
+  // pow follows C/PyTorch: a negative base with an integer exponent is defined
+  pow: { cpu: Math.pow, wgsl: 'peft_pow(a, b)' },
+  maximum: { cpu: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)), wgsl: 'max(a, b)', int: { cpu: Math.max, wgsl: 'max(a, b)' } },
+  minimum: { cpu: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)), wgsl: 'min(a, b)', int: { cpu: Math.min, wgsl: 'min(a, b)' } },
+};
+
+/** WGSL helpers the binary expressions call. @example `const src = WGSL_BINARY_HELPERS + kernel;` */
+export const WGSL_BINARY_HELPERS = /* wgsl */ `
+fn peft_pow(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  let m = pow(abs(a), b);
+  if (a >= 0.0) { return m; }
+  if (floor(b) != b) { return bitcast<f32>(0x7fc00000u); }
+  let odd = (abs(b) % 2.0) == 1.0;
+  return select(m, -m, odd);
+}
+`;
+
+/**
+ * Comparison kernels (operands of any one dtype, result bool).
+ *
+ * @example
+ * ```ts
+ * COMPARE.lt.cpu(1, 2); // true
+ * ```
+ */
+export const COMPARE: { readonly [K in CompareOp]: { readonly cpu: (a: number, b: number) => boolean; readonly wgsl: string } } = {
+  eq: { cpu: (a, b) => a === b, wgsl: 'a == b' },
+  ne: { cpu: (a, b) => a !== b, wgsl: 'a != b' },
+  lt: { cpu: (a, b) => a < b, wgsl: 'a < b' },
+  le: { cpu: (a, b) => a <= b, wgsl: 'a <= b' },
+  gt: { cpu: (a, b) => a > b, wgsl: 'a > b' },
+  ge: { cpu: (a, b) => a >= b, wgsl: 'a >= b' },
+};

@@ -1,0 +1,73 @@
+import type { UnaryOp } from '../backend.js';
+
+/**
+ * One elementwise function, written once for each backend: a JavaScript function for the CPU
+ * reference and a WGSL expression over `x` (an f32) for generated GPU kernels.
+ *
+ * @example
+ * ```ts
+ * UNARY.exp.cpu(0); // 1
+ * UNARY.exp.wgsl;   // 'exp(x)'
+ * ```
+ */
+export interface UnaryDef {
+  readonly cpu: (x: number) => number;
+  readonly wgsl: string;
+}
+
+// Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7); both backends use it, so they agree.
+const ERF_P = 0.3275911;
+const ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] as const;
+function erf(x: number): number {
+  const s = x < 0 ? -1 : 1;
+  const a = Math.abs(x);
+  const t = 1 / (1 + ERF_P * a);
+  const y = 1 - ((((ERF_A[4] * t + ERF_A[3]) * t + ERF_A[2]) * t + ERF_A[1]) * t + ERF_A[0]) * t * Math.exp(-a * a);
+  return s * y;
+}
+
+/** WGSL helpers the unary expressions call. @example `const src = WGSL_UNARY_HELPERS + kernel;` */
+export const WGSL_UNARY_HELPERS = /* wgsl */ `
+fn peft_erf(x: f32) -> f32 {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + ${ERF_P} * a);
+  let y = 1.0 - (((((${ERF_A[4]} * t + ${ERF_A[3]}) * t + ${ERF_A[2]}) * t + ${ERF_A[1]}) * t + ${ERF_A[0]}) * t) * exp(-a * a);
+  return select(y, -y, x < 0.0);
+}
+fn peft_tanh(x: f32) -> f32 {
+  // tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits, no inf/inf for large |x|
+  let c = clamp(x, -15.0, 15.0);
+  return 1.0 - 2.0 / (exp(2.0 * c) + 1.0);
+}
+fn peft_sigmoid(x: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-x));
+}
+`;
+
+/**
+ * The table of float unary kernels. Adding an op here (and to {@link UnaryOp}) makes it available on
+ * every backend.
+ *
+ * @example
+ * ```ts
+ * for (const [name, def] of Object.entries(UNARY)) console.log(name, def.wgsl);
+ * ```
+ */
+export const UNARY: { readonly [K in UnaryOp]: UnaryDef } = {
+  neg: { cpu: (x) => -x, wgsl: '-x' },
+  exp: { cpu: Math.exp, wgsl: 'exp(x)' },
+  log: { cpu: Math.log, wgsl: 'log(x)' },
+  sqrt: { cpu: Math.sqrt, wgsl: 'sqrt(x)' },
+  rsqrt: { cpu: (x) => 1 / Math.sqrt(x), wgsl: 'inverseSqrt(x)' },
+  abs: { cpu: Math.abs, wgsl: 'abs(x)' },
+  tanh: { cpu: Math.tanh, wgsl: 'peft_tanh(x)' },
+  sigmoid: { cpu: (x) => 1 / (1 + Math.exp(-x)), wgsl: 'peft_sigmoid(x)' },
+  relu: { cpu: (x) => (x > 0 ? x : 0), wgsl: 'max(x, 0.0)' },
+  erf: { cpu: erf, wgsl: 'peft_erf(x)' },
+  sin: { cpu: Math.sin, wgsl: 'sin(x)' },
+  cos: { cpu: Math.cos, wgsl: 'cos(x)' },
+  sign: { cpu: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), wgsl: 'sign(x)' },
+  reciprocal: { cpu: (x) => 1 / x, wgsl: '1.0 / x' },
+  square: { cpu: (x) => x * x, wgsl: 'x * x' },
+  floor: { cpu: Math.floor, wgsl: 'floor(x)' },
+};

@@ -1,0 +1,69 @@
+import { composite } from '../scope.js';
+import { normalizeAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add, erf, exp, log, mul, sigmoid, sub, tanh } from './elementwise.js';
+import { max, sum } from './reduce.js';
+
+/**
+ * GELU. `'none'` is the exact form x·Φ(x) = ½x(1 + erf(x/√2)) (BERT's `gelu`); `'tanh'` is the
+ * approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (GPT-2's `gelu_new`).
+ *
+ * @example
+ * ```ts
+ * gelu(h, 'tanh');
+ * ```
+ */
+export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  return composite(() => {
+    if (approximate === 'tanh') {
+      const inner = mul(add(x, mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2 / Math.PI));
+      return mul(mul(x, 0.5), add(tanh(inner), 1));
+    }
+    return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  });
+}
+
+/**
+ * SiLU (swish): x·σ(x), LLaMA's MLP activation.
+ *
+ * @example
+ * ```ts
+ * silu(gate).mul(up);
+ * ```
+ */
+export function silu(x: Tensor): Tensor {
+  return composite(() => mul(x, sigmoid(x)));
+}
+
+/**
+ * Softmax along an axis (the last by default), computed stably (max subtracted first).
+ *
+ * @example
+ * ```ts
+ * const probs = softmax(scores, -1);
+ * ```
+ */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const a = normalizeAxis(axis, x.rank, 'softmax');
+  return composite(() => {
+    // softmax is invariant to the shift, so the max needs no gradient
+    const e = exp(sub(x, max(x, a, true).detach()));
+    return e.div(sum(e, a, true));
+  });
+}
+
+/**
+ * log(softmax(x)) along an axis, computed stably.
+ *
+ * @example
+ * ```ts
+ * const logp = logSoftmax(logits, -1);
+ * ```
+ */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = normalizeAxis(axis, x.rank, 'logSoftmax');
+  return composite(() => {
+    const shifted = sub(x, max(x, a, true).detach());
+    return sub(shifted, log(sum(exp(shifted), a, true)));
+  });
+}

@@ -1,0 +1,53 @@
+import { ShapeError, fmtShape } from '../errors.js';
+import { composite } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { add, mul, rsqrt, square, sub } from './elementwise.js';
+import { mean } from './reduce.js';
+
+function checkAffine(op: string, x: Tensor, p: Tensor | null | undefined): void {
+  if (!p) return;
+  const tail = x.shape.slice(x.rank - p.rank);
+  if (p.rank > x.rank || tail.some((d, i) => d !== p.shape[i])) {
+    throw new ShapeError(`${op}: parameter ${fmtShape(p.shape)} does not match the trailing axes of input ${fmtShape(x.shape)}`);
+  }
+}
+
+/**
+ * Layer normalisation over the trailing axes covered by `weight` (or the last axis), as
+ * `torch.nn.functional.layer_norm`: (x − mean) / sqrt(var + eps) · weight + bias, population variance.
+ *
+ * @example
+ * ```ts
+ * layerNorm(h, ln.weight, ln.bias, 1e-5);
+ * ```
+ */
+export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5, normalizedRank?: number): Tensor {
+  checkAffine('layerNorm', x, weight);
+  checkAffine('layerNorm', x, bias);
+  const r = normalizedRank ?? weight?.rank ?? 1;
+  const axes = Array.from({ length: r }, (_, i) => x.rank - r + i);
+  return composite(() => {
+    const centered = sub(x, mean(x, axes, true));
+    let y = mul(centered, rsqrt(add(mean(square(centered), axes, true), eps)));
+    if (weight) y = mul(y, weight);
+    if (bias) y = add(y, bias);
+    return y;
+  });
+}
+
+/**
+ * Root-mean-square normalisation over the last axis (LLaMA's RMSNorm):
+ * x / sqrt(mean(x²) + eps) · weight.
+ *
+ * @example
+ * ```ts
+ * rmsNorm(h, norm.weight, 1e-6);
+ * ```
+ */
+export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
+  checkAffine('rmsNorm', x, weight);
+  return composite(() => {
+    const y = mul(x, rsqrt(add(mean(square(x), -1, true), eps)));
+    return weight ? mul(y, weight) : y;
+  });
+}
