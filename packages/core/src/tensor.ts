@@ -29,7 +29,7 @@ let nextId = 1;
  * ```ts
  * const x = tensor([[1, 2], [3, 4]]);
  * const y = tidy(() => x.matmul(x.transpose()).sum());
- * console.log(await y.item()); // 54
+ * console.log(await y.item()); // 52
  * ```
  */
 export class Tensor {
@@ -176,6 +176,10 @@ export class Tensor {
     if (this.storage) {
       this.storage.release();
       this.storage = null;
+    }
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
     }
     this.node = null;
   }

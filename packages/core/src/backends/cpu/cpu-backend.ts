@@ -1,5 +1,5 @@
 import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
-import { type DType, type TypedArray, isFloat } from '../../dtype.js';
+import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
 import { UNARY } from '../../kernels/unary.js';
@@ -14,6 +14,23 @@ import { at, stridedOffsets } from './strided.js';
 const ALL_DTYPES: ReadonlySet<DType> = new Set(['f32', 'f16', 'i32', 'u32', 'bool']);
 
 /**
+ * Options of {@link createCpuBackend}.
+ *
+ * @example
+ * ```ts
+ * const exact = createCpuBackend({ precision: 'f64' });
+ * ```
+ */
+export interface CpuBackendOptions {
+  /**
+   * `'f32'` (default) stores f32 tensors as float32, as every other backend does. `'f64'` keeps them
+   * in float64 between kernels (reads still return Float32Array): a reference for accuracy checks
+   * and finite-difference gradients, where float32 rounding would drown the signal.
+   */
+  precision?: 'f32' | 'f64';
+}
+
+/**
  * The exact reference backend in plain TypeScript. Every WebGPU kernel is tested against it, and it
  * is the fallback where no WebGPU adapter exists. It computes in float64 and stores float32 (or
  * half-precision-rounded values for f16), so it is the accurate side of every comparison.
@@ -26,10 +43,17 @@ const ALL_DTYPES: ReadonlySet<DType> = new Set(['f32', 'f16', 'i32', 'u32', 'boo
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
-  readonly description = 'cpu (TypeScript reference)';
+  readonly description: string;
   readonly dtypes = ALL_DTYPES;
+  /** True when f32 tensors are held in float64 (`precision: 'f64'`). */
+  readonly wide: boolean;
   private live = 0;
   private liveBytes = 0;
+
+  constructor(opts: CpuBackendOptions = {}) {
+    this.wide = opts.precision === 'f64';
+    this.description = this.wide ? 'cpu (TypeScript reference, float64)' : 'cpu (TypeScript reference)';
+  }
 
   private track(b: CpuBuffer): CpuBuffer {
     this.live++;
@@ -38,7 +62,7 @@ export class CpuBackend implements Backend {
   }
 
   upload(data: TypedArray, dtype: DType): BufferHandle {
-    const out = outArray(dtype, data.length);
+    const out = outArray(dtype, data.length, this.wide);
     out.set(data);
     return this.track(finishOut(dtype, out));
   }
@@ -46,7 +70,7 @@ export class CpuBackend implements Backend {
   async read(view: View): Promise<TypedArray> {
     const src = arrayOf(view);
     const n = shapeSize(view.shape);
-    const out = outArray(view.dtype, n);
+    const out = hostArray(view.dtype, n) as TypedArray;
     const offs = stridedOffsets(view);
     if (!offs) out.set(src.subarray(view.offset, view.offset + n));
     else for (let i = 0; i < n; i++) out[i] = src[offs[i]];
@@ -70,7 +94,7 @@ export class CpuBackend implements Backend {
   destroy(): void {}
 
   fill(size: number, dtype: DType, value: number): BufferHandle {
-    const out = outArray(dtype, size);
+    const out = outArray(dtype, size, this.wide);
     out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
     return this.track(finishOut(dtype, out));
   }
@@ -78,7 +102,7 @@ export class CpuBackend implements Backend {
   copy(x: View, dtype: DType): BufferHandle {
     const src = arrayOf(x);
     const n = shapeSize(x.shape);
-    const out = outArray(dtype, n);
+    const out = outArray(dtype, n, this.wide);
     const offs = stridedOffsets(x);
     const toInt = !isFloat(dtype) && isFloat(x.dtype);
     for (let i = 0; i < n; i++) {
@@ -108,7 +132,7 @@ export class CpuBackend implements Backend {
     const n = shapeSize(outShape);
     const [c, av, bv] = [arrayOf(cond), arrayOf(a), arrayOf(b)];
     const [oc, oa, ob] = [stridedOffsets(cond), stridedOffsets(a), stridedOffsets(b)];
-    const out = outArray(a.dtype, n);
+    const out = outArray(a.dtype, n, this.wide);
     for (let i = 0; i < n; i++) {
       out[i] = c[at(oc, cond.offset, i)] ? av[at(oa, a.offset, i)] : bv[at(ob, b.offset, i)];
     }
@@ -116,27 +140,27 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
-    return this.track(cpuReduce(op, x, axes));
+    return this.track(cpuReduce(op, x, axes, this.wide));
   }
 
   matmul(a: View, b: View): BufferHandle {
-    return this.track(cpuMatmul(a, b));
+    return this.track(cpuMatmul(a, b, this.wide));
   }
 
   gather(x: View, index: View, axis: number): BufferHandle {
-    return this.track(cpuGather(x, index, axis));
+    return this.track(cpuGather(x, index, axis, this.wide));
   }
 
   scatterAdd(src: View, index: View, axis: number, axisSize: number): BufferHandle {
-    return this.track(cpuScatterAdd(src, index, axis, axisSize));
+    return this.track(cpuScatterAdd(src, index, axis, axisSize, this.wide));
   }
 
   concat(xs: readonly View[], axis: number): BufferHandle {
-    return this.track(cpuConcat(xs, axis));
+    return this.track(cpuConcat(xs, axis, this.wide));
   }
 
   pad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): BufferHandle {
-    return this.track(cpuPad(x, outShape, starts, steps));
+    return this.track(cpuPad(x, outShape, starts, steps, this.wide));
   }
 
   dropout(x: View, p: number, seed: number): BufferHandle {
@@ -153,7 +177,7 @@ export class CpuBackend implements Backend {
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {
     const src = arrayOf(x);
     const n = shapeSize(x.shape);
-    const out = outArray(dtype, n);
+    const out = outArray(dtype, n, this.wide);
     const offs = stridedOffsets(x);
     for (let i = 0; i < n; i++) out[i] = f(src[at(offs, x.offset, i)]);
     return this.track(finishOut(dtype, out));
@@ -163,7 +187,7 @@ export class CpuBackend implements Backend {
     const n = shapeSize(shape);
     const [av, bv] = [arrayOf(a), arrayOf(b)];
     const [oa, ob] = [stridedOffsets(a), stridedOffsets(b)];
-    const out = outArray(dtype, n);
+    const out = outArray(dtype, n, this.wide);
     for (let i = 0; i < n; i++) out[i] = f(av[at(oa, a.offset, i)], bv[at(ob, b.offset, i)]);
     return this.track(finishOut(dtype, out));
   }
@@ -178,6 +202,6 @@ export class CpuBackend implements Backend {
  * const x = zeros([2, 2], { backend: cpu });
  * ```
  */
-export function createCpuBackend(): CpuBackend {
-  return new CpuBackend();
+export function createCpuBackend(opts?: CpuBackendOptions): CpuBackend {
+  return new CpuBackend(opts);
 }

@@ -3,8 +3,19 @@ import { type DType, type TypedArray, hostArray, roundToF16 } from '../../dtype.
 import { PeftError } from '../../errors.js';
 
 /**
+ * The array a CPU buffer holds: the host representation of its dtype, or a Float64Array for f32 data
+ * on a backend created with `precision: 'f64'`.
+ *
+ * @example
+ * ```ts
+ * const a: CpuArray = new Float64Array(4);
+ * ```
+ */
+export type CpuArray = TypedArray | Float64Array;
+
+/**
  * The CPU backend's buffer: a typed array in host representation (f16 values are kept as f32
- * numbers rounded to half precision, bool as 0/1 bytes).
+ * numbers rounded to half precision, bool as 0/1 bytes; f32 as float64 in the `f64` precision mode).
  *
  * @example
  * ```ts
@@ -13,27 +24,28 @@ import { PeftError } from '../../errors.js';
  */
 export class CpuBuffer implements BufferHandle {
   released = false;
-  constructor(readonly data: TypedArray) {}
+  constructor(readonly data: CpuArray) {}
   get byteLength(): number {
     return this.data.byteLength;
   }
 }
 
 /** The typed array behind a view, checking it belongs to the CPU backend. @internal */
-export function arrayOf(view: View): TypedArray {
+export function arrayOf(view: View): CpuArray {
   const b = view.buffer;
   if (!(b instanceof CpuBuffer)) throw new PeftError('BACKEND', 'cpu: got a buffer from another backend');
   if (b.released) throw new PeftError('BACKEND', 'cpu: got a buffer that was already released');
   return b.data;
 }
 
-/** A new output array of `n` elements of `dtype`. @internal */
-export function outArray(dtype: DType, n: number): TypedArray {
+/** A new output array of `n` elements of `dtype` (f32 held in float64 when `wide`). @internal */
+export function outArray(dtype: DType, n: number, wide = false): CpuArray {
+  if (wide && dtype === 'f32') return new Float64Array(n);
   return hostArray(dtype, n) as TypedArray;
 }
 
 /** Rounds f16 outputs to half precision in place (what storing into an f16 buffer does). @internal */
-export function finishOut(dtype: DType, out: TypedArray): CpuBuffer {
+export function finishOut(dtype: DType, out: CpuArray): CpuBuffer {
   if (dtype === 'f16') for (let i = 0; i < out.length; i++) out[i] = roundToF16(out[i]);
   return new CpuBuffer(out);
 }

@@ -11,7 +11,7 @@ import { at, offsetsFor, stridedOffsets } from './strided.js';
  * cpuGather(table, ids, 0);
  * ```
  */
-export function cpuGather(x: View, index: View, axis: number): CpuBuffer {
+export function cpuGather(x: View, index: View, axis: number, wide = false): CpuBuffer {
   const src = arrayOf(x);
   const idx = arrayOf(index);
   const idxOffs = offsetsFor(index.shape, index.strides, index.offset);
@@ -19,7 +19,7 @@ export function cpuGather(x: View, index: View, axis: number): CpuBuffer {
   const post = shapeSize(x.shape.slice(axis + 1));
   const size = x.shape[axis];
   const ni = idxOffs.length;
-  const out = outArray(x.dtype, pre * ni * post);
+  const out = outArray(x.dtype, pre * ni * post, wide);
   const xOffs = offsetsFor(x.shape, x.strides, x.offset);
   for (let p = 0; p < pre; p++) {
     for (let i = 0; i < ni; i++) {
@@ -41,7 +41,7 @@ export function cpuGather(x: View, index: View, axis: number): CpuBuffer {
  * cpuScatterAdd(grad, ids, 0, vocab);
  * ```
  */
-export function cpuScatterAdd(src: View, index: View, axis: number, axisSize: number): CpuBuffer {
+export function cpuScatterAdd(src: View, index: View, axis: number, axisSize: number, wide = false): CpuBuffer {
   const s = arrayOf(src);
   const idx = arrayOf(index);
   const idxOffs = offsetsFor(index.shape, index.strides, index.offset);
@@ -59,7 +59,7 @@ export function cpuScatterAdd(src: View, index: View, axis: number, axisSize: nu
       for (let q = 0; q < post; q++) acc[dst + q] += s[sOffs[from + q]];
     }
   }
-  const out = outArray(src.dtype, acc.length);
+  const out = outArray(src.dtype, acc.length, wide);
   out.set(acc);
   return finishOut(src.dtype, out);
 }
@@ -72,11 +72,11 @@ export function cpuScatterAdd(src: View, index: View, axis: number, axisSize: nu
  * cpuConcat([a, b], 1);
  * ```
  */
-export function cpuConcat(xs: readonly View[], axis: number): CpuBuffer {
+export function cpuConcat(xs: readonly View[], axis: number, wide = false): CpuBuffer {
   const first = xs[0];
   const total = xs.reduce((p, x) => p + x.shape[axis], 0);
   const outShape = first.shape.map((d, i) => (i === axis ? total : d));
-  const out = outArray(first.dtype, shapeSize(outShape));
+  const out = outArray(first.dtype, shapeSize(outShape), wide);
   const outStrides = contiguousStrides(outShape);
   let start = 0;
   for (const x of xs) {
@@ -97,8 +97,8 @@ export function cpuConcat(xs: readonly View[], axis: number): CpuBuffer {
  * cpuPad(x, [4, 4], [1, 1], [1, 1]);
  * ```
  */
-export function cpuPad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): CpuBuffer {
-  const out = outArray(x.dtype, shapeSize(outShape));
+export function cpuPad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[], wide = false): CpuBuffer {
+  const out = outArray(x.dtype, shapeSize(outShape), wide);
   const os = contiguousStrides(outShape);
   const offset = starts.reduce((p, s, i) => p + s * os[i], 0);
   const dst = offsetsFor(x.shape, os.map((s, i) => s * steps[i]), offset);

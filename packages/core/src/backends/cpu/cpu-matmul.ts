@@ -11,7 +11,7 @@ import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
  * cpuMatmul(aView, bView); // [..., m, k] @ [..., k, n]
  * ```
  */
-export function cpuMatmul(a: View, b: View): CpuBuffer {
+export function cpuMatmul(a: View, b: View, wide = false): CpuBuffer {
   const r = a.shape.length;
   const m = a.shape[r - 2];
   const k = a.shape[r - 1];
@@ -20,7 +20,7 @@ export function cpuMatmul(a: View, b: View): CpuBuffer {
   const batches = shapeSize(batchShape);
   const A = arrayOf(a);
   const B = arrayOf(b);
-  const out = outArray(a.dtype, batches * m * n);
+  const out = outArray(a.dtype, batches * m * n, wide);
   const ta = new Float64Array(m * k);
   const tb = new Float64Array(n * k);
   const bIdx = new Array<number>(batchShape.length).fill(0);

@@ -1,5 +1,4 @@
 import type { ReduceOp, View } from '../../backend.js';
-import type { TypedArray } from '../../dtype.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { offsetsFor } from './strided.js';
@@ -13,7 +12,7 @@ import { offsetsFor } from './strided.js';
  * cpuReduce('sum', view, [1]);
  * ```
  */
-export function cpuReduce(op: ReduceOp, x: View, axes: readonly number[]): CpuBuffer {
+export function cpuReduce(op: ReduceOp, x: View, axes: readonly number[], wide = false): CpuBuffer {
   const src = arrayOf(x);
   const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const order = [...kept, ...axes];
@@ -25,7 +24,7 @@ export function cpuReduce(op: ReduceOp, x: View, axes: readonly number[]): CpuBu
     x.offset,
   );
   const isArg = op === 'argmax' || op === 'argmin';
-  const out = outArray(isArg ? 'i32' : x.dtype, outer);
+  const out = outArray(isArg ? 'i32' : x.dtype, outer, wide);
   for (let o = 0; o < outer; o++) {
     const base = o * inner;
     if (op === 'sum') {
@@ -56,5 +55,5 @@ export function cpuReduce(op: ReduceOp, x: View, axes: readonly number[]): CpuBu
       out[o] = best;
     }
   }
-  return finishOut(isArg ? 'i32' : x.dtype, out as TypedArray);
+  return finishOut(isArg ? 'i32' : x.dtype, out);
 }

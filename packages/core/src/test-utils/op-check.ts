@@ -1,0 +1,100 @@
+import type { Backend } from '../backend.js';
+import { type DType, isFloat } from '../dtype.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { type HostTensor, type Tolerance, expectClose, readF64, referenceCpu, roundTo, toTensor } from './numeric.js';
+
+/**
+ * What {@link checkOp} asserts about an op's result.
+ *
+ * @example
+ * ```ts
+ * const spec: OpCheckOptions = { expected: ([x]) => x.map(Math.exp), shape: [3], rtol: 1e-6 };
+ * ```
+ */
+export interface OpCheckOptions extends Tolerance {
+  /**
+   * The expected values, row-major: an array, or a float64 function of the inputs' values (as the
+   * backend holds them, i.e. already rounded to their dtype). Compared with `rtol`/`atol`.
+   */
+  expected?: ArrayLike<number> | ((inputs: Float64Array[]) => ArrayLike<number>);
+  /** The expected shape of the result. */
+  shape?: readonly number[];
+  /** The expected dtype of the result. */
+  dtype?: DType;
+  /** Tolerance against the float32 CPU reference (default: rtol 1e-5, atol 1e-6; exact for integers). */
+  reference?: Tolerance;
+}
+
+/**
+ * Runs `fn` on `backend` over the given inputs and checks the result: its shape and dtype, its
+ * values against `expected` (an independent float64 computation or known values), and, on any
+ * backend other than the CPU, against the CPU reference backend. Also asserts that the backend holds
+ * no more buffers afterwards than before (nothing leaked). Returns the result's values.
+ *
+ * @example
+ * ```ts
+ * await checkOp(backend, (x) => exp(x), [rand([127])], { expected: ([x]) => x.map(Math.exp) });
+ * ```
+ */
+export async function checkOp(
+  backend: Backend,
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: readonly HostTensor[],
+  opts: OpCheckOptions = {},
+): Promise<Float64Array> {
+  const label = `${fn.name || 'op'} on ${backend.name}`;
+  const got = await runOn(backend, fn, inputs, label);
+  if (opts.shape) expectShape(got.shape, opts.shape, label);
+  if (opts.dtype && got.dtype !== opts.dtype) throw new Error(`${label}: expected dtype ${opts.dtype}, got ${got.dtype}`);
+  if (opts.expected !== undefined) {
+    const raw =
+      typeof opts.expected === 'function' ? opts.expected(inputs.map((h) => Float64Array.from(h.values))) : opts.expected;
+    const expected = Float64Array.from(raw, (v) => roundTo(got.dtype, v));
+    const exact = !isFloat(got.dtype);
+    expectClose(got.values, expected, exact ? { rtol: 0, atol: 0 } : opts, `${label} vs expected`, got.shape);
+  }
+  if (backend.name !== 'cpu') {
+    const ref = await runOn(referenceCpu(), fn, inputs, `${label} (cpu reference)`);
+    expectShape(got.shape, ref.shape, `${label} vs cpu`);
+    const tol = isFloat(ref.dtype) ? (opts.reference ?? { rtol: 1e-5, atol: 1e-6 }) : { rtol: 0, atol: 0 };
+    expectClose(got.values, ref.values, tol, `${label} vs cpu reference`, got.shape);
+  }
+  return got.values;
+}
+
+/**
+ * Runs `fn` on fresh copies of `inputs` on `backend` inside a scope and reads the result back,
+ * asserting that no buffer outlives the call.
+ *
+ * @example
+ * ```ts
+ * const { values, shape } = await runOn(cpu, (a, b) => add(a, b), [x, y]);
+ * ```
+ */
+export async function runOn(
+  backend: Backend,
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: readonly HostTensor[],
+  label = 'op',
+): Promise<{ values: Float64Array; shape: readonly number[]; dtype: DType }> {
+  backend.flush();
+  const before = backend.memory().liveBuffers;
+  const out = tidy(() => fn(...inputs.map((h) => toTensor(h, backend))));
+  let values: Float64Array;
+  try {
+    values = await readF64(out);
+  } finally {
+    out.dispose();
+  }
+  const after = backend.memory().liveBuffers;
+  if (after !== before) throw new Error(`${label}: ${after - before} buffer(s) leaked (live buffers ${before} before, ${after} after)`);
+  return { values, shape: out.shape, dtype: out.dtype };
+}
+
+/** Asserts a shape. @example `expectShape(y.shape, [2, 3], 'matmul')` */
+export function expectShape(actual: readonly number[], expected: readonly number[], label = 'shape'): void {
+  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+    throw new Error(`${label}: expected shape [${expected.join(', ')}], got [${actual.join(', ')}]`);
+  }
+}
