@@ -21,3 +21,5 @@ export type { GradRule } from './autograd/grad-rules.js';
 export { backward } from './autograd/backward.js';
 export * from './ops/index.js';
 export { hash32, dropoutKeep } from './kernels/random-hash.js';
+export * from './nn/index.js';
+export * from './optim/index.js';

@@ -1,0 +1,18 @@
+export { Variable } from './variable.js';
+export { Parameter, isParameter } from './parameter.js';
+export { Module } from './module.js';
+export type { UnaryModule, LoadStateDictResult } from './module.js';
+export { ModuleList } from './module-list.js';
+export { ModuleDict } from './module-dict.js';
+export { Sequential } from './sequential.js';
+export type { LayerOptions } from './layer-options.js';
+export { isLinearLike } from './linear-like.js';
+export type { LinearLike } from './linear-like.js';
+export { Linear } from './linear.js';
+export { Conv1D } from './conv1d.js';
+export { Embedding } from './embedding.js';
+export { LayerNorm } from './layer-norm.js';
+export { RMSNorm } from './rms-norm.js';
+export { Dropout } from './dropout.js';
+export { GELU, ReLU, SiLU, Tanh, Sigmoid } from './activations.js';
+export { Identity } from './identity.js';
