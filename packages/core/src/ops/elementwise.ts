@@ -154,7 +154,9 @@ export function where(cond: Tensor, a0: Tensor | number, b0: Tensor | number): T
 }
 
 /**
- * Converts to another dtype (float→int truncates toward zero; bool→number gives 0/1).
+ * Converts to another dtype. Float→int truncates toward zero and saturates at the integer type's
+ * range (negative values become 0 in u32), as WGSL does; i32↔u32 keep the bits (wrap modulo 2^32);
+ * number→bool is `x != 0` (NaN is true); bool→number gives 0/1. Gradients flow between float types.
  *
  * @example
  * ```ts
@@ -187,7 +189,8 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 /**
- * Limits values to [min, max].
+ * Limits values to [min, max] with PyTorch's semantics: NaN stays NaN, `min > max` gives `max`
+ * everywhere, and the gradient is 1 where `min <= x <= max` (boundaries included) and 0 elsewhere.
  *
  * @example
  * ```ts
@@ -197,8 +200,8 @@ export function contiguous(x: Tensor): Tensor {
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   return composite(() => {
     let y = x;
-    if (max !== undefined) y = minimum(y, max);
-    if (min !== undefined) y = maximum(y, min);
+    if (min !== undefined) y = where(lt(y, min), min, y);
+    if (max !== undefined) y = where(gt(y, max), max, y);
     return y === x ? contiguous(x) : y;
   });
 }

@@ -107,7 +107,7 @@ export class CpuBackend implements Backend {
     const toInt = !isFloat(dtype) && isFloat(x.dtype);
     for (let i = 0; i < n; i++) {
       const v = src[at(offs, x.offset, i)];
-      out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : toInt ? Math.trunc(v) : v;
+      out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : toInt ? floatToInt(v, dtype) : v;
     }
     return this.track(finishOut(dtype, out));
   }
@@ -191,6 +191,17 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < n; i++) out[i] = f(av[at(oa, a.offset, i)], bv[at(ob, b.offset, i)]);
     return this.track(finishOut(dtype, out));
   }
+}
+
+/**
+ * Float to integer conversion as WGSL defines it: truncate toward zero, then saturate to the range of
+ * the integer type (negative values become 0 in u32). NaN becomes 0.
+ */
+function floatToInt(v: number, dtype: DType): number {
+  if (v !== v) return 0;
+  const t = Math.trunc(v);
+  if (dtype === 'u32') return Math.min(Math.max(t, 0), 4294967295);
+  return Math.min(Math.max(t, -2147483648), 2147483647);
 }
 
 /**
