@@ -61,18 +61,4 @@ export class Variable extends Tensor {
     self.offset = value.offset;
     return this;
   }
-
-  /**
-   * Frees the memory hold and the accumulated gradient, if any. Safe to call twice.
-   *
-   * @example
-   * ```ts
-   * v.dispose();
-   * ```
-   */
-  override dispose(): void {
-    this.grad?.dispose();
-    this.grad = null;
-    super.dispose();
-  }
 }

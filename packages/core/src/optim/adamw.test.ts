@@ -97,6 +97,15 @@ describe.each(await testBackends())('AdamW on $name', ({ backend }) => {
     expectClose(await q.data(), [0.8733663]);
   });
 
+  it('adds eps after the square root of the corrected second moment', async () => {
+    // g = 1e-6: p₁ = 1 − 0.1·1e-6/(1e-6 + 1e-8) = 0.9009901 (eps inside the root would give 0.999)
+    const p = param([1]);
+    const opt = new AdamW([p], { lr: 0.1, weightDecay: 0 });
+    setGrad(p, [1e-6]);
+    opt.step();
+    expectClose(await p.data(), [0.9009901]);
+  });
+
   it('keeps the running maximum of the second moment with amsgrad', async () => {
     // beta2 = 0.5, g = 1 then 0.1: v = 0.5 → 0.255 but v_max stays 0.5, so
     // p₂ = 0.9 − 0.1·(0.1/0.19)/√(0.5/0.75) = 0.835539745… (0.8097375… without amsgrad)
