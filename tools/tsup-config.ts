@@ -36,7 +36,7 @@ export function entriesFromExports(pkg: PackageJson, pkgDir: string): Record<str
     if (!match) {
       throw new Error(`${pkg.name}: exports["${subpath}"] points to ${file}; expected ./dist/<name>.js`);
     }
-    const name = match[1]!;
+    const name = match[1];
     const source = `src/${name}.ts`;
     if (!existsSync(join(pkgDir, source))) {
       throw new Error(`${pkg.name}: exports["${subpath}"] needs ${source}, which does not exist`);
