@@ -91,3 +91,5 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     return cpu;
   }
 }
+export * from './io/safetensors-file.js';
+export { writeFileAtomic, writeAll, BufferedWriter } from './io/atomic-write.js';

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { type FileHandle, chmod, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/**
+ * Writes a file atomically: `write` fills a temporary file in the same directory, which is then
+ * flushed to disk (fsync) and renamed over `path`. A crash or an error part-way leaves the previous
+ * file untouched, and on error the temporary file is removed. An existing file's permission bits are
+ * carried over. Node only.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('adapter_model.safetensors', async (h) => { await writeAll(h, bytes); });
+ * ```
+ */
+export async function writeFileAtomic(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+  const target = resolve(path);
+  const dir = dirname(target);
+  const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx');
+    await write(handle);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    const mode = await stat(target).then(
+      (s) => s.mode & 0o7777,
+      () => undefined,
+    );
+    if (mode !== undefined) await chmod(tmp, mode);
+    await rename(tmp, target);
+  } catch (e) {
+    if (handle) await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await syncDirectory(dir);
+}
+
+/** Flushes a directory entry change (the rename) to disk where the platform allows it. */
+async function syncDirectory(dir: string): Promise<void> {
+  let h: FileHandle | undefined;
+  try {
+    h = await open(dir, 'r');
+    await h.sync();
+  } catch {
+    // some platforms (Windows) and file systems cannot fsync a directory; the rename has happened
+  } finally {
+    await h?.close().catch(() => undefined);
+  }
+}
+
+const MAX_IO = 1 << 30;
+
+/**
+ * Writes all of `bytes` at the handle's current position, looping over partial writes.
+ *
+ * @example
+ * ```ts
+ * await writeAll(handle, new Uint8Array([1, 2, 3]));
+ * ```
+ */
+export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, Math.min(bytes.length - done, MAX_IO));
+    if (bytesWritten <= 0) throw new Error(`writeAll: the file accepted no bytes at ${done} of ${bytes.length}`);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Collects small writes into one buffer so that a file of many small tensors takes few system
+ * calls; pieces at least as large as the buffer go straight through.
+ *
+ * @example
+ * ```ts
+ * const w = new BufferedWriter(handle);
+ * await w.write(head); await w.write(data); await w.flush();
+ * ```
+ */
+export class BufferedWriter {
+  private readonly buf: Uint8Array;
+  private used = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    size = 1 << 20,
+  ) {
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Appends bytes. */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.used + bytes.length <= this.buf.length) {
+      this.buf.set(bytes, this.used);
+      this.used += bytes.length;
+      return;
+    }
+    await this.flush();
+    if (bytes.length >= this.buf.length) await writeAll(this.handle, bytes);
+    else {
+      this.buf.set(bytes, 0);
+      this.used = bytes.length;
+    }
+  }
+
+  /** Writes out whatever is buffered. */
+  async flush(): Promise<void> {
+    if (this.used > 0) await writeAll(this.handle, this.buf.subarray(0, this.used));
+    this.used = 0;
+  }
+}
