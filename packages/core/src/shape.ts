@@ -142,3 +142,54 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, rank
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/**
+ * Strides that let a view with `shape`/`strides` be read as `target` (same element count) without a
+ * copy, or null when its memory layout does not allow it (then reshape must copy). Works chunk by
+ * chunk: runs of source axes that are contiguous with each other can be split or merged freely;
+ * nothing may straddle two runs. Size-1 axes never constrain the layout.
+ *
+ * @example
+ * ```ts
+ * viewStrides([4, 3], [1, 4], [4, 3, 1]); // [1, 4, 4]: a transposed matrix gains a unit axis as a view
+ * viewStrides([4, 3], [1, 4], [12]);      // null: flattening a transpose needs a copy
+ * ```
+ */
+export function viewStrides(shape: Shape, strides: readonly number[], target: Shape): number[] | null {
+  if (shapeSize(shape) !== shapeSize(target)) return null;
+  if (shapeSize(target) === 0) return contiguousStrides(target);
+  const dims: number[] = [];
+  const st: number[] = [];
+  shape.forEach((d, i) => {
+    if (d !== 1) {
+      dims.push(d);
+      st.push(strides[i]);
+    }
+  });
+  const out = new Array<number>(target.length);
+  let j = target.length - 1;
+  let i = dims.length - 1;
+  while (i >= 0) {
+    // the run of source axes first..i that walk memory as one block
+    let first = i;
+    let run = dims[i];
+    while (first > 0 && st[first - 1] === st[first] * dims[first]) {
+      first--;
+      run *= dims[first];
+    }
+    const base = st[i];
+    let covered = 1;
+    while (j >= 0 && (covered < run || target[j] === 1)) {
+      out[j] = base * covered;
+      covered *= target[j];
+      j--;
+    }
+    if (covered !== run) return null;
+    i = first - 1;
+  }
+  for (; j >= 0; j--) {
+    if (target[j] !== 1) return null;
+    out[j] = 1;
+  }
+  return out;
+}

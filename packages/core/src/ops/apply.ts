@@ -54,7 +54,8 @@ export function backendOf(op: string, ...ts: readonly Tensor[]): Backend {
   const b = ts[0].backend;
   for (const t of ts) {
     if (t.backend !== b) {
-      throw new ArgumentError(`${op}: expected all tensors on one backend, got ${b.name} and ${t.backend.name}`);
+      const got = t.backend.name === b.name ? `two different ${b.name} backend instances` : `${b.name} and ${t.backend.name}`;
+      throw new ArgumentError(`${op}: expected all tensors on one backend, got ${got}`);
     }
   }
   return b;

@@ -1,12 +1,14 @@
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { type Shape, contiguousStrides, isContiguous, normalizeAxis, shapeSize, shapesEqual } from '../shape.js';
+import { type Shape, contiguousStrides, isContiguous, normalizeAxis, shapeSize, shapesEqual, viewStrides } from '../shape.js';
 import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, requireSameDType, result, viewOf } from './apply.js';
 import { contiguous } from './elementwise.js';
 
 /**
- * Same elements, new shape; one size may be -1 (inferred). Contiguous tensors reshape without copying.
+ * Same elements, new shape; one size may be -1 (inferred). Reshaping is a view (no copy) whenever the
+ * memory layout allows it (always for contiguous tensors; for strided views when no new axis straddles
+ * a gap, e.g. adding or removing unit axes of a transpose); otherwise the data is copied first.
  *
  * @example
  * ```ts
@@ -31,6 +33,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (shapesEqual(resolved, x.shape)) return viewOf('reshape', x, {}, resolved, x.strides, x.offset);
   if (isContiguous(x.shape, x.strides)) return viewOf('reshape', x, {}, resolved, contiguousStrides(resolved), x.offset);
+  const strides = viewStrides(x.shape, x.strides, resolved);
+  if (strides) return viewOf('reshape', x, {}, resolved, strides, x.offset);
   return composite(() => viewOf('reshape', contiguous(x), {}, resolved, contiguousStrides(resolved), 0));
 }
 
@@ -78,6 +82,11 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (shape.length < x.rank) throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to fewer axes ${fmtShape(shape)}`);
   const lead = shape.length - x.rank;
   const resolved = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  resolved.forEach((d, i) => {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`expand: expected non-negative sizes (-1 only on existing axes), got ${fmtShape(shape)} at axis ${i}`);
+    }
+  });
   const strides = resolved.map((d, i) => {
     if (i < lead) return 0;
     const s = x.shape[i - lead];

@@ -14,11 +14,11 @@ import { Tensor } from '../tensor.js';
  *
  * @example
  * ```ts
- * const x: HostTensor = { values: [1, 2, 3, 4], shape: [2, 2], dtype: 'f32' };
+ * const x: HostTensor = { values: new Float64Array([1, 2, 3, 4]), shape: [2, 2], dtype: 'f32' };
  * ```
  */
 export interface HostTensor {
-  readonly values: ArrayLike<number>;
+  readonly values: Float64Array;
   readonly shape: readonly number[];
   readonly dtype?: DType;
 }
