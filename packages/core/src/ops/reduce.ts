@@ -4,8 +4,8 @@ import { DTypeError } from '../errors.js';
 import { type Shape, normalizeAxes, normalizeAxis } from '../shape.js';
 import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { plain, result, viewOf } from './apply.js';
-import { div, sqrt, square } from './elementwise.js';
+import { plain, requireFloat, result, viewOf } from './apply.js';
+import { div, ne, sqrt, square, where } from './elementwise.js';
 
 function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): number[] {
   const out: number[] = [];
@@ -57,7 +57,7 @@ export function min(x: Tensor, axes?: number | readonly number[], keepdim = fals
 }
 
 /**
- * Mean over axes (all axes when omitted).
+ * Mean over axes (all axes when omitted) of a floating-point tensor (cast integers first).
  *
  * @example
  * ```ts
@@ -65,6 +65,7 @@ export function min(x: Tensor, axes?: number | readonly number[], keepdim = fals
  * ```
  */
 export function mean(x: Tensor, axes?: number | readonly number[], keepdim = false): Tensor {
+  requireFloat('mean', x);
   const ax = normalizeAxes(axes, x.rank, 'mean');
   const n = ax.reduce((p, a) => p * x.shape[a], 1);
   return composite(() => div(sum(x, ax, keepdim), n));
@@ -80,6 +81,7 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepdim = fal
  * ```
  */
 export function variance(x: Tensor, axes?: number | readonly number[], keepdim = false, correction = 1): Tensor {
+  requireFloat('variance', x);
   const ax = normalizeAxes(axes, x.rank, 'variance');
   const n = ax.reduce((p, a) => p * x.shape[a], 1);
   return composite(() => div(sum(square(x.sub(mean(x, ax, true))), ax, keepdim), Math.max(n - correction, 0)));
@@ -95,10 +97,14 @@ export function variance(x: Tensor, axes?: number | readonly number[], keepdim =
  */
 export function norm(x: Tensor, p = 2, axes?: number | readonly number[], keepdim = false): Tensor {
   return composite(() => {
-    if (p === 2) return sqrt(sum(square(x), axes, keepdim));
     if (p === 1) return sum(x.abs(), axes, keepdim);
     if (p === Infinity) return max(x.abs(), axes, keepdim);
-    return sum(x.abs().pow(p), axes, keepdim).pow(1 / p);
+    const s = p === 2 ? sum(square(x), axes, keepdim) : sum(x.abs().pow(p), axes, keepdim);
+    // the root has an infinite slope at 0: route zero norms around it so their gradient is 0 (as
+    // PyTorch), not inf·0 = NaN; NaN sums still give NaN
+    const nonzero = ne(s, 0);
+    const safe = where(nonzero, s, 1);
+    return where(nonzero, p === 2 ? sqrt(safe) : safe.pow(1 / p), 0);
   });
 }
 
