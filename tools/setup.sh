@@ -55,8 +55,11 @@ _peft_setup() {
   # --- 3. dependencies -----------------------------------------------------------------------------
   # The stamp is a hash of everything `pnpm install` reads; it is written only after a successful install.
   local stamp_file=node_modules/.peft-install-stamp stamp
-  stamp="$( { echo "$have_pnpm"; cat pnpm-lock.yaml pnpm-workspace.yaml package.json \
-    packages/*/package.json examples/*/package.json .npmrc 2>/dev/null; } | cksum)"
+  local f inputs=()
+  for f in pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc packages/*/package.json examples/*/package.json; do
+    [ -f "$f" ] && inputs+=("$f")
+  done
+  stamp="$( { echo "$have_pnpm"; cat "${inputs[@]}"; } | cksum)"
   if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then
     say "dependencies up to date"
   else
@@ -152,5 +155,11 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   _peft_setup
   exit $?
 fi
-# sourced: the caller decides what a failure means
+# sourced: run without the caller's errexit/nounset/pipefail, restore them, and return the status
+_peft_saved_opts="$(set +o)"
+set +eu +o pipefail
 _peft_setup
+_peft_status=$?
+eval "$_peft_saved_opts"
+unset _peft_saved_opts
+return $_peft_status
