@@ -22,7 +22,7 @@ export interface OpCheckOptions extends Tolerance {
   shape?: readonly number[];
   /** The expected dtype of the result. */
   dtype?: DType;
-  /** Tolerance against the float32 CPU reference (default: rtol 1e-5, atol 1e-6; exact for integers). */
+  /** Tolerance against the float32 CPU reference (default: `rtol`/`atol` but at least 1e-5/1e-6; exact for integers). */
   reference?: Tolerance;
 }
 
@@ -57,7 +57,8 @@ export async function checkOp(
   if (backend.name !== 'cpu') {
     const ref = await runOn(referenceCpu(), fn, inputs, `${label} (cpu reference)`);
     expectShape(got.shape, ref.shape, `${label} vs cpu`);
-    const tol = isFloat(ref.dtype) ? (opts.reference ?? { rtol: 1e-5, atol: 1e-6 }) : { rtol: 0, atol: 0 };
+    const own = { rtol: Math.max(opts.rtol ?? 0, 1e-5), atol: Math.max(opts.atol ?? 0, 1e-6) };
+    const tol = isFloat(ref.dtype) ? (opts.reference ?? own) : { rtol: 0, atol: 0 };
     expectClose(got.values, ref.values, tol, `${label} vs cpu reference`, got.shape);
   }
   return got.values;
