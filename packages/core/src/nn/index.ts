@@ -1,7 +1,8 @@
 export { Variable } from './variable.js';
 export { Parameter, isParameter } from './parameter.js';
 export { Module } from './module.js';
-export type { UnaryModule, LoadStateDictResult } from './module.js';
+export type { UnaryModule } from './module.js';
+export type { LoadStateDictResult } from './load-state-dict.js';
 export { ModuleList } from './module-list.js';
 export { ModuleDict } from './module-dict.js';
 export { Sequential } from './sequential.js';

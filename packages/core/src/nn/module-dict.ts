@@ -16,7 +16,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
   constructor(entries?: Iterable<[string, M]> | Readonly<Record<string, M>>) {
     super();
     if (!entries) return;
-    const list = Symbol.iterator in entries ? (entries as Iterable<[string, M]>) : Object.entries(entries as Record<string, M>);
+    const list = Symbol.iterator in entries ? entries : Object.entries(entries);
     for (const [key, m] of list) this.set(key, m);
   }
 

@@ -1,6 +1,6 @@
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { shapesEqual } from '../shape.js';
+import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { type LoadStateDictResult, listKeys, loadInto } from './load-state-dict.js';
 import { Parameter } from './parameter.js';
 import { Variable } from './variable.js';
 
@@ -13,20 +13,6 @@ import { Variable } from './variable.js';
  * ```
  */
 export type UnaryModule = Module & { forward(x: Tensor): Tensor };
-
-/**
- * The outcome of {@link Module.loadStateDict}: keys the module has that the dict lacked, and keys the
- * dict had that the module does not (both empty after a strict load).
- *
- * @example
- * ```ts
- * const { missingKeys } = model.loadStateDict(weights, { strict: false });
- * ```
- */
-export interface LoadStateDictResult {
-  missingKeys: string[];
-  unexpectedKeys: string[];
-}
 
 /**
  * The base of every layer and model: named child modules, parameters and buffers with dotted paths
@@ -221,30 +207,7 @@ export class Module {
    * ```
    */
   loadStateDict(dict: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>, opts?: { strict?: boolean }): LoadStateDictResult {
-    const strict = opts?.strict ?? true;
-    const given: ReadonlyMap<string, Tensor> = dict instanceof Map ? dict : new Map(Object.entries(dict));
-    const targets = this.stateDict() as Map<string, Variable>;
-    const missingKeys = [...targets.keys()].filter((k) => !given.has(k));
-    const unexpectedKeys = [...given.keys()].filter((k) => !targets.has(k));
-    for (const [key, value] of given) {
-      const target = targets.get(key);
-      if (!target) continue;
-      if (!shapesEqual(target.shape, value.shape)) {
-        throw new ShapeError(`loadStateDict: "${key}" expected shape ${fmtShape(target.shape)}, got ${fmtShape(value.shape)}`);
-      }
-      if (target.dtype !== value.dtype) throw new DTypeError(`loadStateDict: "${key}" expected dtype ${target.dtype}, got ${value.dtype}`);
-      const tb = target.liveStorage(`loadStateDict ("${key}")`).backend;
-      const vb = value.liveStorage(`loadStateDict ("${key}")`).backend;
-      if (tb !== vb) throw new ArgumentError(`loadStateDict: "${key}" expected a tensor on the ${tb.name} backend, got one on ${vb.name}`);
-    }
-    if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      const parts: string[] = [];
-      if (missingKeys.length) parts.push(`missing keys ${listKeys(missingKeys)}`);
-      if (unexpectedKeys.length) parts.push(`unexpected keys ${listKeys(unexpectedKeys)}`);
-      throw new ArgumentError(`loadStateDict: the state dict does not match the module: ${parts.join('; ')}`);
-    }
-    for (const [key, value] of given) targets.get(key)?.assign(value);
-    return { missingKeys, unexpectedKeys };
+    return loadInto(this.stateDict() as Map<string, Variable>, dict, opts?.strict ?? true);
   }
 
   /**
@@ -257,17 +220,15 @@ export class Module {
    */
   getModule(path: string): Module {
     if (path === '') return this;
-    let m: Module = this;
     const parts = path.split('.');
-    parts.forEach((name, i) => {
+    return parts.reduce<Module>((m, name, i) => {
       const next = m.childMap.get(name);
       if (!next) {
         const at = parts.slice(0, i).join('.') || '(root)';
         throw new ArgumentError(`getModule: "${path}" not found: ${at} has no child "${name}" (children: ${listKeys([...m.childMap.keys()])})`);
       }
-      m = next;
-    });
-    return m;
+      return next;
+    }, this);
   }
 
   /**
@@ -431,14 +392,8 @@ export class Module {
   }
 }
 
-function listKeys(keys: readonly string[]): string {
-  const shown = keys.slice(0, 8).map((k) => `"${k}"`);
-  if (keys.length > 8) shown.push(`… ${keys.length - 8} more`);
-  return `[${shown.join(', ')}]`;
-}
-
 function describe(v: unknown): string {
   if (v === null) return 'null';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
   return typeof v;
 }

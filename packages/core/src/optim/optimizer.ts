@@ -97,7 +97,7 @@ export abstract class Optimizer<H extends GroupOptions = GroupOptions> {
     this.defaults = Object.freeze({ ...defaults });
     const list = [...(params as Iterable<Parameter | ParamGroupInput<H>>)];
     if (list.length === 0) throw new ArgumentError(`${this.constructor.name}: expected parameters, got an empty list`);
-    if (list.every(isParameter)) this.addParamGroup({ params: list as Parameter[] } as unknown as ParamGroupInput<H>);
+    if (list.every(isParameter)) this.addParamGroup({ params: list } as unknown as ParamGroupInput<H>);
     else for (const g of list) this.addParamGroup(g as ParamGroupInput<H>);
   }
 
@@ -274,7 +274,7 @@ export abstract class Optimizer<H extends GroupOptions = GroupOptions> {
       }
       params.push(...own);
       const { params: _p, ...hyper } = g;
-      this.validate({ ...(hyper as unknown as H), params: own } as ParamGroup<H>);
+      this.validate({ ...(hyper as unknown as H), params: own });
     });
     for (const [index, st] of sd.state) {
       const p = params[index];
