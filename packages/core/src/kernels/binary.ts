@@ -41,7 +41,9 @@ fn peft_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   let m = pow(abs(a), b);
   if (a >= 0.0) { return m; }
-  if (floor(b) != b) { return bitcast<f32>(0x7fc00000u); }
+  // a NaN written as a constant is a WGSL compile error: build it at run time
+  let nan_bits = 0x7fc00000u;
+  if (floor(b) != b) { return bitcast<f32>(nan_bits); }
   let odd = (abs(b) % 2.0) == 1.0;
   return select(m, -m, odd);
 }
