@@ -1,0 +1,252 @@
+import type { BinaryOp, CompareOp, UnaryOp, View } from '../../../backend.js';
+import { type DType, f32ToF16Bits, isFloat } from '../../../dtype.js';
+import { BINARY, COMPARE, WGSL_BINARY_HELPERS } from '../../../kernels/binary.js';
+import { WGSL_HASH, dropoutThreshold } from '../../../kernels/random-hash.js';
+import { UNARY, WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
+import { shapeSize } from '../../../shape.js';
+import { type Strided, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
+import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, load, store, word } from './wgsl.js';
+
+const WG = 256;
+
+/** A parameter a map kernel reads into a local `let`. @example `const s: MapScalar = { name: 'seed', type: 'u32', word: 7 };` */
+export interface MapScalar {
+  readonly name: string;
+  readonly type: 'u32' | 'i32' | 'f32';
+  /** The u32 bit pattern. */
+  readonly word: number;
+}
+
+/**
+ * One elementwise kernel: load each input (strided), bind it to a name, evaluate `expr` in the
+ * output's compute type, store. Everything but the values goes into the cache key.
+ *
+ * @example
+ * ```ts
+ * mapKernel({ name: 'neg', inputs: [x], vars: ['x'], outDtype: 'f32', expr: '-x' });
+ * ```
+ */
+export interface MapSpec {
+  /** Distinguishes kernels whose expressions coincide but whose helpers differ. */
+  readonly name: string;
+  /** Input views, all of logical shape `shape` (default: the first input's shape). */
+  readonly inputs: readonly View[];
+  readonly vars: readonly string[];
+  readonly outDtype: DType;
+  /** WGSL expression over `vars`, scalars and the flat index `i`, in the output's compute type. */
+  readonly expr: string;
+  readonly helpers?: string;
+  readonly scalars?: readonly MapScalar[];
+  /** Logical shape (needed when there are no inputs). */
+  readonly shape?: readonly number[];
+  /** Copy storage values as they are (input and output of one dtype, `expr` ignored). */
+  readonly raw?: boolean;
+  /** Write into a strided window of the output instead of contiguously. */
+  readonly outView?: Strided;
+}
+
+/**
+ * Builds the kernel for a {@link MapSpec}; the output buffer is the last binding.
+ *
+ * @example
+ * ```ts
+ * const k = mapKernel({ name: 'copy', inputs: [v], vars: ['x'], outDtype: v.dtype, expr: 'x', raw: true });
+ * ```
+ */
+export function mapKernel(spec: MapSpec): Kernel {
+  const shape = spec.shape ?? spec.inputs[0].shape;
+  const n = shapeSize(shape);
+  const outView: Strided = spec.outView ?? { strides: contiguous(shape), offset: 0 };
+  const walk = planWalk(shape, [...spec.inputs, outView]);
+  const scalars = spec.scalars ?? [];
+  const words = [n, ...walk.words, ...scalars.map((s) => s.word)];
+  const inDtypes = spec.inputs.map((v) => v.dtype);
+  const sig = {
+    n: spec.name,
+    e: spec.expr,
+    i: inDtypes,
+    v: spec.vars,
+    o: spec.outDtype,
+    w: walk.sig,
+    s: scalars.map((s) => `${s.name}:${s.type}`),
+    r: !!spec.raw,
+  };
+  const key = `map:${JSON.stringify(sig)}`;
+  const source = (): string => {
+    const names = spec.inputs.map((_, j) => `o${j}`);
+    let src = header([...inDtypes, spec.outDtype], words.length) + (spec.helpers ?? '');
+    spec.inputs.forEach((v, j) => (src += binding(j + 1, `in${j}`, v.dtype, 'read')));
+    src += binding(spec.inputs.length + 1, 'out', spec.outDtype, 'write');
+    src += flatIndex(WG, word(0));
+    src += walkOffsets(walk.sig, 1, 'i', [...names, 'oo'], 'w');
+    const sBase = 1 + walkWordCount(walk.sig);
+    scalars.forEach((s, k) => {
+      const w = word(sBase + k);
+      src += `  let ${s.name} = ${s.type === 'u32' ? w : `bitcast<${s.type}>(${w})`};\n`;
+    });
+    if (spec.raw) {
+      src += `  out[oo] = in0[o0];\n}\n`;
+      return src;
+    }
+    spec.inputs.forEach((v, j) => (src += `  let ${spec.vars[j]} = ${load(v.dtype, `in${j}[${names[j]}]`)};\n`));
+    src += `  out[oo] = ${store(spec.outDtype, spec.expr)};\n}\n`;
+    return src;
+  };
+  return { key, source, access: [...spec.inputs.map(() => 'read' as const), 'write'], words, grid: grid1d(n, WG) };
+}
+
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d];
+  }
+  return s;
+}
+
+/**
+ * A float function of one input from the shared unary table (computed in f32).
+ *
+ * @example
+ * ```ts
+ * unaryKernel('exp', x);
+ * ```
+ */
+export function unaryKernel(op: UnaryOp, x: View): Kernel {
+  return mapKernel({ name: 'unary', inputs: [x], vars: ['x'], outDtype: x.dtype, expr: UNARY[op].wgsl, helpers: WGSL_UNARY_HELPERS });
+}
+
+/**
+ * Arithmetic from the shared binary table; float maximum/minimum propagate NaN like the reference.
+ *
+ * @example
+ * ```ts
+ * binaryKernel('add', a, b, [2, 3]);
+ * ```
+ */
+export function binaryKernel(op: BinaryOp, a: View, b: View, shape: readonly number[]): Kernel {
+  const float = isFloat(a.dtype);
+  let expr = float ? BINARY[op].wgsl : BINARY[op].int!.wgsl;
+  if (float && (op === 'maximum' || op === 'minimum')) expr = `select(${expr}, a + b, peft_isnan(a) || peft_isnan(b))`;
+  return mapKernel({ name: 'binary', inputs: [a, b], vars: ['a', 'b'], outDtype: a.dtype, expr, helpers: float ? WGSL_BINARY_HELPERS : '', shape });
+}
+
+/**
+ * A comparison from the shared table, producing bool (0/1 words).
+ *
+ * @example
+ * ```ts
+ * compareKernel('lt', a, b, [4]);
+ * ```
+ */
+export function compareKernel(op: CompareOp, a: View, b: View, shape: readonly number[]): Kernel {
+  return mapKernel({ name: 'compare', inputs: [a, b], vars: ['a', 'b'], outDtype: 'bool', expr: `select(0u, 1u, ${COMPARE[op].wgsl})`, shape });
+}
+
+/**
+ * `cond ? a : b` elementwise.
+ *
+ * @example
+ * ```ts
+ * whereKernel(mask, x, y, [3]);
+ * ```
+ */
+export function whereKernel(cond: View, a: View, b: View, shape: readonly number[]): Kernel {
+  const zero = computeType(cond.dtype) === 'f32' ? '0.0' : `${computeType(cond.dtype)}(0)`;
+  return mapKernel({ name: 'where', inputs: [cond, a, b], vars: ['c', 'a', 'b'], outDtype: a.dtype, expr: `select(b, a, c != ${zero})`, shape });
+}
+
+/**
+ * WGSL converting a value of compute type `from` to `to` with the reference's rules: floats truncate
+ * toward zero, negative floats wrap into u32, anything non-zero (NaN included) is true.
+ *
+ * @example
+ * ```ts
+ * castExpr('f32', 'i32', 'x'); // 'i32(x)'
+ * ```
+ */
+export function castExpr(from: DType, to: DType, x: string): string {
+  const f = computeType(from);
+  if (to === 'bool') {
+    if (f === 'f32') return `select(0u, 1u, (bitcast<u32>(${x}) & 0x7fffffffu) != 0u)`;
+    return `select(0u, 1u, ${x} != ${f}(0))`;
+  }
+  const t = computeType(to);
+  if (f === t) return x;
+  if (t === 'f32') return `f32(${x})`;
+  if (f === 'f32') return t === 'i32' ? `i32(${x})` : `select(u32(${x}), bitcast<u32>(i32(${x})), ${x} < 0.0)`;
+  return `bitcast<${t}>(${x})`;
+}
+
+/**
+ * A contiguous copy of a view converted to `dtype` (a plain storage copy when the dtype is unchanged).
+ * With `outView`, writes into a strided window of a larger output (concat, pad).
+ *
+ * @example
+ * ```ts
+ * copyKernel(x, 'i32');
+ * ```
+ */
+export function copyKernel(x: View, dtype: DType, outView?: Strided): Kernel {
+  // same storage type and unchanged values: a plain copy (bool words are already 0/1)
+  const raw = x.dtype === dtype || (x.dtype === 'bool' && dtype === 'u32');
+  return mapKernel({ name: 'copy', inputs: [x], vars: ['x'], outDtype: dtype, expr: castExpr(x.dtype, dtype, 'x'), raw, outView });
+}
+
+/**
+ * Fills `words` u32 words with one bit pattern (every dtype's fill reduces to this).
+ *
+ * @example
+ * ```ts
+ * fillKernel(1024, 0x3f800000); // 1024 f32 ones
+ * ```
+ */
+export function fillKernel(words: number, pattern: number): Kernel {
+  return mapKernel({ name: 'fill', inputs: [], vars: [], outDtype: 'u32', expr: 'v', shape: [words], scalars: [{ name: 'v', type: 'u32', word: pattern >>> 0 }] });
+}
+
+/**
+ * Inverted dropout with the shared counter hash: keeps element i when `(hash32(seed, i) >> 8) >=
+ * threshold` and scales it by `f32(1 / (1 - p))`, bit for bit like the CPU reference.
+ *
+ * @example
+ * ```ts
+ * dropoutKernel(x, 0.1, 1234);
+ * ```
+ */
+export function dropoutKernel(x: View, p: number, seed: number): Kernel {
+  const scalars: MapScalar[] = [
+    { name: 'seed', type: 'u32', word: seed >>> 0 },
+    { name: 'threshold', type: 'u32', word: dropoutThreshold(p) },
+    { name: 'scale', type: 'f32', word: f32Word(1 / (1 - p)) },
+  ];
+  const expr = 'select(0.0, x * scale, (hash32(seed, i) >> 8u) >= threshold)';
+  return mapKernel({ name: 'dropout', inputs: [x], vars: ['x'], outDtype: x.dtype, expr, helpers: WGSL_HASH, scalars });
+}
+
+/**
+ * The u32 word that, repeated, fills a buffer of `dtype` with `value` converted like the CPU
+ * reference converts it (f16 rounds to nearest even and packs two halves per word).
+ *
+ * @example
+ * ```ts
+ * fillPattern('f16', 1); // 0x3c003c00
+ * ```
+ */
+export function fillPattern(dtype: DType, value: number): number {
+  switch (dtype) {
+    case 'f32':
+      return f32Word(value);
+    case 'f16': {
+      const h = f32ToF16Bits(value);
+      return (h | (h << 16)) >>> 0;
+    }
+    case 'i32':
+      return Int32Array.of(value)[0] >>> 0;
+    case 'u32':
+      return Uint32Array.of(value)[0];
+    case 'bool':
+      return value ? 1 : 0;
+  }
+}

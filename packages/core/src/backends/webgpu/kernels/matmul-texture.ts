@@ -1,0 +1,205 @@
+/**
+ * The texture-packed matmul for software adapters (Mesa's lavapipe/llvmpipe and similar CPU
+ * rasterisers that run subgroups as SIMD lanes).
+ *
+ * Why textures: lavapipe (Mesa 25.0) compiles every storage-buffer load whose offset is not a
+ * compile-time or push-constant expression into a per-lane loop of scalar loads with bounds checks
+ * and branches, about ten instructions per float. A texel fetch from an rgba32float texture instead
+ * calls a small precompiled routine that loads one 16-byte texel per lane and transposes them,
+ * about fifty instructions for 32 floats. So both operands are first laid out in textures (a plain
+ * `copyBufferToTexture` when the operand's memory already has the right shape, else a packing pass,
+ * see `matmul-texture-pack.ts`), and the kernel reads nothing but texels.
+ *
+ * Why subgroup broadcasts: one workgroup is one subgroup of `sg` lanes. Each lane owns `tn` columns
+ * of the output tile and all `tm` rows; the rows' operand values are the same for every lane, so each
+ * lane fetches a different row's texel and `subgroupBroadcast` hands every value to all lanes
+ * (a register shuffle), instead of every lane fetching the same texel.
+ *
+ * Texel formats (four consecutive scalars of one operand per rgba32float texel, one texture layer per
+ * batch):
+ * - `k4`: texel (x, y) holds k = 4x..4x+3 of row y (A: row m; B: column n). Width ceil(K/4).
+ * - `m4` (A) / `n4` (B): texel (x, y) holds rows (or columns) 4x..4x+3 at k = y. Height K.
+ *
+ * @packageDocumentation
+ */
+
+/** How one operand is laid out in its texture. @example `const f: TexelFormat = 'k4';` */
+export type TexelFormat = 'k4' | 'mn4';
+
+/**
+ * Shape of the texture-packed kernel: tile, subgroup size, texel formats and texture binding kind.
+ *
+ * @example
+ * ```ts
+ * const cfg: TextureMatmulConfig = { tm: 32, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: true, out: 'f32' };
+ * ```
+ */
+export interface TextureMatmulConfig {
+  /** Output rows per workgroup (a multiple of `sg`, and of `4 * sg` when `aFormat` is `mn4`). */
+  readonly tm: number;
+  /** Output columns per lane (a multiple of 4 when `bFormat` is `mn4`); a workgroup covers `sg * tn` columns. */
+  readonly tn: number;
+  /** Subgroup size, which is also the workgroup size (the adapter's fixed subgroup size). */
+  readonly sg: number;
+  readonly aFormat: TexelFormat;
+  readonly bFormat: TexelFormat;
+  /** Read-only storage textures (faster on lavapipe) instead of sampled textures. */
+  readonly storageTextures: boolean;
+  /** Element type of the output buffer. */
+  readonly out: 'f32' | 'f16';
+}
+
+/**
+ * Parameter words of {@link textureMatmulSource}, in order. `aLayer`/`bLayer` are 1 when the operand
+ * has one texture layer per batch and 0 when one layer is broadcast to every batch.
+ *
+ * @example
+ * ```ts
+ * const words = textureMatmulWords({ m: 64, n: 64, k: 64, zBase: 0, aLayer: 1, bLayer: 0 });
+ * ```
+ */
+export function textureMatmulWords(p: { m: number; n: number; k: number; zBase: number; aLayer: 0 | 1; bLayer: 0 | 1 }): number[] {
+  return [p.m, p.n, p.k, p.zBase, p.aLayer, p.bLayer, 0, 0];
+}
+
+/** Number of parameter words {@link textureMatmulWords} returns. @example `TEXTURE_MATMUL_WORDS === 8` */
+export const TEXTURE_MATMUL_WORDS = 8;
+
+/**
+ * Workgroup grid of the texture kernel for an `m x n` output and `batches` batches.
+ *
+ * @example
+ * ```ts
+ * textureMatmulGrid(cfg, 1024, 1024, 1); // [32, 32, 1] for tm 32, tn 4, sg 8
+ * ```
+ */
+export function textureMatmulGrid(cfg: TextureMatmulConfig, m: number, n: number, batches: number): [number, number, number] {
+  return [Math.ceil(n / (cfg.sg * cfg.tn)), Math.ceil(m / cfg.tm), batches];
+}
+
+/**
+ * Checks a configuration's divisibility rules and returns it.
+ *
+ * @example
+ * ```ts
+ * validTextureConfig({ tm: 32, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'mn4', storageTextures: true, out: 'f32' });
+ * ```
+ */
+export function validTextureConfig(cfg: TextureMatmulConfig): TextureMatmulConfig {
+  const rowStep = cfg.aFormat === 'k4' ? cfg.sg : 4 * cfg.sg;
+  if (cfg.tm % rowStep !== 0 || cfg.tm <= 0) throw new RangeError(`matmul texture kernel: tm must be a positive multiple of ${rowStep}, got ${cfg.tm}`);
+  if (cfg.tn <= 0 || (cfg.bFormat === 'mn4' && cfg.tn % 4 !== 0)) throw new RangeError(`matmul texture kernel: tn must be positive${cfg.bFormat === 'mn4' ? ' and a multiple of 4' : ''}, got ${cfg.tn}`);
+  return cfg;
+}
+
+const COMP = ['x', 'y', 'z', 'w'];
+
+/**
+ * WGSL of the texture-packed matmul. Bindings: 0 the parameter block ({@link textureMatmulWords}),
+ * 1 A's texture array, 2 B's texture array, 3 the output `C` (`[batch, m, n]`, contiguous).
+ *
+ * @example
+ * ```ts
+ * const wgsl = textureMatmulSource(cfg);
+ * ```
+ */
+export function textureMatmulSource(cfg: TextureMatmulConfig): string {
+  const { tm, tn, sg, aFormat, bFormat } = validTextureConfig(cfg);
+  const texType = cfg.storageTextures ? 'texture_storage_2d_array<rgba32float, read>' : 'texture_2d_array<f32>';
+  const fetch = (t: string, x: string, y: string, layer: string): string =>
+    cfg.storageTextures ? `textureLoad(${t}, vec2u(${x}, ${y}), ${layer})` : `textureLoad(${t}, vec2u(${x}, ${y}), ${layer}, 0)`;
+  const L: string[] = [];
+  L.push('enable subgroups;');
+  if (cfg.out === 'f16') L.push('enable f16;');
+  L.push(`struct Params { w: array<vec4<u32>, 2> }
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var At: ${texType};
+@group(0) @binding(2) var Bt: ${texType};
+@group(0) @binding(3) var<storage, read_write> C: array<${cfg.out}>;
+@compute @workgroup_size(${sg})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  let M = P.w[0].x;
+  let N = P.w[0].y;
+  let K = P.w[0].z;
+  let z = P.w[0].w + wg.z;
+  let la = z * P.w[1].x;
+  let lb = z * P.w[1].y;
+  let r0 = wg.y * ${tm}u;
+  let c0 = wg.x * ${sg * tn}u;`);
+  // texel coordinates that do not change along k, clamped so edge tiles fetch valid texels
+  const aFetches = aFormat === 'k4' ? tm / sg : tm / (4 * sg);
+  for (let g = 0; g < aFetches; g++) {
+    L.push(aFormat === 'k4' ? `  let ay${g} = min(r0 + ${sg * g}u + lane, M - 1u);` : `  let ax${g} = min(r0 / 4u + ${sg * g}u + lane, (M - 1u) / 4u);`);
+  }
+  const bFetches = bFormat === 'k4' ? tn : tn / 4;
+  for (let j = 0; j < bFetches; j++) {
+    L.push(bFormat === 'k4' ? `  let by${j} = min(c0 + lane + ${sg * j}u, N - 1u);` : `  let bx${j} = min(c0 / 4u + lane + ${sg * j}u, (N - 1u) / 4u);`);
+  }
+  for (let i = 0; i < tm; i++) for (let j = 0; j < tn; j++) L.push(`  var c${i}_${j} = 0.0;`);
+
+  // One k-block (4 values of k): fetches first (they are calls on lavapipe, which spill registers),
+  // then the arithmetic. `tail` masks k >= K in the last, partial block.
+  const block = (kb: string, tail: boolean): string => {
+    const s: string[] = [];
+    const mask = (v: string, kk: number | null): string => {
+      if (!tail) return v;
+      if (kk === null) return `select(vec4f(0.0), ${v}, vec4u(0u, 1u, 2u, 3u) < vec4u(kr))`;
+      return `select(vec4f(0.0), ${v}, ${kk}u < kr)`;
+    };
+    if (bFormat === 'k4') {
+      for (let j = 0; j < tn; j++) s.push(`    let b${j} = ${mask(fetch('Bt', kb, `by${j}`, 'lb'), null)};`);
+    } else {
+      for (let kk = 0; kk < 4; kk++) for (let j = 0; j < tn / 4; j++) s.push(`    let b${kk}_${j} = ${mask(fetch('Bt', `bx${j}`, `min(${kb} * 4u + ${kk}u, K - 1u)`, 'lb'), kk)};`);
+    }
+    if (aFormat === 'k4') {
+      for (let g = 0; g < aFetches; g++) s.push(`    let a${g} = ${mask(fetch('At', kb, `ay${g}`, 'la'), null)};`);
+    } else {
+      for (let kk = 0; kk < 4; kk++) for (let g = 0; g < aFetches; g++) s.push(`    let a${kk}_${g} = ${mask(fetch('At', `ax${g}`, `min(${kb} * 4u + ${kk}u, K - 1u)`, 'la'), kk)};`);
+    }
+    // value of B for lane column j at k-offset kk
+    const bv = (j: number, kk: number): string => (bFormat === 'k4' ? `b${j}.${COMP[kk]}` : `b${kk}_${j >> 2}.${COMP[j & 3]}`);
+    for (let i = 0; i < tm; i++) {
+      if (aFormat === 'k4') {
+        s.push(`    { let a = subgroupBroadcast(a${Math.floor(i / sg)}, ${i % sg}u);`);
+        for (let j = 0; j < tn; j++) {
+          let e = `c${i}_${j}`;
+          for (let kk = 0; kk < 4; kk++) e = `fma(a.${COMP[kk]}, ${bv(j, kk)}, ${e})`;
+          s.push(`      c${i}_${j} = ${e};`);
+        }
+      } else {
+        const g = Math.floor(i / (4 * sg));
+        const src = Math.floor(i / 4) % sg;
+        s.push(`    { let a = vec4f(${[0, 1, 2, 3].map((kk) => `subgroupBroadcast(a${kk}_${g}.${COMP[i & 3]}, ${src}u)`).join(', ')});`);
+        for (let j = 0; j < tn; j++) {
+          let e = `c${i}_${j}`;
+          for (let kk = 0; kk < 4; kk++) e = `fma(a.${COMP[kk]}, ${bv(j, kk)}, ${e})`;
+          s.push(`      c${i}_${j} = ${e};`);
+        }
+      }
+      s.push('    }');
+    }
+    return s.join('\n');
+  };
+  L.push(`  let kFull = K / 4u;
+  for (var kb = 0u; kb < kFull; kb++) {
+${block('kb', false)}
+  }
+  if (K % 4u != 0u) {
+    let kb = kFull;
+    let kr = K % 4u;
+${block('kb', true)}
+  }
+  let base = z * M * N;`);
+  const conv = (v: string): string => (cfg.out === 'f16' ? `f16(clamp(${v}, -65504.0, 65504.0))` : v);
+  for (let j = 0; j < tn; j++) {
+    const col = bFormat === 'k4' ? `c0 + lane + ${sg * j}u` : `c0 + (lane + ${sg * (j >> 2)}u) * 4u + ${j & 3}u`;
+    L.push(`  let col${j} = ${col};`);
+  }
+  for (let i = 0; i < tm; i++) {
+    L.push(`  if (r0 + ${i}u < M) {`);
+    for (let j = 0; j < tn; j++) L.push(`    if (col${j} < N) { C[base + (r0 + ${i}u) * N + col${j}] = ${conv(`c${i}_${j}`)}; }`);
+    L.push('  }');
+  }
+  L.push('}');
+  return L.join('\n');
+}

@@ -1,0 +1,20 @@
+import type { Kernel } from './wgsl.js';
+
+/**
+ * What multi-pass kernel families need from the backend: dispatching a kernel on buffers, and
+ * scratch buffers from the pool. A scratch buffer is recycled right after the dispatches that use
+ * it are recorded; later commands may reuse it, which is safe because commands run in order.
+ *
+ * @example
+ * ```ts
+ * const tmp = runner.scratch(n * 4);
+ * runner.run(kernelA, [x, tmp]);
+ * runner.run(kernelB, [tmp, out]);
+ * runner.recycle(tmp);
+ * ```
+ */
+export interface KernelRunner {
+  run(kernel: Kernel, buffers: readonly GPUBuffer[]): void;
+  scratch(bytes: number): GPUBuffer;
+  recycle(buffer: GPUBuffer): void;
+}

@@ -1,0 +1,197 @@
+import type { DType } from '../../../dtype.js';
+
+/**
+ * Everything a generated compute kernel needs to be dispatched: a cache key that identifies its WGSL
+ * source, the source builder (only called on a cache miss), the storage bindings it declares (binding
+ * 0 is always the uniform parameter block), the parameter words and the workgroup grid.
+ *
+ * @example
+ * ```ts
+ * const k: Kernel = { key: 'fill', source: () => src, access: ['write'], words: [n, bits], grid: [1, 1, 1] };
+ * ```
+ */
+export interface Kernel {
+  /** Identifies the source: equal keys must give equal sources. */
+  readonly key: string;
+  /** Builds the WGSL source (a pure function of the key). */
+  readonly source: () => string;
+  /** Access of storage bindings 1..n, in the order buffers are passed. */
+  readonly access: readonly ('read' | 'write')[];
+  /** Parameter words (u32 bit patterns) for the uniform block at binding 0. */
+  readonly words: readonly number[];
+  /** Workgroups to dispatch. */
+  readonly grid: readonly [number, number, number];
+}
+
+/** Maximum workgroups per grid dimension that every WebGPU device accepts. */
+export const MAX_GRID = 65535;
+
+/**
+ * The WGSL type an element is stored as: bool takes a u32 word, f16 needs `enable f16`.
+ *
+ * @example
+ * ```ts
+ * storageType('bool'); // 'u32'
+ * ```
+ */
+export function storageType(dtype: DType): 'f32' | 'f16' | 'i32' | 'u32' {
+  if (dtype === 'bool') return 'u32';
+  return dtype;
+}
+
+/**
+ * The WGSL type kernels compute in: f16 values are widened to f32.
+ *
+ * @example
+ * ```ts
+ * computeType('f16'); // 'f32'
+ * ```
+ */
+export function computeType(dtype: DType): 'f32' | 'i32' | 'u32' {
+  if (dtype === 'f16') return 'f32';
+  if (dtype === 'bool') return 'u32';
+  return dtype;
+}
+
+/**
+ * Wraps a storage load so it yields the compute type.
+ *
+ * @example
+ * ```ts
+ * load('f16', 'x[i]'); // 'f32(x[i])'
+ * ```
+ */
+export function load(dtype: DType, expr: string): string {
+  return dtype === 'f16' ? `f32(${expr})` : expr;
+}
+
+/**
+ * Wraps a compute-type value so it can be stored as `dtype`.
+ *
+ * @example
+ * ```ts
+ * store('f16', 'acc'); // 'peft_to_f16(acc)'
+ * ```
+ */
+export function store(dtype: DType, expr: string): string {
+  return dtype === 'f16' ? `peft_to_f16(${expr})` : expr;
+}
+
+/**
+ * WGSL that tests a float for NaN by its bits (comparisons such as `x != x` may be optimised away
+ * by shader compilers), and the f32-to-f16 store that rounds overflow to infinity like IEEE does.
+ *
+ * @example
+ * ```ts
+ * const src = header(['f16']) + WGSL_FLOAT_HELPERS + body;
+ * ```
+ */
+export const WGSL_FLOAT_HELPERS = /* wgsl */ `
+fn peft_isnan(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+`;
+
+const WGSL_F16_HELPERS = /* wgsl */ `
+fn peft_to_f16(x: f32) -> f16 {
+  let m = bitcast<u32>(x) & 0x7fffffffu;
+  let s = (bitcast<u32>(x) >> 16u) & 0x8000u;
+  // NaN/inf bit patterns must be built at run time: as constants they fail to compile
+  let nan_bits = 0x7e00u;
+  if (m > 0x7f800000u) { return bitcast<vec2<f16>>(nan_bits).x; }
+  if (m >= 0x477ff000u) { return bitcast<vec2<f16>>(s | 0x7c00u).x; }
+  return f16(x);
+}
+`;
+
+/**
+ * The start of every kernel: `enable f16;` when an f16 buffer is involved, shared helpers, and the
+ * uniform parameter block of `nWords` u32 words at binding 0.
+ *
+ * @example
+ * ```ts
+ * header(['f32', 'f16'], 3);
+ * ```
+ */
+export function header(dtypes: readonly DType[], nWords: number): string {
+  const f16 = dtypes.includes('f16');
+  const vecs = Math.max(1, Math.ceil(nWords / 4));
+  return `${f16 ? 'enable f16;\n' : ''}${WGSL_FLOAT_HELPERS}${f16 ? WGSL_F16_HELPERS : ''}
+struct Params { w: array<vec4<u32>, ${vecs}> }
+@group(0) @binding(0) var<uniform> P: Params;
+`;
+}
+
+/**
+ * The WGSL expression reading parameter word `k` (constant-indexed, so no dynamic uniform indexing).
+ *
+ * @example
+ * ```ts
+ * word(5); // 'P.w[1].y'
+ * ```
+ */
+export function word(k: number): string {
+  return `P.w[${k >> 2}].${'xyzw'[k & 3]}`;
+}
+
+/**
+ * Declares storage binding `binding` named `name` holding `dtype` elements.
+ *
+ * @example
+ * ```ts
+ * binding(1, 'x', 'f32', 'read'); // '@group(0) @binding(1) var<storage, read> x: array<f32>;'
+ * ```
+ */
+export function binding(index: number, name: string, dtype: DType | 'u32', access: 'read' | 'write'): string {
+  const mode = access === 'read' ? 'read' : 'read_write';
+  return `@group(0) @binding(${index}) var<storage, ${mode}> ${name}: array<${storageType(dtype)}>;\n`;
+}
+
+/**
+ * A grid of workgroups covering `threads` invocations of a `size`-wide workgroup; beyond 65535
+ * workgroups it becomes two-dimensional (use {@link flatIndex} in the kernel).
+ *
+ * @example
+ * ```ts
+ * grid1d(1 << 24, 256); // [65535, 2, 1] style grid
+ * ```
+ */
+export function grid1d(threads: number, size: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(threads / size));
+  if (groups <= MAX_GRID) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_GRID);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/**
+ * The entry point of a one-dimensional kernel of workgroup size `size`: defines `i`, the flat
+ * invocation index over a {@link grid1d} grid, and returns early past `n`.
+ *
+ * @example
+ * ```ts
+ * const src = `${flatIndex(256, word(0))} out[i] = 0u; }`;
+ * ```
+ */
+export function flatIndex(size: number, n: string): string {
+  return `@compute @workgroup_size(${size})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * (nwg.x * ${size}u);
+  if (i >= ${n}) { return; }
+`;
+}
+
+/**
+ * A u32 word holding the bits of a float (for float parameters).
+ *
+ * @example
+ * ```ts
+ * f32Word(1); // 0x3f800000
+ * ```
+ */
+export function f32Word(value: number): number {
+  F32[0] = value;
+  return U32[0];
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
