@@ -35,11 +35,13 @@ const DEFAULTS: AdamWOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weigh
  * AdamW with PyTorch's semantics. For each parameter with gradient g at step t:
  * ```
  * p ← p · (1 − lr·wd)                          (decoupled weight decay, first)
- * m ← m + (1 − β1)(g − m),  v ← β2·v + (1 − β2)·g²
+ * m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²
  * v̂ ← max(v̂, v) with amsgrad, else v
  * p ← p − (lr / (1 − β1ᵗ)) · m / (√v̂ / √(1 − β2ᵗ) + eps)
  * ```
- * State per parameter: `step`, `expAvg`, `expAvgSq` (and `maxExpAvgSq` with amsgrad).
+ * The operations run in the order of `torch.optim.AdamW` (the version the golden fixtures were made
+ * with), so float32 results round the same way. State per parameter: `step`, `expAvg`, `expAvgSq`
+ * (and `maxExpAvgSq` with amsgrad).
  *
  * @example
  * ```ts
@@ -80,7 +82,7 @@ export class AdamW extends Optimizer<AdamWOptions> {
     const g = group.maximize ? neg(g0) : g0;
 
     const decayed = weightDecay !== 0 ? mul(p, s(1 - lr * weightDecay)) : p;
-    const m = add(expAvg, mul(sub(g, expAvg), s(1 - beta1)));
+    const m = add(mul(expAvg, s(beta1)), mul(g, s(1 - beta1)));
     const v = add(mul(expAvgSq, s(beta2)), mul(mul(g, g), s(1 - beta2)));
     expAvg.assign(m);
     expAvgSq.assign(v);
