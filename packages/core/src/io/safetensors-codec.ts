@@ -186,9 +186,9 @@ export function encodeSafetensorsValues(dtype: SafetensorsDType, values: Safeten
         if (!ok) throw new ArgumentError(`${at}: expected a ${dtype === 'I64' ? 'BigInt64Array' : 'BigUint64Array'} for ${dtype}, got ${values.constructor.name}`);
         return new Uint8Array(values.buffer, values.byteOffset, n * 8);
       }
-      checkIntegers(dtype, values as ArrayLike<number>, at);
+      checkIntegers(dtype, values, at);
       const out = dtype === 'I64' ? new BigInt64Array(n) : new BigUint64Array(n);
-      for (let i = 0; i < n; i++) out[i] = BigInt((values as ArrayLike<number>)[i]);
+      for (let i = 0; i < n; i++) out[i] = BigInt(values[i]);
       return new Uint8Array(out.buffer);
     }
     case 'F8_E4M3':

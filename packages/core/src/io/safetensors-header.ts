@@ -1,6 +1,6 @@
 import { FileFormatError } from '../errors.js';
 import { SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_INFO, type SafetensorsDType, isSafetensorsDType } from './safetensors-dtype.js';
-import { type JsonValue, JsonNonIntegerLiteral, parseStrictJson } from './strict-json.js';
+import { type JsonValue, JsonNumberText, parseStrictJson } from './strict-json.js';
 
 /**
  * The largest header the reader accepts, in bytes (the Python reader's limit, 100 MB). Longer
@@ -164,7 +164,7 @@ function checkEntry(name: string, value: JsonValue, dataLength: number): Safeten
   if (end > dataLength) {
     throw new FileFormatError(`${at}: data_offsets [${begin}, ${end}] run past the end of the ${dataLength}-byte data section`);
   }
-  return { dtype, shape: Object.freeze([...shape]), dataOffsets: Object.freeze([begin, end]) as readonly [number, number] };
+  return { dtype, shape: Object.freeze([...shape]), dataOffsets: Object.freeze([begin, end] as [number, number]) };
 }
 
 /** Checks that the entries, sorted by offsets, cover [0, dataLength) exactly once. */
@@ -202,7 +202,7 @@ function isSize(v: JsonValue): boolean {
 
 function describe(v: JsonValue): string {
   if (v instanceof Map) return 'an object';
-  if (v instanceof JsonNonIntegerLiteral) return v.text;
+  if (v instanceof JsonNumberText) return v.text;
   if (Array.isArray(v)) {
     const parts = v.slice(0, 8).map((x) => (x instanceof Map ? '{…}' : Array.isArray(x) ? '[…]' : describe(x)));
     return `[${parts.join(', ')}${v.length > 8 ? ', …' : ''}]`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../errors.js';
-import { JsonNonIntegerLiteral, isWellFormedUtf16, parseStrictJson } from './strict-json.js';
+import { JsonNumberText, isWellFormedUtf16, parseStrictJson } from './strict-json.js';
 
 const parse = (s: string) => parseStrictJson(s, 'test');
 
@@ -18,9 +18,9 @@ describe('parseStrictJson', () => {
 
   it('marks signed, fractional and exponent numbers as non-integer literals', () => {
     const v = parse('[-1, 4.0, 1e3, 0]') as unknown[];
-    expect(v[0]).toEqual(new JsonNonIntegerLiteral(-1, '-1'));
-    expect(v[1]).toEqual(new JsonNonIntegerLiteral(4, '4.0'));
-    expect(v[2]).toEqual(new JsonNonIntegerLiteral(1000, '1e3'));
+    expect(v[0]).toEqual(new JsonNumberText(-1, '-1'));
+    expect(v[1]).toEqual(new JsonNumberText(4, '4.0'));
+    expect(v[2]).toEqual(new JsonNumberText(1000, '1e3'));
     expect(v[3]).toBe(0);
   });
 

@@ -1,16 +1,17 @@
 import { FileFormatError } from '../errors.js';
 
 /**
- * A JSON number written with a sign, a fraction or an exponent (`-1`, `4.0`, `1e3`). Kept apart from
- * plain integer literals so callers can reject it where a non-negative integer is required, as the
- * Python reader does.
+ * A JSON number that is not a plain non-negative integer literal below 2^53: one written with a
+ * sign, a fraction or an exponent (`-1`, `4.0`, `1e3`), or too large to be exact. Kept apart, with
+ * its text, so callers can reject it where a size is required (as the Python reader rejects
+ * `4.0` or `-1`) and quote it exactly in messages.
  *
  * @example
  * ```ts
- * parseStrictJson('[4.0]', 'x'); // [JsonNonIntegerLiteral { value: 4, text: '4.0' }]
+ * parseStrictJson('[4.0]', 'x'); // [JsonNumberText { value: 4, text: '4.0' }]
  * ```
  */
-export class JsonNonIntegerLiteral {
+export class JsonNumberText {
   constructor(
     /** The parsed value. */
     readonly value: number,
@@ -21,15 +22,15 @@ export class JsonNonIntegerLiteral {
 
 /**
  * A parsed JSON value: objects become `Map`s (key order kept, no prototype pitfalls), plain
- * non-negative integer literals become numbers (imprecise beyond 2^53, which callers reject), and
- * other numbers become {@link JsonNonIntegerLiteral}.
+ * non-negative integer literals below 2^53 become numbers, and other numbers become
+ * {@link JsonNumberText}.
  *
  * @example
  * ```ts
  * const v: JsonValue = new Map([['a', [1, 2]]]);
  * ```
  */
-export type JsonValue = null | boolean | number | string | JsonNonIntegerLiteral | JsonValue[] | Map<string, JsonValue>;
+export type JsonValue = null | boolean | number | string | JsonNumberText | JsonValue[] | Map<string, JsonValue>;
 
 /** Nesting deeper than this is refused (a safetensors header needs 3 levels). */
 const MAX_DEPTH = 64;
@@ -55,7 +56,6 @@ export function parseStrictJson(text: string, where: string): JsonValue {
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
-const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 
 class Parser {
   pos = 0;
@@ -108,14 +108,14 @@ class Parser {
     return v;
   }
 
-  number(): number | JsonNonIntegerLiteral {
+  number(): number | JsonNumberText {
     NUMBER.lastIndex = this.pos;
     const m = NUMBER.exec(this.text);
     if (!m) return this.fail('expected a number');
     const text = m[0];
     this.pos += text.length;
     const value = Number(text);
-    if (text[0] === '-' || m[1] !== undefined || m[2] !== undefined) return new JsonNonIntegerLiteral(value, text);
+    if (text[0] === '-' || m[1] !== undefined || m[2] !== undefined || !Number.isSafeInteger(value)) return new JsonNumberText(value, text);
     return value;
   }
 
@@ -124,10 +124,14 @@ class Parser {
     this.pos++; // opening quote
     let out = '';
     for (;;) {
-      PLAIN_RUN.lastIndex = this.pos;
-      const run = PLAIN_RUN.exec(t)![0];
-      out += run;
-      this.pos += run.length;
+      let end = this.pos;
+      while (end < t.length) {
+        const c = t.charCodeAt(end);
+        if (c === 0x22 || c === 0x5c || c < 0x20) break;
+        end++;
+      }
+      out += t.slice(this.pos, end);
+      this.pos = end;
       if (this.pos >= t.length) this.fail('unterminated string');
       const c = t.charCodeAt(this.pos);
       if (c === 0x22) {
