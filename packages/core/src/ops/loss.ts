@@ -3,7 +3,7 @@ import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { logSoftmax } from './activation.js';
 import { arange } from './creation.js';
-import { add, mul, ne, neg, square, sub, where } from './elementwise.js';
+import { add, cast, mul, ne, neg, square, sub, where } from './elementwise.js';
 import { gather } from './indexing.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './views.js';
@@ -34,7 +34,7 @@ export interface CrossEntropyOptions {
  * ```
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
-  if (target.dtype !== 'i32' && target.dtype !== 'u32') throw new DTypeError(`crossEntropy: expected i32 targets, got ${target.dtype}`);
+  if (target.dtype !== 'i32' && target.dtype !== 'u32') throw new DTypeError(`crossEntropy: expected i32 or u32 targets, got ${target.dtype}`);
   const classes = logits.shape[logits.rank - 1];
   const lead = logits.shape.slice(0, -1);
   if (logits.rank < 1 || lead.length !== target.rank || lead.some((d, i) => d !== target.shape[i])) {
@@ -45,7 +45,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts?: CrossEntropy
   const reduction = opts?.reduction ?? 'mean';
   return composite(() => {
     const logp = reshape(logSoftmax(logits, -1), [rows * classes]);
-    const flatT = reshape(target, [rows]);
+    const flatT = reshape(target.dtype === 'u32' ? cast(target, 'i32') : target, [rows]);
     const valid = ne(flatT, ignore);
     const safe = where(valid, flatT, 0);
     const idx = add(mul(arange(rows, undefined, 1, { dtype: 'i32', backend: logits.backend }), classes), safe);
