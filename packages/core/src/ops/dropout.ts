@@ -2,7 +2,7 @@ import { ArgumentError } from '../errors.js';
 import { type Generator, defaultGenerator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { requireFloat, result, viewOf } from './apply.js';
-import { zerosLike } from './creation.js';
+import { mul } from './elementwise.js';
 
 /**
  * Inverted dropout: zeroes each element with probability `p` and scales the rest by 1/(1−p). The
@@ -18,7 +18,7 @@ export function dropout(x: Tensor, p: number, opts?: { training?: boolean; gener
   if (!(p >= 0 && p <= 1)) throw new ArgumentError(`dropout: expected a probability in [0, 1], got ${p}`);
   requireFloat('dropout', x);
   if (opts?.training === false || p === 0) return viewOf('contiguous', x, {}, x.shape, x.strides, x.offset);
-  if (p === 1) return zerosLike(x);
+  if (p === 1) return mul(x, 0); // as PyTorch: zeros that keep the graph (a zero gradient)
   const seed = opts?.seed ?? (opts?.generator ?? defaultGenerator()).nextSeed();
   const backend = x.backend;
   return result('dropout', [x], { p, seed }, backend, backend.dropout(x.view('dropout'), p, seed), x.shape, x.dtype);
