@@ -12,7 +12,15 @@ import {
 /** Safetensors stores little-endian values; typed arrays use the host order. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** @internal Throws on big-endian hosts, where the byte-level fast paths would be wrong. */
+/**
+ * Throws on big-endian hosts, where the byte-level fast paths would be wrong (no browser or Node
+ * platform in use today is big-endian). @internal
+ *
+ * @example
+ * ```ts
+ * requireLittleEndian('parseSafetensors');
+ * ```
+ */
 export function requireLittleEndian(op: string): void {
   if (!LITTLE_ENDIAN) throw new DTypeError(`${op}: safetensors I/O needs a little-endian host, got a big-endian one`);
 }

@@ -20,7 +20,15 @@ export interface ByteSource {
   read(target: Uint8Array, position: number): Promise<void>;
 }
 
-/** Bytes decoded per step when a tensor's file bytes differ from its decoded form (a multiple of 8). */
+/**
+ * Bytes read and decoded per step for tensors whose file form differs from their decoded form
+ * (F16, BF16, F8, I64, U64); a multiple of 8, so steps never split an element.
+ *
+ * @example
+ * ```ts
+ * SAFETENSORS_DECODE_CHUNK_BYTES; // 1048576
+ * ```
+ */
 export const SAFETENSORS_DECODE_CHUNK_BYTES = 1 << 20;
 
 /**
