@@ -1,5 +1,5 @@
 import { ArgumentError, DTypeError } from '../errors.js';
-import { SAFETENSORS_DTYPE_INFO, type SafetensorsArray, type SafetensorsDType, decodedArray } from './safetensors-dtype.js';
+import { SAFETENSORS_DTYPE_INFO, type SafetensorsArray, type SafetensorsDType, safetensorsDecodedArray } from './safetensors-dtype.js';
 import {
   bf16ToF32Array,
   f16ToF32Array,
@@ -120,7 +120,7 @@ function notFitting(dtype: SafetensorsDType, name: string, index: number, lo: nu
  */
 export function decodeSafetensorsBytes(dtype: SafetensorsDType, bytes: Uint8Array, name = 'tensor'): SafetensorsArray {
   const n = bytes.byteLength / SAFETENSORS_DTYPE_INFO[dtype].bytes;
-  const out = decodedArray(dtype, n);
+  const out = safetensorsDecodedArray(dtype, n);
   decodeSafetensorsInto(dtype, bytes, out, 0, name);
   return out;
 }
@@ -204,7 +204,7 @@ export function encodeSafetensorsValues(dtype: SafetensorsDType, values: Safeten
       throw new ArgumentError(`${at}: ${dtype} can only be written from raw bytes (pass { bytes }), not from values`);
     default: {
       checkIntegers(dtype, values as ArrayLike<number>, at);
-      const out = decodedArray(dtype, n) as Int32Array;
+      const out = safetensorsDecodedArray(dtype, n) as Int32Array;
       for (let i = 0; i < n; i++) out[i] = (values as ArrayLike<number>)[i];
       return new Uint8Array(out.buffer);
     }
@@ -213,7 +213,7 @@ export function encodeSafetensorsValues(dtype: SafetensorsDType, values: Safeten
 
 function checkIntegers(dtype: SafetensorsDType, values: ArrayLike<number>, at: string): void {
   const [lo, hi] = INT_RANGE[dtype]!;
-  const sameType = values instanceof (decodedArray(dtype, 0).constructor as unknown as new () => object);
+  const sameType = values instanceof (safetensorsDecodedArray(dtype, 0).constructor as unknown as new () => object);
   if (sameType && dtype !== 'I64' && dtype !== 'U64') return;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

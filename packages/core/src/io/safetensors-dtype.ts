@@ -140,10 +140,10 @@ export function safetensorsDTypeFor(dtype: DType): SafetensorsDType {
  *
  * @example
  * ```ts
- * decodedArray('BF16', 3); // Float32Array(3)
+ * safetensorsDecodedArray('BF16', 3); // Float32Array(3)
  * ```
  */
-export function decodedArray(dtype: SafetensorsDType, n: number): SafetensorsArray {
+export function safetensorsDecodedArray(dtype: SafetensorsDType, n: number): SafetensorsArray {
   switch (dtype) {
     case 'BOOL':
     case 'U8':

@@ -1,8 +1,8 @@
 import { FileFormatError } from '../errors.js';
-import { SAFETENSORS_DTYPE_INFO, decodedArray } from './safetensors-dtype.js';
+import { SAFETENSORS_DTYPE_INFO, safetensorsDecodedArray } from './safetensors-dtype.js';
 import { decodeSafetensorsInto, requireLittleEndian } from './safetensors-codec.js';
 import { type SafetensorsHeader, parseSafetensorsHeader, readSafetensorsHeaderLength } from './safetensors-header.js';
-import { type ReadSafetensorsOptions, type SafetensorsContents, type SafetensorsTensor, selectNames } from './safetensors.js';
+import { type ReadSafetensorsOptions, type SafetensorsContents, type SafetensorsTensor, selectSafetensorsNames } from './safetensors.js';
 
 /**
  * Random access to the bytes of a file (a Node file handle, a browser `Blob`, an HTTP range
@@ -66,12 +66,12 @@ export async function readSafetensors(source: ByteSource, opts: ReadSafetensorsO
   const header = await readSafetensorsHeader(source);
   const tensors = new Map<string, SafetensorsTensor>();
   let scratch: Uint8Array | null = null;
-  for (const name of selectNames(header, opts.names)) {
+  for (const name of selectSafetensorsNames(header, opts.names)) {
     const { dtype, shape, dataOffsets } = header.tensors.get(name)!;
     const info = SAFETENSORS_DTYPE_INFO[dtype];
     const start = header.dataStart + dataOffsets[0];
     const nbytes = dataOffsets[1] - dataOffsets[0];
-    const data = decodedArray(dtype, nbytes / info.bytes);
+    const data = safetensorsDecodedArray(dtype, nbytes / info.bytes);
     if (info.decode === 'as-is') {
       const target = new Uint8Array(data.buffer, data.byteOffset, nbytes);
       if (nbytes > 0) await source.read(target, start);

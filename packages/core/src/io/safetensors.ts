@@ -75,7 +75,7 @@ export function parseSafetensors(buffer: ArrayBuffer | Uint8Array, opts: ReadSaf
   const bytes = buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer);
   const header = parseSafetensorsFileHeader(bytes);
   const tensors = new Map<string, SafetensorsTensor>();
-  for (const name of selectNames(header, opts.names)) {
+  for (const name of selectSafetensorsNames(header, opts.names)) {
     const e = header.tensors.get(name)!;
     const raw = bytes.subarray(header.dataStart + e.dataOffsets[0], header.dataStart + e.dataOffsets[1]);
     tensors.set(name, { dtype: e.dtype, shape: e.shape, data: decodeSafetensorsBytes(e.dtype, raw, name), bytes: raw });
@@ -102,10 +102,10 @@ export function parseSafetensorsFileHeader(bytes: Uint8Array): SafetensorsHeader
  *
  * @example
  * ```ts
- * selectNames(header, ['a']); // ['a']
+ * selectSafetensorsNames(header, ['a']); // ['a']
  * ```
  */
-export function selectNames(header: SafetensorsHeader, names: ReadSafetensorsOptions['names']): string[] {
+export function selectSafetensorsNames(header: SafetensorsHeader, names: ReadSafetensorsOptions['names']): string[] {
   const all = [...header.tensors.keys()];
   if (names === undefined) return all;
   if (typeof names === 'function') return all.filter(names);
