@@ -32,5 +32,5 @@ export * from './io/safetensors.js';
 export * from './io/safetensors-reader.js';
 export * from './io/safetensors-tensors.js';
 export * from './io/float-bits.js';
-export { parseStrictJson, JsonNonIntegerLiteral, isWellFormedUtf16 } from './io/strict-json.js';
+export { parseStrictJson, JsonNumberText, isWellFormedUtf16 } from './io/strict-json.js';
 export type { JsonValue } from './io/strict-json.js';
