@@ -1,4 +1,4 @@
-import { AutogradError, ShapeError, fmtShape } from '../errors.js';
+import { AutogradError, DisposedTensorError, ShapeError, fmtShape } from '../errors.js';
 import { keep, tidy } from '../scope.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -25,7 +25,9 @@ export function backward(root: Tensor, seed?: Tensor): void {
   if (seed && !shapesEqual(seed.shape, root.shape)) {
     throw new ShapeError(`backward: seed gradient ${fmtShape(seed.shape)} does not match output ${fmtShape(root.shape)}`);
   }
+  root.liveStorage('backward');
   const order = topoOrder(root);
+  checkGraphAlive(order);
   tidy(() => {
     noGrad(() => {
       const grads = new Map<Tensor, Tensor>();
@@ -43,7 +45,6 @@ export function backward(root: Tensor, seed?: Tensor): void {
           g.dispose();
           continue;
         }
-        for (const inp of node.inputs) inp.liveStorage(`backward of ${node.op}`);
         const rule = GRAD_RULES[node.op] as GradRule<OpName>;
         // temporaries of the rule are freed at once; its results move to the outer scope
         const inGrads = tidy(() => rule(g, node.inputs, node.attrs, t));
@@ -63,6 +64,24 @@ export function backward(root: Tensor, seed?: Tensor): void {
       }
     });
   });
+}
+
+/**
+ * Fails before any gradient is accumulated when a tensor the graph needs was freed, typically by a
+ * `tidy` that ended before `backward()` was called.
+ */
+function checkGraphAlive(order: readonly Tensor[]): void {
+  for (const t of order) {
+    const node = t.node;
+    if (!node) continue;
+    node.inputs.forEach((inp, k) => {
+      if (!inp.isDisposed) return;
+      throw new DisposedTensorError(
+        `backward: the graph was freed before backward: input ${k} of ${node.op} (tensor #${inp.id}, shape ${fmtShape(inp.shape)}) ` +
+          'was disposed. Call backward() inside the tidy() that built the graph, or keep() the tensors it needs.',
+      );
+    });
+  }
 }
 
 /** Tensors reachable from root through recorded nodes, each after all its inputs. */

@@ -51,10 +51,11 @@ function record<K extends OpName>(t: Tensor, op: K, inputs: readonly Tensor[], a
 
 /** The one backend all operands live on; a clear error otherwise. @internal */
 export function backendOf(op: string, ...ts: readonly Tensor[]): Backend {
-  const b = ts[0].backend;
+  const b = ts[0].liveStorage(op).backend;
   for (const t of ts) {
-    if (t.backend !== b) {
-      const got = t.backend.name === b.name ? `two different ${b.name} backend instances` : `${b.name} and ${t.backend.name}`;
+    const tb = t.liveStorage(op).backend;
+    if (tb !== b) {
+      const got = tb.name === b.name ? `two different ${b.name} backend instances` : `${b.name} and ${tb.name}`;
       throw new ArgumentError(`${op}: expected all tensors on one backend, got ${got}`);
     }
   }

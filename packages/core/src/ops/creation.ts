@@ -128,12 +128,12 @@ export function ones(shape: Shape, opts?: CreateOptions): Tensor {
 
 /** Zeros shaped, typed and placed like `t`. @example `zerosLike(w)` */
 export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, backend: t.backend, ...opts });
+  return full(t.shape, 0, { dtype: t.dtype, backend: t.liveStorage('zerosLike').backend, ...opts });
 }
 
 /** Ones shaped, typed and placed like `t`. @example `onesLike(w)` */
 export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, backend: t.backend, ...opts });
+  return full(t.shape, 1, { dtype: t.dtype, backend: t.liveStorage('onesLike').backend, ...opts });
 }
 
 /**

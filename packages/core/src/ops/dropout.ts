@@ -20,6 +20,6 @@ export function dropout(x: Tensor, p: number, opts?: { training?: boolean; gener
   if (opts?.training === false || p === 0) return viewOf('contiguous', x, {}, x.shape, x.strides, x.offset);
   if (p === 1) return mul(x, 0); // as PyTorch: zeros that keep the graph (a zero gradient)
   const seed = opts?.seed ?? (opts?.generator ?? defaultGenerator()).nextSeed();
-  const backend = x.backend;
+  const backend = x.liveStorage('dropout').backend;
   return result('dropout', [x], { p, seed }, backend, backend.dropout(x.view('dropout'), p, seed), x.shape, x.dtype);
 }

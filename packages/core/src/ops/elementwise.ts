@@ -19,6 +19,7 @@ function lift(x: Tensor | number, like: Tensor, owned: Tensor[]): Tensor {
 function operands(a: Tensor | number, b: Tensor | number, op: string): [Tensor, Tensor, Tensor[]] {
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
   if (!like) throw new DTypeError(`${op}: expected at least one tensor operand, got two numbers`);
+  for (const t of [a, b]) if (t instanceof Tensor) t.liveStorage(op);
   const owned: Tensor[] = [];
   return [lift(a, like, owned), lift(b, like, owned), owned];
 }
@@ -68,7 +69,7 @@ export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);
-  const backend = x.backend;
+  const backend = x.liveStorage(op).backend;
   const buf = backend.unary(op, x.view(op));
   if (op === 'sign' || op === 'floor') return plain(backend, buf, x.shape, x.dtype);
   return result(op, [x], {}, backend, buf, x.shape, x.dtype);
@@ -141,7 +142,7 @@ export const ge = (a: Tensor | number, b: Tensor | number): Tensor => compare('g
 export function where(cond: Tensor, a0: Tensor | number, b0: Tensor | number): Tensor {
   if (cond.dtype !== 'bool') throw new DTypeError(`where: expected a bool condition, got ${cond.dtype}`);
   // with two numbers, the first is made an f32 tensor on the condition's backend
-  const first = a0 instanceof Tensor || b0 instanceof Tensor ? a0 : keep(full([], a0, { backend: cond.backend }));
+  const first = a0 instanceof Tensor || b0 instanceof Tensor ? a0 : keep(full([], a0, { backend: cond.liveStorage('where').backend }));
   const [a, b, owned] = operands(first, b0, 'where');
   if (first !== a0) owned.push(a);
   const backend = backendOf('where', cond, a, b);
@@ -165,7 +166,7 @@ export function where(cond: Tensor, a0: Tensor | number, b0: Tensor | number): T
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype === x.dtype) return viewOf('contiguous', x, {}, x.shape, x.strides, x.offset);
-  const backend = x.backend;
+  const backend = x.liveStorage('cast').backend;
   requireDType('cast', backend, dtype);
   const buf = backend.copy(x.view('cast'), dtype);
   if (!isFloat(x.dtype)) return plain(backend, buf, x.shape, dtype);
@@ -184,7 +185,7 @@ export function contiguous(x: Tensor): Tensor {
   if (isContiguous(x.shape, x.strides)) {
     return viewOf('contiguous', x, {}, x.shape, contiguousStrides(x.shape), x.offset);
   }
-  const backend = x.backend;
+  const backend = x.liveStorage('contiguous').backend;
   return result('contiguous', [x], {}, backend, backend.copy(x.view('contiguous'), x.dtype), x.shape, x.dtype);
 }
 

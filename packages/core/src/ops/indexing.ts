@@ -83,7 +83,7 @@ export function pad(x: Tensor, shape: readonly number[], starts: readonly number
       throw new ShapeError(`pad: ${fmtShape(x.shape)} placed at ${fmtShape(starts)} does not fit in ${fmtShape(shape)}`);
     }
   }
-  const backend = x.backend;
+  const backend = x.liveStorage('pad').backend;
   const buf = backend.pad(x.view('pad'), shape, starts, st);
   return result('pad', [x], { starts: [...starts], steps: [...st] }, backend, buf, shape, x.dtype);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Tensor } from '../tensor.js';
 import { testBackends } from '../test-utils/backends.js';
 import { checkGradients } from '../test-utils/gradcheck.js';
 import { host, rand, randInt, toTensor } from '../test-utils/numeric.js';
@@ -6,6 +7,9 @@ import { checkOp } from '../test-utils/op-check.js';
 import { crossEntropy, mseLoss } from './loss.js';
 
 const backends = await testBackends();
+
+const ce = (logits: Tensor, target: Tensor): Tensor => crossEntropy(logits, target);
+const mse = (pred: Tensor, target: Tensor): Tensor => mseLoss(pred, target);
 
 /** float64 per-row negative log-likelihood, NaN-free; null where the target is ignored. */
 function nll64(logits: ArrayLike<number>, classes: number, targets: ArrayLike<number>, ignore = -100): (number | null)[] {
@@ -33,7 +37,7 @@ describe.each(backends)('losses on $name', ({ backend }) => {
       const logits = rand([rows, classes], { seed: 171, low: -5, high: 5 });
       const targets = randInt([rows], classes, { seed: 172 });
       const nll = (l: Float64Array, t: Float64Array) => nll64(l, classes, t);
-      await checkOp(backend, crossEntropy, [logits, targets], { expected: ([l, t]) => [meanOf(nll(l, t))], shape: [], rtol: 1e-5 });
+      await checkOp(backend, ce, [logits, targets], { expected: ([l, t]) => [meanOf(nll(l, t))], shape: [], rtol: 1e-5 });
       await checkOp(backend, (l, t) => crossEntropy(l, t, { reduction: 'sum' }), [logits, targets], {
         expected: ([l, t]) => [nll(l, t).reduce<number>((a, b) => a + b!, 0)],
         rtol: 1e-5,
@@ -49,7 +53,7 @@ describe.each(backends)('losses on $name', ({ backend }) => {
     it('skips targets equal to ignoreIndex and averages over the rest', async () => {
       const logits = rand([6, 4], { seed: 173 });
       const targets = host([1, -100, 3, -100, 0, 2], [6], 'i32');
-      await checkOp(backend, crossEntropy, [logits, targets], { expected: ([l, t]) => [meanOf(nll64(l, 4, t))] });
+      await checkOp(backend, ce, [logits, targets], { expected: ([l, t]) => [meanOf(nll64(l, 4, t))] });
       await checkOp(backend, (l, t) => crossEntropy(l, t, { reduction: 'none' }), [logits, targets], {
         expected: ([l, t]) => nll64(l, 4, t).map((v) => v ?? 0),
       });
@@ -62,7 +66,7 @@ describe.each(backends)('losses on $name', ({ backend }) => {
     it('is NaN when every target is ignored (as PyTorch), with a zero gradient', async () => {
       const logits = rand([3, 5], { seed: 174 });
       const targets = host([-100, -100, -100], [3], 'i32');
-      await checkOp(backend, crossEntropy, [logits, targets], { expected: [NaN] });
+      await checkOp(backend, ce, [logits, targets], { expected: [NaN] });
       await checkOp(backend, (l, t) => crossEntropy(l, t, { reduction: 'sum' }), [logits, targets], { expected: [0] });
       const l = toTensor(logits, backend, true);
       const t = toTensor(targets, backend);
@@ -75,13 +79,13 @@ describe.each(backends)('losses on $name', ({ backend }) => {
     it('takes [batch, seq, classes] logits with [batch, seq] targets, and u32 targets', async () => {
       const logits = rand([2, 3, 7], { seed: 175 });
       const targets = randInt([2, 3], 7, { seed: 176 });
-      await checkOp(backend, crossEntropy, [logits, targets], { expected: ([l, t]) => [meanOf(nll64(l, 7, t))], shape: [] });
+      await checkOp(backend, ce, [logits, targets], { expected: ([l, t]) => [meanOf(nll64(l, 7, t))], shape: [] });
       const u = randInt([2, 3], 7, { seed: 176, dtype: 'u32' });
-      await checkOp(backend, crossEntropy, [logits, u], { expected: ([l, t]) => [meanOf(nll64(l, 7, t))] });
+      await checkOp(backend, ce, [logits, u], { expected: ([l, t]) => [meanOf(nll64(l, 7, t))] });
     });
 
     it('has gradients matching finite differences, ignored rows included', async () => {
-      await checkGradients(backend, crossEntropy, [rand([5, 7], { seed: 177 }), host([1, -100, 6, 0, 1], [5], 'i32')]);
+      await checkGradients(backend, ce, [rand([5, 7], { seed: 177 }), host([1, -100, 6, 0, 1], [5], 'i32')]);
       await checkGradients(backend, (l, t) => crossEntropy(l, t, { reduction: 'none' }), [rand([2, 3, 4], { seed: 178 }), randInt([2, 3], 4, { seed: 179 })]);
       await checkGradients(backend, (l, t) => crossEntropy(l, t, { reduction: 'sum' }), [rand([17, 13], { seed: 180 }), randInt([17], 13, { seed: 181 })]);
     });
@@ -101,13 +105,13 @@ describe.each(backends)('losses on $name', ({ backend }) => {
       const p = rand([3, 17], { seed: 182 });
       const q = rand([3, 17], { seed: 183 });
       const sq = (a: Float64Array, b: Float64Array) => a.map((v, i) => (v - b[i]) ** 2);
-      await checkOp(backend, mseLoss, [p, q], { expected: ([a, b]) => [sq(a, b).reduce((x, y) => x + y, 0) / 51] });
+      await checkOp(backend, mse, [p, q], { expected: ([a, b]) => [sq(a, b).reduce((x, y) => x + y, 0) / 51] });
       await checkOp(backend, (a, b) => mseLoss(a, b, 'sum'), [p, q], { expected: ([a, b]) => [sq(a, b).reduce((x, y) => x + y, 0)] });
       await checkOp(backend, (a, b) => mseLoss(a, b, 'none'), [p, q], { expected: ([a, b]) => sq(a, b), shape: [3, 17] });
     });
 
     it('has gradients for both operands matching finite differences', async () => {
-      await checkGradients(backend, mseLoss, [rand([3, 17], { seed: 184 }), rand([3, 17], { seed: 185 })]);
+      await checkGradients(backend, mse, [rand([3, 17], { seed: 184 }), rand([3, 17], { seed: 185 })]);
     });
   });
 });

@@ -35,6 +35,8 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts?: CrossEntropyOptions): Tensor {
   if (target.dtype !== 'i32' && target.dtype !== 'u32') throw new DTypeError(`crossEntropy: expected i32 or u32 targets, got ${target.dtype}`);
+  logits.liveStorage('crossEntropy');
+  target.liveStorage('crossEntropy');
   const classes = logits.shape[logits.rank - 1];
   const lead = logits.shape.slice(0, -1);
   if (logits.rank < 1 || lead.length !== target.rank || lead.some((d, i) => d !== target.shape[i])) {

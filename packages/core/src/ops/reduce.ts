@@ -21,7 +21,7 @@ function reduce(op: 'sum' | 'max' | 'min', x: Tensor, axes: number | readonly nu
   const ax = normalizeAxes(axes, x.rank, op);
   const shape = reducedShape(x.shape, ax, keepdim);
   if (ax.length === 0) return viewOf('contiguous', x, {}, x.shape, x.strides, x.offset);
-  const backend = x.backend;
+  const backend = x.liveStorage(op).backend;
   const buf = backend.reduce(op as ReduceOp, x.view(op), ax);
   if (!isFloat(x.dtype)) return plain(backend, buf, shape, x.dtype);
   return result(op, [x], { axes: ax, keepdim }, backend, buf, shape, x.dtype);
@@ -111,7 +111,7 @@ export function norm(x: Tensor, p = 2, axes?: number | readonly number[], keepdi
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number, keepdim: boolean): Tensor {
   if (x.dtype === 'bool') throw new DTypeError(`${op}: expected a numeric tensor, got bool`);
   const ax = normalizeAxis(axis, x.rank, op);
-  const backend = x.backend;
+  const backend = x.liveStorage(op).backend;
   const shape = reducedShape(x.shape, [ax], keepdim);
   return plain(backend, backend.reduce(op, x.view(op), [ax]), shape, 'i32');
 }

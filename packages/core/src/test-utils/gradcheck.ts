@@ -2,7 +2,7 @@ import type { Backend } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import { type TensorFn, call } from './op-check.js';
 import { type HostTensor, type Tolerance, exactCpu, expectClose, rand, readCpuF64, readF64, toTensor } from './numeric.js';
 
 /**
@@ -45,7 +45,7 @@ export interface GradCheckOptions {
  */
 export async function checkGradients(
   backend: Backend,
-  fn: (...xs: Tensor[]) => Tensor,
+  fn: TensorFn,
   inputs: readonly HostTensor[],
   opts: GradCheckOptions = {},
 ): Promise<void> {
@@ -56,14 +56,14 @@ export async function checkGradients(
   const label = fn.name || 'fn';
 
   const probe = tidy(() => {
-    const out = fn(...inputs.map((h) => toTensor(h, exact)));
+    const out = call(fn, inputs.map((h) => toTensor(h, exact)));
     return { shape: [...out.shape] };
   });
   const w = rand(probe.shape, { seed: opts.seed ?? 99, low: -1, high: 1 });
 
   const objective = (values: readonly HostTensor[]): number =>
     tidy(() => {
-      const out = fn(...values.map((h) => toTensor(h, exact)));
+      const out = call(fn, values.map((h) => toTensor(h, exact)));
       const v = readCpuF64(out)!;
       let s = 0;
       for (let i = 0; i < v.length; i++) s += v[i] * w.values[i];
@@ -92,7 +92,7 @@ export async function checkGradients(
     const before = b.memory().liveBuffers;
     const grads = tidy(() => {
       const xs = inputs.map((h, k) => toTensor(h, b, wrt[k]));
-      const out = fn(...xs);
+      const out = call(fn, xs);
       out.backward(fromArray(w.values, w.shape, { backend: b, dtype: out.dtype }));
       return xs.map((x, k) => (wrt[k] && x.grad ? x.grad.detach() : null));
     });

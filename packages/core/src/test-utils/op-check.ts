@@ -5,6 +5,21 @@ import type { Tensor } from '../tensor.js';
 import { type HostTensor, type Tolerance, expectClose, readF64, referenceCpu, roundTo, toTensor } from './numeric.js';
 
 /**
+ * A function of tensors under test (wrap ops that take options: `(l, t) => crossEntropy(l, t)`).
+ *
+ * @example
+ * ```ts
+ * const f: TensorFn = (a, b) => add(a, b);
+ * ```
+ */
+export type TensorFn = (...xs: Tensor[]) => Tensor;
+
+/** Calls a {@link TensorFn} with tensors. @internal @example `call(fn, [a, b])` */
+export function call(fn: TensorFn, xs: readonly Tensor[]): Tensor {
+  return fn(...xs);
+}
+
+/**
  * What {@link checkOp} asserts about an op's result.
  *
  * @example
@@ -39,7 +54,7 @@ export interface OpCheckOptions extends Tolerance {
  */
 export async function checkOp(
   backend: Backend,
-  fn: (...xs: Tensor[]) => Tensor,
+  fn: TensorFn,
   inputs: readonly HostTensor[],
   opts: OpCheckOptions = {},
 ): Promise<Float64Array> {
@@ -75,13 +90,13 @@ export async function checkOp(
  */
 export async function runOn(
   backend: Backend,
-  fn: (...xs: Tensor[]) => Tensor,
+  fn: TensorFn,
   inputs: readonly HostTensor[],
   label = 'op',
 ): Promise<{ values: Float64Array; shape: readonly number[]; dtype: DType }> {
   backend.flush();
   const before = backend.memory().liveBuffers;
-  const out = tidy(() => fn(...inputs.map((h) => toTensor(h, backend))));
+  const out = tidy(() => call(fn, inputs.map((h) => toTensor(h, backend))));
   let values: Float64Array;
   try {
     values = await readF64(out);
