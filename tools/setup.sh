@@ -156,10 +156,16 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   exit $?
 fi
 # sourced: run without the caller's errexit/nounset/pipefail, restore them, and return the status
-_peft_saved_opts="$(set +o)"
+# (read from $- and shopt here: `$(set +o)` would run in a subshell, where errexit is already off)
+_peft_saved_opts=""
+case $- in *e*) _peft_saved_opts+=e ;; esac
+case $- in *u*) _peft_saved_opts+=u ;; esac
+shopt -qo pipefail && _peft_saved_opts+=p
 set +eu +o pipefail
 _peft_setup
 _peft_status=$?
-eval "$_peft_saved_opts"
+case $_peft_saved_opts in *e*) set -e ;; esac
+case $_peft_saved_opts in *u*) set -u ;; esac
+case $_peft_saved_opts in *p*) set -o pipefail ;; esac
 unset _peft_saved_opts
 return $_peft_status

@@ -2,7 +2,7 @@
 # The test command: set-up (idempotent), then typecheck, lint and every vitest project, through nx
 # (cached: unchanged packages are not re-run). Extra arguments go to nx, e.g. `--skip-nx-cache`.
 set -euo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh" || exit 1
 export NX_NO_CLOUD=true NX_TUI=false
 echo "[test] typecheck, lint, test"
 pnpm exec nx run-many -t typecheck lint test "$@"
