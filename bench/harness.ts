@@ -46,18 +46,21 @@ export interface Timing {
 }
 
 /**
- * Times `runOnce`, an async function that enqueues work and waits for it. One untimed warm-up run
- * (pipeline compilation, JIT) also estimates how many repetitions fit in `budgetMs`; those are then
- * timed together, between `minReps` and `maxReps` of them.
+ * Times `runOnce(reps)`, an async function that enqueues `reps` repetitions of the work and waits for
+ * them. An untimed warm-up (pipeline compilation, JIT) comes first, then one timed repetition that
+ * sizes the run to `budgetMs`: when more than one repetition fits, that many (within `minReps` and
+ * `maxReps`) are timed together; otherwise the single repetition is the measurement.
  */
 export async function measure(
   runOnce: (reps: number) => Promise<void>,
   { budgetMs, minReps = 1, maxReps = 100 }: { budgetMs: number; minReps?: number; maxReps?: number },
 ): Promise<Timing> {
-  const w0 = performance.now();
   await runOnce(1);
-  const warmMs = performance.now() - w0;
-  const reps = Math.max(minReps, Math.min(maxReps, Math.floor(budgetMs / Math.max(warmMs, 1e-3))));
+  const c0 = performance.now();
+  await runOnce(1);
+  const oneMs = performance.now() - c0;
+  const reps = Math.max(minReps, Math.min(maxReps, Math.floor(budgetMs / Math.max(oneMs, 1e-3))));
+  if (reps <= 1) return { ms: oneMs, reps: 1 };
   const t0 = performance.now();
   await runOnce(reps);
   return { ms: (performance.now() - t0) / reps, reps };
