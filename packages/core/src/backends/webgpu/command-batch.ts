@@ -101,6 +101,22 @@ export class CommandBatch {
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
   }
 
+  /**
+   * Records arbitrary commands in order with the dispatches (texture copies, passes with other bind
+   * group layouts): `fn` gets the command encoder with no compute pass open. Counts as one dispatch.
+   *
+   * @example
+   * ```ts
+   * batch.encode((enc) => enc.copyBufferToTexture(src, dst, size));
+   * ```
+   */
+  encode(fn: (encoder: GPUCommandEncoder) => void): void {
+    if (this.count >= this.maxDispatches) this.submit();
+    this.endPass();
+    this.count++;
+    fn(this.commandEncoder());
+  }
+
   /** Records a buffer-to-buffer copy in order with the dispatches. @example `batch.copy(src, 0, dst, 0, 64)` */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.endPass();

@@ -21,6 +21,8 @@ export async function openDevice(opts: {
   if (!adapter) throw new DeviceError('BACKEND', 'webgpu: no adapter found (requestAdapter returned null)');
   const features: GPUFeatureName[] = [];
   if (opts.f16 !== false && adapter.features.has('shader-f16')) features.push('shader-f16');
+  // subgroups let the texture matmul share operands between lanes on CPU adapters (kernels/matmul-select.ts)
+  if (adapter.features.has('subgroups')) features.push('subgroups');
   const l = adapter.limits;
   const device = await adapter.requestDevice({
     requiredFeatures: features,
@@ -30,6 +32,8 @@ export async function openDevice(opts: {
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxTextureDimension2D: l.maxTextureDimension2D,
+      maxTextureArrayLayers: l.maxTextureArrayLayers,
     },
   });
   return { device, info: adapter.info };

@@ -102,6 +102,8 @@ export class WebGPUBackend implements Backend {
       run: (k, bufs) => this.run(k, bufs),
       scratch: (bytes) => this.pool.acquire(bytes),
       recycle: (b) => this.pool.release(b),
+      device,
+      encode: (fn) => this.batch.encode(fn),
     };
   }
 
@@ -234,9 +236,8 @@ export class WebGPUBackend implements Backend {
   }
 
   gather(x: View, index: View, axis: number): BufferHandle {
-    const n = (shapeSize(x.shape) / (x.shape[axis] || 1)) * shapeSize(index.shape);
-    const empty = x.shape[axis] === 0 ? 0 : n;
-    return this.map('gather', x.dtype, [x, index], empty, () => gatherKernel(x, index, axis));
+    const n = shapeSize(x.shape.slice(0, axis)) * shapeSize(index.shape) * shapeSize(x.shape.slice(axis + 1));
+    return this.map('gather', x.dtype, [x, index], n, () => gatherKernel(x, index, axis));
   }
 
   scatterAdd(src: View, index: View, axis: number, axisSize: number): BufferHandle {
@@ -260,6 +261,24 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc('pad', shapeSize(outShape), x.dtype);
     encodePad(this.runner, x, xb, outShape, starts, steps, out.buffer);
     return out;
+  }
+
+  /**
+   * Records a generated kernel on buffers of this backend (bindings 1..n in order), for custom or
+   * fused kernels built with the helpers in `kernels/`. The caller owns the buffers.
+   *
+   * @example
+   * ```ts
+   * const out = gpu.fill(n, 'f32', 0);
+   * gpu.runKernel(myKernel, [x, out]);
+   * ```
+   */
+  runKernel(kernel: Kernel, buffers: readonly BufferHandle[]): void {
+    this.check('runKernel');
+    this.run(
+      kernel,
+      buffers.map((b) => this.bufferOf({ buffer: b } as View, 'runKernel')),
+    );
   }
 
   // ---- internals ----

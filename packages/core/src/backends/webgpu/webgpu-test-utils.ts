@@ -14,7 +14,7 @@ import { contiguousStrides, shapeSize } from '../../shape.js';
  */
 export interface HostView {
   /** The whole buffer's values. */
-  readonly data: ArrayLike<number>;
+  readonly data: readonly number[];
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly strides?: readonly number[];

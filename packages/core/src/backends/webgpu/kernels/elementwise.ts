@@ -7,7 +7,7 @@ import { shapeSize } from '../../../shape.js';
 import { type Strided, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
 import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, load, store, word } from './wgsl.js';
 
-const WG = 256;
+const WG = 64;
 
 /** A parameter a map kernel reads into a local `let`. @example `const s: MapScalar = { name: 'seed', type: 'u32', word: 7 };` */
 export interface MapScalar {
@@ -159,11 +159,12 @@ export function whereKernel(cond: View, a: View, b: View, shape: readonly number
 
 /**
  * WGSL converting a value of compute type `from` to `to` with the reference's rules: floats truncate
- * toward zero, negative floats wrap into u32, anything non-zero (NaN included) is true.
+ * toward zero and saturate (NaN becomes 0), i32/u32 reinterpret their bits, anything non-zero (NaN
+ * included) is true.
  *
  * @example
  * ```ts
- * castExpr('f32', 'i32', 'x'); // 'i32(x)'
+ * castExpr('f32', 'i32', 'x'); // 'peft_f2i(x)'
  * ```
  */
 export function castExpr(from: DType, to: DType, x: string): string {
@@ -175,7 +176,7 @@ export function castExpr(from: DType, to: DType, x: string): string {
   const t = computeType(to);
   if (f === t) return x;
   if (t === 'f32') return `f32(${x})`;
-  if (f === 'f32') return t === 'i32' ? `i32(${x})` : `select(u32(${x}), bitcast<u32>(i32(${x})), ${x} < 0.0)`;
+  if (f === 'f32') return t === 'i32' ? `peft_f2i(${x})` : `peft_f2u(${x})`;
   return `bitcast<${t}>(${x})`;
 }
 

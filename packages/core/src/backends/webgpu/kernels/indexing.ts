@@ -5,7 +5,7 @@ import type { KernelRunner } from './runner.js';
 import { planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
 import { type Kernel, binding, flatIndex, grid1d, header, load, storageType, store, word } from './wgsl.js';
 
-const WG = 256;
+const WG = 64;
 const NONE = 0xffffffff;
 
 /** WGSL reading an index element as u32 (negative i32 become huge, so one `< size` test bounds both). */

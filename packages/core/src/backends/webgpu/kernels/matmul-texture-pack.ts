@@ -9,6 +9,8 @@
  *
  * @packageDocumentation
  */
+import { collapse } from './strided-walk.js';
+import { header } from './wgsl.js';
 
 /**
  * One operand as the packer sees it: `layers` planes of `rows x q` elements, element (layer, y, q) at
@@ -34,30 +36,10 @@ export interface PackPlane {
 /** Batch axes the packing pass walks (after merging); more fall back to another kernel. @example `MAX_PACK_BATCH_AXES === 3` */
 export const MAX_PACK_BATCH_AXES = 3;
 
-/**
- * Merges adjacent batch axes that step through memory as one (and drops size-1 axes), so most
- * layouts need at most one or two.
- *
- * @example
- * ```ts
- * mergeBatchAxes([2, 3], [12, 4]); // { sizes: [6], strides: [4] }
- * ```
- */
-export function mergeBatchAxes(sizes: readonly number[], strides: readonly number[]): { sizes: number[]; strides: number[] } {
-  const outSizes: number[] = [];
-  const outStrides: number[] = [];
-  for (let i = 0; i < sizes.length; i++) {
-    if (sizes[i] === 1) continue;
-    const last = outSizes.length - 1;
-    if (last >= 0 && outStrides[last] === sizes[i] * strides[i]) {
-      outSizes[last] *= sizes[i];
-      outStrides[last] = strides[i];
-    } else {
-      outSizes.push(sizes[i]);
-      outStrides.push(strides[i]);
-    }
-  }
-  return { sizes: outSizes, strides: outStrides };
+/** Batch axes after merging those that step through memory as one and dropping size-1 axes. */
+function mergeBatchAxes(sizes: readonly number[], strides: readonly number[]): { sizes: number[]; strides: number[] } {
+  const c = collapse(sizes, [strides]);
+  return { sizes: c.shape, strides: c.strides[0] };
 }
 
 /**
@@ -88,6 +70,9 @@ export function texelCopyPlan(
   return { offsetBytes: p.offset * 4, bytesPerRow, rowsPerImage: p.rows, layers };
 }
 
+/** Number of parameter words of the packing pass. @example `PACK_WORDS === 16` */
+export const PACK_WORDS = 16;
+
 /**
  * Parameter words of {@link texturePackSource}: texture width in texels, rows, q, row stride, q
  * stride, offset, then size and stride of each merged batch axis (innermost last, padded to
@@ -106,6 +91,7 @@ export function texturePackWords(p: PackPlane): number[] | null {
     const at = sizes.length - MAX_PACK_BATCH_AXES + i;
     words.push(at >= 0 ? sizes[at] : 1, at >= 0 ? strides[at] : 0);
   }
+  words.push(0, 0);
   return words;
 }
 
@@ -122,9 +108,7 @@ export function texturePackWords(p: PackPlane): number[] | null {
  */
 export function texturePackSource(src: 'f32' | 'f16'): string {
   const ld = (e: string): string => (src === 'f16' ? `f32(X[${e}])` : `X[${e}]`);
-  return `${src === 'f16' ? 'enable f16;\n' : ''}struct Params { w: array<vec4<u32>, 3> }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> X: array<${src}>;
+  return `${header([src], PACK_WORDS)}@group(0) @binding(1) var<storage, read> X: array<${src}>;
 @group(0) @binding(2) var T: texture_storage_2d_array<rgba32float, write>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -133,9 +117,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let Q = P.w[0].z;
   var layer = gid.z;
   var off = P.w[1].y;
-  let i2 = layer % P.w[2].z; off += i2 * P.w[2].w; layer /= P.w[2].z;
-  let i1 = layer % P.w[2].x; off += i1 * P.w[2].y; layer /= P.w[2].x;
-  off += layer * P.w[1].w;
+  off += (layer % P.w[3].x) * P.w[3].y;
+  layer /= P.w[3].x;
+  off += (layer % P.w[2].z) * P.w[2].w;
+  layer /= P.w[2].z;
+  off += layer * P.w[2].y;
   off += gid.y * P.w[0].w;
   let q0 = gid.x * 4u;
   let sq = P.w[1].x;

@@ -23,6 +23,8 @@
  * @packageDocumentation
  */
 
+import { header, store } from './wgsl.js';
+
 /** How one operand is laid out in its texture. @example `const f: TexelFormat = 'k4';` */
 export type TexelFormat = 'k4' | 'mn4';
 
@@ -109,11 +111,9 @@ export function textureMatmulSource(cfg: TextureMatmulConfig): string {
   const fetch = (t: string, x: string, y: string, layer: string): string =>
     cfg.storageTextures ? `textureLoad(${t}, vec2u(${x}, ${y}), ${layer})` : `textureLoad(${t}, vec2u(${x}, ${y}), ${layer}, 0)`;
   const L: string[] = [];
-  L.push('enable subgroups;');
-  if (cfg.out === 'f16') L.push('enable f16;');
-  L.push(`struct Params { w: array<vec4<u32>, 2> }
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var At: ${texType};
+  // `enable subgroups;` must come first, before the header's own directives and declarations
+  L.push(`enable subgroups;\n${header([cfg.out], TEXTURE_MATMUL_WORDS)}`);
+  L.push(`@group(0) @binding(1) var At: ${texType};
 @group(0) @binding(2) var Bt: ${texType};
 @group(0) @binding(3) var<storage, read_write> C: array<${cfg.out}>;
 @compute @workgroup_size(${sg})
@@ -138,59 +138,44 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
   for (let i = 0; i < tm; i++) for (let j = 0; j < tn; j++) L.push(`  var c${i}_${j} = 0.0;`);
 
   // One k-block (4 values of k): fetches first (they are calls on lavapipe, which spill registers),
-  // then the arithmetic. `tail` masks k >= K in the last, partial block.
-  const block = (kb: string, tail: boolean): string => {
-    const s: string[] = [];
-    const mask = (v: string, kk: number | null): string => {
-      if (!tail) return v;
-      if (kk === null) return `select(vec4f(0.0), ${v}, vec4u(0u, 1u, 2u, 3u) < vec4u(kr))`;
-      return `select(vec4f(0.0), ${v}, ${kk}u < kr)`;
-    };
-    if (bFormat === 'k4') {
-      for (let j = 0; j < tn; j++) s.push(`    let b${j} = ${mask(fetch('Bt', kb, `by${j}`, 'lb'), null)};`);
-    } else {
-      for (let kk = 0; kk < 4; kk++) for (let j = 0; j < tn / 4; j++) s.push(`    let b${kk}_${j} = ${mask(fetch('Bt', `bx${j}`, `min(${kb} * 4u + ${kk}u, K - 1u)`, 'lb'), kk)};`);
-    }
-    if (aFormat === 'k4') {
-      for (let g = 0; g < aFetches; g++) s.push(`    let a${g} = ${mask(fetch('At', kb, `ay${g}`, 'la'), null)};`);
-    } else {
-      for (let kk = 0; kk < 4; kk++) for (let g = 0; g < aFetches; g++) s.push(`    let a${kk}_${g} = ${mask(fetch('At', `ax${g}`, `min(${kb} * 4u + ${kk}u, K - 1u)`, 'la'), kk)};`);
-    }
-    // value of B for lane column j at k-offset kk
-    const bv = (j: number, kk: number): string => (bFormat === 'k4' ? `b${j}.${COMP[kk]}` : `b${kk}_${j >> 2}.${COMP[j & 3]}`);
-    for (let i = 0; i < tm; i++) {
-      if (aFormat === 'k4') {
-        s.push(`    { let a = subgroupBroadcast(a${Math.floor(i / sg)}, ${i % sg}u);`);
-        for (let j = 0; j < tn; j++) {
-          let e = `c${i}_${j}`;
-          for (let kk = 0; kk < 4; kk++) e = `fma(a.${COMP[kk]}, ${bv(j, kk)}, ${e})`;
-          s.push(`      c${i}_${j} = ${e};`);
-        }
-      } else {
-        const g = Math.floor(i / (4 * sg));
-        const src = Math.floor(i / 4) % sg;
-        s.push(`    { let a = vec4f(${[0, 1, 2, 3].map((kk) => `subgroupBroadcast(a${kk}_${g}.${COMP[i & 3]}, ${src}u)`).join(', ')});`);
-        for (let j = 0; j < tn; j++) {
-          let e = `c${i}_${j}`;
-          for (let kk = 0; kk < 4; kk++) e = `fma(a.${COMP[kk]}, ${bv(j, kk)}, ${e})`;
-          s.push(`      c${i}_${j} = ${e};`);
-        }
-      }
-      s.push('    }');
-    }
-    return s.join('\n');
-  };
-  L.push(`  let kFull = K / 4u;
-  for (var kb = 0u; kb < kFull; kb++) {
-${block('kb', false)}
+  // then the arithmetic. k4 textures are zero-padded past K; k-indexed (mn4) rows past K are clamped
+  // by the fetch and masked to zero here.
+  const s: string[] = [];
+  const row = (kk: number): string => `min(kb * 4u + ${kk}u, K - 1u)`;
+  const masked = (v: string, kk: number): string => `select(vec4f(0.0), ${v}, kb * 4u + ${kk}u < K)`;
+  if (bFormat === 'k4') {
+    for (let j = 0; j < tn; j++) s.push(`    let b${j} = ${fetch('Bt', 'kb', `by${j}`, 'lb')};`);
+  } else {
+    for (let kk = 0; kk < 4; kk++) for (let j = 0; j < tn / 4; j++) s.push(`    let b${kk}_${j} = ${masked(fetch('Bt', `bx${j}`, row(kk), 'lb'), kk)};`);
   }
-  if (K % 4u != 0u) {
-    let kb = kFull;
-    let kr = K % 4u;
-${block('kb', true)}
+  if (aFormat === 'k4') {
+    for (let g = 0; g < aFetches; g++) s.push(`    let a${g} = ${fetch('At', 'kb', `ay${g}`, 'la')};`);
+  } else {
+    for (let kk = 0; kk < 4; kk++) for (let g = 0; g < aFetches; g++) s.push(`    let a${kk}_${g} = ${masked(fetch('At', `ax${g}`, row(kk), 'la'), kk)};`);
+  }
+  // value of B for lane column j at k-offset kk
+  const bv = (j: number, kk: number): string => (bFormat === 'k4' ? `b${j}.${COMP[kk]}` : `b${kk}_${j >> 2}.${COMP[j & 3]}`);
+  for (let i = 0; i < tm; i++) {
+    if (aFormat === 'k4') {
+      s.push(`    { let a = subgroupBroadcast(a${Math.floor(i / sg)}, ${i % sg}u);`);
+    } else {
+      const g = Math.floor(i / (4 * sg));
+      const src = Math.floor(i / 4) % sg;
+      s.push(`    { let a = vec4f(${[0, 1, 2, 3].map((kk) => `subgroupBroadcast(a${kk}_${g}.${COMP[i & 3]}, ${src}u)`).join(', ')});`);
+    }
+    for (let j = 0; j < tn; j++) {
+      let e = `c${i}_${j}`;
+      for (let kk = 0; kk < 4; kk++) e = `fma(a.${COMP[kk]}, ${bv(j, kk)}, ${e})`;
+      s.push(`      c${i}_${j} = ${e};`);
+    }
+    s.push('    }');
+  }
+  L.push(`  let kBlocks = (K + 3u) / 4u;
+  for (var kb = 0u; kb < kBlocks; kb++) {
+${s.join('\n')}
   }
   let base = z * M * N;`);
-  const conv = (v: string): string => (cfg.out === 'f16' ? `f16(clamp(${v}, -65504.0, 65504.0))` : v);
+  const conv = (v: string): string => store(cfg.out, v);
   for (let j = 0; j < tn; j++) {
     const col = bFormat === 'k4' ? `c0 + lane + ${sg * j}u` : `c0 + (lane + ${sg * (j >> 2)}u) * 4u + ${j & 3}u`;
     L.push(`  let col${j} = ${col};`);

@@ -1,5 +1,6 @@
 import type { View } from '../../../backend.js';
 import { shapeSize } from '../../../shape.js';
+import { encodeTunedMatmul } from './matmul-select.js';
 import type { KernelRunner } from './runner.js';
 import { planWalk, walkOffsets } from './strided-walk.js';
 import { type Kernel, MAX_GRID, binding, computeType, header, load, store, word } from './wgsl.js';
@@ -108,6 +109,7 @@ export function encodeMatmul(runner: KernelRunner, a: View, aBuf: GPUBuffer, b: 
   const r = a.shape.length;
   const batches = shapeSize(a.shape.slice(0, -2));
   if (batches === 0 || a.shape[r - 2] === 0 || b.shape[r - 1] === 0) return;
+  if (encodeTunedMatmul(runner, a, aBuf, b, bBuf, out)) return;
   for (let z = 0; z < batches; z += MAX_GRID) {
     runner.run(matmulKernel(a, b, z, Math.min(MAX_GRID, batches - z)), [aBuf, bBuf, out]);
   }

@@ -17,4 +17,8 @@ export interface KernelRunner {
   run(kernel: Kernel, buffers: readonly GPUBuffer[]): void;
   scratch(bytes: number): GPUBuffer;
   recycle(buffer: GPUBuffer): void;
+  /** The device, for kernel families that manage their own pipelines and textures (matmul-texture). */
+  readonly device?: GPUDevice;
+  /** Records commands in order with the dispatches; no compute pass is open while `fn` runs. */
+  encode?(fn: (encoder: GPUCommandEncoder) => void): void;
 }

@@ -79,7 +79,9 @@ export function store(dtype: DType, expr: string): string {
 
 /**
  * WGSL that tests a float for NaN by its bits (comparisons such as `x != x` may be optimised away
- * by shader compilers), and the f32-to-f16 store that rounds overflow to infinity like IEEE does.
+ * by shader compilers), float-to-integer conversions that truncate and saturate to the full integer
+ * range with NaN as 0 (WGSL's own stop 128 short of 2^31 and leave NaN undefined), and, with f16,
+ * the f32-to-f16 store that rounds overflow to infinity like IEEE does.
  *
  * @example
  * ```ts
@@ -89,6 +91,16 @@ export function store(dtype: DType, expr: string): string {
 export const WGSL_FLOAT_HELPERS = /* wgsl */ `
 fn peft_isnan(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+fn peft_f2i(x: f32) -> i32 {
+  if (peft_isnan(x)) { return 0; }
+  if (x >= 2147483648.0) { return 2147483647; }
+  return i32(x);
+}
+fn peft_f2u(x: f32) -> u32 {
+  if (peft_isnan(x)) { return 0u; }
+  if (x >= 4294967296.0) { return 4294967295u; }
+  return u32(x);
 }
 `;
 

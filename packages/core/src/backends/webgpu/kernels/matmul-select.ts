@@ -1,0 +1,147 @@
+import type { View } from '../../../backend.js';
+import { PeftError } from '../../../errors.js';
+import { shapeSize } from '../../../shape.js';
+import { type TextureRunner, encodeTextureMatmul } from './matmul-texture-encode.js';
+import { tiledMatmulKernel } from './matmul-tiled.js';
+import type { KernelRunner } from './runner.js';
+import { MAX_GRID } from './wgsl.js';
+
+/**
+ * The matmul kernel families: `register` (portable register tiles straight from storage buffers, the
+ * fallback everywhere), `tiled` (workgroup-memory tiles, for hardware GPUs) and `texture`
+ * (texture-packed operands shared by subgroup broadcasts, for CPU adapters such as lavapipe).
+ *
+ * @example
+ * ```ts
+ * const k: MatmulKernelName = 'tiled';
+ * ```
+ */
+export type MatmulKernelName = 'register' | 'tiled' | 'texture';
+
+/**
+ * What kernel selection looks at: the device's features and adapter info, and whether the backend
+ * can record texture work. Usually built by {@link matmulDeviceProfile}.
+ *
+ * @example
+ * ```ts
+ * const p: MatmulDeviceProfile = { software: true, subgroupSize: 8, textureOk: true };
+ * ```
+ */
+export interface MatmulDeviceProfile {
+  /** A CPU implementation of WebGPU/Vulkan (lavapipe, llvmpipe, SwiftShader, WARP) or a fallback adapter. */
+  readonly software: boolean;
+  /** The fixed subgroup size when the device has `subgroups` and min = max, else 0. */
+  readonly subgroupSize: number;
+  /** The runner can record texture copies and custom dispatches. */
+  readonly textureOk: boolean;
+}
+
+const SOFTWARE_NAMES = /llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render|\bwarp\b/i;
+
+/**
+ * Reads a {@link MatmulDeviceProfile} off a device (`device.adapterInfo`, features).
+ *
+ * @example
+ * ```ts
+ * matmulDeviceProfile(device, true); // { software: true, subgroupSize: 8, textureOk: true } on lavapipe
+ * ```
+ */
+export function matmulDeviceProfile(device: GPUDevice, textureOk: boolean): MatmulDeviceProfile {
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  const text = info ? `${info.vendor} ${info.architecture} ${info.device} ${info.description}` : '';
+  const fallback = (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+  const software = fallback || info?.architecture === 'software' || SOFTWARE_NAMES.test(text);
+  const sg = info as { subgroupMinSize?: number; subgroupMaxSize?: number } | undefined;
+  const fixed = device.features.has('subgroups') && sg?.subgroupMinSize && sg.subgroupMinSize === sg.subgroupMaxSize ? sg.subgroupMinSize : 0;
+  return { software, subgroupSize: fixed && fixed >= 4 && fixed <= 64 ? fixed : 0, textureOk };
+}
+
+/**
+ * Picks the kernel for an `m x k` by `k x n` product (per batch) on a device. Integer products and
+ * small or skinny ones use the register kernel; large float products use the tiled kernel on
+ * hardware GPUs and the texture kernel on CPU adapters with fixed-size subgroups.
+ *
+ * @example
+ * ```ts
+ * chooseMatmulKernel(profile, 1024, 1024, 1024, 'f32'); // 'texture' on lavapipe, 'tiled' on a GPU
+ * ```
+ */
+export function chooseMatmulKernel(p: MatmulDeviceProfile, m: number, n: number, k: number, dtype: string): MatmulKernelName {
+  if (dtype !== 'f32' && dtype !== 'f16') return 'register';
+  if (p.software) {
+    const big = m >= 8 && n >= 4 && k >= 16 && m * n * k >= 1 << 18;
+    return big && p.subgroupSize && p.textureOk ? 'texture' : 'register';
+  }
+  return m >= 32 && n >= 32 && k >= 16 && m * n * k >= 1 << 18 ? 'tiled' : 'register';
+}
+
+/**
+ * The texture kernel's tile for a product: 32 rows by 4 columns per lane, fewer columns for narrow
+ * outputs so that lanes are not wasted (a LoRA down-projection has n = rank).
+ *
+ * @example
+ * ```ts
+ * textureTile(8, 4096, 8); // { tm: 32, tn: 1, sg: 8 }
+ * ```
+ */
+export function textureTile(sg: number, m: number, n: number): { tm: number; tn: number; sg: number } {
+  const tn = n <= sg ? 1 : n <= 2 * sg ? 2 : 4;
+  const tm = m <= 2 * sg ? 2 * sg : 4 * sg;
+  return { tm: Math.max(sg, Math.min(tm, 32)), tn, sg };
+}
+
+let forced: MatmulKernelName | null = null;
+
+/**
+ * Forces one kernel family for every matmul (null restores automatic choice), for tests and
+ * benchmarks. A forced kernel the device cannot run makes matmul throw.
+ *
+ * @example
+ * ```ts
+ * forceMatmulKernel('texture');
+ * try { ... } finally { forceMatmulKernel(null); }
+ * ```
+ */
+export function forceMatmulKernel(name: MatmulKernelName | null): void {
+  forced = name;
+}
+
+const profiles = new WeakMap<GPUDevice, MatmulDeviceProfile>();
+
+/**
+ * Records a tuned kernel for `out = a @ b` when one suits the device and shape, and returns false
+ * when the caller's default (register) kernel should run instead.
+ *
+ * @example
+ * ```ts
+ * if (!encodeTunedMatmul(runner, a, aBuf, b, bBuf, out)) runDefault();
+ * ```
+ */
+export function encodeTunedMatmul(runner: KernelRunner, a: View, aBuf: GPUBuffer, b: View, bBuf: GPUBuffer, out: GPUBuffer): boolean {
+  const tr = runner as Partial<TextureRunner>;
+  if (!tr.device) {
+    if (forced && forced !== 'register') throw new PeftError('BACKEND', `matmul: the ${forced} kernel needs a runner that exposes its device`);
+    return false;
+  }
+  let profile = profiles.get(tr.device);
+  if (!profile) {
+    profile = matmulDeviceProfile(tr.device, typeof tr.encode === 'function');
+    profiles.set(tr.device, profile);
+  }
+  const r = a.shape.length;
+  const [m, k, n] = [a.shape[r - 2], a.shape[r - 1], b.shape[r - 1]];
+  const name = forced ?? chooseMatmulKernel(profile, m, n, k, a.dtype);
+  if (name === 'register') return false;
+  const batches = shapeSize(a.shape.slice(0, -2));
+  if (name === 'tiled') {
+    if (a.dtype !== 'f32' && a.dtype !== 'f16') throw new PeftError('BACKEND', `matmul: the tiled kernel takes f32 or f16, got ${a.dtype}`);
+    for (let z = 0; z < batches; z += MAX_GRID) runner.run(tiledMatmulKernel(a, b, z, Math.min(MAX_GRID, batches - z)), [aBuf, bBuf, out]);
+    return true;
+  }
+  if (!profile.subgroupSize || !profile.textureOk || (a.dtype !== 'f32' && a.dtype !== 'f16')) {
+    if (!forced) return false;
+    throw new PeftError('BACKEND', `matmul: the texture kernel needs f32/f16 operands, fixed-size subgroups and texture support (device subgroup size ${profile.subgroupSize || 'not fixed'}, dtype ${a.dtype})`);
+  }
+  const tile = textureTile(profile.subgroupSize, m, n);
+  return encodeTextureMatmul(tr as TextureRunner, { ...tile, storageTextures: false }, a, aBuf, b, bBuf, out);
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../../backend.js';
+import type { DType } from '../../../dtype.js';
+import { testWebGPU } from '../../../test-utils/backends.js';
+import { createCpuBackend } from '../../cpu/cpu-backend.js';
+import { type HostView, dense, maxError, onBoth, out, permuted } from '../webgpu-test-utils.js';
+import { forceMatmulKernel, matmulDeviceProfile } from './matmul-select.js';
+
+const gpu = (await testWebGPU()) as (Backend & { device: GPUDevice }) | null;
+const cpu = createCpuBackend();
+const gpus = gpu ? [{ name: 'webgpu', gpu }] : [];
+
+/** `[m, k] @ [k, n]` with A and B each stored as given: 'row' (contiguous) or 'col' (a transposed view). */
+function operands(dtype: DType, m: number, k: number, n: number, la: 'row' | 'col', lb: 'row' | 'col', seed = 1): [HostView, HostView] {
+  const a = la === 'row' ? dense(dtype, [m, k], seed) : permuted(dtype, [k, m], [1, 0], seed);
+  const b = lb === 'row' ? dense(dtype, [k, n], seed + 1) : permuted(dtype, [n, k], [1, 0], seed + 1);
+  return [a, b];
+}
+
+async function compare(g: Backend, a: HostView, b: HostView, dtype: DType): Promise<number> {
+  const r = a.shape.length;
+  const shape = [...a.shape.slice(0, -1), b.shape[r - 1]];
+  const [x, y] = await onBoth(g, cpu, [a, b], (be, [va, vb]) => out(be.matmul(va, vb), shape, dtype));
+  return maxError(x, y);
+}
+
+/** m, k, n triples: not multiples of anything, plus sizes whose rows are 256-byte aligned (copied, not packed). */
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 17, 5],
+  [17, 3, 127],
+  [127, 129, 17],
+  [129, 127, 3],
+  [1, 129, 1],
+  [40, 64, 72],
+  [64, 128, 64],
+  [96, 130, 33],
+];
+
+describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
+  const profile = matmulDeviceProfile(gpu.device, true);
+  afterEach(() => forceMatmulKernel(null));
+
+  if (profile.subgroupSize === 0) {
+    it('refuses to run when forced on a device without fixed-size subgroups', () => {
+      forceMatmulKernel('texture');
+      const a = gpu.upload(new Float32Array(64), 'f32');
+      const v = { buffer: a, dtype: 'f32' as const, shape: [8, 8], strides: [8, 1], offset: 0 };
+      expect(() => gpu.matmul(v, v)).toThrow(/texture kernel needs/);
+      gpu.release(a);
+    });
+    return;
+  }
+
+  it.each(SHAPES)('matches the CPU for [%i, %i] @ [%i-column] in every operand layout', async (m, k, n) => {
+    forceMatmulKernel('texture');
+    for (const la of ['row', 'col'] as const) {
+      for (const lb of ['row', 'col'] as const) {
+        const [a, b] = operands('f32', m, k, n, la, lb, m + n);
+        expect(await compare(gpu, a, b, 'f32'), `${la}/${lb}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('broadcasts a stride-0 batch operand on either side', async () => {
+    forceMatmulKernel('texture');
+    const [m, k, n] = [19, 64, 23];
+    const batched = (shape: number[], seed: number): HostView => dense('f32', shape, seed);
+    const shared = (shape: number[], seed: number): HostView => {
+      const d = dense('f32', shape.slice(-2), seed);
+      return { ...d, shape, strides: [0, 0, shape[3], 1] };
+    };
+    expect(await compare(gpu, batched([2, 3, m, k], 1), shared([2, 3, k, n], 2), 'f32')).toBeLessThan(1e-5);
+    expect(await compare(gpu, shared([2, 3, m, k], 3), batched([2, 3, k, n], 4), 'f32')).toBeLessThan(1e-5);
+  });
+
+  it('reads batched transposed operands and offset windows', async () => {
+    forceMatmulKernel('texture');
+    // A: [3, 33, 20] as the transpose of [3, 20, 33]; B: a window at offset 7 with row stride 40
+    const a = permuted('f32', [3, 20, 33], [0, 2, 1], 5);
+    const b: HostView = { ...dense('f32', [3 * 20 * 40 + 7], 6), shape: [3, 20, 31], strides: [800, 40, 1], offset: 7 };
+    expect(await compare(gpu, a, b, 'f32')).toBeLessThan(1e-5);
+  });
+
+  it('stores f16 results when the device holds f16', async () => {
+    forceMatmulKernel('texture');
+    const dtypes: DType[] = gpu.dtypes.has('f16') ? ['f16'] : [];
+    expect(dtypes.length).toBe(gpu.device.features.has('shader-f16') ? 1 : 0);
+    for (const dtype of dtypes) {
+      const [a, b] = operands(dtype, 33, 65, 17, 'col', 'row', 9);
+      expect(await compare(gpu, a, b, dtype)).toBeLessThan(4e-3);
+    }
+  });
+});
