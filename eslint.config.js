@@ -67,8 +67,9 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // plain JavaScript (configs, the WebGPU probe) runs in Node without type information
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    ...tseslint.configs.disableTypeChecked,
+    extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -12,7 +12,8 @@
 #   PEFT_REQUIRE_WEBGPU=1   fail when no adapter can be made to work (CI sets it); otherwise warn.
 #   PEFT_SKIP_GPU_SETUP=1   never touch system packages; only probe and report.
 #
-# Run it directly, or source it from another script to keep the variables it exports (XDG_RUNTIME_DIR, PATH).
+# Run it directly, or source it from another script to keep the variables it exports (XDG_RUNTIME_DIR, PATH);
+# sourcing also leaves the caller in the repository root.
 
 _peft_setup() {
   local root
