@@ -39,7 +39,9 @@ export const BINARY: { readonly [K in BinaryOp]: BinaryDef } = {
 export const WGSL_BINARY_HELPERS = /* wgsl */ `
 fn peft_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
-  let m = pow(abs(a), b);
+  // pow(0, b < 0) is undefined in WGSL (some drivers give 0); C and PyTorch give +inf
+  let inf_bits = 0x7f800000u;
+  let m = select(pow(abs(a), b), bitcast<f32>(inf_bits), a == 0.0 && b < 0.0);
   if (a >= 0.0) { return m; }
   // a NaN written as a constant is a WGSL compile error: build it at run time
   let nan_bits = 0x7fc00000u;
