@@ -131,6 +131,24 @@ export async function onBoth(
 }
 
 /**
+ * Places a host view on both backends and reads the view itself (strided reads), GPU result first.
+ *
+ * @example
+ * ```ts
+ * const [g, c] = await readBoth(gpu, cpu, permuted('f32', [3, 4], [1, 0]));
+ * ```
+ */
+export async function readBoth(gpu: Backend, cpu: Backend, hv: HostView): Promise<[TypedArray, TypedArray]> {
+  const results: TypedArray[] = [];
+  for (const backend of [gpu, cpu]) {
+    const v = place(backend, hv);
+    results.push(await backend.read(v));
+    backend.release(v.buffer);
+  }
+  return [results[0], results[1]];
+}
+
+/**
  * Largest difference between two results relative to `1 + |expected|`; NaNs must match as NaNs.
  *
  * @example

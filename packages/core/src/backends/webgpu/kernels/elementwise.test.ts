@@ -71,6 +71,23 @@ describe.each(gpus)('elementwise kernels on $name', ({ gpu }) => {
     }
   });
 
+  it('pow follows C at zero and negative bases: 0^-1 is inf, (-2)^3 is -8, (-2)^0.5 is NaN', async () => {
+    const a: HostView = { data: [0, 0, -2, -2, -0.5, 2, 0], dtype: 'f32', shape: [7] };
+    const b: HostView = { data: [-1, -2, 3, 0.5, -2, 0.5, 0], dtype: 'f32', shape: [7] };
+    const [g, c] = await onBoth(gpu, cpu, [a, b], (be, [x, y]) => out(be.binary('pow', x, y, [7]), [7], 'f32'));
+    expect(maxError(g, c)).toBeLessThan(1e-6);
+  });
+
+  it('exp (and sigmoid, tanh, erf built on it) stays within a few ulp over the whole f32 range', async () => {
+    const xs = Array.from({ length: 4001 }, (_, i) => Math.fround(-100 + 0.047 * i));
+    for (const op of ['exp', 'sigmoid'] as const) {
+      const [g, c] = await onBoth(gpu, cpu, [{ data: xs, dtype: 'f32', shape: [xs.length] }], (be, [x]) => out(be.unary(op, x), x.shape, 'f32'));
+      let worst = 0;
+      for (let i = 0; i < xs.length; i++) if (c[i] > 1e-37 && Number.isFinite(c[i])) worst = Math.max(worst, Math.abs(g[i] - c[i]) / c[i]);
+      expect(worst, op).toBeLessThan(6e-7);
+    }
+  });
+
   it('maximum and minimum propagate NaN like the reference', async () => {
     const a: HostView = { data: [NaN, 1, 2, NaN], dtype: 'f32', shape: [4] };
     const b: HostView = { data: [1, NaN, 3, NaN], dtype: 'f32', shape: [4] };
@@ -94,6 +111,15 @@ describe.each(gpus)('elementwise kernels on $name', ({ gpu }) => {
         expect(g).toBeInstanceOf(Uint8Array);
         expect(Array.from(g), `${op} ${dtype}`).toEqual(Array.from(c));
       }
+    }
+  });
+
+  it('compare treats NaN as unordered (only ne is true) and -0 as equal to 0', async () => {
+    const a: HostView = { data: [NaN, 1, NaN, -0, 0, 2], dtype: 'f32', shape: [6] };
+    const b: HostView = { data: [1, NaN, NaN, 0, -0, 2], dtype: 'f32', shape: [6] };
+    for (const op of Object.keys(COMPARE) as CompareOp[]) {
+      const [g, c] = await onBoth(gpu, cpu, [a, b], (be, [x, y]) => out(be.compare(op, x, y, [6]), [6], 'bool'));
+      expect(Array.from(g), op).toEqual(Array.from(c));
     }
   });
 

@@ -133,7 +133,9 @@ export function binaryKernel(op: BinaryOp, a: View, b: View, shape: readonly num
 }
 
 /**
- * A comparison from the shared table, producing bool (0/1 words).
+ * A comparison from the shared table, producing bool (0/1 words). With a NaN operand the result is
+ * what the reference gives (true for `ne` only), decided by bits: drivers may fold float compares
+ * as if NaN could not occur.
  *
  * @example
  * ```ts
@@ -141,7 +143,12 @@ export function binaryKernel(op: BinaryOp, a: View, b: View, shape: readonly num
  * ```
  */
 export function compareKernel(op: CompareOp, a: View, b: View, shape: readonly number[]): Kernel {
-  return mapKernel({ name: 'compare', inputs: [a, b], vars: ['a', 'b'], outDtype: 'bool', expr: `select(0u, 1u, ${COMPARE[op].wgsl})`, shape });
+  let cond = COMPARE[op].wgsl;
+  if (isFloat(a.dtype)) {
+    const nan = 'peft_isnan(a) || peft_isnan(b)';
+    cond = COMPARE[op].cpu(NaN, 0) ? `(${nan}) || (${cond})` : `!(${nan}) && (${cond})`;
+  }
+  return mapKernel({ name: 'compare', inputs: [a, b], vars: ['a', 'b'], outDtype: 'bool', expr: `select(0u, 1u, ${cond})`, shape });
 }
 
 /**
