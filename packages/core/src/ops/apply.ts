@@ -1,5 +1,5 @@
 import type { Backend, BufferHandle, View } from '../backend.js';
-import { type GradNode, type OpAttrs, type OpName, isGradEnabled } from '../autograd/graph.js';
+import { type OpAttrs, type OpName, isGradEnabled } from '../autograd/graph.js';
 import { type DType, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { type Shape, shapesEqual } from '../shape.js';
@@ -45,7 +45,7 @@ export function viewOf<K extends OpName>(
 function record<K extends OpName>(t: Tensor, op: K, inputs: readonly Tensor[], attrs: OpAttrs[K]): void {
   if (isGradEnabled() && isFloat(t.dtype) && inputs.some((x) => x.requiresGrad)) {
     t.requiresGrad = true;
-    t.node = { op, inputs, attrs } as GradNode;
+    t.node = { op, inputs, attrs };
   }
 }
 

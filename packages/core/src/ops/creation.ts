@@ -76,7 +76,7 @@ export function fromArray(values: ArrayLike<number>, shape: Shape, opts?: Create
 export function tensor(data: NestedArray | TypedArray, opts?: CreateOptions): Tensor {
   if (ArrayBuffer.isView(data)) {
     const dtype = opts?.dtype ?? (data instanceof Int32Array ? 'i32' : data instanceof Uint32Array ? 'u32' : 'f32');
-    return fromArray(data as ArrayLike<number>, [data.length], { ...opts, dtype });
+    return fromArray(data, [data.length], { ...opts, dtype });
   }
   const shape: number[] = [];
   let probe: NestedArray = data;

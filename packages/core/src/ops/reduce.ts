@@ -1,4 +1,3 @@
-import type { ReduceOp } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { type Shape, normalizeAxes, normalizeAxis } from '../shape.js';
@@ -22,7 +21,7 @@ function reduce(op: 'sum' | 'max' | 'min', x: Tensor, axes: number | readonly nu
   const shape = reducedShape(x.shape, ax, keepdim);
   if (ax.length === 0) return viewOf('contiguous', x, {}, x.shape, x.strides, x.offset);
   const backend = x.liveStorage(op).backend;
-  const buf = backend.reduce(op as ReduceOp, x.view(op), ax);
+  const buf = backend.reduce(op, x.view(op), ax);
   if (!isFloat(x.dtype)) return plain(backend, buf, shape, x.dtype);
   return result(op, [x], { axes: ax, keepdim }, backend, buf, shape, x.dtype);
 }

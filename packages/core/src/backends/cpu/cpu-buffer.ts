@@ -41,7 +41,7 @@ export function arrayOf(view: View): CpuArray {
 /** A new output array of `n` elements of `dtype` (f32 held in float64 when `wide`). @internal */
 export function outArray(dtype: DType, n: number, wide = false): CpuArray {
   if (wide && dtype === 'f32') return new Float64Array(n);
-  return hostArray(dtype, n) as TypedArray;
+  return hostArray(dtype, n);
 }
 
 /** Rounds f16 outputs to half precision in place (what storing into an f16 buffer does). @internal */
