@@ -34,3 +34,8 @@ export * from './io/safetensors-tensors.js';
 export * from './io/float-bits.js';
 export { parseStrictJson, JsonNumberText, isWellFormedUtf16 } from './io/strict-json.js';
 export type { JsonValue } from './io/strict-json.js';
+export { WebGPUBackend, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';
+export type { WebGPUBackendOptions } from './backends/webgpu/webgpu-backend.js';
+export { BufferPool } from './backends/webgpu/buffer-pool.js';
+export type { BufferPoolOptions } from './backends/webgpu/buffer-pool.js';
+export type { Kernel } from './backends/webgpu/kernels/wgsl.js';
