@@ -13,7 +13,8 @@ import { Tensor } from '../tensor.js';
  * - {@link Variable.assign} is the only mutation in the library. It points the variable at new
  *   memory of the same shape, dtype and backend; the old memory is released when nothing else holds
  *   it. Views and detached handles taken before `assign` keep the old values, since tensor values
- *   are otherwise immutable.
+ *   are otherwise immutable. A recorded graph refers to the variable itself, so assign only after
+ *   `backward()` has run (as optimizers do), never between a forward and its backward.
  *
  * @example
  * ```ts
