@@ -1,3 +1,4 @@
+import { BindGroupCache } from './bind-group-cache.js';
 import type { CompiledKernel } from './pipeline-cache.js';
 
 /**
@@ -23,8 +24,9 @@ export interface CommandBatchOptions {
  * Records many dispatches into one command encoder and submits them together: on a read, on
  * `flush()`, or when the batch is full. Per-dispatch parameters live in one uniform arena per batch:
  * a host-side copy is filled as dispatches are encoded, written to the GPU once just before submit,
- * and each dispatch binds its own slice. (A `queue.writeBuffer` runs before the commands it follows
- * in the queue, which is right here: the arena write belongs to the batch it precedes.)
+ * and each dispatch binds its own slot through a dynamic offset, so bind groups do not depend on
+ * the slot and are reused ({@link BindGroupCache}). (A `queue.writeBuffer` runs before the commands
+ * it follows in the queue, which is right here: the arena write belongs to the batch it precedes.)
  *
  * Uploads follow the same rule: with no command pending, `queue.writeBuffer` is used directly;
  * with commands pending (which may still read the pooled buffer being overwritten), the data goes
@@ -51,6 +53,8 @@ export class CommandBatch {
   private readonly align: number;
   /** Batches submitted so far. */
   submits = 0;
+  /** The bind groups of this batch's dispatches, reused across batches. */
+  readonly groups: BindGroupCache;
 
   constructor(
     private readonly device: GPUDevice,
@@ -62,6 +66,7 @@ export class CommandBatch {
     this.maxDispatches = opts.maxDispatches ?? 512;
     this.maxStaged = opts.maxStagedBytes ?? 64 << 20;
     this.align = Math.max(16, opts.uniformAlign);
+    this.groups = new BindGroupCache(device, this.arena);
   }
 
   /** True when nothing is recorded since the last submit. @example `if (batch.empty) ...` */
@@ -92,12 +97,10 @@ export class CommandBatch {
     for (let k = 0; k < words.length; k++) this.arenaHost[base + k] = words[k];
     this.arenaUsed += slot;
     this.count++;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset, size: bindBytes } }];
-    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
-    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    const group = this.groups.get(kernel.layout, bindBytes, buffers);
     const pass = this.computePass();
     pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, group);
+    pass.setBindGroup(0, group, [offset]);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
   }
 
@@ -176,6 +179,7 @@ export class CommandBatch {
 
   /** Frees the arena (the device is about to go). @example `batch.destroy()` */
   destroy(): void {
+    this.groups.clear();
     this.encoder = null;
     this.pass = null;
     this.afterSubmit = [];

@@ -90,7 +90,10 @@ export class WebGPUBackend implements Backend {
     this.pipelines = new PipelineCache(device, (e) => this.state.record(e, true));
     this.batch = new CommandBatch(device, { uniformAlign: device.limits.minUniformBufferOffsetAlignment, maxDispatches: opts.batchSize });
     this.maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
-    const retire = (b: GPUBuffer): void => this.batch.whenSubmitted(() => b.destroy());
+    const retire = (b: GPUBuffer): void => {
+      this.batch.groups.forget(b);
+      this.batch.whenSubmitted(() => b.destroy());
+    };
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.pool = new BufferPool({ create: (size) => this.createBuffer(size, storage), retire, maxPooledBytes: opts.maxPooledBytes });
     this.readPool = new BufferPool({
