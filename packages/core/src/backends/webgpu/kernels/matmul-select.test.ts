@@ -6,7 +6,6 @@ import { textureMatmulSource, validTextureConfig } from './matmul-texture.js';
 
 const lavapipe = { software: true, subgroupSize: 8, textureOk: true };
 const gpu = { software: false, subgroupSize: 32, textureOk: true };
-const limits = { maxTextureDimension2D: 8192, maxTextureArrayLayers: 256 };
 
 describe('matmul kernel selection', () => {
   it('uses the texture kernel for large float products on a software adapter with fixed subgroups', () => {
@@ -41,39 +40,39 @@ describe('matmul kernel selection', () => {
 describe('texture operand planning', () => {
   const view = (shape: number[], strides: number[], offset = 0) => ({ buffer: { byteLength: 0 }, dtype: 'f32' as const, shape, strides, offset });
 
-  it('copies row-major operands whose rows are 256-byte aligned', () => {
-    const a = planTextureOperand(view([128, 64], [64, 1]), 'a', [], 128 * 64 * 4, limits);
-    expect(a).toMatchObject({ format: 'k4', width: 16, height: 128, layers: 1, layerStep: 0 });
-    expect(a?.copy).toEqual({ offsetBytes: 0, bytesPerRow: 256, rowsPerImage: 128, layers: 1 });
-    // B stored [k, n] row-major: packed along n, one texture row per k
-    const b = planTextureOperand(view([64, 128], [128, 1]), 'b', [], 64 * 128 * 4, limits);
-    expect(b).toMatchObject({ format: 'mn4', width: 32, height: 64 });
-    expect(b?.copy).not.toBeNull();
+  it('copies the buffer texels of operands that are unit-stride along k, or along m / n', () => {
+    const a = planTextureOperand(view([128, 36], [36, 1], 8), 'a', [], 1 << 20);
+    expect(a).toEqual({ format: 'k4', texels: (127 * 36 + 36) / 4, copyFrom: 2, pack: null, rowStride: 9, batchStrides: [] });
+    // B stored [k, n] row-major: four columns to a texel, one texel row per k
+    const b = planTextureOperand(view([7, 12], [12, 1]), 'b', [], 7 * 12 * 4);
+    expect(b).toMatchObject({ format: 'mn4', texels: 21, copyFrom: 0, rowStride: 3 });
+    // B used as the transpose of a [n, k] weight: k is unit-stride
+    expect(planTextureOperand(view([8, 5], [1, 8]), 'b', [], 5 * 8 * 4)).toMatchObject({ format: 'k4', rowStride: 2 });
   });
 
-  it('packs what a copy cannot lay out: unaligned rows, steps, f16, short buffers', () => {
-    expect(planTextureOperand(view([10, 30], [30, 1]), 'a', [], 1200, limits)?.copy).toBeNull();
-    expect(planTextureOperand(view([10, 64], [128, 2]), 'a', [], 10 * 128 * 4, limits)?.copy).toBeNull();
-    expect(planTextureOperand({ ...view([64, 64], [64, 1]), dtype: 'f16' }, 'a', [], 64 * 64 * 2, limits)?.copy).toBeNull();
+  it('packs what a copy cannot lay out: odd lengths, steps, unaligned offsets, f16, short buffers', () => {
+    expect(planTextureOperand(view([10, 30], [30, 1]), 'a', [], 1200)?.pack).toMatchObject({ rows: 10, q: 30 });
+    expect(planTextureOperand(view([10, 64], [128, 2]), 'a', [], 10 * 128 * 4)?.copyFrom).toBeNull();
+    expect(planTextureOperand(view([8, 8], [8, 1], 2), 'a', [], 1024)?.copyFrom).toBeNull();
+    expect(planTextureOperand({ ...view([64, 64], [64, 1]), dtype: 'f16' }, 'a', [], 64 * 64 * 2)?.copyFrom).toBeNull();
     expect(texelCopyPlan({ rows: 4, q: 64, rowStride: 64, qStride: 1, offset: 4, batchSizes: [], batchStrides: [] }, 4 * 64 * 4)).toBeNull();
   });
 
-  it('gives broadcast batch operands a single layer and batched ones a layer per batch', () => {
-    const shared = planTextureOperand(view([2, 3, 8, 64], [0, 0, 64, 1]), 'b', [2, 3], 8 * 64 * 4, limits);
-    expect(shared).toMatchObject({ layers: 1, layerStep: 0 });
-    const batched = planTextureOperand(view([2, 3, 8, 64], [1536, 512, 64, 1]), 'a', [2, 3], 6 * 512 * 4, limits);
-    expect(batched).toMatchObject({ layers: 6, layerStep: 1 });
-    expect(batched?.copy?.layers).toBe(6);
+  it('packs a very short k along m instead, so texels are not mostly padding', () => {
+    expect(planTextureOperand(view([100, 2], [1, 100]), 'a', [], 100 * 2 * 4)).toMatchObject({ format: 'mn4', copyFrom: 0 });
+    expect(planTextureOperand(view([99, 3], [3, 1]), 'a', [], 99 * 3 * 4)).toMatchObject({ format: 'mn4', pack: { rows: 3, q: 99 } });
   });
 
-  it('declines operands beyond the texture limits', () => {
-    // too many rows for one format is fine while the other fits; both too large is not
-    expect(planTextureOperand(view([9000, 16], [16, 1]), 'a', [], 9000 * 16 * 4, limits)?.format).toBe('mn4');
-    expect(planTextureOperand(view([9000, 33000], [33000, 1]), 'a', [], 9000 * 33000 * 4, limits)).toBeNull();
-    expect(planTextureOperand(view([300, 4, 4], [16, 4, 1]), 'a', [300], 300 * 16 * 4, limits)).toBeNull();
+  it('addresses batches through texel strides, stride 0 for broadcast operands', () => {
+    const shared = planTextureOperand(view([2, 3, 8, 64], [0, 0, 64, 1]), 'b', [2, 3], 8 * 64 * 4);
+    expect(shared).toMatchObject({ copyFrom: 0, texels: 128, batchStrides: [0, 0] });
+    const batched = planTextureOperand(view([2, 3, 8, 64], [1536, 512, 64, 1]), 'a', [2, 3], 6 * 512 * 4);
+    expect(batched).toMatchObject({ texels: 768, batchStrides: [384, 128] });
+    const packed = planTextureOperand(view([2, 3, 5, 6], [90, 30, 6, 1]), 'a', [2, 3], 180 * 4);
+    expect(packed).toMatchObject({ rowStride: 2, texels: 60, batchStrides: [30, 10] });
   });
 
-  it('writes batch sizes and strides innermost last into the packing parameters', () => {
+  it('writes batch sizes and strides outermost first into the packing parameters', () => {
     const w = texturePackWords({ rows: 5, q: 6, rowStride: 7, qStride: 1, offset: 3, batchSizes: [2, 4], batchStrides: [100, 0] });
     expect(w).toEqual([2, 5, 6, 7, 1, 3, 0, 0, 1, 0, 2, 100, 4, 0, 0, 0]);
   });
@@ -81,16 +80,16 @@ describe('texture operand planning', () => {
 
 describe('texture kernel source', () => {
   it('rejects tiles that do not match the subgroup', () => {
-    expect(() => validTextureConfig({ tm: 12, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: false, out: 'f32' })).toThrow(RangeError);
-    expect(() => validTextureConfig({ tm: 16, tn: 4, sg: 8, aFormat: 'mn4', bFormat: 'k4', storageTextures: false, out: 'f32' })).toThrow(RangeError);
-    expect(() => validTextureConfig({ tm: 32, tn: 2, sg: 8, aFormat: 'k4', bFormat: 'mn4', storageTextures: false, out: 'f32' })).toThrow(RangeError);
+    expect(() => validTextureConfig({ tm: 12, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: false, wShift: 12, out: 'f32' })).toThrow(RangeError);
+    expect(() => validTextureConfig({ tm: 16, tn: 4, sg: 8, aFormat: 'mn4', bFormat: 'k4', storageTextures: false, wShift: 12, out: 'f32' })).toThrow(RangeError);
+    expect(() => validTextureConfig({ tm: 32, tn: 2, sg: 8, aFormat: 'k4', bFormat: 'mn4', storageTextures: false, wShift: 12, out: 'f32' })).toThrow(RangeError);
   });
 
   it('declares subgroups first and one accumulator per output of the tile', () => {
-    const src = textureMatmulSource({ tm: 16, tn: 2, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: true, out: 'f16' });
+    const src = textureMatmulSource({ tm: 16, tn: 2, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: true, wShift: 12, out: 'f16' }, { rank: 0, kinds: ['c', 'c'] });
     expect(src.startsWith('enable subgroups;')).toBe(true);
     expect(src).toContain('enable f16;');
-    expect(src).toContain('texture_storage_2d_array<rgba32float, read>');
+    expect(src).toContain('texture_storage_2d<rgba32float, read>');
     expect(src.match(/var c\d+_\d+ = 0\.0;/g)?.length).toBe(32);
   });
 });

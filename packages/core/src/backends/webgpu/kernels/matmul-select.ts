@@ -143,5 +143,5 @@ export function encodeTunedMatmul(runner: KernelRunner, a: View, aBuf: GPUBuffer
     throw new PeftError('BACKEND', `matmul: the texture kernel needs f32/f16 operands, fixed-size subgroups and texture support (device subgroup size ${profile.subgroupSize || 'not fixed'}, dtype ${a.dtype})`);
   }
   const tile = textureTile(profile.subgroupSize, m, n);
-  return encodeTextureMatmul(tr as TextureRunner, { ...tile, storageTextures: false }, a, aBuf, b, bBuf, out);
+  return encodeTextureMatmul(tr as TextureRunner, tile, a, aBuf, b, bBuf, out);
 }

@@ -1,7 +1,8 @@
 import type { View } from '../../../backend.js';
-import { shapeSize } from '../../../shape.js';
+import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { type TexelFormat, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
 import { type PackPlane, texelCopyPlan, texturePackSource, texturePackWords } from './matmul-texture-pack.js';
+import { planWalk } from './strided-walk.js';
 import { MAX_GRID } from './wgsl.js';
 
 /**
@@ -21,89 +22,89 @@ export interface TextureRunner {
 }
 
 /**
- * How one operand reaches its texture: its texel format, the plane the packer or the copy reads,
- * texture size, and whether one layer serves every batch.
+ * How one operand reaches texel space: its format, how many texels it takes, whether they are copied
+ * from the buffer (`copyFrom`, the first texel of the span) or packed (`pack`), and how the kernel
+ * addresses them (texel row stride and per-batch texel strides; 0 broadcasts).
  *
  * @example
  * ```ts
- * const p = planTextureOperand(aView, 'a', [2], 1 << 20, limits);
+ * const p = planTextureOperand(aView, 'a', [2], 1 << 20);
  * ```
  */
 export interface OperandPlan {
   readonly format: TexelFormat;
-  readonly plane: PackPlane;
-  readonly width: number;
-  readonly height: number;
-  readonly layers: number;
-  /** 1 when the texture has a layer per batch, 0 when its single layer is broadcast. */
-  readonly layerStep: 0 | 1;
-  /** Set when a `copyBufferToTexture` can lay the operand out (f32 only). */
-  readonly copy: ReturnType<typeof texelCopyPlan>;
-}
-
-/** Texture limits the planner respects. @example `const l: TextureLimits = device.limits;` */
-export interface TextureLimits {
-  readonly maxTextureDimension2D: number;
-  readonly maxTextureArrayLayers: number;
+  readonly texels: number;
+  readonly copyFrom: number | null;
+  readonly pack: PackPlane | null;
+  readonly rowStride: number;
+  readonly batchStrides: readonly number[];
 }
 
 /**
- * Plans one operand of a batched matmul (`which` is `a` for `[..., m, k]`, `b` for `[..., k, n]`).
- * Prefers a direct copy in either texel format; otherwise packs along k. Returns null when the
- * texture would exceed the device's limits.
+ * Plans one operand of a batched matmul (`which` is `a` for `[..., m, k]`, `b` for `[..., k, n]`):
+ * a copy of the buffer's texels in whichever format allows it, else a packing pass along k (along
+ * m or n when k is 1 to 3 and they are longer). Returns null when neither works (too many batch
+ * axes for the packer).
  *
  * @example
  * ```ts
- * planTextureOperand(bView, 'b', [], bBuffer.size, device.limits);
+ * planTextureOperand(bView, 'b', [], bBuffer.size);
  * ```
  */
-export function planTextureOperand(
-  v: View,
-  which: 'a' | 'b',
-  batchShape: readonly number[],
-  bufferBytes: number,
-  limits: TextureLimits,
-): OperandPlan | null {
+export function planTextureOperand(v: View, which: 'a' | 'b', batchShape: readonly number[], bufferBytes: number): OperandPlan | null {
   const r = v.shape.length;
   const outerAxis = which === 'a' ? r - 2 : r - 1;
   const kAxis = which === 'a' ? r - 1 : r - 2;
   const [nOuter, k] = [v.shape[outerAxis], v.shape[kAxis]];
   const [sOuter, sK] = [v.strides[outerAxis], v.strides[kAxis]];
-  const batchStrides = v.strides.slice(0, r - 2);
-  const broadcast = batchStrides.every((s, i) => s === 0 || batchShape[i] === 1);
-  const layers = broadcast ? 1 : shapeSize(batchShape);
-  const batch = broadcast ? { batchSizes: [], batchStrides: [] } : { batchSizes: batchShape, batchStrides };
+  const batchStrides = v.strides.slice(0, r - 2).map((s, i) => (batchShape[i] === 1 ? 0 : s));
   const planes: Record<TexelFormat, PackPlane> = {
-    k4: { rows: nOuter, q: k, rowStride: sOuter, qStride: sK, offset: v.offset, ...batch },
-    mn4: { rows: k, q: nOuter, rowStride: sK, qStride: sOuter, offset: v.offset, ...batch },
+    k4: { rows: nOuter, q: k, rowStride: sOuter, qStride: sK, offset: v.offset, batchSizes: batchShape, batchStrides },
+    mn4: { rows: k, q: nOuter, rowStride: sK, qStride: sOuter, offset: v.offset, batchSizes: batchShape, batchStrides },
   };
-  const fits = (p: PackPlane): boolean =>
-    Math.ceil(p.q / 4) <= limits.maxTextureDimension2D && p.rows <= limits.maxTextureDimension2D && p.rows <= MAX_GRID && layers <= limits.maxTextureArrayLayers && layers <= MAX_GRID;
-  const order: TexelFormat[] = ['k4', 'mn4'];
-  const make = (format: TexelFormat, copy: ReturnType<typeof texelCopyPlan>): OperandPlan => {
-    const plane = planes[format];
-    return { format, plane, width: Math.ceil(plane.q / 4), height: plane.rows, layers, layerStep: broadcast ? 0 : 1, copy };
-  };
+  const formats: TexelFormat[] = ['k4', 'mn4'];
   if (v.dtype === 'f32') {
-    for (const f of order) {
-      const copy = fits(planes[f]) ? texelCopyPlan(planes[f], bufferBytes) : null;
-      if (copy) return make(f, copy);
+    for (const format of formats) {
+      const c = texelCopyPlan(planes[format], bufferBytes);
+      if (c) return { format, texels: c.texels, copyFrom: c.firstTexel, pack: null, rowStride: c.rowStride, batchStrides: c.batchStrides };
     }
   }
-  for (const f of order) {
-    if (fits(planes[f]) && texturePackWords(planes[f])) return make(f, null);
-  }
-  return null;
+  const format: TexelFormat = k < 4 && nOuter > k ? 'mn4' : 'k4';
+  // the packer writes compact planes, one per batch (a single one when the operand is broadcast)
+  const broadcast = batchStrides.every((s) => s === 0);
+  const plane = broadcast ? { ...planes[format], batchSizes: [], batchStrides: [] } : planes[format];
+  if (!texturePackWords(plane)) return null;
+  const width = Math.ceil(plane.q / 4);
+  const planeTexels = plane.rows * width;
+  const layerStrides = broadcast ? batchShape.map(() => 0) : contiguousStrides(batchShape).map((s) => s * planeTexels);
+  return { format, texels: planeTexels * (broadcast ? 1 : shapeSize(batchShape)), copyFrom: null, pack: plane, rowStride: width, batchStrides: layerStrides };
 }
 
 /** Textures, pipelines and parameter buffers of one device, kept between matmuls. */
 class DeviceResources {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly textures = new Map<string, GPUTexture[]>();
+  private readonly textures = new Map<number, GPUTexture[]>();
   private readonly params = new Map<string, GPUBuffer>();
   private pooledBytes = 0;
+  /** log2 of the texture width in texels. */
+  readonly wShift: number;
+  /** Read-only storage textures compile here (set once a probe compiles; sampled textures until then). */
+  readOnlyStorage = false;
 
-  constructor(readonly device: GPUDevice) {}
+  constructor(readonly device: GPUDevice) {
+    this.wShift = Math.min(12, Math.floor(Math.log2(device.limits.maxTextureDimension2D)));
+    // WGSL's readonly_and_readwrite_storage_textures is not visible from a device: try it once
+    device.pushErrorScope('validation');
+    device.createShaderModule({
+      code: '@group(0) @binding(0) var t: texture_storage_2d<rgba32float, read>;\n@compute @workgroup_size(1) fn main() { _ = textureLoad(t, vec2u(0u, 0u)); }',
+    });
+    void device.popErrorScope().then(
+      (err) => {
+        this.readOnlyStorage = err === null;
+      },
+      () => undefined,
+    );
+  }
 
   pipeline(source: string): GPUComputePipeline {
     let p = this.pipelines.get(source);
@@ -128,15 +129,18 @@ class DeviceResources {
     return b;
   }
 
-  acquireTexture(width: number, height: number, layers: number): GPUTexture {
-    const key = `${width}x${height}x${layers}`;
-    const t = this.textures.get(key)?.pop();
+  /** A texture of at least `texels` texels (rows rounded up to a power of two), or null past the limits. */
+  acquireTexture(texels: number): GPUTexture | null {
+    const width = 1 << this.wShift;
+    const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(texels / width))));
+    if (rows > this.device.limits.maxTextureDimension2D) return null;
+    const t = this.textures.get(rows)?.pop();
     if (t) {
-      this.pooledBytes -= width * height * layers * 16;
+      this.pooledBytes -= width * rows * 16;
       return t;
     }
     return this.device.createTexture({
-      size: [width, height, layers],
+      size: [width, rows],
       format: 'rgba32float',
       usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
     });
@@ -144,21 +148,35 @@ class DeviceResources {
 
   /** Returns a texture for reuse by later matmuls (safe: commands run in recording order). */
   releaseTexture(t: GPUTexture): void {
-    const bytes = t.width * t.height * t.depthOrArrayLayers * 16;
+    const bytes = t.width * t.height * 16;
     if (this.pooledBytes + bytes > MAX_POOLED_TEXTURE_BYTES) {
       // over budget: forget the pool (textures are freed once no pending command uses them)
       this.textures.clear();
       this.pooledBytes = 0;
     }
-    const key = `${t.width}x${t.height}x${t.depthOrArrayLayers}`;
-    const list = this.textures.get(key) ?? [];
+    const list = this.textures.get(t.height) ?? [];
     list.push(t);
-    this.textures.set(key, list);
+    this.textures.set(t.height, list);
     this.pooledBytes += bytes;
   }
 }
 
-/** Bytes of packed-operand textures kept per device for reuse. */
+let sampledOnly = false;
+
+/**
+ * Makes the texture matmul read sampled textures even where read-only storage textures work (they
+ * are faster on lavapipe); for tests of the fallback path. `false` restores the default.
+ *
+ * @example
+ * ```ts
+ * useSampledTextures(true);
+ * ```
+ */
+export function useSampledTextures(on: boolean): void {
+  sampledOnly = on;
+}
+
+/** Bytes of operand textures kept per device for reuse. */
 const MAX_POOLED_TEXTURE_BYTES = 256 << 20;
 
 const resources = new WeakMap<GPUDevice, DeviceResources>();
@@ -172,19 +190,52 @@ function resourcesOf(device: GPUDevice): DeviceResources {
   return r;
 }
 
+/** Records the copy or packing pass that fills `tex` with an operand's texels. */
+function stage(runner: TextureRunner, res: DeviceResources, p: OperandPlan, v: View, buf: GPUBuffer, tex: GPUTexture): void {
+  const width = 1 << res.wShift;
+  if (p.copyFrom !== null) {
+    const first = p.copyFrom;
+    const full = Math.floor(p.texels / width);
+    const rest = p.texels - full * width;
+    runner.encode((enc) => {
+      if (full > 0) enc.copyBufferToTexture({ buffer: buf, offset: first * 16, bytesPerRow: width * 16 }, { texture: tex }, [width, full, 1]);
+      if (rest > 0) enc.copyBufferToTexture({ buffer: buf, offset: (first + full * width) * 16 }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
+    });
+    return;
+  }
+  const plane = p.pack!;
+  const pack = res.pipeline(texturePackSource(v.dtype === 'f16' ? 'f16' : 'f32', res.wShift));
+  const group = runner.device.createBindGroup({
+    layout: pack.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: res.uniform(texturePackWords(plane)!) } },
+      { binding: 1, resource: { buffer: buf } },
+      { binding: 2, resource: tex.createView() },
+    ],
+  });
+  const layers = shapeSize(plane.batchSizes);
+  runner.encode((enc) => {
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pack);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(Math.ceil(Math.ceil(plane.q / 4) / 64), plane.rows, layers);
+    pass.end();
+  });
+}
+
 /**
- * Records `out = a @ b` with the texture-packed kernel: each operand is copied or packed into an
- * rgba32float texture array, then the kernel runs. Returns false (recording nothing) when the
- * operands do not fit the device's texture limits; the caller then uses another kernel.
+ * Records `out = a @ b` with the texture-packed kernel: each operand is copied or packed into a
+ * texture, then the kernel runs. Returns false (recording nothing) when an operand does not fit the
+ * device's texture limits or the packer; the caller then uses another kernel.
  *
  * @example
  * ```ts
- * if (!encodeTextureMatmul(runner, cfg, a, aBuf, b, bBuf, out)) encodeOther();
+ * if (!encodeTextureMatmul(runner, { tm: 32, tn: 4, sg: 8 }, a, aBuf, b, bBuf, out)) encodeOther();
  * ```
  */
 export function encodeTextureMatmul(
   runner: TextureRunner,
-  base: Pick<TextureMatmulConfig, 'tm' | 'tn' | 'sg' | 'storageTextures'>,
+  base: Pick<TextureMatmulConfig, 'tm' | 'tn' | 'sg'>,
   a: View,
   aBuf: GPUBuffer,
   b: View,
@@ -195,67 +246,54 @@ export function encodeTextureMatmul(
   const [m, k, n] = [a.shape[r - 2], a.shape[r - 1], b.shape[r - 1]];
   const batchShape = a.shape.slice(0, -2);
   const batches = shapeSize(batchShape);
-  const limits = runner.device.limits;
-  const pa = planTextureOperand(a, 'a', batchShape, aBuf.size, limits);
-  const pb = planTextureOperand(b, 'b', batchShape, bBuf.size, limits);
-  if (!pa || !pb) return false;
+  if (k === 0 || batches === 0 || m === 0 || n === 0) return false;
+  const pa = planTextureOperand(a, 'a', batchShape, aBuf.size);
+  const pb = planTextureOperand(b, 'b', batchShape, bBuf.size);
+  // a packing pass covers its rows and batches in one dispatch
+  const packable = (p: OperandPlan): boolean => !p.pack || (p.pack.rows <= MAX_GRID && shapeSize(p.pack.batchSizes) <= MAX_GRID);
+  if (!pa || !pb || !packable(pa) || !packable(pb)) return false;
   const res = resourcesOf(runner.device);
+  const ta = res.acquireTexture(pa.texels);
+  const tb = ta && res.acquireTexture(pb.texels);
+  if (!ta || !tb) {
+    if (ta) res.releaseTexture(ta);
+    return false;
+  }
   const cfg: TextureMatmulConfig = {
     ...base,
     tm: pa.format === 'mn4' ? Math.ceil(base.tm / (4 * base.sg)) * 4 * base.sg : base.tm,
     tn: pb.format === 'mn4' ? Math.ceil(base.tn / 4) * 4 : base.tn,
     aFormat: pa.format,
     bFormat: pb.format,
+    wShift: res.wShift,
+    storageTextures: res.readOnlyStorage && !sampledOnly,
     out: a.dtype === 'f16' ? 'f16' : 'f32',
   };
-  const kernel = res.pipeline(textureMatmulSource(cfg));
-  const stage = (p: OperandPlan, v: View, buf: GPUBuffer): GPUTexture => {
-    const tex = res.acquireTexture(p.width, p.height, p.layers);
-    if (p.copy) {
-      const c = p.copy;
-      runner.encode((enc) =>
-        enc.copyBufferToTexture({ buffer: buf, offset: c.offsetBytes, bytesPerRow: c.bytesPerRow, rowsPerImage: c.rowsPerImage }, { texture: tex }, [p.width, p.height, c.layers]),
-      );
-      return tex;
-    }
-    const pack = res.pipeline(texturePackSource(v.dtype === 'f16' ? 'f16' : 'f32'));
-    const group = runner.device.createBindGroup({
-      layout: pack.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: res.uniform(texturePackWords(p.plane)!) } },
-        { binding: 1, resource: { buffer: buf } },
-        { binding: 2, resource: tex.createView({ dimension: '2d-array' }) },
-      ],
-    });
-    runner.encode((enc) => {
-      const pass = enc.beginComputePass();
-      pass.setPipeline(pack);
-      pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(Math.ceil(p.width / 64), p.height, p.layers);
-      pass.end();
-    });
-    return tex;
-  };
-  const ta = stage(pa, a, aBuf);
-  const tb = stage(pb, b, bBuf);
-  const views = [ta.createView({ dimension: '2d-array' }), tb.createView({ dimension: '2d-array' })];
+  const walk = planWalk(batchShape, [
+    { strides: pa.batchStrides, offset: 0 },
+    { strides: pb.batchStrides, offset: 0 },
+  ]);
+  const kernel = res.pipeline(textureMatmulSource(cfg, walk.sig));
+  stage(runner, res, pa, a, aBuf, ta);
+  stage(runner, res, pb, b, bBuf, tb);
+  const [viewA, viewB] = [ta.createView(), tb.createView()];
   for (let z = 0; z < batches; z += MAX_GRID) {
     const count = Math.min(MAX_GRID, batches - z);
-    const words = textureMatmulWords({ m, n, k, zBase: z, aLayer: pa.layerStep, bLayer: pb.layerStep });
+    const words = [...textureMatmulWords({ m, n, k, zBase: z, aStride: pa.rowStride, bStride: pb.rowStride }), ...walk.words];
     const group = runner.device.createBindGroup({
       layout: kernel.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer: res.uniform(words) } },
-        { binding: 1, resource: views[0] },
-        { binding: 2, resource: views[1] },
+        { binding: 1, resource: viewA },
+        { binding: 2, resource: viewB },
         { binding: 3, resource: { buffer: out } },
       ],
     });
+    const [gx, gy] = textureMatmulGrid(cfg, m, n, count);
     runner.encode((enc) => {
       const pass = enc.beginComputePass();
       pass.setPipeline(kernel);
       pass.setBindGroup(0, group);
-      const [gx, gy] = textureMatmulGrid(cfg, m, n, count);
       pass.dispatchWorkgroups(gx, gy, count);
       pass.end();
     });

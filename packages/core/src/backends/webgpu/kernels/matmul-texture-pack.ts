@@ -1,11 +1,12 @@
 /**
- * Getting matmul operands into the rgba32float texture arrays that `matmul-texture.ts` reads.
+ * Getting matmul operands into the texel space `matmul-texture.ts` reads: a texture of width
+ * `2^wShift` holding a linear run of rgba32float texels.
  *
- * An operand is seen as a stack of 2-D planes `P[layer][y][q]` (q is the packed axis, four of them
- * per texel). When its memory already is such a stack with 256-byte aligned rows, a
- * `copyBufferToTexture` moves it as is ({@link texelCopyPlan}); otherwise a packing pass
- * ({@link texturePackSource}) gathers it through its strides, converts f16 to f32 and pads the
- * packed axis with zeros.
+ * An operand is seen as a stack of 2-D planes `P[batch][y][q]`, `q` being the axis packed four to a
+ * texel. When `q` is unit-stride and every offset and stride is a multiple of 4, the buffer's own
+ * bytes already are such texels, and a `copyBufferToTexture` of the span the view covers is all it
+ * takes ({@link texelCopyPlan}). Otherwise a packing pass ({@link texturePackSource}) gathers the
+ * operand through its strides into compact planes (f16 widened to f32, `q` padded with zeros).
  *
  * @packageDocumentation
  */
@@ -13,9 +14,9 @@ import { collapse } from './strided-walk.js';
 import { header } from './wgsl.js';
 
 /**
- * One operand as the packer sees it: `layers` planes of `rows x q` elements, element (layer, y, q) at
- * `offset + layerOffset(layer) + y * rowStride + q * qStride`. Batch axes are given as sizes and
- * strides (innermost last); their walk yields `layerOffset`.
+ * One operand as the packer sees it: planes of `rows x q` elements, element (batch, y, q) at
+ * `offset + batchOffset + y * rowStride + q * qStride`, the batch axes given by sizes and strides
+ * (innermost last; stride 0 broadcasts).
  *
  * @example
  * ```ts
@@ -33,50 +34,38 @@ export interface PackPlane {
   readonly batchStrides: readonly number[];
 }
 
-/** Batch axes the packing pass walks (after merging); more fall back to another kernel. @example `MAX_PACK_BATCH_AXES === 3` */
-export const MAX_PACK_BATCH_AXES = 3;
-
-/** Batch axes after merging those that step through memory as one and dropping size-1 axes. */
-function mergeBatchAxes(sizes: readonly number[], strides: readonly number[]): { sizes: number[]; strides: number[] } {
-  const c = collapse(sizes, [strides]);
-  return { sizes: c.shape, strides: c.strides[0] };
-}
-
 /**
- * Parameters of a `copyBufferToTexture` that lays the plane out directly, or null when the memory
- * is not such a stack: the packed axis must be unit-stride with `q` a multiple of 4 (no padding to
- * write), rows 256-byte aligned, the offset 16-byte aligned and the layers evenly spaced (or a single
- * layer). `bufferBytes` guards against reading past the end of the buffer.
+ * The texels a `copyBufferToTexture` takes straight from the buffer (the span of the view, 16 bytes
+ * per texel) and how the kernel then addresses the operand, or null when the buffer's bytes are not
+ * texels of the plane: `q` must be unit-stride and a multiple of 4, the offset and the other strides
+ * multiples of 4, and the span's last texel inside the buffer.
  *
  * @example
  * ```ts
- * texelCopyPlan({ rows: 64, q: 128, rowStride: 128, qStride: 1, offset: 0, batchSizes: [], batchStrides: [] }, 32768);
- * // { offsetBytes: 0, bytesPerRow: 512, rowsPerImage: 64, layers: 1 }
+ * texelCopyPlan({ rows: 64, q: 128, rowStride: 128, qStride: 1, offset: 8, batchSizes: [], batchStrides: [] }, 1 << 16);
+ * // { firstTexel: 2, texels: 2048, rowStride: 32, batchStrides: [] }
  * ```
  */
-export function texelCopyPlan(
-  p: PackPlane,
-  bufferBytes: number,
-): { offsetBytes: number; bytesPerRow: number; rowsPerImage: number; layers: number } | null {
-  if (p.qStride !== 1 || p.q % 4 !== 0 || p.rowStride < p.q) return null;
-  const bytesPerRow = p.rowStride * 4;
-  if (bytesPerRow % 256 !== 0 || (p.offset * 4) % 16 !== 0) return null;
-  const { sizes, strides } = mergeBatchAxes(p.batchSizes, p.batchStrides);
-  if (sizes.length > 1) return null;
-  const layers = sizes.length ? sizes[0] : 1;
-  if (layers > 1 && strides[0] !== p.rowStride * p.rows) return null;
-  const end = (p.offset + (layers * p.rows - 1) * p.rowStride + p.q) * 4;
-  if (end > bufferBytes) return null;
-  return { offsetBytes: p.offset * 4, bytesPerRow, rowsPerImage: p.rows, layers };
+export function texelCopyPlan(p: PackPlane, bufferBytes: number): { firstTexel: number; texels: number; rowStride: number; batchStrides: number[] } | null {
+  if (p.qStride !== 1 || p.q % 4 !== 0 || p.q === 0 || p.rowStride % 4 !== 0 || p.offset % 4 !== 0) return null;
+  if (p.batchStrides.some((s) => s % 4 !== 0)) return null;
+  let end = p.offset + (p.rows - 1) * p.rowStride + p.q;
+  p.batchSizes.forEach((size, i) => (end += (size - 1) * p.batchStrides[i]));
+  if (end * 4 > bufferBytes) return null;
+  return { firstTexel: p.offset / 4, texels: (end - p.offset) / 4, rowStride: p.rowStride / 4, batchStrides: p.batchStrides.map((s) => s / 4) };
 }
+
+/** Batch axes the packing pass walks (after merging); more fall back to another kernel. @example `MAX_PACK_BATCH_AXES === 3` */
+export const MAX_PACK_BATCH_AXES = 3;
 
 /** Number of parameter words of the packing pass. @example `PACK_WORDS === 16` */
 export const PACK_WORDS = 16;
 
 /**
- * Parameter words of {@link texturePackSource}: texture width in texels, rows, q, row stride, q
- * stride, offset, then size and stride of each merged batch axis (innermost last, padded to
+ * Parameter words of {@link texturePackSource}: texels per plane row, rows, q, row stride, q
+ * stride, offset, then size and stride of each merged batch axis (outermost first, padded to
  * {@link MAX_PACK_BATCH_AXES}). Returns null when the batch axes do not merge into that many.
+ * The packed texels are compact: texel (batch z, row y, x) lands at `(z * rows + y) * width + x`.
  *
  * @example
  * ```ts
@@ -84,7 +73,8 @@ export const PACK_WORDS = 16;
  * ```
  */
 export function texturePackWords(p: PackPlane): number[] | null {
-  const { sizes, strides } = mergeBatchAxes(p.batchSizes, p.batchStrides);
+  const c = collapse(p.batchSizes, [p.batchStrides]);
+  const [sizes, strides] = [c.shape, c.strides[0]];
   if (sizes.length > MAX_PACK_BATCH_AXES) return null;
   const words = [Math.ceil(p.q / 4), p.rows, p.q, p.rowStride, p.qStride, p.offset, 0, 0];
   for (let i = 0; i < MAX_PACK_BATCH_AXES; i++) {
@@ -97,19 +87,19 @@ export function texturePackWords(p: PackPlane): number[] | null {
 
 /**
  * WGSL of the packing pass: one invocation per texel, reading four elements through the plane's
- * strides (zero past `q`) and storing them to layer `z` of a write-only rgba32float texture array.
- * Bindings: 0 parameters ({@link texturePackWords}), 1 the source buffer, 2 the texture. Dispatch
- * `[ceil(width / 64), rows, layers]` workgroups; `rows` and `layers` must fit a grid dimension.
+ * strides (zero past `q`) and storing them into a write-only rgba32float texture of width
+ * `2^wShift`. Bindings: 0 parameters ({@link texturePackWords}), 1 the source buffer, 2 the
+ * texture. Dispatch `[ceil(width / 64), rows, batches]` workgroups.
  *
  * @example
  * ```ts
- * const wgsl = texturePackSource('f32');
+ * const wgsl = texturePackSource('f32', 12);
  * ```
  */
-export function texturePackSource(src: 'f32' | 'f16'): string {
+export function texturePackSource(src: 'f32' | 'f16', wShift: number): string {
   const ld = (e: string): string => (src === 'f16' ? `f32(X[${e}])` : `X[${e}]`);
   return `${header([src], PACK_WORDS)}@group(0) @binding(1) var<storage, read> X: array<${src}>;
-@group(0) @binding(2) var T: texture_storage_2d_array<rgba32float, write>;
+@group(0) @binding(2) var T: texture_storage_2d<rgba32float, write>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let width = P.w[0].x;
@@ -133,7 +123,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     if (q0 + 1u < Q) { v.y = ${ld('off + (q0 + 1u) * sq')}; }
     if (q0 + 2u < Q) { v.z = ${ld('off + (q0 + 2u) * sq')}; }
   }
-  textureStore(T, vec2u(gid.x, gid.y), gid.z, v);
+  let t = (gid.z * P.w[0].y + gid.y) * width + gid.x;
+  textureStore(T, vec2u(t & ${(1 << wShift) - 1}u, t >> ${wShift}u), v);
 }
 `;
 }

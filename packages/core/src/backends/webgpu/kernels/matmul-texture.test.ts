@@ -5,6 +5,7 @@ import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
 import { type HostView, dense, maxError, onBoth, out, permuted } from '../webgpu-test-utils.js';
 import { forceMatmulKernel, matmulDeviceProfile } from './matmul-select.js';
+import { useSampledTextures } from './matmul-texture-encode.js';
 
 const gpu = (await testWebGPU()) as (Backend & { device: GPUDevice }) | null;
 const cpu = createCpuBackend();
@@ -80,6 +81,19 @@ describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
     const a = permuted('f32', [3, 20, 33], [0, 2, 1], 5);
     const b: HostView = { ...dense('f32', [3 * 20 * 40 + 7], 6), shape: [3, 20, 31], strides: [800, 40, 1], offset: 7 };
     expect(await compare(gpu, a, b, 'f32')).toBeLessThan(1e-5);
+  });
+
+  it('reads sampled textures correctly where read-only storage textures are unavailable', async () => {
+    forceMatmulKernel('texture');
+    useSampledTextures(true);
+    try {
+      for (const [la, lb] of [['row', 'col'], ['col', 'row']] as const) {
+        const [a, b] = operands('f32', 45, 37, 70, la, lb, 11);
+        expect(await compare(gpu, a, b, 'f32'), `${la}/${lb}`).toBeLessThan(1e-5);
+      }
+    } finally {
+      useSampledTextures(false);
+    }
   });
 
   it('stores f16 results when the device holds f16', async () => {

@@ -6,34 +6,35 @@
  * compile-time or push-constant expression into a per-lane loop of scalar loads with bounds checks
  * and branches, about ten instructions per float. A texel fetch from an rgba32float texture instead
  * calls a small precompiled routine that loads one 16-byte texel per lane and transposes them,
- * about fifty instructions for 32 floats. So both operands are first laid out in textures (a plain
- * `copyBufferToTexture` when the operand's memory already has the right shape, else a packing pass,
- * see `matmul-texture-pack.ts`), and the kernel reads nothing but texels.
+ * about fifty instructions for 32 floats. So both operands are first put in textures (usually one
+ * `copyBufferToTexture` of the buffer's bytes, else a packing pass, see `matmul-texture-pack.ts`),
+ * and the kernel reads nothing but texels.
  *
  * Why subgroup broadcasts: one workgroup is one subgroup of `sg` lanes. Each lane owns `tn` columns
  * of the output tile and all `tm` rows; the rows' operand values are the same for every lane, so each
  * lane fetches a different row's texel and `subgroupBroadcast` hands every value to all lanes
  * (a register shuffle), instead of every lane fetching the same texel.
  *
- * Texel formats (four consecutive scalars of one operand per rgba32float texel, one texture layer per
- * batch):
- * - `k4`: texel (x, y) holds k = 4x..4x+3 of row y (A: row m; B: column n). Width ceil(K/4).
- * - `m4` (A) / `n4` (B): texel (x, y) holds rows (or columns) 4x..4x+3 at k = y. Height K.
+ * Texel space: a texture of width `2^wShift` texels holds a linear run of texels, texel `t` at
+ * (t mod width, t div width), so the texture is just the operand's buffer seen 16 bytes at a time.
+ * An operand is addressed by a texel offset (per batch), a texel row stride and its format:
+ * - `k4`: a texel holds four consecutive k of one row (A: row m; B: column n); rows step by the stride.
+ * - `mn4`: a texel holds four consecutive rows (A) or columns (B) at one k; k steps by the stride.
  *
  * @packageDocumentation
  */
-
+import { type WalkSig, walkOffsets, walkWordCount } from './strided-walk.js';
 import { header, store } from './wgsl.js';
 
-/** How one operand is laid out in its texture. @example `const f: TexelFormat = 'k4';` */
+/** How one operand is laid out in texel space. @example `const f: TexelFormat = 'k4';` */
 export type TexelFormat = 'k4' | 'mn4';
 
 /**
- * Shape of the texture-packed kernel: tile, subgroup size, texel formats and texture binding kind.
+ * Shape of the texture-packed kernel: tile, subgroup size, texel formats, texture kind and width.
  *
  * @example
  * ```ts
- * const cfg: TextureMatmulConfig = { tm: 32, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: true, out: 'f32' };
+ * const cfg: TextureMatmulConfig = { tm: 32, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'k4', storageTextures: true, wShift: 12, out: 'f32' };
  * ```
  */
 export interface TextureMatmulConfig {
@@ -47,25 +48,26 @@ export interface TextureMatmulConfig {
   readonly bFormat: TexelFormat;
   /** Read-only storage textures (faster on lavapipe) instead of sampled textures. */
   readonly storageTextures: boolean;
+  /** log2 of the textures' width in texels. */
+  readonly wShift: number;
   /** Element type of the output buffer. */
   readonly out: 'f32' | 'f16';
 }
 
+/** Parameter words before the batch walk's: m, n, k, first batch, A and B texel row strides, 2 spare. @example `TEXTURE_MATMUL_WORDS === 8` */
+export const TEXTURE_MATMUL_WORDS = 8;
+
 /**
- * Parameter words of {@link textureMatmulSource}, in order. `aLayer`/`bLayer` are 1 when the operand
- * has one texture layer per batch and 0 when one layer is broadcast to every batch.
+ * The fixed parameter words of {@link textureMatmulSource} (the batch walk's words follow them).
  *
  * @example
  * ```ts
- * const words = textureMatmulWords({ m: 64, n: 64, k: 64, zBase: 0, aLayer: 1, bLayer: 0 });
+ * const words = [...textureMatmulWords({ m: 64, n: 64, k: 64, zBase: 0, aStride: 16, bStride: 16 }), ...walk.words];
  * ```
  */
-export function textureMatmulWords(p: { m: number; n: number; k: number; zBase: number; aLayer: 0 | 1; bLayer: 0 | 1 }): number[] {
-  return [p.m, p.n, p.k, p.zBase, p.aLayer, p.bLayer, 0, 0];
+export function textureMatmulWords(p: { m: number; n: number; k: number; zBase: number; aStride: number; bStride: number }): number[] {
+  return [p.m, p.n, p.k, p.zBase, p.aStride, p.bStride, 0, 0];
 }
-
-/** Number of parameter words {@link textureMatmulWords} returns. @example `TEXTURE_MATMUL_WORDS === 8` */
-export const TEXTURE_MATMUL_WORDS = 8;
 
 /**
  * Workgroup grid of the texture kernel for an `m x n` output and `batches` batches.
@@ -84,7 +86,7 @@ export function textureMatmulGrid(cfg: TextureMatmulConfig, m: number, n: number
  *
  * @example
  * ```ts
- * validTextureConfig({ tm: 32, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'mn4', storageTextures: true, out: 'f32' });
+ * validTextureConfig({ tm: 32, tn: 4, sg: 8, aFormat: 'k4', bFormat: 'mn4', storageTextures: true, wShift: 12, out: 'f32' });
  * ```
  */
 export function validTextureConfig(cfg: TextureMatmulConfig): TextureMatmulConfig {
@@ -97,22 +99,26 @@ export function validTextureConfig(cfg: TextureMatmulConfig): TextureMatmulConfi
 const COMP = ['x', 'y', 'z', 'w'];
 
 /**
- * WGSL of the texture-packed matmul. Bindings: 0 the parameter block ({@link textureMatmulWords}),
- * 1 A's texture array, 2 B's texture array, 3 the output `C` (`[batch, m, n]`, contiguous).
+ * WGSL of the texture-packed matmul. Bindings: 0 the parameter block ({@link textureMatmulWords}
+ * then the words of a batch walk with signature `walk`, whose two offsets are A's and B's texel
+ * offsets), 1 A's texture, 2 B's texture, 3 the output `C` (`[batch, m, n]`, contiguous).
  *
  * @example
  * ```ts
- * const wgsl = textureMatmulSource(cfg);
+ * const wgsl = textureMatmulSource(cfg, walk.sig);
  * ```
  */
-export function textureMatmulSource(cfg: TextureMatmulConfig): string {
-  const { tm, tn, sg, aFormat, bFormat } = validTextureConfig(cfg);
-  const texType = cfg.storageTextures ? 'texture_storage_2d_array<rgba32float, read>' : 'texture_2d_array<f32>';
-  const fetch = (t: string, x: string, y: string, layer: string): string =>
-    cfg.storageTextures ? `textureLoad(${t}, vec2u(${x}, ${y}), ${layer})` : `textureLoad(${t}, vec2u(${x}, ${y}), ${layer}, 0)`;
+export function textureMatmulSource(cfg: TextureMatmulConfig, walk: WalkSig): string {
+  const { tm, tn, sg, aFormat, bFormat, wShift } = validTextureConfig(cfg);
+  const texType = cfg.storageTextures ? 'texture_storage_2d<rgba32float, read>' : 'texture_2d<f32>';
+  const mask = `${(1 << wShift) - 1}u`;
+  const fetch = (t: string, at: string): string => {
+    const xy = `vec2u((${at}) & ${mask}, (${at}) >> ${wShift}u)`;
+    return cfg.storageTextures ? `textureLoad(${t}, ${xy})` : `textureLoad(${t}, ${xy}, 0)`;
+  };
   const L: string[] = [];
   // `enable subgroups;` must come first, before the header's own directives and declarations
-  L.push(`enable subgroups;\n${header([cfg.out], TEXTURE_MATMUL_WORDS)}`);
+  L.push(`enable subgroups;\n${header([cfg.out], TEXTURE_MATMUL_WORDS + walkWordCount(walk))}`);
   L.push(`@group(0) @binding(1) var At: ${texType};
 @group(0) @binding(2) var Bt: ${texType};
 @group(0) @binding(3) var<storage, read_write> C: array<${cfg.out}>;
@@ -122,36 +128,35 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
   let N = P.w[0].y;
   let K = P.w[0].z;
   let z = P.w[0].w + wg.z;
-  let la = z * P.w[1].x;
-  let lb = z * P.w[1].y;
-  let r0 = wg.y * ${tm}u;
+  let ars = P.w[1].x;
+  let brs = P.w[1].y;
+${walkOffsets(walk, TEXTURE_MATMUL_WORDS, 'z', ['ta', 'tb'], 'z')}  let r0 = wg.y * ${tm}u;
   let c0 = wg.x * ${sg * tn}u;`);
-  // texel coordinates that do not change along k, clamped so edge tiles fetch valid texels
+  // texel offsets that do not change along k (edge tiles clamp to the last row or column)
   const aFetches = aFormat === 'k4' ? tm / sg : tm / (4 * sg);
   for (let g = 0; g < aFetches; g++) {
-    L.push(aFormat === 'k4' ? `  let ay${g} = min(r0 + ${sg * g}u + lane, M - 1u);` : `  let ax${g} = min(r0 / 4u + ${sg * g}u + lane, (M - 1u) / 4u);`);
+    L.push(aFormat === 'k4' ? `  let ab${g} = ta + min(r0 + ${sg * g}u + lane, M - 1u) * ars;` : `  let ab${g} = ta + min(r0 / 4u + ${sg * g}u + lane, (M - 1u) / 4u);`);
   }
   const bFetches = bFormat === 'k4' ? tn : tn / 4;
   for (let j = 0; j < bFetches; j++) {
-    L.push(bFormat === 'k4' ? `  let by${j} = min(c0 + lane + ${sg * j}u, N - 1u);` : `  let bx${j} = min(c0 / 4u + lane + ${sg * j}u, (N - 1u) / 4u);`);
+    L.push(bFormat === 'k4' ? `  let bb${j} = tb + min(c0 + lane + ${sg * j}u, N - 1u) * brs;` : `  let bb${j} = tb + min(c0 / 4u + lane + ${sg * j}u, (N - 1u) / 4u);`);
   }
   for (let i = 0; i < tm; i++) for (let j = 0; j < tn; j++) L.push(`  var c${i}_${j} = 0.0;`);
 
   // One k-block (4 values of k): fetches first (they are calls on lavapipe, which spill registers),
-  // then the arithmetic. k4 textures are zero-padded past K; k-indexed (mn4) rows past K are clamped
-  // by the fetch and masked to zero here.
+  // then the arithmetic. k4 operands hold zeros past K; mn4 rows past K are clamped and masked here.
   const s: string[] = [];
-  const row = (kk: number): string => `min(kb * 4u + ${kk}u, K - 1u)`;
+  const krow = (kk: number, rs: string): string => `min(kb * 4u + ${kk}u, K - 1u) * ${rs}`;
   const masked = (v: string, kk: number): string => `select(vec4f(0.0), ${v}, kb * 4u + ${kk}u < K)`;
   if (bFormat === 'k4') {
-    for (let j = 0; j < tn; j++) s.push(`    let b${j} = ${fetch('Bt', 'kb', `by${j}`, 'lb')};`);
+    for (let j = 0; j < tn; j++) s.push(`    let b${j} = ${fetch('Bt', `bb${j} + kb`)};`);
   } else {
-    for (let kk = 0; kk < 4; kk++) for (let j = 0; j < tn / 4; j++) s.push(`    let b${kk}_${j} = ${masked(fetch('Bt', `bx${j}`, row(kk), 'lb'), kk)};`);
+    for (let kk = 0; kk < 4; kk++) for (let j = 0; j < tn / 4; j++) s.push(`    let b${kk}_${j} = ${masked(fetch('Bt', `bb${j} + ${krow(kk, 'brs')}`), kk)};`);
   }
   if (aFormat === 'k4') {
-    for (let g = 0; g < aFetches; g++) s.push(`    let a${g} = ${fetch('At', 'kb', `ay${g}`, 'la')};`);
+    for (let g = 0; g < aFetches; g++) s.push(`    let a${g} = ${fetch('At', `ab${g} + kb`)};`);
   } else {
-    for (let kk = 0; kk < 4; kk++) for (let g = 0; g < aFetches; g++) s.push(`    let a${kk}_${g} = ${masked(fetch('At', `ax${g}`, row(kk), 'la'), kk)};`);
+    for (let kk = 0; kk < 4; kk++) for (let g = 0; g < aFetches; g++) s.push(`    let a${kk}_${g} = ${masked(fetch('At', `ab${g} + ${krow(kk, 'ars')}`), kk)};`);
   }
   // value of B for lane column j at k-offset kk
   const bv = (j: number, kk: number): string => (bFormat === 'k4' ? `b${j}.${COMP[kk]}` : `b${kk}_${j >> 2}.${COMP[j & 3]}`);
@@ -175,14 +180,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
 ${s.join('\n')}
   }
   let base = z * M * N;`);
-  const conv = (v: string): string => store(cfg.out, v);
   for (let j = 0; j < tn; j++) {
     const col = bFormat === 'k4' ? `c0 + lane + ${sg * j}u` : `c0 + (lane + ${sg * (j >> 2)}u) * 4u + ${j & 3}u`;
     L.push(`  let col${j} = ${col};`);
   }
   for (let i = 0; i < tm; i++) {
     L.push(`  if (r0 + ${i}u < M) {`);
-    for (let j = 0; j < tn; j++) L.push(`    if (col${j} < N) { C[base + (r0 + ${i}u) * N + col${j}] = ${conv(`c${i}_${j}`)}; }`);
+    for (let j = 0; j < tn; j++) L.push(`    if (col${j} < N) { C[base + (r0 + ${i}u) * N + col${j}] = ${store(cfg.out, `c${i}_${j}`)}; }`);
     L.push('  }');
   }
   L.push('}');
