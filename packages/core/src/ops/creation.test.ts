@@ -21,6 +21,10 @@ describe.each(backends)('creation on $name', ({ backend }) => {
     expect(await s.item()).toBe(2.5);
     const b = c.tensor([true, false, true], { ...on, dtype: 'bool' });
     expect(Array.from(await b.data<Uint8Array>())).toEqual([1, 0, 1]);
+    const nb = c.fromArray([2, 0, -0.5, NaN], [4], { ...on, dtype: 'bool' }); // stored as 0/1 like a cast
+    expect(Array.from(await nb.data<Uint8Array>())).toEqual([1, 0, 1, 1]);
+    expect(Array.from(await nb.cast('f32').data())).toEqual([1, 0, 1, 1]);
+    nb.dispose();
     const e = c.tensor([[], []], on);
     expect(e.shape).toEqual([2, 0]);
     for (const x of [t, s, b, e]) x.dispose();

@@ -60,6 +60,7 @@ export function fromArray(values: ArrayLike<number>, shape: Shape, opts?: Create
   }
   const host = hostArray(dtype, n) as TypedArray;
   if (dtype === 'f16') for (let i = 0; i < n; i++) host[i] = roundToF16(values[i]);
+  else if (dtype === 'bool') for (let i = 0; i < n; i++) host[i] = values[i] !== 0 ? 1 : 0; // NaN is true, as a cast
   else for (let i = 0; i < n; i++) host[i] = values[i];
   return finish(plain(backend, backend.upload(host, dtype), shape, dtype), opts);
 }

@@ -39,7 +39,7 @@ describe.each(backends)('normalisation on $name', ({ backend }) => {
       });
     });
 
-    it('works without affine parameters and over several trailing axes', async () => {
+    it('works without affine parameters, with a bias only, and over several trailing axes', async () => {
       const x = rand([2, 3, 4], { seed: 134 });
       await checkOp(backend, (t) => layerNorm(t), [x], { expected: ([v]) => rowwise(v, 4, lnRow(1e-5)), atol: 2e-6 });
       const w = rand([3, 4], { seed: 135 });
@@ -48,6 +48,10 @@ describe.each(backends)('normalisation on $name', ({ backend }) => {
         atol: 2e-6,
       });
       await checkOp(backend, (t) => layerNorm(t, null, null, 1e-5, 2), [x], { expected: ([v]) => rowwise(v, 12, lnRow(1e-5)), atol: 2e-6 });
+      await checkOp(backend, (t, bt) => layerNorm(t, null, bt), [x, w], {
+        expected: ([v, bv]) => rowwise(v, 12, lnRow(1e-5)).map((e, i) => e + bv[i % 12]),
+        atol: 2e-6,
+      });
     });
 
     it('is exact-zero on constant rows (eps keeps it finite)', async () => {

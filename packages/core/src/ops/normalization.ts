@@ -24,7 +24,7 @@ function checkAffine(op: string, x: Tensor, p: Tensor | null | undefined): void 
 export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5, normalizedRank?: number): Tensor {
   checkAffine('layerNorm', x, weight);
   checkAffine('layerNorm', x, bias);
-  const r = normalizedRank ?? weight?.rank ?? 1;
+  const r = normalizedRank ?? weight?.rank ?? bias?.rank ?? 1;
   const axes = Array.from({ length: r }, (_, i) => x.rank - r + i);
   return composite(() => {
     const centered = sub(x, mean(x, axes, true));

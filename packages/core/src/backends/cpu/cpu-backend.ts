@@ -95,7 +95,7 @@ export class CpuBackend implements Backend {
 
   fill(size: number, dtype: DType, value: number): BufferHandle {
     const out = outArray(dtype, size, this.wide);
-    out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+    out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
     return this.track(finishOut(dtype, out));
   }
 
