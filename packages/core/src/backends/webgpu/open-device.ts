@@ -53,3 +53,19 @@ export function describeAdapter(info: GPUAdapterInfo | undefined): string {
   const extra = [info.vendor, info.architecture].filter((s) => s && !name.includes(s));
   return extra.length ? `${name} (${extra.join(', ')})` : name;
 }
+
+/**
+ * True for adapters that run on the CPU (Mesa lavapipe/llvmpipe, SwiftShader, WARP, or any the
+ * browser marks as a fallback), where other kernels pay off than on GPUs.
+ *
+ * @example
+ * ```ts
+ * isSoftwareAdapter(adapter.info); // true on lavapipe
+ * ```
+ */
+export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
+  if (!info) return false;
+  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) return true;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
+  return /llvmpipe|lavapipe|swiftshader|\bwarp\b|software|\bcpu\b/i.test(text);
+}

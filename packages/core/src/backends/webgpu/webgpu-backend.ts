@@ -23,7 +23,7 @@ import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';
 import type { Kernel } from './kernels/wgsl.js';
 import { PipelineCache } from './pipeline-cache.js';
-import { describeAdapter, openDevice } from './open-device.js';
+import { describeAdapter, isSoftwareAdapter, openDevice } from './open-device.js';
 
 /**
  * Options for {@link createWebGPUBackend}.
@@ -44,6 +44,8 @@ export interface WebGPUBackendOptions {
   batchSize?: number;
   /** Most bytes the buffer pool keeps for reuse (default 1 GiB). */
   maxPooledBytes?: number;
+  /** Choose kernels as for a CPU adapter (true) or a GPU (false) instead of detecting it (tests, benchmarks). */
+  softwareAdapter?: boolean;
 }
 
 /**
@@ -64,6 +66,8 @@ export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
   readonly description: string;
   readonly dtypes: ReadonlySet<DType>;
+  /** True on a CPU adapter (lavapipe, SwiftShader, WARP): kernels are chosen for it. */
+  readonly softwareAdapter: boolean;
   /** The pipelines compiled so far (one per distinct kernel source). */
   readonly pipelines: PipelineCache;
   /** The pool tensors' buffers come from and return to. */
@@ -101,7 +105,9 @@ export class WebGPUBackend implements Backend {
       retire: (b) => b.destroy(),
       maxPooledBytes: 64 << 20,
     });
+    this.softwareAdapter = opts.softwareAdapter ?? isSoftwareAdapter(adapterInfo);
     this.runner = {
+      softwareAdapter: this.softwareAdapter,
       run: (k, bufs) => this.run(k, bufs),
       scratch: (bytes) => this.pool.acquire(bytes),
       recycle: (b) => this.pool.release(b),

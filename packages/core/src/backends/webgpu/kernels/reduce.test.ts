@@ -1,16 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ReduceOp } from '../../../backend.js';
 import type { DType } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
 import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
-import type { WebGPUBackend } from '../webgpu-backend.js';
+import { type WebGPUBackend, createWebGPUBackend } from '../webgpu-backend.js';
+import { nodeGPU } from '../../../node.js';
 import { coopReduceKernel } from './reduce.js';
 import { type HostView, dense, maxError, onBoth, out, permuted } from '../webgpu-test-utils.js';
 
-const gpu = await testWebGPU();
+const gpu = (await testWebGPU()) as WebGPUBackend | null;
 const cpu = createCpuBackend();
-const gpus = gpu ? [{ name: 'webgpu', gpu: gpu as WebGPUBackend }] : [];
+// both kernel plans: the one for this adapter, and the other one forced
+const other = gpu ? await createWebGPUBackend({ gpu: nodeGPU(), softwareAdapter: !gpu.softwareAdapter }) : null;
+const gpus = gpu && other ? [gpu, other].map((g) => ({ name: `webgpu, ${g.softwareAdapter ? 'CPU-adapter' : 'GPU'} plan`, gpu: g })) : [];
+afterAll(() => other?.destroy());
 
 const OPS: ReduceOp[] = ['sum', 'max', 'min', 'argmax', 'argmin'];
 
@@ -25,7 +29,7 @@ function sumTol(dtype: DType, n: number): number {
   return 0;
 }
 
-describe.each(gpus)('reduce kernels on $name', ({ gpu }) => {
+describe.each(gpus)('reduce kernels ($name)', ({ gpu }) => {
   const dtypes: DType[] = [...(gpu.dtypes.has('f16') ? (['f32', 'f16'] as DType[]) : ['f32' as DType]), 'i32', 'u32'];
 
   async function check(op: ReduceOp, hv: HostView, axes: number[]): Promise<void> {

@@ -51,15 +51,18 @@ function finalValue(sig: ReduceSig): string {
 }
 
 /**
- * One invocation per output element, folding its inputs in order with nested loops over the reduced
- * axes (no index division in the loop). Used when there are many outputs or few inputs each.
+ * One invocation per output element (or per chunk of one when `chunks > 1`), folding its inputs in
+ * order with nested loops over the reduced axes (no index division in the loop). Chunks need the
+ * reduced axes to collapse to one strided run; their results are partial and go through a second
+ * pass. Used on GPUs when there are many outputs or few inputs each, and always on CPU adapters,
+ * where workgroup barriers are slow.
  *
  * @example
  * ```ts
  * serialReduceKernel('sum', x, [1], 'f32');
  * ```
  */
-export function serialReduceKernel(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType): Kernel {
+export function serialReduceKernel(op: ReduceOp, x: View, axes: readonly number[], outDtype: DType, chunks = 1): Kernel {
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
   const keptShape = kept.map((d) => x.shape[d]);
   const outer = shapeSize(keptShape);
@@ -69,9 +72,14 @@ export function serialReduceKernel(op: ReduceOp, x: View, axes: readonly number[
     [axes.map((d) => x.strides[d])],
   );
   const r = inner.shape.length;
-  const words = [outer, ...outerWalk.words, ...inner.shape, ...inner.strides[0], initWord(op, x.dtype)];
+  const linear = r <= 1;
+  if (chunks > 1 && !linear) throw new Error(`reduce: chunked folds need the reduced axes to collapse to one, got ${r}`);
+  const n = linear ? (inner.shape[0] ?? 1) : 0;
+  const chunk = Math.ceil(n / chunks);
+  const layout = linear ? [n, inner.strides[0][0] ?? 0, chunks, chunk] : [...inner.shape, ...inner.strides[0]];
+  const words = [outer * chunks, ...outerWalk.words, ...layout, initWord(op, x.dtype)];
   const sig = { op, inDtype: x.dtype, outDtype };
-  const key = `reduce-serial:${JSON.stringify([sig, outerWalk.sig, r])}`;
+  const key = `reduce-serial:${JSON.stringify([sig, outerWalk.sig, linear ? -1 : r])}`;
   const source = (): string => {
     const ct = computeType(x.dtype);
     const base = 1 + walkWordCount(outerWalk.sig);
@@ -79,8 +87,26 @@ export function serialReduceKernel(op: ReduceOp, x: View, axes: readonly number[
     src += binding(1, 'x', x.dtype, 'read') + binding(2, 'out', outDtype, 'write');
     src += `@compute @workgroup_size(${SERIAL})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = gid.x + gid.y * (nwg.x * ${SERIAL}u);
-  if (o >= ${word(0)}) { return; }
+  let w = gid.x + gid.y * (nwg.x * ${SERIAL}u);
+  if (w >= ${word(0)}) { return; }
+`;
+    if (linear) {
+      src += `  let o = w / ${word(base + 2)};
+  let g = w % ${word(base + 2)};
+${walkOffsets(outerWalk.sig, 1, 'o', ['ob'], 'o')}  var acc = bitcast<${ct}>(${word(base + 4)});
+  var ai = 0u;
+  let stride = ${word(base + 1)};
+  let end = min(g * ${word(base + 3)} + ${word(base + 3)}, ${word(base)});
+  for (var k = g * ${word(base + 3)}; k < end; k++) {
+    let v = ${load(x.dtype, 'x[ob + k * stride]')};
+    ${foldStmt(op, ct, 'v', 'k')}
+  }
+  out[w] = ${finalValue(sig)};
+}
+`;
+      return src;
+    }
+    src += `  let o = w;
 ${walkOffsets(outerWalk.sig, 1, 'o', ['ob'], 'o')}  var acc = bitcast<${ct}>(${word(base + 2 * r)});
   var ai = 0u;
   var k = 0u;
@@ -94,10 +120,10 @@ ${walkOffsets(outerWalk.sig, 1, 'o', ['ob'], 'o')}  var acc = bitcast<${ct}>(${w
     }
     src += `${indent}let v = ${load(x.dtype, `x[${terms.join(' + ')}]`)};\n${indent}${foldStmt(op, ct, 'v', 'k')}\n${indent}k++;\n`;
     for (let d = r - 1; d >= 0; d--) src += `${'  '.repeat(d + 1)}}\n`;
-    src += `  out[o] = ${finalValue(sig)};\n}\n`;
+    src += `  out[w] = ${finalValue(sig)};\n}\n`;
     return src;
   };
-  return { key, source, access: ['read', 'write'], words, grid: grid1d(outer, SERIAL) };
+  return { key, source, access: ['read', 'write'], words, grid: grid1d(outer * chunks, SERIAL) };
 }
 
 /**
@@ -174,10 +200,12 @@ ${walkOffsets(innerWalk.sig, innerBase, 'k', ['ik'], 'k')}    let v = ${load(x.d
 }
 
 /**
- * Records a reduction of `x` over `axes` into `out`: picks the thread-per-output kernel when there
- * are many outputs or few inputs each, the workgroup-per-output kernel otherwise, and splits very
- * long sums/max/min into partial results plus a second pass so both cores (or all SMs) take part.
- * Empty reductions fill the reference's value (0, ∓inf converted to the output dtype).
+ * Records a reduction of `x` over `axes` into `out`. On GPUs: one invocation per output when there
+ * are many outputs or few inputs each, else one workgroup per output (split into partial results
+ * plus a second pass for very long sums/max/min). On CPU adapters (`runner.softwareAdapter`), where
+ * workgroup barriers cost far more than they save: always one invocation per output, with long
+ * strided runs split into chunks so both cores take part. Empty reductions fill the reference's
+ * value (0, ∓inf converted to the output dtype).
  *
  * @example
  * ```ts
@@ -195,21 +223,39 @@ export function encodeReduce(runner: KernelRunner, op: ReduceOp, x: View, xBuf: 
     runner.run(fillKernel(Math.ceil(bytes / 4), fillPattern(outDtype, value)), [out]);
     return;
   }
+  const splittable = !isArg(op) && collapse(axes.map((d) => x.shape[d]), [axes.map((d) => x.strides[d])]).shape.length <= 1;
+  if (runner.softwareAdapter) {
+    const chunks = splittable && outer < 64 && inner >= 1 << 15 ? Math.min(Math.ceil(inner / 8192), Math.ceil(256 / outer)) : 1;
+    if (chunks === 1) runner.run(serialReduceKernel(op, x, axes, outDtype), [xBuf, out]);
+    else twoPass(runner, op, x, xBuf, axes, out, outer, chunks, (dtype) => serialReduceKernel(op, x, axes, dtype, chunks));
+    return;
+  }
   if (inner <= 16 || outer >= 4096) {
     runner.run(serialReduceKernel(op, x, axes, outDtype), [xBuf, out]);
     return;
   }
   const chunks = isArg(op) ? 1 : Math.max(1, Math.min(Math.ceil(inner / CHUNK), Math.floor(256 / outer)));
-  if (chunks === 1) {
-    runner.run(coopReduceKernel(op, x, axes, outDtype, 1), [xBuf, out]);
-    return;
-  }
+  if (chunks === 1) runner.run(coopReduceKernel(op, x, axes, outDtype, 1), [xBuf, out]);
+  else twoPass(runner, op, x, xBuf, axes, out, outer, chunks, (dtype) => coopReduceKernel(op, x, axes, dtype, chunks));
+}
+
+/** Folds into `chunks` partial results per output (kept in the compute type), then folds those. */
+function twoPass(
+  runner: KernelRunner,
+  op: ReduceOp,
+  x: View,
+  xBuf: GPUBuffer,
+  axes: readonly number[],
+  out: GPUBuffer,
+  outer: number,
+  chunks: number,
+  first: (partialDtype: DType) => Kernel,
+): void {
   const partialDtype = computeType(x.dtype);
   const partial = runner.scratch(outer * chunks * 4);
-  runner.run(coopReduceKernel(op, x, axes, partialDtype, chunks), [xBuf, partial]);
+  runner.run(first(partialDtype), [xBuf, partial]);
   const pv: View = { buffer: { byteLength: partial.size }, dtype: partialDtype, shape: [outer, chunks], strides: [chunks, 1], offset: 0 };
-  const second = op === 'sum' || op === 'max' || op === 'min' ? op : 'sum';
-  if (chunks <= 16) runner.run(serialReduceKernel(second, pv, [1], outDtype), [partial, out]);
-  else runner.run(coopReduceKernel(second, pv, [1], outDtype, 1), [partial, out]);
+  const again = op === 'max' || op === 'min' ? op : 'sum';
+  runner.run(serialReduceKernel(again, pv, [1], isArg(op) ? 'i32' : x.dtype), [partial, out]);
   runner.recycle(partial);
 }

@@ -14,6 +14,8 @@ import type { Kernel } from './wgsl.js';
  * ```
  */
 export interface KernelRunner {
+  /** True on CPU adapters (lavapipe, SwiftShader), where kernels with workgroup barriers are slow. */
+  readonly softwareAdapter: boolean;
   run(kernel: Kernel, buffers: readonly GPUBuffer[]): void;
   scratch(bytes: number): GPUBuffer;
   recycle(buffer: GPUBuffer): void;
