@@ -68,6 +68,29 @@ describe.each(backends)('binary elementwise ops on $name', ({ backend }) => {
     });
   });
 
+  it('reads transposed, sliced and offset operands', async () => {
+    const a = rand([6, 5], { seed: 18 });
+    const b = rand([7, 6], { seed: 19 });
+    // aᵀ is [5, 6]; b[1:6, :] is [5, 6] starting at an offset
+    await checkOp(backend, (x, y) => ops.mul(x.transpose(), y.slice([1], [6])), [a, b], {
+      expected: ([x, y]) => Array.from({ length: 30 }, (_, f) => x[(f % 6) * 5 + Math.floor(f / 6)] * y[6 + f]),
+      shape: [5, 6],
+    });
+    await checkOp(backend, (x, y) => ops.sub(x.slice([0, 1], [6, 5], [2, 3]), y.slice([2, 0], [5, 6], [1, 4])), [a, b], {
+      expected: ([x, y]) => [0, 1, 2].flatMap((i) => [0, 1].map((j) => x[2 * i * 5 + 1 + 3 * j] - y[(2 + i) * 6 + 4 * j])),
+      shape: [3, 2],
+    });
+  });
+
+  if (backend.dtypes.has('f16')) {
+    it('adds and multiplies f16 tensors, rounding each result to half precision', async () => {
+      const a = rand([33], { seed: 20, dtype: 'f16' });
+      const b = rand([33], { seed: 21, dtype: 'f16' });
+      await checkOp(backend, ops.add, [a, b], { expected: ([x, y]) => x.map((v, i) => v + y[i]), dtype: 'f16', rtol: 0, atol: 0 });
+      await checkOp(backend, ops.mul, [a, b], { expected: ([x, y]) => x.map((v, i) => v * y[i]), dtype: 'f16', rtol: 0, atol: 0 });
+    });
+  }
+
   it('pow handles negative bases like C and PyTorch: integer exponents are defined, others NaN', async () => {
     const a = host([-2, -2, -2, -2, -0.5, 0, 0, 2], [8]);
     const b = host([3, 2, 0.5, -1, -2, 0, -1, 0.5], [8]);

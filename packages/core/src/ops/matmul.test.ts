@@ -79,6 +79,20 @@ describe.each(backends)('matmul on $name', ({ backend }) => {
     });
   });
 
+  it('multiplies 70000 small matrices in one batch (more batches than one grid axis holds)', async () => {
+    const a = rand([70000, 2, 3], { seed: 107 });
+    const b = rand([70000, 3, 2], { seed: 108 });
+    await checkOp(backend, matmul, [a, b], { expected: ([x, y]) => matmul64(x, y, 70000, 2, 3, 2), shape: [70000, 2, 2] });
+  });
+
+  if (backend.dtypes.has('f16')) {
+    it('multiplies f16 matrices within half precision', async () => {
+      const a = rand([17, 33], { seed: 109, dtype: 'f16' });
+      const b = rand([33, 9], { seed: 110, dtype: 'f16' });
+      await checkOp(backend, matmul, [a, b], { expected: ([x, y]) => matmul64(x, y, 1, 17, 33, 9), dtype: 'f16', rtol: 4e-3, atol: 2e-2 });
+    });
+  }
+
   it('treats 1-D operands as a row (left) or column (right) vector and drops that axis', async () => {
     const v = rand([4], { seed: 87 });
     const w = rand([4, 3], { seed: 88 });

@@ -79,6 +79,25 @@ describe.each(backends)('reductions on $name', ({ backend }) => {
     await checkOp(backend, (t) => r.min(t), [x], { expected: [Math.min(...x.values)], dtype: 'i32', shape: [] });
   });
 
+  it('reduces 70000 rows at once (more outputs than one grid axis holds)', async () => {
+    const x = rand([70000, 3], { seed: 72 });
+    await checkOp(backend, (t) => r.sum(t, 1), [x], { expected: reduceAxes(x.values, [70000, 3], [1], total) });
+    await checkOp(backend, (t) => r.argmax(t, 1), [x], { expected: reduceAxes(x.values, [70000, 3], [1], (xs) => xs.indexOf(Math.max(...xs))) });
+  });
+
+  it('takes extremes of u32 tensors above 2^31 correctly', async () => {
+    const x = host([1, 4294967295, 2147483648, 7], [2, 2], 'u32');
+    await checkOp(backend, (t) => r.max(t, 1), [x], { expected: [4294967295, 2147483648], dtype: 'u32' });
+    await checkOp(backend, (t) => r.min(t, 0), [x], { expected: [1, 7], dtype: 'u32' });
+  });
+
+  if (backend.dtypes.has('f16')) {
+    it('sums f16 tensors within half precision', async () => {
+      const x = rand([5, 127], { seed: 73, dtype: 'f16' });
+      await checkOp(backend, (t) => r.sum(t, -1), [x], { expected: reduceAxes(x.values, [5, 127], [1], total), dtype: 'f16', rtol: 2e-3, atol: 2e-2 });
+    });
+  }
+
   it('sums an empty axis to zero and treats an empty axis list as identity', async () => {
     await checkOp(backend, (t) => r.sum(t, 1), [host([], [2, 0])], { expected: [0, 0], shape: [2] });
     const x = rand([2, 3], { seed: 67 });
