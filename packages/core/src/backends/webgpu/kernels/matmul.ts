@@ -6,8 +6,8 @@ import { planWalk, walkOffsets } from './strided-walk.js';
 import { type Kernel, MAX_GRID, binding, computeType, header, load, store, word } from './wgsl.js';
 
 /**
- * Tile shape of the register-tiled matmul: each invocation computes `tm x tn` outputs, a workgroup
- * is `wx x wy` invocations.
+ * Tile shape of the register-tiled matmul: each invocation computes `tm x tn` outputs (`tn` at most
+ * 4: one vector accumulator per row), a workgroup is `wx x wy` invocations.
  *
  * @example
  * ```ts
@@ -22,7 +22,7 @@ export interface MatmulTile {
 }
 
 /** The tile used unless a caller asks for another. */
-export const DEFAULT_TILE: MatmulTile = { tm: 4, tn: 4, wx: 8, wy: 8 };
+export const DEFAULT_TILE: MatmulTile = { tm: 8, tn: 4, wx: 8, wy: 8 };
 
 /**
  * A register-tiled batched matmul reading both operands straight from storage buffers through
@@ -46,6 +46,7 @@ export function matmulKernel(a: View, b: View, zBase: number, zCount: number, ti
   ]);
   const words = [m, n, k, zBase, a.strides[r - 2], a.strides[r - 1], b.strides[r - 2], b.strides[r - 1], ...walk.words];
   const { tm, tn, wx, wy } = tile;
+  if (tn < 1 || tn > 4) throw new Error(`matmul: tile columns per invocation must be 1 to 4, got ${tn}`);
   const key = `matmul:${JSON.stringify([a.dtype, walk.sig, tile])}`;
   const source = (): string => {
     const ct = computeType(a.dtype);
