@@ -224,15 +224,3 @@ export function expectClose(
     `${label}: ${bad.length} of ${actual.length} values differ beyond rtol ${rtol}, atol ${atol}${shape ? ` (shape [${shape.join(', ')}])` : ''}\n${lines.join('\n')}`,
   );
 }
-
-/**
- * Applies a float64 function elementwise (the independent reference of elementwise ops).
- *
- * @example
- * ```ts
- * mapValues(x.values, Math.exp);
- * ```
- */
-export function mapValues(values: ArrayLike<number>, f: (v: number, i: number) => number): Float64Array {
-  return Float64Array.from(values, f);
-}
