@@ -133,6 +133,26 @@ describe.each(gpus)('the WebGPU backend ($name)', ({ gpu }) => {
     expect(gpu.memory().liveBytes).toBe(start.liveBytes);
   });
 
+  it('reuses bind groups when a step binds the same buffers again', async () => {
+    const groups = (gpu as unknown as { batch: { groups: { hits: number; misses: number } } }).batch.groups;
+    const x = gpu.fill(256, 'f32', 1);
+    const step = async (): Promise<number> => {
+      const a = gpu.unary('exp', vec(x, 256));
+      const b = gpu.binary('add', vec(a, 256), vec(x, 256), [256]);
+      const r = (await gpu.read(vec(b, 256)))[0];
+      gpu.release(a);
+      gpu.release(b);
+      return r;
+    };
+    for (let i = 0; i < 3; i++) await step();
+    const [hits, misses] = [groups.hits, groups.misses];
+    expect(await step()).toBeCloseTo(Math.E + 1, 5);
+    expect(await step()).toBeCloseTo(Math.E + 1, 5);
+    expect(groups.misses).toBe(misses);
+    expect(groups.hits).toBeGreaterThan(hits);
+    gpu.release(x);
+  });
+
   it('refuses an allocation larger than the device can bind with OUT_OF_MEMORY naming the size', () => {
     const n = 2 ** 31;
     let err: unknown;
@@ -182,6 +202,20 @@ describe.each(gpus)('WebGPU backends of their own ($name)', () => {
       acc = next;
     }
     expect(Array.from(await gpu.read(vec(acc, n, 'i32')))).toEqual(new Array(n).fill(4950));
+    gpu.destroy();
+  });
+
+  it('without a pool destroy released buffers only after the commands that read them are submitted', async () => {
+    const gpu = await createWebGPUBackend({ gpu: nodeGPU(), maxPooledBytes: 0 });
+    const n = 64;
+    const x = gpu.upload(new Float32Array(n).fill(2), 'f32');
+    const y = gpu.unary('square', vec(x, n)); // recorded, reads x
+    gpu.release(x); // retired at once: must survive until the batch is submitted
+    const z = gpu.binary('mul', vec(y, n), vec(y, n), [n]);
+    gpu.release(y);
+    expect(Array.from(new Set(await gpu.read(vec(z, n))))).toEqual([16]);
+    expect(gpu.pool.pooledBuffers).toBe(0);
+    gpu.release(z);
     gpu.destroy();
   });
 

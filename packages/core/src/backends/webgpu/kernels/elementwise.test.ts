@@ -62,6 +62,20 @@ describe.each(gpus)('elementwise kernels on $name', ({ gpu }) => {
     }
   });
 
+  it('walks rank-8 views with arbitrary permutations and broadcasts', async () => {
+    const base = [2, 3, 1, 2, 3, 2, 1, 2];
+    const perm = [7, 2, 0, 5, 1, 6, 3, 4];
+    const a = permuted('f32', base, perm, 31);
+    const shape = a.shape as number[];
+    // b broadcasts over axes 1, 3 and 6 of the same shape
+    const bStrides = [1, 0, 2, 0, 4, 8, 0, 16];
+    const b: HostView = { data: dense('f32', [64], 32).data, dtype: 'f32', shape, strides: bStrides };
+    const [g, c] = await onBoth(gpu, cpu, [a, b], (be, [x, y]) => out(be.binary('mul', x, y, shape), shape, 'f32'));
+    expect(maxError(g, c)).toBe(0);
+    const [g2, c2] = await onBoth(gpu, cpu, [a], (be, [x]) => out(be.reduce('sum', x, [0, 3, 5]), [shape[1], shape[2], shape[4], shape[6], shape[7]], 'f32'));
+    expect(maxError(g2, c2)).toBeLessThan(1e-6);
+  });
+
   it('integer division by zero returns the dividend, as WGSL and the reference define it', async () => {
     for (const dtype of ['i32', 'u32'] as const) {
       const a: HostView = { data: [7, 9, 0, 5], dtype, shape: [4] };
