@@ -85,11 +85,15 @@ describe.each(backends)('Tensor on $name', ({ backend }) => {
     for (const t of [w, y, d, loss]) t.dispose();
   });
 
-  it('requireGrad marks a leaf and can unmark it', () => {
+  it('requireGrad marks a float leaf and can unmark it; integer tensors refuse', () => {
     const w = fromArray([1], [1], on).requireGrad();
     expect(w.requiresGrad).toBe(true);
     expect(w.requireGrad(false).requiresGrad).toBe(false);
+    const i = fromArray([1], [1], { ...on, dtype: 'i32' });
+    expect(() => i.requireGrad()).toThrow('requireGrad: only floating-point tensors carry gradients, got i32');
+    expect(i.requireGrad(false).requiresGrad).toBe(false);
     w.dispose();
+    i.dispose();
   });
 
   it('dispose frees the gradient with the tensor', () => {

@@ -1,6 +1,6 @@
 import type { Backend, View } from './backend.js';
-import type { DType, TypedArray } from './dtype.js';
-import { DisposedTensorError, ShapeError, fmtShape } from './errors.js';
+import { type DType, type TypedArray, isFloat } from './dtype.js';
+import { ArgumentError, DisposedTensorError, ShapeError, fmtShape } from './errors.js';
 import type { GradNode } from './autograd/graph.js';
 import { track } from './scope.js';
 import { type Shape, contiguousStrides, isContiguous, shapeSize } from './shape.js';
@@ -204,7 +204,7 @@ export class Tensor {
   }
 
   /**
-   * Marks this tensor as a leaf that receives gradients, and returns it.
+   * Marks this tensor as a leaf that receives gradients, and returns it (floating-point tensors only).
    *
    * @example
    * ```ts
@@ -212,6 +212,9 @@ export class Tensor {
    * ```
    */
   requireGrad(flag = true): this {
+    if (flag && !isFloat(this.dtype)) {
+      throw new ArgumentError(`requireGrad: only floating-point tensors carry gradients, got ${this.dtype}`);
+    }
     this.requiresGrad = flag;
     return this;
   }

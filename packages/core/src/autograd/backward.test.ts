@@ -60,6 +60,13 @@ describe.each(backends)('backward on $name', ({ backend }) => {
     w.dispose();
   });
 
+  it('back-propagates from a leaf itself (its gradient is the seed)', async () => {
+    const w = fromArray([5], [], { ...on, requiresGrad: true });
+    w.backward();
+    expect(await w.grad!.item()).toBe(1);
+    w.dispose();
+  });
+
   it('refuses a tensor that does not require a gradient', () => {
     const x = ones([2], on);
     const s = x.sum();

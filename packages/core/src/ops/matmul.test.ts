@@ -122,6 +122,7 @@ describe.each(backends)('matmul on $name', ({ backend }) => {
       await checkGradients(backend, matmul, [rand([3, 17], { seed: 93 }), rand([17, 5], { seed: 94 })]);
       await checkGradients(backend, (a, b) => matmul(transpose(a), b), [rand([7, 3], { seed: 95 }), rand([7, 4], { seed: 96 })]);
       await checkGradients(backend, matmul, [rand([2, 1, 3, 4], { seed: 97 }), rand([3, 4, 2], { seed: 98 })]);
+      await checkGradients(backend, (a) => matmul(a, transpose(a)), [rand([5, 3], { seed: 111 })]);
     });
 
     it('match finite differences for 1-D operands and linear', async () => {
