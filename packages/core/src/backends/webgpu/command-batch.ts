@@ -6,11 +6,11 @@ import type { CompiledKernel } from './pipeline-cache.js';
  *
  * @example
  * ```ts
- * const opts: CommandBatchOptions = { maxDispatches: 512, arenaBytes: 1 << 18, uniformAlign: 256 };
+ * const opts: CommandBatchOptions = { maxDispatches: 256, arenaBytes: 1 << 18, uniformAlign: 256 };
  * ```
  */
 export interface CommandBatchOptions {
-  /** Dispatches after which the batch is submitted (default 512). */
+  /** Dispatches after which the batch is submitted (default 256). */
   maxDispatches?: number;
   /** Bytes of the uniform arena shared by a batch's dispatches (default 256 KiB). */
   arenaBytes?: number;
@@ -63,7 +63,7 @@ export class CommandBatch {
     const bytes = opts.arenaBytes ?? 1 << 18;
     this.arena = device.createBuffer({ size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.arenaHost = new Uint32Array(bytes / 4);
-    this.maxDispatches = opts.maxDispatches ?? 512;
+    this.maxDispatches = opts.maxDispatches ?? 256;
     this.maxStaged = opts.maxStagedBytes ?? 64 << 20;
     this.align = Math.max(16, opts.uniformAlign);
     this.groups = new BindGroupCache(device, this.arena);

@@ -21,7 +21,7 @@ export class DeviceState {
       this.lostInfo = { reason: info.reason, message: info.message };
     });
     device.addEventListener('uncapturederror', (ev) => {
-      const error = (ev as GPUUncapturedErrorEvent).error;
+      const error = ev.error;
       const oom = typeof GPUOutOfMemoryError !== 'undefined' && error instanceof GPUOutOfMemoryError;
       this.record(new DeviceError(oom ? 'OUT_OF_MEMORY' : 'BACKEND', `webgpu: ${oom ? 'out of memory' : 'device error'}: ${error.message}`));
     });

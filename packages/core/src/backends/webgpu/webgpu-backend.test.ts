@@ -7,7 +7,7 @@ import { testWebGPU } from '../../test-utils/backends.js';
 import { createCpuBackend } from '../cpu/cpu-backend.js';
 import { WebGPUBuffer } from './gpu-buffer.js';
 import { type WebGPUBackend, createWebGPUBackend } from './webgpu-backend.js';
-import { type HostView, dense, onBoth, out, permuted, readBoth } from './webgpu-test-utils.js';
+import { type HostView, dense, permuted, readBoth } from './webgpu-test-utils.js';
 
 const shared = (await testWebGPU()) as WebGPUBackend | null;
 const cpu = createCpuBackend();

@@ -40,7 +40,7 @@ export interface WebGPUBackendOptions {
   powerPreference?: GPUPowerPreference;
   /** Use f16 when the adapter has `shader-f16` (default true). */
   f16?: boolean;
-  /** Dispatches recorded before a batch is submitted on its own (default 512). */
+  /** Dispatches recorded before a batch is submitted on its own (default 256). */
   batchSize?: number;
   /** Most bytes the buffer pool keeps for reuse (default 1 GiB). */
   maxPooledBytes?: number;
@@ -129,7 +129,7 @@ export class WebGPUBackend implements Backend {
     this.check('read', view.dtype);
     const n = shapeSize(view.shape);
     const src = this.bufferOf(view, 'read');
-    if (n === 0) return hostArray(view.dtype, 0) as TypedArray;
+    if (n === 0) return hostArray(view.dtype, 0);
     let from = src;
     let fromOffset = view.offset * 4;
     let temp: GPUBuffer | null = null;
