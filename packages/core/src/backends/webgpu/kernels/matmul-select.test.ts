@@ -20,12 +20,18 @@ describe('matmul kernel selection', () => {
     expect(chooseMatmulKernel(gpu, 4096, 768, 768, 'f16')).toBe('tiled');
   });
 
-  it('keeps the register kernel for integers, tiny and skinny products', () => {
+  it('keeps the register kernel for integers and tiny products', () => {
     for (const p of [lavapipe, gpu]) {
       expect(chooseMatmulKernel(p, 1024, 1024, 1024, 'i32')).toBe('register');
-      expect(chooseMatmulKernel(p, 16, 16, 16, 'f32')).toBe('register');
-      expect(chooseMatmulKernel(p, 4096, 768, 8, 'f32')).toBe('register');
+      expect(chooseMatmulKernel(p, 64, 64, 64, 'f32')).toBe('register');
     }
+  });
+
+  it('sends thin products to the texture kernel on software adapters but not to the tiled one on GPUs', () => {
+    expect(chooseMatmulKernel(lavapipe, 4096, 768, 8, 'f32')).toBe('texture');
+    expect(chooseMatmulKernel(lavapipe, 1, 4096, 4096, 'f32')).toBe('texture');
+    expect(chooseMatmulKernel(lavapipe, 4096, 768, 1, 'f32')).toBe('register');
+    expect(chooseMatmulKernel(gpu, 4096, 768, 8, 'f32')).toBe('register');
     expect(chooseMatmulKernel(gpu, 4096, 8, 768, 'f32')).toBe('register');
   });
 

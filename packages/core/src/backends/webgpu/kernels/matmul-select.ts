@@ -58,8 +58,10 @@ export function matmulDeviceProfile(device: GPUDevice, textureOk: boolean): Matm
 
 /**
  * Picks the kernel for an `m x k` by `k x n` product (per batch) on a device. Integer products and
- * small or skinny ones use the register kernel; large float products use the tiled kernel on
- * hardware GPUs and the texture kernel on CPU adapters with fixed-size subgroups.
+ * small ones use the register kernel; large float products use the tiled kernel on hardware GPUs
+ * (when no side is thin) and the texture kernel on CPU adapters with fixed-size subgroups (where it
+ * also wins for thin products such as a LoRA projection, since every storage-buffer access is slow
+ * there).
  *
  * @example
  * ```ts
@@ -69,7 +71,9 @@ export function matmulDeviceProfile(device: GPUDevice, textureOk: boolean): Matm
 export function chooseMatmulKernel(p: MatmulDeviceProfile, m: number, n: number, k: number, dtype: string): MatmulKernelName {
   if (dtype !== 'f32' && dtype !== 'f16') return 'register';
   if (p.software) {
-    const big = m >= 8 && n >= 4 && k >= 16 && m * n * k >= 1 << 18;
+    // measured on lavapipe: the texture path's copies and extra passes pay off from about 2^19
+    // multiply-adds (128^3 runs 3x faster, 64^3 2x slower); with k = 1 there is nothing to share
+    const big = k >= 2 && m * n * k >= 1 << 19;
     return big && p.subgroupSize && p.textureOk ? 'texture' : 'register';
   }
   return m >= 32 && n >= 32 && k >= 16 && m * n * k >= 1 << 18 ? 'tiled' : 'register';
@@ -91,19 +95,22 @@ export function textureTile(sg: number, m: number, n: number): { tm: number; tn:
 }
 
 let forced: MatmulKernelName | null = null;
+let forcedTile: { tm: number; tn: number } | null = null;
 
 /**
- * Forces one kernel family for every matmul (null restores automatic choice), for tests and
- * benchmarks. A forced kernel the device cannot run makes matmul throw.
+ * Forces one kernel family for every matmul (null restores automatic choice), and optionally the
+ * texture kernel's tile, for tests and benchmarks. A forced kernel the device cannot run makes
+ * matmul throw.
  *
  * @example
  * ```ts
- * forceMatmulKernel('texture');
+ * forceMatmulKernel('texture', { tm: 16, tn: 2 });
  * try { ... } finally { forceMatmulKernel(null); }
  * ```
  */
-export function forceMatmulKernel(name: MatmulKernelName | null): void {
+export function forceMatmulKernel(name: MatmulKernelName | null, tile?: { tm: number; tn: number }): void {
   forced = name;
+  forcedTile = tile ?? null;
 }
 
 const profiles = new WeakMap<GPUDevice, MatmulDeviceProfile>();
@@ -142,6 +149,6 @@ export function encodeTunedMatmul(runner: KernelRunner, a: View, aBuf: GPUBuffer
     if (!forced) return false;
     throw new PeftError('BACKEND', `matmul: the texture kernel needs f32/f16 operands, fixed-size subgroups and texture support (device subgroup size ${profile.subgroupSize || 'not fixed'}, dtype ${a.dtype})`);
   }
-  const tile = textureTile(profile.subgroupSize, m, n);
+  const tile = { ...textureTile(profile.subgroupSize, m, n), ...forcedTile };
   return encodeTextureMatmul(tr as TextureRunner, tile, a, aBuf, b, bBuf, out);
 }
