@@ -67,9 +67,13 @@ export class DeviceState {
       return new DeviceError('DEVICE_LOST', `webgpu ${op}: the device was lost (reason: ${reason}${message ? `: ${message}` : ''})`);
     }
     if (this.pending.length === 0) return null;
-    const first = this.pending[0];
+    let first = this.pending[0];
     const more = this.pending.length - 1;
     this.pending.length = 0;
+    if (/Invalid (ShaderModule|ComputePipeline)/.test(first.message)) {
+      // a kernel failed to compile; its WGSL error arrives asynchronously, on a later call
+      first = new DeviceError('BACKEND', `${first.message}\n(a generated kernel failed to compile: its WGSL error is reported by the next call)`, { cause: first });
+    }
     if (more === 0) return first;
     return new DeviceError(first.code as 'OUT_OF_MEMORY' | 'BACKEND', `${first.message} (and ${more} more device error${more > 1 ? 's' : ''})`, { cause: first });
   }
