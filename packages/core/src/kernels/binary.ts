@@ -15,6 +15,12 @@ export interface BinaryDef {
   readonly int?: { readonly cpu: (a: number, b: number) => number; readonly wgsl: string };
 }
 
+/** pow with C's special cases where JavaScript's Math.pow differs: 1^y = 1 (NaN and ±inf y), (-1)^±inf = 1. */
+function powC(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
+
 /**
  * Arithmetic kernels.
  *
@@ -30,7 +36,7 @@ export const BINARY: { readonly [K in BinaryOp]: BinaryDef } = {
   // integer division truncates; WGSL defines x / 0 = x, and so does the CPU reference
   div: { cpu: (a, b) => a / b, wgsl: 'a / b', int: { cpu: (a, b) => (b === 0 ? a : Math.trunc(a / b)), wgsl: 'a / b' } },
   // pow follows C/PyTorch: a negative base with an integer exponent is defined
-  pow: { cpu: Math.pow, wgsl: 'peft_pow(a, b)' },
+  pow: { cpu: powC, wgsl: 'peft_pow(a, b)' },
   maximum: { cpu: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)), wgsl: 'max(a, b)', int: { cpu: Math.max, wgsl: 'max(a, b)' } },
   minimum: { cpu: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)), wgsl: 'min(a, b)', int: { cpu: Math.min, wgsl: 'min(a, b)' } },
 };
@@ -38,9 +44,11 @@ export const BINARY: { readonly [K in BinaryOp]: BinaryDef } = {
 /** WGSL helpers the binary expressions call. @example `const src = WGSL_BINARY_HELPERS + kernel;` */
 export const WGSL_BINARY_HELPERS = /* wgsl */ `
 fn peft_pow(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
-  // pow(0, b < 0) is undefined in WGSL (some drivers give 0); C and PyTorch give +inf
+  // an infinity written as a constant is a WGSL compile error: build it at run time
   let inf_bits = 0x7f800000u;
+  // as C and PyTorch: x^0 = 1 and 1^y = 1 even for a NaN, and (-1)^±inf = 1
+  if (b == 0.0 || a == 1.0 || (a == -1.0 && abs(b) == bitcast<f32>(inf_bits))) { return 1.0; }
+  // pow(0, b < 0) is undefined in WGSL (some drivers give 0); C and PyTorch give +inf
   let m = select(pow(abs(a), b), bitcast<f32>(inf_bits), a == 0.0 && b < 0.0);
   if (a >= 0.0) { return m; }
   // a NaN written as a constant is a WGSL compile error: build it at run time

@@ -68,10 +68,19 @@ fn peft_erf(x: f32) -> f32 {
   }
   return select(y, -y, x < 0.0);
 }
+fn peft_nan_in(x: f32) -> bool {
+  // by bits: drivers may fold x != x to false
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
 fn peft_tanh(x: f32) -> f32 {
-  // tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits, no inf/inf for large |x|
+  // tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits, no inf/inf for large |x|; clamp would turn NaN
+  // into ±15, so NaN is passed through explicitly
   let c = clamp(x, -15.0, 15.0);
-  return 1.0 - 2.0 / (peft_exp(2.0 * c) + 1.0);
+  return select(1.0 - 2.0 / (peft_exp(2.0 * c) + 1.0), x, peft_nan_in(x));
+}
+fn peft_relu(x: f32) -> f32 {
+  // NaN stays NaN as in PyTorch (WGSL leaves max(NaN, 0) to the driver)
+  return select(max(x, 0.0), x, peft_nan_in(x));
 }
 fn peft_sigmoid(x: f32) -> f32 {
   return 1.0 / (1.0 + peft_exp(-x));
@@ -96,7 +105,7 @@ export const UNARY: { readonly [K in UnaryOp]: UnaryDef } = {
   abs: { cpu: Math.abs, wgsl: 'abs(x)' },
   tanh: { cpu: Math.tanh, wgsl: 'peft_tanh(x)' },
   sigmoid: { cpu: (x) => 1 / (1 + Math.exp(-x)), wgsl: 'peft_sigmoid(x)' },
-  relu: { cpu: (x) => (x > 0 ? x : 0), wgsl: 'max(x, 0.0)' },
+  relu: { cpu: (x) => (x > 0 || x !== x ? x : 0), wgsl: 'peft_relu(x)' },
   erf: { cpu: erf, wgsl: 'peft_erf(x)' },
   sin: { cpu: Math.sin, wgsl: 'sin(x)' },
   cos: { cpu: Math.cos, wgsl: 'cos(x)' },

@@ -97,6 +97,12 @@ describe.each(backends)('binary elementwise ops on $name', ({ backend }) => {
     await checkOp(backend, ops.pow, [a, b], { expected: [-8, 4, NaN, -0.5, 4, 1, Infinity, Math.SQRT2], rtol: 1e-6 });
   });
 
+  it('pow follows C at NaN and infinite exponents: 1^y = 1, x^0 = 1, (-1)^±inf = 1', async () => {
+    const a = host([1, 1, NaN, 2, NaN, -1, 0.5, 2], [8]);
+    const b = host([NaN, Infinity, 0, NaN, 2, -Infinity, Infinity, -Infinity], [8]);
+    await checkOp(backend, ops.pow, [a, b], { expected: [1, 1, 1, NaN, NaN, 1, 0, 0] });
+  });
+
   it('pow has the gradient 3x² for x³ at negative bases', async () => {
     await checkGradients(backend, (x) => ops.pow(x, 3), [rand([2, 17], { low: -3, high: -0.2, seed: 17 })]);
   });

@@ -82,6 +82,12 @@ describe.each(backends)('unary elementwise ops on $name', ({ backend }) => {
     }
   });
 
+  it('propagate NaN, as PyTorch (sign, which has no gradient, gives 0)', async () => {
+    for (const c of CASES) {
+      await checkOp(backend, c.fn, [host([NaN, 1], [2])], { expected: [c.name === 'sign' ? 0 : NaN, c.ref(1)], atol: 3e-7 });
+    }
+  });
+
   it('exp, log and sqrt give IEEE results at the edges of their domains', async () => {
     const x = host([-Infinity, 0, -1, Infinity], [4]);
     await checkOp(backend, ops.exp, [x], { expected: [0, 1, Math.exp(-1), Infinity] });
