@@ -142,7 +142,7 @@ class DeviceResources {
     return this.device.createTexture({
       size: [width, rows],
       format: 'rgba32float',
-      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
+      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
     });
   }
 
@@ -259,8 +259,11 @@ export function encodeTextureMatmul(
     if (ta) res.releaseTexture(ta);
     return false;
   }
+  const outTexels = (batches * m * n) / 4;
+  const tc = a.dtype === 'f32' && n % 4 === 0 && base.tn % 4 === 0 ? res.acquireTexture(outTexels) : null;
   const cfg: TextureMatmulConfig = {
     ...base,
+    texelOut: tc !== null,
     tm: pa.format === 'mn4' ? Math.ceil(base.tm / (4 * base.sg)) * 4 * base.sg : base.tm,
     tn: pb.format === 'mn4' ? Math.ceil(base.tn / 4) * 4 : base.tn,
     aFormat: pa.format,
@@ -286,7 +289,7 @@ export function encodeTextureMatmul(
         { binding: 0, resource: { buffer: res.uniform(words) } },
         { binding: 1, resource: viewA },
         { binding: 2, resource: viewB },
-        { binding: 3, resource: { buffer: out } },
+        { binding: 3, resource: tc ? tc.createView() : { buffer: out } },
       ],
     });
     const [gx, gy] = textureMatmulGrid(cfg, m, n, count);
@@ -297,6 +300,16 @@ export function encodeTextureMatmul(
       pass.dispatchWorkgroups(gx, gy, count);
       pass.end();
     });
+  }
+  if (tc) {
+    const width = 1 << res.wShift;
+    const full = Math.floor(outTexels / width);
+    const rest = outTexels - full * width;
+    runner.encode((enc) => {
+      if (full > 0) enc.copyTextureToBuffer({ texture: tc }, { buffer: out, bytesPerRow: width * 16 }, [width, full, 1]);
+      if (rest > 0) enc.copyTextureToBuffer({ texture: tc, origin: [0, full, 0] }, { buffer: out, offset: full * width * 16 }, [rest, 1, 1]);
+    });
+    res.releaseTexture(tc);
   }
   res.releaseTexture(ta);
   res.releaseTexture(tb);
