@@ -60,6 +60,13 @@ describe.each(gpus)('indexing kernels on $name', ({ gpu }) => {
     }
   });
 
+  it('scatterAdd also sums integer sources, as the reference does', async () => {
+    for (const dtype of ['i32', 'u32'] as const) {
+      const [g, c] = await onBoth(gpu, cpu, [dense(dtype, [9, 2], 3), ids('i32', [9], 3, 4)], (b, [s, i]) => out(b.scatterAdd(s, i, 0, 3), [3, 2], dtype));
+      expect(Array.from(g), dtype).toEqual(Array.from(c));
+    }
+  });
+
   it('scatterAdd drops out-of-range indices and reads strided sources and indices', async () => {
     const src = permuted('f32', [4, 6], [1, 0], 11); // [6, 4] transposed
     const idx: HostView = { data: [0, 2, -3, 2, 7, 1, 2, 0, 0, 5, 5, 5], dtype: 'i32', shape: [6], strides: [2], offset: 1 };

@@ -3,7 +3,7 @@ import { type Shape, contiguousStrides, isContiguous, shapeSize } from '../../..
 import { copyKernel, fillKernel } from './elementwise.js';
 import type { KernelRunner } from './runner.js';
 import { planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
-import { type Kernel, binding, flatIndex, grid1d, header, load, storageType, store, word } from './wgsl.js';
+import { type Kernel, binding, computeType, flatIndex, grid1d, header, load, storageType, store, word } from './wgsl.js';
 
 const WG = 64;
 const NONE = 0xffffffff;
@@ -129,7 +129,7 @@ export function scatterSumKernel(src: View, index: View, axis: number, axisSize:
   if (links[${word(1)} + j0] == 0u) { return; }
   let row = ${indexLoad(index, `idx[${word(4)} + j0]`)};
   if (row >= ${word(3)}) { return; }
-${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq'], 'q')}  var acc = 0.0;
+${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq'], 'q')}  var acc = ${computeType(src.dtype)}(0);
   var j = j0;
   loop {
 ${walkOffsets(mid.sig, b2, 'j', ['oj'], 'j')}    acc = acc + ${load(src.dtype, 'src[op + oj + oq]')};
