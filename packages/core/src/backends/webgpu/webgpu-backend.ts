@@ -17,7 +17,8 @@ import {
   unaryKernel,
   whereKernel,
 } from './kernels/elementwise.js';
-import { encodeConcat, encodePad, encodeScatterAdd, gatherKernel } from './kernels/indexing.js';
+import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
+import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
 import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';

@@ -74,6 +74,20 @@ describe.each(gpus)('indexing kernels on $name', ({ gpu }) => {
     expect(maxError(g, c)).toBeLessThanOrEqual(1e-6);
   });
 
+  it('scatterAdd of long indices (sorted path) matches the reference with strided sources, 2-D indices and bad entries', async () => {
+    // src [3, 40, 30, 2] (transposed view) scattered on axis 1 by a [40, 30] index: 1200 entries
+    const base = [3, 2, 30, 40];
+    const src = permuted('f32', base, [0, 3, 2, 1], 21);
+    const idx = ids('i32', [40, 30], 70, 22);
+    const data = idx.data.map((v, i) => (i % 97 === 0 ? -1 : i % 89 === 0 ? 500 : v));
+    const [g, c] = await onBoth(gpu, cpu, [src, { ...idx, data }], (b, [s, i]) => out(b.scatterAdd(s, i, 1, 70), [3, 70, 2], 'f32'));
+    expect(maxError(g, c)).toBeLessThanOrEqual(1e-5);
+    // a strided u32 index (every other entry) with one row taking almost everything
+    const many: HostView = { data: Array.from({ length: 6000 }, (_, i) => (i % 5 === 0 ? i % 11 : 3)), dtype: 'u32', shape: [3000], strides: [2] };
+    const [g2, c2] = await onBoth(gpu, cpu, [dense('f32', [3000, 4], 23), many], (b, [s, i]) => out(b.scatterAdd(s, i, 0, 11), [11, 4], 'f32'));
+    expect(maxError(g2, c2)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('scatterAdd is deterministic: the same inputs give bit-identical sums', async () => {
     const src = dense('f32', [2000, 8], 12);
     const idx = ids('i32', [2000], 3, 13); // ~667 duplicates per row

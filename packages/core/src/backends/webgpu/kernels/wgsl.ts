@@ -193,6 +193,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 
 /**
+ * WGSL reading an integer index as u32: negative i32 values become huge, so one `< size` test bounds
+ * both ends.
+ *
+ * @example
+ * ```ts
+ * indexLoad('i32', 'idx[j]'); // 'bitcast<u32>(idx[j])'
+ * ```
+ */
+export function indexLoad(dtype: DType, expr: string): string {
+  return dtype === 'i32' ? `bitcast<u32>(${expr})` : expr;
+}
+
+/**
  * A u32 word holding the bits of a float (for float parameters).
  *
  * @example
