@@ -56,6 +56,7 @@ for (const u of targets.unavailable) {
   if (flags.json) console.log(JSON.stringify({ bench: 'backend', backend: u.name, adapter: null, error: u.reason }));
 }
 
+const started = new Date();
 const rows: Row[] = [];
 const ctx = { quick: flags.quick };
 try {
@@ -76,6 +77,6 @@ try {
   targets.close();
 }
 
-const file = writeResults(rows, { quick: flags.quick, unavailable: targets.unavailable });
+const file = writeResults(started, rows, { quick: flags.quick, unavailable: targets.unavailable });
 info(`\nbench: results written to ${file}`);
 for (const u of targets.unavailable) info(`bench: WARNING no ${u.name} rows: ${u.reason}`);

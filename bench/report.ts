@@ -41,9 +41,9 @@ function gitCommit(): string | null {
   }
 }
 
-/** Writes the run to `bench/results/<time>.json` and returns the path. */
-export function writeResults(rows: readonly Row[], notes: Record<string, unknown>): string {
-  const startedAt = new Date().toISOString();
+/** Writes the run that began at `started` to `bench/results/<time>.json` and returns the path. */
+export function writeResults(started: Date, rows: readonly Row[], notes: Record<string, unknown>): string {
+  const startedAt = started.toISOString();
   const file = join(RESULTS_DIR, `${startedAt.replace(/[:.]/g, '-')}.json`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const doc = {

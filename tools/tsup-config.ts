@@ -68,7 +68,6 @@ export function packageConfig(configUrl: string, overrides: Options = {}): Optio
     // shared modules go into chunks, so every subpath (`.` and `./node`) sees the same module
     // instances, e.g. one backend registry
     splitting: true,
-    treeshake: false,
     external: [
       ...ALWAYS_EXTERNAL,
       ...Object.keys(pkg.dependencies ?? {}),
