@@ -162,6 +162,20 @@ class DeviceResources {
 }
 
 let sampledOnly = false;
+let rowsFirst: boolean | undefined;
+
+/**
+ * Overrides which tile order the texture matmul dispatches (undefined restores the automatic
+ * choice); for benchmarks.
+ *
+ * @example
+ * ```ts
+ * setTextureRowsFirst(true);
+ * ```
+ */
+export function setTextureRowsFirst(on: boolean | undefined): void {
+  rowsFirst = on;
+}
 
 /**
  * Makes the texture matmul read sampled textures even where read-only storage textures work (they
@@ -269,6 +283,7 @@ export function encodeTextureMatmul(
     aFormat: pa.format,
     bFormat: pb.format,
     wShift: res.wShift,
+    rowsFirst: rowsFirst ?? pb.format === 'mn4',
     storageTextures: res.readOnlyStorage && !sampledOnly,
     out: a.dtype === 'f16' ? 'f16' : 'f32',
   };

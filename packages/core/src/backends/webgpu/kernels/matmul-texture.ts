@@ -59,6 +59,12 @@ export interface TextureMatmulConfig {
    * outputs instead of a branchy store per lane and output. Needs f32, `tn % 4 == 0` and n % 4 == 0.
    */
   readonly texelOut?: boolean;
+  /**
+   * Workgroup x walks row tiles instead of column tiles, so that consecutive workgroups (which run
+   * back to back on a CPU thread) share B's tile rather than A's and stream A. Streaming an `mn4`
+   * operand touches a new texture row (often a new page) per k; streaming a `k4` one reads runs.
+   */
+  readonly rowsFirst?: boolean;
 }
 
 /** Parameter words before the batch walk's: m, n, k, first batch, A and B texel row strides, 2 spare. @example `TEXTURE_MATMUL_WORDS === 8` */
@@ -85,7 +91,8 @@ export function textureMatmulWords(p: { m: number; n: number; k: number; zBase: 
  * ```
  */
 export function textureMatmulGrid(cfg: TextureMatmulConfig, m: number, n: number, batches: number): [number, number, number] {
-  return [Math.ceil(n / (cfg.sg * cfg.tn)), Math.ceil(m / cfg.tm), batches];
+  const [cols, rows] = [Math.ceil(n / (cfg.sg * cfg.tn)), Math.ceil(m / cfg.tm)];
+  return cfg.rowsFirst ? [rows, cols, batches] : [cols, rows, batches];
 }
 
 /**
@@ -140,8 +147,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
   let z = P.w[0].w + wg.z;
   let ars = P.w[1].x;
   let brs = P.w[1].y;
-${walkOffsets(walk, TEXTURE_MATMUL_WORDS, 'z', ['ta', 'tb'], 'z')}  let r0 = wg.y * ${tm}u;
-  let c0 = wg.x * ${sg * tn}u;`);
+${walkOffsets(walk, TEXTURE_MATMUL_WORDS, 'z', ['ta', 'tb'], 'z')}  let r0 = wg.${cfg.rowsFirst ? 'x' : 'y'} * ${tm}u;
+  let c0 = wg.${cfg.rowsFirst ? 'y' : 'x'} * ${sg * tn}u;`);
   // texel offsets that do not change along k (edge tiles clamp to the last row or column)
   const aFetches = aFormat === 'k4' ? tm / sg : tm / (4 * sg);
   for (let g = 0; g < aFetches; g++) {
