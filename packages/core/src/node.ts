@@ -25,7 +25,7 @@ let gpu: GPU | null = null;
 export function nodeGPU(): GPU {
   if (!gpu) {
     Object.assign(globalThis, globals);
-    gpu = create([]) as GPU;
+    gpu = create([]);
   }
   return gpu;
 }

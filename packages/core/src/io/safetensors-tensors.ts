@@ -122,7 +122,15 @@ export interface SaveTensorsOptions {
   dtypes?: Readonly<Record<string, SafetensorsDType>> | ReadonlyMap<string, SafetensorsDType>;
 }
 
-type TensorRecord = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
+/**
+ * Named tensors to save: a Map (keeps its order) or a plain object.
+ *
+ * @example
+ * ```ts
+ * const record: TensorRecord = { 'lin.weight': w, 'lin.bias': b };
+ * ```
+ */
+export type TensorRecord = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
 
 /**
  * Reads tensors back from their backend (asynchronously) into writer inputs.
