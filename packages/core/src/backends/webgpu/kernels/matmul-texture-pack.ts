@@ -128,3 +128,49 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 }
 `;
 }
+
+/**
+ * Parameter words of {@link texelTransposeSource}: n (columns), k, the source texel row stride, the
+ * number of batches, and the source's texel offset per batch (0 when one plane serves every batch).
+ *
+ * @example
+ * ```ts
+ * texelTransposeWords({ n: 768, k: 4096, rowStride: 192, batches: 1, batchStride: 0 });
+ * ```
+ */
+export function texelTransposeWords(p: { n: number; k: number; rowStride: number; batches: number; batchStride: number }): number[] {
+  return [p.n, p.k, p.rowStride, p.batches, p.batchStride, 0, 0, 0];
+}
+
+/**
+ * WGSL of a texel transpose: reads a k-major (`mn4`) operand, whose texels hold four columns at one
+ * k, and writes it k-packed (`k4`, four k of one column per texel) as compact planes of
+ * `n x ceil(k / 4)` texels, zero past k. Each invocation turns a 4 x 4 block with four fetches and
+ * four stores, so this costs far less than packing from the buffer. Bindings: 0 parameters
+ * ({@link texelTransposeWords}), 1 the source texture, 2 the destination (both of width
+ * `2^wShift`). Dispatch `[ceil(ceil(n / 4) / 64), ceil(k / 4), batches]`.
+ *
+ * @example
+ * ```ts
+ * const wgsl = texelTransposeSource(12);
+ * ```
+ */
+export function texelTransposeSource(wShift: number): string {
+  const at = (t: string): string => `vec2u((${t}) & ${(1 << wShift) - 1}u, (${t}) >> ${wShift}u)`;
+  return `${header(['f32'], 8)}@group(0) @binding(1) var S: texture_2d<f32>;
+@group(0) @binding(2) var T: texture_storage_2d<rgba32float, write>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let N = P.w[0].x;
+  let K = P.w[0].y;
+  let x = gid.x;
+  if (x * 4u >= N) { return; }
+  let kb = gid.y;
+  let src = gid.z * P.w[1].x + x;
+${[0, 1, 2, 3].map((i) => `  let r${i} = select(vec4f(0.0), textureLoad(S, ${at(`src + min(kb * 4u + ${i}u, K - 1u) * P.w[0].z`)}, 0), kb * 4u + ${i}u < K);`).join('\n')}
+  let kbs = (K + 3u) / 4u;
+  let t0 = (gid.z * N + x * 4u) * kbs + kb;
+${[0, 1, 2, 3].map((c) => `  if (x * 4u + ${c}u < N) { textureStore(T, ${at(`t0 + ${c}u * kbs`)}, vec4f(r0.${'xyzw'[c]}, r1.${'xyzw'[c]}, r2.${'xyzw'[c]}, r3.${'xyzw'[c]})); }`).join('\n')}
+}
+`;
+}

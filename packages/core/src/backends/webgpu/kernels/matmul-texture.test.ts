@@ -83,6 +83,15 @@ describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
     expect(await compare(gpu, a, b, 'f32')).toBeLessThan(1e-5);
   });
 
+  it('turns a k-major B k-packed when A is k-major too, batched or broadcast', async () => {
+    forceMatmulKernel('texture');
+    // A [2, 36, 21] as the transpose of [2, 21, 36]; B [2, 21, 44] row-major, then shared by both batches
+    const a = permuted('f32', [2, 21, 36], [0, 2, 1], 13);
+    expect(await compare(gpu, a, dense('f32', [2, 21, 44], 14), 'f32')).toBeLessThan(1e-5);
+    const shared = dense('f32', [21, 44], 15);
+    expect(await compare(gpu, a, { ...shared, shape: [2, 21, 44], strides: [0, 44, 1] }, 'f32')).toBeLessThan(1e-5);
+  });
+
   it('reads sampled textures correctly where read-only storage textures are unavailable', async () => {
     forceMatmulKernel('texture');
     useSampledTextures(true);
