@@ -63,6 +63,12 @@ describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
     }
   });
 
+  it('handles the tall 64-row tile with partial row and column tiles', async () => {
+    forceMatmulKernel('texture', { tm: 64, tn: 4 });
+    const [a, b] = operands('f32', 70, 20, 36, 'row', 'col', 21);
+    expect(await compare(gpu, a, b, 'f32')).toBeLessThan(1e-5);
+  });
+
   it('broadcasts a stride-0 batch operand on either side', async () => {
     forceMatmulKernel('texture');
     const [m, k, n] = [19, 64, 23];
