@@ -33,7 +33,6 @@ export async function openDevice(opts: {
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
       maxTextureDimension2D: l.maxTextureDimension2D,
-      maxTextureArrayLayers: l.maxTextureArrayLayers,
     },
   });
   return { device, info: adapter.info };
