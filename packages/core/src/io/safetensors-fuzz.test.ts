@@ -4,22 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { PeftError } from '../errors.js';
 import { parseSafetensors } from './safetensors.js';
 import { type ByteSource, readSafetensors } from './safetensors-reader.js';
+import { testRandom } from '../test-utils/numeric.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/safetensors/', import.meta.url));
 const original = new Uint8Array(readFileSync(FIXTURES + 'gpt2_lora-adapter.safetensors'));
 const headerEnd = 8 + Number(new DataView(original.buffer).getBigUint64(0, true));
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DIGITS = '0123456789';
 const JSON_CHARS = '{}[]":,0123456789 -.eE\\';
@@ -77,7 +67,7 @@ type Outcome = { ok: true; names: string[] } | { ok: false; message: string };
 
 describe('safetensors reader under random mutations', () => {
   it('either loads or throws a PeftError, quickly, for 400 mutated copies of a real adapter', async () => {
-    const rand = rng(20240601);
+    const rand = testRandom(20240601);
     let loaded = 0;
     let slowest = 0;
     for (let i = 0; i < 400; i++) {

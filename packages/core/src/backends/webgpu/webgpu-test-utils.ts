@@ -1,6 +1,7 @@
 import type { Backend, BufferHandle, View } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { contiguousStrides, shapeSize } from '../../shape.js';
+import { testRandom } from '../../test-utils/numeric.js';
 
 /**
  * Test helpers for comparing the WebGPU backend with the CPU reference kernel by kernel.
@@ -33,17 +34,8 @@ export function out(buffer: BufferHandle, shape: readonly number[], dtype: DType
   return { buffer, shape, dtype };
 }
 
-/** A deterministic pseudo-random generator (mulberry32) for test data. @example `const r = rng(1); r();` */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random generator for test data. @example `const r = rng(1); r();` */
+export const rng = testRandom;
 
 /**
  * Values for a buffer of `n` elements of `dtype`: floats in [-2, 2), integers in [-50, 50) (u32 in
