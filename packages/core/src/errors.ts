@@ -153,7 +153,7 @@ export class AutogradError extends PeftError {
   }
 }
 
-/** Formats a shape for error messages: `[2, 3]`. @internal */
+/** Formats a shape for error messages. @internal @example `fmtShape([2, 3]) // '[2, 3]'` */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
