@@ -5,6 +5,7 @@ import { Parameter } from '../nn/parameter.js';
 import { withBackend } from '../backend-registry.js';
 import { testBackends } from '../test-utils/backends.js';
 import { AdamW } from './adamw.js';
+import { expectClose as closeTo } from '../test-utils/numeric.js';
 
 interface RefOptions {
   lr: number;
@@ -39,8 +40,7 @@ function adamwReference(p0: number[], grads: number[][], o: RefOptions): number[
 }
 
 function expectClose(got: ArrayLike<number>, want: readonly number[], tol = 1e-6): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(want[i])));
+  closeTo(got, want, { rtol: tol, atol: tol });
 }
 
 const GRADS = [

@@ -5,6 +5,7 @@ import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
 import { testBackends } from '../test-utils/backends.js';
 import { SGD, type SGDOptions } from './sgd.js';
+import { expectClose as closeTo } from '../test-utils/numeric.js';
 
 /** SGD as PyTorch documents it, in float64 over plain arrays. */
 function sgdReference(p0: number[], grads: number[][], o: Omit<SGDOptions, 'maximize'>): number[][] {
@@ -25,8 +26,7 @@ function sgdReference(p0: number[], grads: number[][], o: Omit<SGDOptions, 'maxi
 }
 
 function expectClose(got: ArrayLike<number>, want: readonly number[], tol = 1e-6): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(want[i])));
+  closeTo(got, want, { rtol: tol, atol: tol });
 }
 
 const GRADS = [

@@ -47,6 +47,23 @@ export function scatterLinksKernel(index: View, ni: number): Kernel {
   return { key, source, access: ['read', 'write'], words, grid: grid1d(ni, WG) };
 }
 
+/** The walks over the source's leading, index and trailing axes that both scatter kernels use. */
+function scatterPlan(src: View, indexRank: number, axis: number) {
+  const preShape = src.shape.slice(0, axis);
+  const idxShape = src.shape.slice(axis, axis + indexRank);
+  const postShape = src.shape.slice(axis + indexRank);
+  const ni = shapeSize(idxShape);
+  const post = shapeSize(postShape);
+  return {
+    ni,
+    post,
+    total: shapeSize(preShape) * ni * post,
+    pre: planWalk(preShape, [{ strides: src.strides.slice(0, axis), offset: src.offset }]),
+    mid: planWalk(idxShape, [{ strides: src.strides.slice(axis, axis + indexRank), offset: 0 }]),
+    pst: planWalk(postShape, [{ strides: src.strides.slice(axis + indexRank), offset: 0 }]),
+  };
+}
+
 /**
  * Sums the source slices of each distinct index value in index order (following the links) and
  * writes them to their output row; rows no index names keep the zeros filled before.
@@ -57,16 +74,7 @@ export function scatterLinksKernel(index: View, ni: number): Kernel {
  * ```
  */
 export function scatterSumKernel(src: View, index: View, axis: number, axisSize: number): Kernel {
-  const ir = index.shape.length;
-  const preShape = src.shape.slice(0, axis);
-  const idxShape = src.shape.slice(axis, axis + ir);
-  const postShape = src.shape.slice(axis + ir);
-  const ni = shapeSize(idxShape);
-  const post = shapeSize(postShape);
-  const total = shapeSize(preShape) * ni * post;
-  const pre = planWalk(preShape, [{ strides: src.strides.slice(0, axis), offset: src.offset }]);
-  const mid = planWalk(idxShape, [{ strides: src.strides.slice(axis, axis + ir), offset: 0 }]);
-  const pst = planWalk(postShape, [{ strides: src.strides.slice(axis + ir), offset: 0 }]);
+  const { ni, post, total, pre, mid, pst } = scatterPlan(src, index.shape.length, axis);
   const words = [total, ni, post, axisSize, index.offset, ...pre.words, ...pst.words, ...mid.words];
   const key = `scatter-sum:${JSON.stringify([src.dtype, index.dtype, pre.sig, mid.sig, pst.sig])}`;
   const source = (): string => {
@@ -165,15 +173,7 @@ export function bitonicStepKernel(n2: number, k: number, j: number): Kernel {
  * ```
  */
 export function scatterSortedSumKernel(src: View, indexRank: number, axis: number, axisSize: number): Kernel {
-  const preShape = src.shape.slice(0, axis);
-  const idxShape = src.shape.slice(axis, axis + indexRank);
-  const postShape = src.shape.slice(axis + indexRank);
-  const ni = shapeSize(idxShape);
-  const post = shapeSize(postShape);
-  const total = shapeSize(preShape) * ni * post;
-  const pre = planWalk(preShape, [{ strides: src.strides.slice(0, axis), offset: src.offset }]);
-  const mid = planWalk(idxShape, [{ strides: src.strides.slice(axis, axis + indexRank), offset: 0 }]);
-  const pst = planWalk(postShape, [{ strides: src.strides.slice(axis + indexRank), offset: 0 }]);
+  const { ni, post, total, pre, mid, pst } = scatterPlan(src, indexRank, axis);
   const words = [total, ni, post, axisSize, ...pre.words, ...pst.words, ...mid.words];
   const key = `scatter-sorted-sum:${JSON.stringify([src.dtype, pre.sig, mid.sig, pst.sig])}`;
   const source = (): string => {
