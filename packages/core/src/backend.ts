@@ -62,6 +62,29 @@ export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
 /**
+ * The per-step constants of one fused AdamW update (see {@link Backend.adamw}), already folded from
+ * the hyperparameters and the step count.
+ *
+ * @example
+ * ```ts
+ * const h: AdamWStep = { decay: 1 - lr * wd, beta1: 0.9, beta2: 0.999, stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t), eps: 1e-8, maximize: false };
+ * ```
+ */
+export interface AdamWStep {
+  /** 1 − lr·weightDecay (exactly 1 when there is no weight decay). */
+  readonly decay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  /** lr / (1 − β1ᵗ). */
+  readonly stepSize: number;
+  /** √(1 − β2ᵗ). */
+  readonly bc2Sqrt: number;
+  readonly eps: number;
+  /** Negate the gradient (maximise the objective). */
+  readonly maximize: boolean;
+}
+
+/**
  * Memory the backend holds, for leak checks and the soak test.
  *
  * @example
@@ -145,4 +168,11 @@ export interface Backend {
    * scaling kept values by 1/(1-p). The same seed gives the same mask on every backend.
    */
   dropout(x: View, p: number, seed: number): BufferHandle;
+  /**
+   * Optional fused AdamW update of f32 tensors of one shape, in one pass instead of a dozen kernels.
+   * Returns new buffers `[param, expAvg, expAvgSq]`, computed in float32 in the order of the
+   * composite update (so the CPU reference gives the same bits either way):
+   * `p·decay − ((β1·m + (1−β1)·g) / (√(β2·v + (1−β2)·g²) / bc2Sqrt + eps)) · stepSize`.
+   */
+  adamw?(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle];
 }

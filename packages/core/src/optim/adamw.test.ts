@@ -67,6 +67,45 @@ describe.each(await testBackends())('AdamW on $name', ({ backend }) => {
     return out;
   };
 
+  it('takes one fused kernel where the backend has one, with the numbers of the op-by-op update', async () => {
+    // the same backend, counting fused updates; and with the fused kernel hidden (the composite update)
+    let fusedCalls = 0;
+    const counting = new Proxy(backend, {
+      get: (t, k, self) =>
+        k === 'adamw' ? (...args: Parameters<NonNullable<typeof t.adamw>>) => (fusedCalls++, t.adamw!.apply(self, args)) : Reflect.get(t, k),
+    });
+    const composite = new Proxy(backend, { get: (t, k) => (k === 'adamw' ? undefined : Reflect.get(t, k)) });
+    const runOn = async (b: typeof backend, opts: RefOptions & { maximize?: boolean }) => {
+      const p = withBackend(b, () => new Parameter(tensor(P0)));
+      const opt = new AdamW([p], opts);
+      const out: Float32Array[] = [];
+      for (const g of GRADS) {
+        p.grad?.dispose();
+        // a strided gradient exercises the copy to a contiguous one
+        p.grad = withBackend(b, () => tensor(g.flatMap((x) => [x, 0])).slice([0], [8], [2]));
+        opt.step();
+        out.push(await p.data());
+      }
+      const m = await (opt.state.get(p)?.expAvg as Parameter).data();
+      p.dispose();
+      opt.dispose();
+      return { out, m };
+    };
+    for (const opts of [{ lr: 0.1, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.1 }, { lr: 0.05, betas: [0.8, 0.99] as [number, number], eps: 1e-3, weightDecay: 0, maximize: true }]) {
+      fusedCalls = 0;
+      const fused = await runOn(counting, opts);
+      expect(fusedCalls).toBe(GRADS.length);
+      const plain = await runOn(composite, opts);
+      if (backend.name === 'cpu') {
+        expect(fused.out).toEqual(plain.out); // the CPU reference rounds at the same places: identical bits
+        expect(fused.m).toEqual(plain.m);
+      } else {
+        fused.out.forEach((g, k) => expectClose(g, Array.from(plain.out[k]), 1e-6));
+        expectClose(fused.m, Array.from(plain.m), 1e-6);
+      }
+    }
+  });
+
   it('matches the published algorithm with weight decay over three steps', async () => {
     const opts: RefOptions = { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.1 };
     const p = param(P0);

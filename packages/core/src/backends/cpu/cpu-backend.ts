@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
 import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
@@ -6,6 +6,7 @@ import { UNARY } from '../../kernels/unary.js';
 import type { Shape } from '../../shape.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
+import { cpuAdamW } from './cpu-adamw.js';
 import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
 import { cpuMatmul } from './cpu-matmul.js';
 import { cpuReduce } from './cpu-reduce.js';
@@ -172,6 +173,11 @@ export class CpuBackend implements Backend {
       const keep = hash32(s, i++) >>> 8 >= threshold;
       return keep ? v * scale : 0;
     });
+  }
+
+  adamw(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle] {
+    const [p, m, v] = cpuAdamW(param, grad, expAvg, expAvgSq, h, this.wide);
+    return [this.track(p), this.track(m), this.track(v)];
   }
 
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {

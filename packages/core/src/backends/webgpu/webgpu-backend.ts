@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
 import { type DType, type TypedArray, hostArray } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, isContiguous, shapeSize } from '../../shape.js';
@@ -17,6 +17,7 @@ import {
   unaryKernel,
   whereKernel,
 } from './kernels/elementwise.js';
+import { adamwKernel } from './kernels/adamw.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
@@ -227,6 +228,14 @@ export class WebGPUBackend implements Backend {
 
   dropout(x: View, p: number, seed: number): BufferHandle {
     return this.map('dropout', x.dtype, [x], shapeSize(x.shape), () => dropoutKernel(x, p, seed));
+  }
+
+  adamw(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle] {
+    const ins = [param, grad, expAvg, expAvgSq].map((v) => this.input(v, 'adamw'));
+    const n = shapeSize(param.shape);
+    const outs: [WebGPUBuffer, WebGPUBuffer, WebGPUBuffer] = [this.alloc('adamw', n, 'f32'), this.alloc('adamw', n, 'f32'), this.alloc('adamw', n, 'f32')];
+    if (n > 0) this.run(adamwKernel(param, grad, expAvg, expAvgSq, h), [...ins, ...outs.map((o) => o.buffer)]);
+    return outs;
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {

@@ -3,7 +3,7 @@ import { type DType, f32ToF16Bits, isFloat } from '../../../dtype.js';
 import { BINARY, COMPARE, WGSL_BINARY_HELPERS } from '../../../kernels/binary.js';
 import { WGSL_HASH, dropoutThreshold } from '../../../kernels/random-hash.js';
 import { UNARY, WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
-import { shapeSize } from '../../../shape.js';
+import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { type Strided, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
 import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, load, store, word } from './wgsl.js';
 
@@ -56,7 +56,7 @@ export interface MapSpec {
 export function mapKernel(spec: MapSpec): Kernel {
   const shape = spec.shape ?? spec.inputs[0].shape;
   const n = shapeSize(shape);
-  const outView: Strided = spec.outView ?? { strides: contiguous(shape), offset: 0 };
+  const outView: Strided = spec.outView ?? { strides: contiguousStrides(shape), offset: 0 };
   const walk = planWalk(shape, [...spec.inputs, outView]);
   const scalars = spec.scalars ?? [];
   const words = [n, ...walk.words, ...scalars.map((s) => s.word)];
@@ -93,16 +93,6 @@ export function mapKernel(spec: MapSpec): Kernel {
     return src;
   };
   return { key, source, access: [...spec.inputs.map(() => 'read' as const), 'write'], words, grid: grid1d(n, WG) };
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
 }
 
 /**
