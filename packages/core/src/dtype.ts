@@ -1,4 +1,5 @@
 import { DTypeError } from './errors.js';
+import { f16BitsToF32Bits, f32BitsToF16Bits } from './io/float-bits.js';
 
 /**
  * Element types a tensor can hold. `f16` needs an adapter with `shader-f16` on WebGPU; `bool` is the
@@ -106,27 +107,7 @@ const u32Scratch = new Uint32Array(f32Scratch.buffer);
  */
 export function f32ToF16Bits(value: number): number {
   f32Scratch[0] = value;
-  const x = u32Scratch[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / nan
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow to inf
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow to zero
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rest = mant & ((1 << shift) - 1);
-    let out = mant >>> shift;
-    if (rest > half || (rest === half && (out & 1))) out++;
-    return sign | out;
-  }
-  const rest = mant & 0x1fff;
-  let out = (e << 10) | (mant >>> 13);
-  if (rest > 0x1000 || (rest === 0x1000 && (out & 1))) out++;
-  return sign | out; // a carry into the exponent is the correct rounding, up to inf
+  return f32BitsToF16Bits(u32Scratch[0]);
 }
 
 /**
@@ -138,12 +119,8 @@ export function f32ToF16Bits(value: number): number {
  * ```
  */
 export function f16BitsToF32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >>> 10) & 0x1f;
-  const mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+  u32Scratch[0] = f16BitsToF32Bits(bits & 0xffff);
+  return f32Scratch[0];
 }
 
 /**
