@@ -23,6 +23,7 @@ export { backward } from './autograd/backward.js';
 export * from './ops/index.js';
 export { hash32, dropoutKeep } from './kernels/random-hash.js';
 export * from './nn/index.js';
+export * from './models/index.js';
 export * from './optim/index.js';
 export * from './io/safetensors-dtype.js';
 export * from './io/safetensors-header.js';

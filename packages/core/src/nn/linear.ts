@@ -1,3 +1,4 @@
+import { ShapeError } from '../errors.js';
 import { kaimingUniform, uniform, zeros } from '../ops/creation.js';
 import { linear } from '../ops/matmul.js';
 import type { Tensor } from '../tensor.js';
@@ -15,6 +16,7 @@ import { Parameter } from './parameter.js';
  * ```ts
  * const proj = new Linear(768, 3072);
  * const y = proj.forward(x); // [..., 768] -> [..., 3072]
+ * const lmHead = new Linear(768, 50257, { bias: false, sharedWeight: wte.weight }); // tied to the embedding
  * ```
  */
 export class Linear extends Module implements LinearLike {
@@ -26,15 +28,23 @@ export class Linear extends Module implements LinearLike {
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
-    opts?: LayerOptions & { bias?: boolean },
+    opts?: LayerOptions & {
+      bias?: boolean;
+      /** Use this existing `[out, in]` parameter as the weight (tied weights, e.g. an LM head sharing the embedding table). */
+      sharedWeight?: Parameter;
+    },
   ) {
     super();
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     const make = { dtype: opts?.dtype, backend: opts?.backend, generator: opts?.generator };
     const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-    const w = opts?.skipInit ? zeros([outFeatures, inFeatures], make) : kaimingUniform([outFeatures, inFeatures], { ...make, a: Math.sqrt(5) });
-    this.weight = this.registerParameter('weight', new Parameter(w));
+    const shared = opts?.sharedWeight;
+    if (shared && (shared.rank !== 2 || shared.shape[0] !== outFeatures || shared.shape[1] !== inFeatures)) {
+      throw new ShapeError(`Linear: expected a shared weight of shape [${outFeatures}, ${inFeatures}], got [${shared.shape.join(', ')}]`);
+    }
+    const w = shared ?? (opts?.skipInit ? zeros([outFeatures, inFeatures], make) : kaimingUniform([outFeatures, inFeatures], { ...make, a: Math.sqrt(5) }));
+    this.weight = this.registerParameter('weight', shared ?? new Parameter(w));
     this.bias = null;
     if (opts?.bias ?? true) {
       const b = opts?.skipInit ? zeros([outFeatures], make) : uniform([outFeatures], { ...make, low: -bound, high: bound });

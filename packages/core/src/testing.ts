@@ -1,0 +1,14 @@
+/**
+ * `@peft/core/testing`: helpers the test suites of `@peft` packages share: the backends every test
+ * runs on, host-side inputs, and closeness checks.
+ *
+ * @example
+ * ```ts
+ * import { testBackends, expectClose } from '@peft/core/testing';
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { testBackends, testWebGPU } from './test-utils/backends.js';
+export { host, toTensor, readF64, expectClose, testRandom, rand, randInt } from './test-utils/numeric.js';
+export type { HostTensor, Tolerance } from './test-utils/numeric.js';

@@ -1,0 +1,140 @@
+import { ConfigError, FileFormatError, type Backend, type PretrainedModel } from '@peft/core';
+import { type Architecture, registeredArchitectures } from './architecture.js';
+import { bertArchitecture } from './bert/architecture.js';
+import type { CheckpointSource } from './checkpoint-source.js';
+import { loadCheckpointWeights } from './checkpoint-weights.js';
+import { ConfigReader } from './config-reader.js';
+import { gpt2Architecture } from './gpt2/architecture.js';
+import { llamaArchitecture } from './llama/architecture.js';
+
+const BUILT_IN: readonly Architecture[] = [gpt2Architecture, llamaArchitecture, bertArchitecture];
+
+function allArchitectures(): Architecture[] {
+  return [...registeredArchitectures(), ...BUILT_IN];
+}
+
+/**
+ * The transformers class names the loader can build (`GPT2LMHeadModel`, `LlamaForCausalLM`, …).
+ *
+ * @example
+ * ```ts
+ * supportedArchitectures().includes('BertForSequenceClassification'); // true
+ * ```
+ */
+export function supportedArchitectures(): string[] {
+  return allArchitectures().flatMap((a) => Object.keys(a.classes));
+}
+
+/**
+ * Finds the family and class for a parsed config.json: by `architectures[0]` when the loader knows it,
+ * else by `model_type`. Unknown ones get a `ConfigError` listing what is supported.
+ *
+ * @example
+ * ```ts
+ * const { className } = resolveArchitecture(config); // 'GPT2LMHeadModel'
+ * ```
+ */
+export function resolveArchitecture(config: Readonly<Record<string, unknown>>, where = 'config.json'): { architecture: Architecture; className: string } {
+  const archs = allArchitectures();
+  const named = Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === 'string') : [];
+  for (const name of named) {
+    const architecture = archs.find((a) => Object.hasOwn(a.classes, name));
+    if (architecture) return { architecture, className: name };
+  }
+  const type = config.model_type;
+  const byType = typeof type === 'string' ? archs.find((a) => a.modelTypes.includes(type)) : undefined;
+  if (byType && named.length === 0) return { architecture: byType, className: byType.defaultClass };
+  const got = named.length ? `architectures ${JSON.stringify(named)}` : `model_type ${JSON.stringify(type)}`;
+  throw new ConfigError(
+    `${where}: unsupported model: ${got}; supported architectures are ${supportedArchitectures().join(', ')} (model types ${archs.flatMap((a) => a.modelTypes).join(', ')})`,
+  );
+}
+
+/**
+ * Reads and parses a checkpoint's `config.json` (strict JSON; a clear error when absent or malformed).
+ *
+ * @example
+ * ```ts
+ * const config = await readModelConfig(directorySource('./gpt2'));
+ * config.model_type; // 'gpt2'
+ * ```
+ */
+export async function readModelConfig(source: CheckpointSource): Promise<Record<string, unknown>> {
+  const where = `${source.label}/config.json`;
+  const text = await source.readText('config.json');
+  if (text === undefined) throw new FileFormatError(`${where}: not found; expected a Hugging Face model folder with config.json`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new FileFormatError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/**
+ * Options of {@link loadPretrained} and {@link createModel}.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadPretrainedOptions = { backend: gpu, onWarning: () => {} };
+ * ```
+ */
+export interface LoadPretrainedOptions {
+  /** Backend for the weights (default: the current backend). */
+  backend?: Backend;
+  /** A transformers class name to build instead of the config's (`GPT2Model` for the bare body). */
+  className?: string;
+  /** Receives notes about ignored or newly initialised tensors (default: `console.warn`). */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Builds a model from a parsed config.json, with freshly initialised weights (or zeros with
+ * `skipInit`).
+ *
+ * @example
+ * ```ts
+ * const model = createModel({ model_type: 'gpt2', n_embd: 128, n_layer: 4, n_head: 4, vocab_size: 512 });
+ * ```
+ */
+export function createModel(config: Readonly<Record<string, unknown>>, opts: LoadPretrainedOptions & { skipInit?: boolean } = {}): PretrainedModel {
+  const { architecture, className } = pick(config, opts.className, 'config');
+  return architecture.classes[className](new ConfigReader(config), { backend: opts.backend, skipInit: opts.skipInit });
+}
+
+/**
+ * Loads a Hugging Face checkpoint: reads config.json, builds the architecture it names, and reads the
+ * weights (single or sharded safetensors, f32/f16/bf16) into it. The model comes back in eval mode.
+ *
+ * @example
+ * ```ts
+ * import { directorySource } from '@peft/models/node';
+ * const model = await loadPretrained(directorySource('./models/gpt2'));
+ * const { logits } = model.forward({ inputIds: ids });
+ * ```
+ */
+export async function loadPretrained(source: CheckpointSource, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
+  const config = await readModelConfig(source);
+  const { architecture, className } = pick(config, opts.className, `${source.label}/config.json`);
+  const reader = new ConfigReader(config, `${source.label}/config.json`);
+  const model = architecture.classes[className](reader, { backend: opts.backend, skipInit: true });
+  try {
+    await loadCheckpointWeights(model, source, architecture.weights(className, reader), opts);
+  } catch (e) {
+    for (const [, t] of model.stateDict()) if (!t.isDisposed) t.dispose();
+    throw e;
+  }
+  model.eval();
+  return model;
+}
+
+function pick(config: Readonly<Record<string, unknown>>, className: string | undefined, where: string): { architecture: Architecture; className: string } {
+  if (className === undefined) return resolveArchitecture(config, where);
+  const architecture = allArchitectures().find((a) => Object.hasOwn(a.classes, className));
+  if (!architecture) throw new ConfigError(`${where}: unknown class "${className}"; supported architectures are ${supportedArchitectures().join(', ')}`);
+  return { architecture, className };
+}

@@ -1,0 +1,143 @@
+import {
+  FileFormatError,
+  ShapeError,
+  type Backend,
+  type Module,
+  type Variable,
+  type SafetensorsEntry,
+  readSafetensors,
+  readSafetensorsHeader,
+  tensorsFromSafetensors,
+} from '@peft/core';
+import type { CheckpointSource } from './checkpoint-source.js';
+
+/**
+ * How an architecture's checkpoint names map onto its module's parameter names.
+ *
+ * @example
+ * ```ts
+ * const mapping: WeightMapping = { rename: (k) => (k.startsWith('h.') ? `transformer.${k}` : k) };
+ * ```
+ */
+export interface WeightMapping {
+  /** The model's name for a checkpoint tensor, or undefined to ignore it silently (stale buffers). */
+  rename?(fileKey: string): string | undefined;
+  /** Model tensors a checkpoint may lack; they keep their initial values and a warning names them (new heads). */
+  optional?(modelKey: string): boolean;
+  /** Model tensors that are absent from files by design and need no warning (tied copies). */
+  derived?(modelKey: string): boolean;
+}
+
+/**
+ * Options of {@link loadCheckpointWeights}.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadWeightsOptions = { backend, onWarning: (m) => console.warn(m) };
+ * ```
+ */
+export interface LoadWeightsOptions {
+  /** Backend for the weights (default: the current backend). */
+  backend?: Backend;
+  /** Receives notes about ignored or newly initialised tensors (default: `console.warn`). */
+  onWarning?: (message: string) => void;
+}
+
+/** The shard file of each tensor, from `model.safetensors.index.json` or the single `model.safetensors`. */
+async function weightFiles(source: CheckpointSource): Promise<string[]> {
+  const indexText = await source.readText('model.safetensors.index.json');
+  if (indexText !== undefined) {
+    const where = `${source.label}/model.safetensors.index.json`;
+    let index: unknown;
+    try {
+      index = JSON.parse(indexText);
+    } catch (e) {
+      throw new FileFormatError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
+    }
+    const map = (index as { weight_map?: unknown } | null)?.weight_map;
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+      throw new FileFormatError(`${where}: expected an object with a "weight_map" object, got ${JSON.stringify(index)?.slice(0, 80)}`);
+    }
+    const files = new Set<string>();
+    for (const [name, file] of Object.entries(map)) {
+      if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file.startsWith('.')) {
+        throw new FileFormatError(`${where}: expected weight_map["${name}"] to name a shard file in the folder, got ${JSON.stringify(file)}`);
+      }
+      files.add(file);
+    }
+    return [...files];
+  }
+  if (await source.has('model.safetensors')) return ['model.safetensors'];
+  const other = (await source.has('pytorch_model.bin')) ? ' (it has pytorch_model.bin: convert it to safetensors first)' : '';
+  throw new FileFormatError(`${source.label}: expected model.safetensors or model.safetensors.index.json, found neither${other}`);
+}
+
+/**
+ * Reads a checkpoint's weights (one `model.safetensors` or the shards an index names) into `model`.
+ * Every check runs on the headers before any tensor is read: a tensor the model needs but the files
+ * lack, or one whose shape differs, is an error naming it; tensors the model does not use are
+ * ignored with a warning. F16/BF16 weights are widened to f32.
+ *
+ * @example
+ * ```ts
+ * await loadCheckpointWeights(model, directorySource('./gpt2'), gpt2Mapping);
+ * ```
+ */
+export async function loadCheckpointWeights(model: Module, source: CheckpointSource, mapping: WeightMapping = {}, opts: LoadWeightsOptions = {}): Promise<void> {
+  const warn = opts.onWarning ?? ((m: string) => console.warn(m));
+  const targets = model.stateDict();
+  const files = await weightFiles(source);
+  const plan = new Map<string, Map<string, string>>(); // file -> (file key -> model key)
+  const found = new Map<string, { file: string; entry: SafetensorsEntry }>();
+  const ignored: string[] = [];
+  for (const file of files) {
+    const header = await source.withBytes(file, readSafetensorsHeader).catch((e: unknown) => {
+      throw wrap(e, `${source.label}/${file}`);
+    });
+    const keys = new Map<string, string>();
+    for (const [fileKey, entry] of header.tensors) {
+      const key = mapping.rename ? mapping.rename(fileKey) : fileKey;
+      if (key === undefined) continue;
+      const target = targets.get(key);
+      if (!target) {
+        ignored.push(fileKey);
+        continue;
+      }
+      if (found.has(key)) {
+        throw new FileFormatError(`${source.label}: tensor "${key}" appears twice (in ${found.get(key)!.file} and ${file})`);
+      }
+      if (target.shape.length !== entry.shape.length || target.shape.some((d, i) => d !== entry.shape[i])) {
+        throw new ShapeError(`${source.label}/${file}: tensor "${fileKey}" has shape [${entry.shape.join(', ')}], the model expects [${target.shape.join(', ')}] for "${key}"`);
+      }
+      found.set(key, { file, entry });
+      keys.set(fileKey, key);
+    }
+    plan.set(file, keys);
+  }
+  const missing = [...targets.keys()].filter((k) => !found.has(k) && !mapping.derived?.(k));
+  const required = missing.filter((k) => !mapping.optional?.(k));
+  if (required.length) {
+    const shown = required.slice(0, 6).map((k) => `"${k}"`).join(', ');
+    throw new FileFormatError(`${source.label}: the checkpoint lacks ${required.length} tensor(s) the model needs: ${shown}${required.length > 6 ? ', …' : ''}`);
+  }
+  if (missing.length) warn(`${source.label}: newly initialised (not in the checkpoint): ${missing.join(', ')}`);
+  if (ignored.length) warn(`${source.label}: ignored ${ignored.length} checkpoint tensor(s) the model does not use: ${ignored.slice(0, 6).join(', ')}${ignored.length > 6 ? ', …' : ''}`);
+  for (const [file, keys] of plan) {
+    if (keys.size === 0) continue;
+    const contents = await source.withBytes(file, (bytes) => readSafetensors(bytes, { names: keys.keys() })).catch((e: unknown) => {
+      throw wrap(e, `${source.label}/${file}`);
+    });
+    const tensors = tensorsFromSafetensors(contents, { backend: opts.backend });
+    for (const [fileKey, tensor] of tensors) {
+      (targets.get(keys.get(fileKey)!) as Variable).assign(tensor);
+      tensor.dispose(); // the parameter holds its own reference
+    }
+  }
+}
+
+function wrap(e: unknown, where: string): unknown {
+  if (e instanceof FileFormatError && !e.message.includes(where)) {
+    return new FileFormatError(e.message.replace(/^safetensors:/, `safetensors: ${where}:`), { cause: e });
+  }
+  return e;
+}

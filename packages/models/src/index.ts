@@ -1,0 +1,26 @@
+/**
+ * `@peft/models`: GPT-2, LLaMA-family and BERT base models from Hugging Face checkpoints, with
+ * parameter names identical to transformers, tokenizers, and generation. Browser-safe; the Node file
+ * helpers are in `@peft/models/node`.
+ *
+ * @packageDocumentation
+ */
+export { ConfigReader } from './config-reader.js';
+export type { CheckpointSource } from './checkpoint-source.js';
+export { memorySource } from './checkpoint-source.js';
+export { loadCheckpointWeights } from './checkpoint-weights.js';
+export type { WeightMapping, LoadWeightsOptions } from './checkpoint-weights.js';
+export type { Architecture } from './architecture.js';
+export { registerArchitecture, registeredArchitectures } from './architecture.js';
+export { loadPretrained, createModel, readModelConfig, resolveArchitecture, supportedArchitectures } from './auto-model.js';
+export type { LoadPretrainedOptions } from './auto-model.js';
+export { attentionBias, scaledDotProductAttention, splitHeads, mergeHeads, defaultPositionIds, MASKED_SCORE } from './attention.js';
+export type { AttentionBiasOptions } from './attention.js';
+export { causalLMLoss } from './causal-lm-loss.js';
+export { embedInputs } from './embed-inputs.js';
+export { applyActivation, checkActivation, ACTIVATION_NAMES } from './activation.js';
+export type { ActivationName } from './activation.js';
+export { parseGPT2Config } from './gpt2/config.js';
+export type { GPT2Config } from './gpt2/config.js';
+export { GPT2LMHeadModel, GPT2Model, GPT2Block, GPT2Attention, GPT2MLP } from './gpt2/model.js';
+export { gpt2Architecture } from './gpt2/architecture.js';

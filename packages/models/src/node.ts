@@ -1,0 +1,6 @@
+/**
+ * `@peft/models/node`: loading checkpoints and tokenizers from local folders. Node only.
+ *
+ * @packageDocumentation
+ */
+export { directorySource } from './directory-source.js';
