@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { expectClose, testBackends } from '@peft/core/testing';
+import { loadPretrained } from '../auto-model.js';
+import { directorySource } from '../directory-source.js';
+import { flat, modelDir, readCase } from '../test-support/fixtures.js';
+import { generate, generateStream, maskPositions } from './generate.js';
+
+const backends = await testBackends();
+const models = ['gpt2', 'llama'] as const;
+
+describe.each(backends)('generate on $name', ({ backend }) => {
+  describe.each(models)('with the %s fixture model', (name) => {
+    const c = readCase(`${name}_lora_generate`);
+    const load = () => loadPretrained(directorySource(modelDir(name)), { backend, onWarning: () => {} });
+
+    it('reproduces the greedy tokens and scores transformers generated', async () => {
+      const model = await load();
+      const out = await generate(model, c.inputs.input_ids, { maxNewTokens: 8, outputScores: true });
+      expect(out.sequences).toEqual(c.base_model.sequences);
+      expectClose(out.scores!.flatMap((rows) => rows.flatMap((r) => [...r])), flat(c.base_model.scores), { atol: 1e-5, rtol: 0 }, 'scores');
+    });
+
+    it('continues a left-padded batch as transformers does', async () => {
+      const model = await load();
+      const p = c.left_padded_inputs;
+      const out = await generate(model, p.input_ids, { maxNewTokens: 8, attentionMask: p.attention_mask, padTokenId: p.pad_token_id_used });
+      expect(out.sequences).toEqual(c.left_padded_base_model.sequences);
+    });
+
+    it('gives the same tokens with and without the KV cache', async () => {
+      const model = await load();
+      const prompt = [[5, 9, 13, 2, 40, 41], [7, 7, 8, 60, 3, 12]];
+      const opts = { maxNewTokens: 10, eosTokenIds: [] };
+      const cached = await generate(model, prompt, opts);
+      const uncached = await generate(model, prompt, { ...opts, useCache: false });
+      expect(cached.sequences).toEqual(uncached.sequences);
+      expect(cached.sequences[0]).toHaveLength(16);
+    });
+
+    it('samples reproducibly for a seed and differently across seeds', async () => {
+      const model = await load();
+      const prompt = [[5, 9, 13]];
+      const opts = { maxNewTokens: 12, doSample: true, temperature: 1.5, eosTokenIds: [] };
+      const a = await generate(model, prompt, { ...opts, seed: 1 });
+      const b = await generate(model, prompt, { ...opts, seed: 1 });
+      const others = await Promise.all([2, 3, 4].map((seed) => generate(model, prompt, { ...opts, seed })));
+      expect(a.sequences).toEqual(b.sequences);
+      expect(others.some((o) => JSON.stringify(o.sequences) !== JSON.stringify(a.sequences))).toBe(true);
+    });
+
+    it('streams one token per row per step and stops when every row hit a stop token', async () => {
+      const model = await load();
+      const greedy = await generate(model, c.inputs.input_ids, { maxNewTokens: 8 });
+      const stop = greedy.sequences.map((r) => r[6]); // each row's second new token
+      const seen: (readonly number[])[] = [];
+      for await (const tokens of generateStream(model, c.inputs.input_ids, { maxNewTokens: 8, eosTokenIds: stop, padTokenId: 0 })) seen.push(tokens);
+      expect(seen.length).toBeLessThanOrEqual(2);
+      expect(seen.every((t) => t.length === 2)).toBe(true);
+      expect(seen.map((t) => t[0])).toEqual(greedy.sequences[0].slice(5, 5 + seen.length));
+    });
+  });
+});
+
+describe('maskPositions', () => {
+  it('counts real tokens and puts 1 at padding, as transformers generate does', () => {
+    expect(maskPositions([0, 0, 1, 1, 1])).toEqual([1, 1, 0, 1, 2]);
+    expect(maskPositions([1, 1, 1])).toEqual([0, 1, 2]);
+  });
+});
+
+describe('generate arguments', () => {
+  it('rejects ragged prompts, a bad mask and bad sampling settings with clear errors', async () => {
+    const model = await loadPretrained(directorySource(modelDir('gpt2')), { backend: backends[0].backend });
+    await expect(generate(model, [[1, 2], [3]])).rejects.toThrow(/rows of equal length/);
+    await expect(generate(model, [[1, 2]], { attentionMask: [[1]] })).rejects.toThrow(/attentionMask/);
+    await expect(generate(model, [[1, 2]], { doSample: true, temperature: 0 })).rejects.toThrow(/temperature > 0/);
+    await expect(generate(model, [[1, 2]], { topP: 1.5 })).rejects.toThrow(/topP in \(0, 1\]/);
+  });
+});
