@@ -7,7 +7,7 @@
 export * from './errors.js';
 export * from './dtype.js';
 export * from './shape.js';
-export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo } from './backend.js';
+export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep } from './backend.js';
 export { Storage } from './storage.js';
 export { Tensor } from './tensor.js';
 export { tidy, keep, composite, scopeDepth } from './scope.js';

@@ -23,6 +23,7 @@ export type { ActivationName } from './activation.js';
 export { parseGPT2Config } from './gpt2/config.js';
 export type { GPT2Config } from './gpt2/config.js';
 export { GPT2LMHeadModel, GPT2Model, GPT2Block, GPT2Attention, GPT2MLP } from './gpt2/model.js';
+export type { GPT2ForwardContext } from './gpt2/model.js';
 export { gpt2Architecture } from './gpt2/architecture.js';
 export { generate, generateStream, maskPositions } from './generation/generate.js';
 export type { GenerateOptions, GenerateResult } from './generation/generate.js';

@@ -21,10 +21,19 @@ import { causalLMLoss } from '../causal-lm-loss.js';
 import { embedInputs } from '../embed-inputs.js';
 import type { GPT2Config } from './config.js';
 
-/** Per-forward state every block shares. @internal */
-interface BlockContext {
-  bias: Tensor | undefined;
-  cache: ModelInputs['pastKeyValues'];
+/**
+ * What every GPT-2 block of one forward shares: the attention bias and the KV cache.
+ *
+ * @example
+ * ```ts
+ * const ctx: GPT2ForwardContext = { bias: undefined, cache: undefined };
+ * ```
+ */
+export interface GPT2ForwardContext {
+  /** Additive attention bias `[batch | 1, 1, query, keys]`, or undefined when nothing is masked. */
+  readonly bias: Tensor | undefined;
+  /** The cache the blocks read and extend, if any. */
+  readonly cache: ModelInputs['pastKeyValues'];
 }
 
 /**
@@ -59,7 +68,7 @@ export class GPT2Attention extends Module {
   }
 
   /** `[batch, seq, d]` → `[batch, seq, d]`. @example `attn.forward(h, ctx)` */
-  forward(h: Tensor, ctx: BlockContext): Tensor {
+  forward(h: Tensor, ctx: GPT2ForwardContext): Tensor {
     return composite(() => {
       const d = this.config.nEmbd;
       const qkv = this.c_attn.forward(h);
@@ -125,7 +134,7 @@ export class GPT2Block extends Module {
   }
 
   /** @example `h = block.forward(h, ctx)` */
-  forward(h: Tensor, ctx: BlockContext): Tensor {
+  forward(h: Tensor, ctx: GPT2ForwardContext): Tensor {
     return composite(() => {
       const a = h.add(this.attn.forward(this.ln_1.forward(h), ctx));
       return a.add(this.mlp.forward(this.ln_2.forward(a)));
@@ -176,7 +185,7 @@ export class GPT2Model extends Module {
       let h = embeds.add(this.wpe.forward(positions));
       if (inputs.tokenTypeIds) h = h.add(this.wte.forward(inputs.tokenTypeIds));
       h = this.drop.forward(h);
-      const ctx: BlockContext = { bias: attentionBias({ queryLength: s, pastLength: past, causal: true, attentionMask: inputs.attentionMask, like: h }), cache };
+      const ctx: GPT2ForwardContext = { bias: attentionBias({ queryLength: s, pastLength: past, causal: true, attentionMask: inputs.attentionMask, like: h }), cache };
       for (const block of this.h) h = block.forward(h, ctx);
       return this.ln_f.forward(h);
     });
