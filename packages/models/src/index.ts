@@ -29,3 +29,4 @@ export { generate, generateStream, maskPositions } from './generation/generate.j
 export type { GenerateOptions, GenerateResult } from './generation/generate.js';
 export { TokenSampler, argmaxOf } from './generation/sampling.js';
 export type { SamplingOptions } from './generation/sampling.js';
+export { readGenerationConfig } from './generation/generation-config.js';
