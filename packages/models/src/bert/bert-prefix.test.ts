@@ -44,8 +44,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.each(backends)('BERT with a key/value prefix on $name', ({ backend }) => {
-  const c = JSON.parse(readFileSync(join(PREFIX_DIR, 'case.json'), 'utf8')) as Record<string, any>;
-  const ids = c.inputs.input_ids as number[][];
+  const c = JSON.parse(readFileSync(join(PREFIX_DIR, 'case.json'), 'utf8')) as { inputs: { input_ids: number[][] }; logits_adapter: number[][] };
+  const ids = c.inputs.input_ids;
   const [batch, seq] = [ids.length, ids[0].length];
   const mask = (prefixValue: number) => intTensor(ids.map((r) => [...Array<number>(VIRTUAL).fill(prefixValue), ...r.map(() => 1)]), backend);
   const positionsAfterPrefix = () => intTensor(ids.map((r) => r.map((_, i) => VIRTUAL + i)), backend);
