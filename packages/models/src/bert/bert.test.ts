@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromArray, noGrad, type Backend, type PretrainedModel } from '@peft/core';
+import { fromArray, noGrad, parseSafetensors, tidy, type Backend, type PretrainedModel } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
 import { directorySource } from '../directory-source.js';
@@ -82,5 +84,26 @@ describe.each(backends)('BERT on $name', ({ backend }) => {
       return (full as unknown as { classifier: { forward(x: unknown): typeof pooled } }).classifier.forward(pooled);
     });
     expectClose(await readF64(logits), flat(c.logits_base), { atol: 1e-5, rtol: 0 }, 'encode + classifier');
+  });
+
+  it('trains: every parameter gets a gradient and one SGD step lowers the classification loss', async () => {
+    const model = await loadPretrained(directorySource(modelDir('bert')), { backend });
+    model.train();
+    const c = readCase('bert_lora_pad_right');
+    const inputs = () => ({
+      inputIds: intTensor(c.inputs.input_ids, backend),
+      attentionMask: intTensor(c.inputs.attention_mask, backend),
+      labels: fromArray(c.labels as number[], [2], { dtype: 'i32', backend }),
+    });
+    const before = model.forward(inputs()).loss!;
+    expectClose(await readF64(before), [c.loss_base], { atol: 1e-5, rtol: 0 }, 'loss in train mode');
+    before.backward();
+    const params = [...model.namedParameters()];
+    const fileNames = [...parseSafetensors(readFileSync(join(modelDir('bert'), 'model.safetensors'))).tensors.keys()];
+    expect(params.map(([name]) => name).sort()).toEqual(fileNames.sort()); // transformers' parameter paths, one for one
+    for (const [name, p] of params) expect(p.grad?.shape, name).toEqual(p.shape);
+    noGrad(() => tidy(() => params.forEach(([, p]) => p.assign(p.sub(p.grad!.mul(0.5))))));
+    const after = noGrad(() => model.forward(inputs()).loss!);
+    expect((await readF64(after))[0]).toBeLessThan(c.loss_base - 1e-3);
   });
 });
