@@ -56,18 +56,21 @@ export class BertModel extends Module implements PretrainedModel {
   readonly info: ModelInfo;
 
   constructor(
-    readonly bert: BertConfig,
+    readonly bertConfig: BertConfig,
     readonly config: Readonly<Record<string, unknown>> = {},
     opts: LayerOptions & { addPoolingLayer?: boolean } = {},
   ) {
     super();
+    const c = bertConfig;
     const build = { ...opts, skipInit: true };
-    this.embeddings = this.registerModule('embeddings', new BertEmbeddings(bert, build));
-    this.encoder = this.registerModule('encoder', new BertEncoder(bert, build));
-    if (opts.addPoolingLayer ?? true) this.pooler = this.registerModule('pooler', new BertPooler(bert, build));
-    if (!opts.skipInit) initBertWeights(this, bert.initializerRange, opts.generator);
-    else if (this.pooler) initBertWeights(this.pooler, bert.initializerRange, opts.generator); // checkpoints may lack it
-    this.info = bertInfo(bert, 'base', 'embeddings.word_embeddings');
+    this.embeddings = this.registerModule('embeddings', new BertEmbeddings(c, build));
+    this.encoder = this.registerModule('encoder', new BertEncoder(c, build));
+    if (opts.addPoolingLayer ?? true) this.pooler = this.registerModule('pooler', new BertPooler(c, build));
+    // every weight drawn as transformers does; with skipInit (a checkpoint follows) only the pooler,
+    // which encoder-only checkpoints may lack
+    if (!opts.skipInit) initBertWeights(this, c.initializerRange, opts.generator);
+    else if (this.pooler) initBertWeights(this.pooler, c.initializerRange, opts.generator);
+    this.info = bertInfo(c, 'base', 'embeddings.word_embeddings');
   }
 
   /** Hidden states and pooled output. @example `bert.encode({ inputIds, attentionMask })` */
