@@ -1,0 +1,41 @@
+import type { Backend, PretrainedModel } from '@peft/core';
+import { type CheckpointSource, type PretrainedTokenizer, loadPretrained, loadTokenizer } from '@peft/models';
+import { directorySource } from '@peft/models/node';
+import type { CliIO } from './io.js';
+
+/**
+ * Loads the model of a checkpoint folder on a backend; loader notes go to stderr.
+ *
+ * @example
+ * ```ts
+ * const model = await loadModelFrom(directorySource('./gpt2'), backend, io);
+ * ```
+ */
+export function loadModelFrom(source: CheckpointSource, backend: Backend, io: CliIO): Promise<PretrainedModel> {
+  return loadPretrained(source, { backend, onWarning: (message) => void io.stderr.write(`peft: note: ${message}\n`) });
+}
+
+/**
+ * The checkpoint's tokenizer, or undefined when the folder has no tokenizer.json (a malformed one is
+ * still an error).
+ *
+ * @example
+ * ```ts
+ * const tokenizer = await optionalTokenizer(directorySource('./gpt2'));
+ * ```
+ */
+export async function optionalTokenizer(source: CheckpointSource): Promise<PretrainedTokenizer | undefined> {
+  return (await source.has('tokenizer.json')) ? loadTokenizer(source) : undefined;
+}
+
+/**
+ * A checkpoint folder as a source (re-exported for the commands).
+ *
+ * @example
+ * ```ts
+ * const source = checkpointFolder('./gpt2');
+ * ```
+ */
+export function checkpointFolder(dir: string): CheckpointSource {
+  return directorySource(dir);
+}

@@ -1,0 +1,112 @@
+import { type PretrainedModel, type Tensor, fromArray, noGrad } from '@peft/core';
+import type { PretrainedTokenizer } from '@peft/models';
+import { parseCommandArgs } from '../args.js';
+import { openBackend, parseBackendChoice } from '../backend-choice.js';
+import { checkpointFolder, loadModelFrom, optionalTokenizer } from '../checkpoint.js';
+import type { Command } from '../command.js';
+import { topK } from '../format.js';
+import { type InputBatch, readInputFile } from '../input-file.js';
+import { UsageError } from '../usage-error.js';
+
+const USAGE = `Usage: peft forward --model DIR --input FILE.json [--json] [--backend webgpu|cpu]
+
+Runs one forward pass of a Hugging Face checkpoint over a batch of token ids and prints the logits.
+
+  --model DIR         checkpoint folder (config.json, model.safetensors, optional tokenizer.json)
+  --input FILE.json   {"input_ids": [[…]], "attention_mask"?: [[…]], "token_type_ids"?: [[…]]}
+  --json              print {"shape": [...], "logits": [...]} on stdout: [batch, seq, vocab] for
+                      language models, [batch, labels] for classifiers
+  --backend B         webgpu (default; falls back to cpu with a note when no adapter exists) or cpu
+  -h, --help          this text
+`;
+
+/**
+ * `peft forward`: one forward pass over ids from a JSON file; the logits as JSON, or a summary with
+ * the top-5 next tokens (or labels) per row.
+ *
+ * @example
+ * ```sh
+ * peft forward --model ./gpt2 --input batch.json --json
+ * ```
+ */
+export const forwardCommand: Command = {
+  name: 'forward',
+  summary: 'run one forward pass over token ids from a JSON file and print the logits',
+  usage: USAGE,
+  async run(argv, { io }) {
+    const { values } = parseCommandArgs('forward', argv, {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      json: { type: 'boolean' },
+      backend: { type: 'string' },
+    });
+    if (values.model === undefined) throw new UsageError('forward: --model DIR is required');
+    if (values.input === undefined) throw new UsageError('forward: --input FILE.json is required');
+    const choice = parseBackendChoice('forward', values.backend);
+    const source = checkpointFolder(values.model as string);
+    const session = await openBackend(choice, io);
+    try {
+      const model = await loadModelFrom(source, session.backend, io);
+      const batch = await readInputFile(values.input as string, model.info.vocabSize);
+      const logits = runForward(model, batch);
+      let data: unknown;
+      try {
+        data = await logits.array();
+      } finally {
+        logits.dispose();
+      }
+      const shape = [...logits.shape];
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ shape, logits: data })}\n`);
+      } else {
+        const tokenizer = model.info.task === 'causal-lm' ? await optionalTokenizer(source) : undefined;
+        io.stdout.write(summary(model, batch, shape, data, session.backend.description, tokenizer));
+      }
+      return 0;
+    } finally {
+      session.close();
+    }
+  },
+};
+
+function runForward(model: PretrainedModel, batch: InputBatch): Tensor {
+  const backend = model.getInputEmbeddings().weight.backend;
+  const shape = [batch.inputIds.length, batch.inputIds[0].length];
+  const int = (m: number[][]) => fromArray(m.flat(), shape, { dtype: 'i32', backend });
+  return noGrad(() => {
+    const inputIds = int(batch.inputIds);
+    const attentionMask = int(batch.attentionMask);
+    const tokenTypeIds = batch.tokenTypeIds ? int(batch.tokenTypeIds) : undefined;
+    try {
+      return model.forward({ inputIds, attentionMask, tokenTypeIds }).logits;
+    } finally {
+      for (const t of [inputIds, attentionMask, tokenTypeIds]) t?.dispose();
+    }
+  });
+}
+
+function summary(model: PretrainedModel, batch: InputBatch, shape: number[], data: unknown, device: string, tokenizer: PretrainedTokenizer | undefined): string {
+  const config = model.config;
+  const arch = Array.isArray(config.architectures) ? String(config.architectures[0]) : model.info.modelType;
+  const lines = [`${arch} (${model.info.modelType}, ${model.info.task}) on ${device}`, `logits shape [${shape.join(', ')}]`];
+  const rows = data as number[][] | number[][][];
+  rows.forEach((row, b) => {
+    if (model.info.task === 'sequence-classification') {
+      const scores = row as number[];
+      const labels = (config.id2label ?? {}) as Record<string, string>;
+      const best = topK(scores, 5).map((i) => `${labels[String(i)] ?? i} ${scores[i].toFixed(4)}`);
+      lines.push(`row ${b}: ${best.join(', ')}`);
+      return;
+    }
+    const mask = batch.attentionMask[b];
+    const last = mask.lastIndexOf(1);
+    const position = last >= 0 ? last : mask.length - 1;
+    const scores = (row as number[][])[position];
+    const best = topK(scores, 5).map((id) => {
+      const text = tokenizer ? ` ${JSON.stringify(tokenizer.decode([id]))}` : '';
+      return `${id}${text} ${scores[id].toFixed(4)}`;
+    });
+    lines.push(`row ${b}, position ${position}: top-5 next tokens: ${best.join(', ')}`);
+  });
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,129 @@
+import { FileFormatError, type SafetensorsHeader, readSafetensorsHeader } from '@peft/core';
+import { type CheckpointSource, readModelConfig, resolveArchitecture } from '@peft/models';
+import { parseCommandArgs } from '../args.js';
+import { checkpointFolder } from '../checkpoint.js';
+import type { Command } from '../command.js';
+import { formatCount, formatTable } from '../format.js';
+import { UsageError } from '../usage-error.js';
+
+const USAGE = `Usage: peft inspect DIR [--json]
+
+Describes a checkpoint folder without loading its weights: the architecture, key config.json fields,
+the parameter count, and every tensor's name, shape and dtype from the safetensors header(s)
+(model.safetensors, or the shards listed in model.safetensors.index.json).
+
+  --json       print one JSON object instead of the table
+  -h, --help   this text
+`;
+
+/** config.json fields worth showing, under the names the families use. */
+const KEY_FIELDS = [
+  'model_type', 'vocab_size', 'hidden_size', 'n_embd', 'num_hidden_layers', 'n_layer', 'num_attention_heads', 'n_head',
+  'num_key_value_heads', 'head_dim', 'intermediate_size', 'n_inner', 'max_position_embeddings', 'n_positions', 'hidden_act',
+  'activation_function', 'rms_norm_eps', 'layer_norm_eps', 'layer_norm_epsilon', 'rope_theta', 'tie_word_embeddings',
+  'bos_token_id', 'eos_token_id', 'pad_token_id', 'num_labels', 'torch_dtype',
+];
+
+/** One tensor of the checkpoint as `inspect` reports it. @example `const t: TensorRow = { name: 'wte.weight', shape: [100, 32], dtype: 'F32', file: 'model.safetensors' };` */
+export interface TensorRow {
+  name: string;
+  shape: number[];
+  dtype: string;
+  file: string;
+}
+
+/**
+ * `peft inspect`: a checkpoint's architecture, config, parameter count and tensor table, read from
+ * config.json and the safetensors headers only.
+ *
+ * @example
+ * ```sh
+ * peft inspect ./gpt2 --json
+ * ```
+ */
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'describe a checkpoint folder (config, parameter count, tensors) without loading weights',
+  usage: USAGE,
+  async run(argv, { io }) {
+    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' } }, 1);
+    if (positionals.length === 0) throw new UsageError('inspect: the checkpoint folder DIR is required');
+    const source = checkpointFolder(positionals[0]);
+    const config = await readModelConfig(source);
+    const named = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : undefined;
+    let className: string | undefined;
+    let support = 'supported';
+    try {
+      className = resolveArchitecture(config, `${source.label}/config.json`).className;
+    } catch (e) {
+      support = `not supported by @peft/models (${(e as Error).message.replace(/^.*?unsupported model: /, '')})`;
+    }
+    const fields: Record<string, unknown> = {};
+    for (const key of KEY_FIELDS) if (config[key] !== undefined) fields[key] = config[key];
+    const tensors = await readTensorTable(source);
+    const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+    if (values.json) {
+      const report = { architecture: named ?? null, className: className ?? null, supported: className !== undefined, modelType: config.model_type ?? null, config: fields, parameters, tensors };
+      io.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
+    const lines = [
+      `checkpoint    ${source.label}`,
+      `architecture  ${named ?? '(none listed)'}${className && className !== named ? ` (built as ${className})` : ''}, ${support}`,
+      `model_type    ${String(config.model_type ?? '(none)')}`,
+      `parameters    ${formatCount(parameters)} (${parameters}) in ${tensors.length} tensors`,
+      '',
+      'config:',
+      ...Object.entries(fields).map(([k, v]) => `  ${k.padEnd(24)} ${JSON.stringify(v)}`),
+      '',
+    ];
+    const files = new Set(tensors.map((t) => t.file));
+    const header = files.size > 1 ? ['name', 'shape', 'dtype', 'file'] : ['name', 'shape', 'dtype'];
+    const rows = tensors.map((t) => [t.name, `[${t.shape.join(', ')}]`, t.dtype, ...(files.size > 1 ? [t.file] : [])]);
+    io.stdout.write(`${lines.join('\n')}\n${formatTable([header, ...rows])}`);
+    return 0;
+  },
+};
+
+/**
+ * Every tensor of a checkpoint from its safetensors header(s): `model.safetensors`, or the shards that
+ * `model.safetensors.index.json` lists. Only the headers are read.
+ *
+ * @example
+ * ```ts
+ * const rows = await readTensorTable(directorySource('./gpt2'));
+ * ```
+ */
+export async function readTensorTable(source: CheckpointSource): Promise<TensorRow[]> {
+  const indexText = await source.readText('model.safetensors.index.json');
+  let files: string[];
+  if (indexText !== undefined) {
+    files = shardsOf(indexText, `${source.label}/model.safetensors.index.json`);
+  } else if (await source.has('model.safetensors')) {
+    files = ['model.safetensors'];
+  } else {
+    throw new FileFormatError(`inspect: ${source.label}: no model.safetensors or model.safetensors.index.json (only safetensors checkpoints can be inspected)`);
+  }
+  const rows: TensorRow[] = [];
+  for (const file of files) {
+    if (!(await source.has(file))) throw new FileFormatError(`inspect: ${source.label}/${file}: listed in model.safetensors.index.json but missing`);
+    const header: SafetensorsHeader = await source.withBytes(file, (bytes) => readSafetensorsHeader(bytes));
+    for (const [name, entry] of header.tensors) rows.push({ name, shape: [...entry.shape], dtype: entry.dtype, file });
+  }
+  return rows;
+}
+
+function shardsOf(text: string, where: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new FileFormatError(`inspect: ${where}: not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new FileFormatError(`inspect: ${where}: expected a "weight_map" object of tensor name → shard file`);
+  const files = [...new Set(Object.values(map as Record<string, unknown>))];
+  const bad = files.find((f) => typeof f !== 'string' || f.includes('/') || f.includes('\\'));
+  if (bad !== undefined) throw new FileFormatError(`inspect: ${where}: expected shard file names in weight_map, got ${JSON.stringify(bad)}`);
+  return (files as string[]).sort();
+}
