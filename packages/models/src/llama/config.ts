@@ -89,7 +89,7 @@ export function parseLlamaConfig(r: ConfigReader): LlamaConfig {
   const type = modelType as LlamaConfig['modelType'];
   const qwen = type === 'qwen2';
   const mistral = type === 'mistral';
-  const hiddenSize = r.int('hidden_size', qwen ? 4096 : 4096);
+  const hiddenSize = r.int('hidden_size', 4096);
   const numAttentionHeads = r.int('num_attention_heads', 32);
   const numKeyValueHeads = r.int('num_key_value_heads', mistral ? 8 : numAttentionHeads);
   if (numAttentionHeads % numKeyValueHeads !== 0) r.fail('num_key_value_heads', `a divisor of num_attention_heads (${numAttentionHeads})`, numKeyValueHeads);
@@ -113,7 +113,7 @@ export function parseLlamaConfig(r: ConfigReader): LlamaConfig {
     hiddenAct: checkActivation(r.str('hidden_act', 'silu'), 'hidden_act', r.where),
     maxPositionEmbeddings,
     rmsNormEps: r.num('rms_norm_eps', 1e-6),
-    rope: parseRope(r, maxPositionEmbeddings),
+    rope: parseRope(r),
     attentionBias,
     outputBias: qwen ? false : attentionBias,
     mlpBias: qwen || mistral ? false : r.bool('mlp_bias', false),
@@ -138,7 +138,7 @@ function slidingWindows(r: ConfigReader, type: LlamaConfig['modelType'], layers:
 }
 
 /** `rope_parameters` (transformers 5) or `rope_theta` + `rope_scaling` (transformers 4). */
-function parseRope(r: ConfigReader, maxPositions: number): RopeConfig {
+function parseRope(r: ConfigReader): RopeConfig {
   const v5 = r.object('rope_parameters');
   const scaling = v5 ?? r.object('rope_scaling');
   const theta = v5?.has('rope_theta') ? v5.num('rope_theta') : r.num('rope_theta', 10000);
@@ -153,16 +153,19 @@ function parseRope(r: ConfigReader, maxPositions: number): RopeConfig {
   }
   const params: Record<string, unknown> = { ...scaling.raw };
   // phi3-style files keep original_max_position_embeddings at the top level
-  if (r.has('original_max_position_embeddings') && params.original_max_position_embeddings === undefined && ropeType === 'longrope') {
+  // phi3-style files keep original_max_position_embeddings at the top level; transformers prefers that one
+  if (r.has('original_max_position_embeddings') && ['llama3', 'yarn', 'longrope'].includes(ropeType)) {
     params.original_max_position_embeddings = r.int('original_max_position_embeddings');
-    params.__top_level_original = true;
+  }
+  if (params.partial_rotary_factor !== undefined && params.partial_rotary_factor !== 1) {
+    throw new ConfigError(`${r.where}: "${field}.partial_rotary_factor" must be 1 for the LLaMA family (every head dimension is rotated), got ${JSON.stringify(params.partial_rotary_factor)}`);
   }
   const rope: RopeConfig = { ropeType: ropeType as RopeType, theta, params, where: `${r.where} field "${field}"` };
-  validateRope(rope, new ConfigReader(params, rope.where), maxPositions);
+  validateRope(rope, new ConfigReader(params, rope.where));
   return rope;
 }
 
-function validateRope(rope: RopeConfig, p: ConfigReader, maxPositions: number): void {
+function validateRope(rope: RopeConfig, p: ConfigReader): void {
   const positive = (name: string): void => {
     if (p.num(name) <= 0) p.fail(name, 'a positive number', p.raw[name]);
   };
@@ -175,11 +178,11 @@ function validateRope(rope: RopeConfig, p: ConfigReader, maxPositions: number): 
       positive('factor');
       positive('low_freq_factor');
       positive('high_freq_factor');
-      p.int('original_max_position_embeddings');
+      if (p.has('original_max_position_embeddings')) p.int('original_max_position_embeddings');
       if (p.num('high_freq_factor') <= p.num('low_freq_factor')) p.fail('high_freq_factor', `greater than low_freq_factor (${p.num('low_freq_factor')})`, p.raw.high_freq_factor);
       break;
     case 'yarn':
-      positive('factor');
+      if (p.has('factor')) positive('factor');
       for (const k of ['attention_factor', 'beta_fast', 'beta_slow', 'mscale', 'mscale_all_dim']) if (p.has(k)) p.num(k);
       if (p.has('original_max_position_embeddings')) p.int('original_max_position_embeddings');
       if (p.has('truncate')) p.bool('truncate');
@@ -189,9 +192,9 @@ function validateRope(rope: RopeConfig, p: ConfigReader, maxPositions: number): 
         const v = p.raw[k];
         if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) p.fail(k, 'a list of numbers', v);
       }
+      if (p.has('factor')) positive('factor');
       if (p.has('attention_factor')) p.num('attention_factor');
       if (p.has('original_max_position_embeddings')) p.int('original_max_position_embeddings');
-      void maxPositions;
       break;
     }
     default:
