@@ -6,7 +6,7 @@ import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
 import { directorySource } from '../directory-source.js';
 import { flat, intTensor, modelDir, readCase } from '../test-support/fixtures.js';
-import { BertModel } from './model.js';
+import { type BertForSequenceClassification, BertModel } from './model.js';
 
 const backends = await testBackends();
 const quiet = { onWarning: () => {} };
@@ -78,11 +78,8 @@ describe.each(backends)('BERT on $name', ({ backend }) => {
     const ids = intTensor(c.inputs.input_ids, backend);
     const hidden = noGrad(() => bert.forward({ inputIds: ids }).logits);
     expect(hidden.shape).toEqual([2, 8, 32]);
-    const full = await loadPretrained(directorySource(modelDir('bert')), { backend, ...quiet });
-    const logits = noGrad(() => {
-      const pooled = (bert as BertModel).encode({ inputIds: ids }).poolerOutput!;
-      return (full as unknown as { classifier: { forward(x: unknown): typeof pooled } }).classifier.forward(pooled);
-    });
+    const full = (await loadPretrained(directorySource(modelDir('bert')), { backend, ...quiet })) as BertForSequenceClassification;
+    const logits = noGrad(() => full.classifier.forward((bert as BertModel).encode({ inputIds: ids }).poolerOutput!));
     expectClose(await readF64(logits), flat(c.logits_base), { atol: 1e-5, rtol: 0 }, 'encode + classifier');
   });
 
