@@ -126,13 +126,28 @@ export function parseLlamaConfig(r: ConfigReader): LlamaConfig {
   };
 }
 
-/** Per-layer sliding windows as transformers sets them (mistral: every layer; qwen2: layers from `max_window_layers` when `use_sliding_window`). */
+/**
+ * Per-layer sliding windows as transformers sets them. Mistral: every layer (`sliding_window` absent
+ * means 4096, null means none). Qwen2: only with `use_sliding_window`, on the layers `layer_types`
+ * marks `sliding_attention`, or without it on layers from `max_window_layers` (default 28).
+ */
 function slidingWindows(r: ConfigReader, type: LlamaConfig['modelType'], layers: number): (number | undefined)[] {
   const none = new Array<number | undefined>(layers).fill(undefined);
-  if (type === 'llama' || !r.has('sliding_window')) return none;
+  if (type === 'llama') return none;
+  if (type === 'mistral') {
+    if (r.raw.sliding_window === null) return none;
+    const window = r.int('sliding_window', 4096);
+    return none.map(() => window);
+  }
+  if (!r.bool('use_sliding_window', false) || !r.has('sliding_window')) return none;
   const window = r.int('sliding_window');
-  if (type === 'mistral') return none.map(() => window);
-  if (!r.bool('use_sliding_window', false)) return none;
+  const types = r.raw.layer_types;
+  if (types !== undefined && types !== null) {
+    if (!Array.isArray(types) || types.length !== layers || types.some((t) => t !== 'sliding_attention' && t !== 'full_attention')) {
+      r.fail('layer_types', `a list of ${layers} entries, each "full_attention" or "sliding_attention"`, types);
+    }
+    return types.map((t) => (t === 'sliding_attention' ? window : undefined));
+  }
   const from = r.has('max_window_layers') ? r.index('max_window_layers') : 28;
   return none.map((_, i) => (i >= from ? window : undefined));
 }
