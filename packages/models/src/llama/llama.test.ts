@@ -47,6 +47,10 @@ describe.each(backends)('LLaMA on $name', ({ backend }) => {
     c.inputs.lengths.forEach((len: number, r: number) => {
       expectClose(rowSlice(values, shape, r, 0, len), rowSlice(expected, shape, r, 0, len), TOL, `row ${r}`);
     });
+    const loss = noGrad(() =>
+      model.forward({ inputIds: intTensor(c.inputs.input_ids, backend), attentionMask: intTensor(c.inputs.attention_mask, backend), labels: intTensor(c.labels, backend) }).loss!,
+    );
+    expect((await readF64(loss))[0]).toBeCloseTo(c.loss_base, 5);
   });
 
   it('reproduces the base logits and loss of a left-padded batch at its real positions', async () => {
