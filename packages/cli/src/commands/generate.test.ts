@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtureCase, fixtureModel, modelWithTokenizer, run } from '../test-support/harness.js';
 
@@ -33,6 +35,20 @@ describe('peft generate', () => {
     const seeds = await Promise.all(['2', '3', '4'].map((s) => sequences(...args, '--seed', s)));
     expect(seeds.some((s) => s.join() !== a.join())).toBe(true);
     expect(await sequences(...args, '--seed', '1', '--greedy')).toEqual(await sequences('--ids', '5,6,7', '--max-new-tokens', '6'));
+  });
+
+  it('takes its defaults from generation_config.json, and flags override them', async () => {
+    const dir = modelWithTokenizer('gpt2');
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ max_new_tokens: 3, do_sample: true, top_k: 50, temperature: 3, eos_token_id: 1 }));
+    const json = async (...args: string[]) => {
+      const { code, stdout, stderr } = await run('generate', '--model', dir, '--backend', 'cpu', '--json', '--ids', '5,6,7', ...args);
+      expect([code, stderr]).toEqual([0, '']);
+      return (JSON.parse(stdout) as { sequences: number[][] }).sequences[0];
+    };
+    expect(await json()).toHaveLength(6);
+    expect(await json('--max-new-tokens', '6', '--greedy')).toEqual(await sequences('--ids', '5,6,7', '--max-new-tokens', '6'));
+    const sampled = await Promise.all(['1', '2', '3', '4'].map((seed) => json('--max-new-tokens', '6', '--seed', seed)));
+    expect(new Set(sampled.map((s) => s.join())).size).toBeGreaterThan(1);
   });
 
   it('stops at a --stop-id token', async () => {

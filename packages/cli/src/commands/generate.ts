@@ -1,5 +1,5 @@
 import type { PretrainedModel } from '@peft/core';
-import { type PretrainedTokenizer, TextStreamer, generateStream } from '@peft/models';
+import { type PretrainedTokenizer, TextStreamer, generateStream, readGenerationConfig } from '@peft/models';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import { checkpointFolder, loadModelFrom, optionalTokenizer } from '../checkpoint.js';
@@ -9,14 +9,16 @@ import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: peft generate --model DIR (--prompt TEXT | --ids 1,2,3) [options]
 
-Continues a prompt with a causal language model, printing the text as it is generated.
+Continues a prompt with a causal language model, printing the text as it is generated. Defaults
+come from the checkpoint's generation_config.json (as in transformers); flags override them.
 
   --model DIR            checkpoint folder (config.json, model.safetensors, tokenizer.json)
   --prompt TEXT          the prompt, tokenized with the checkpoint's tokenizer.json
   --ids 1,2,3            the prompt as token ids (works without a tokenizer; then ids are printed)
   --chat                 wrap the prompt as a user message with the checkpoint's chat template
-  --max-new-tokens N     new tokens at most (default 20)
-  --greedy               always pick the most likely token (the default unless a sampling flag is given)
+  --max-new-tokens N     new tokens at most (default: generation_config.json's max_new_tokens, else 20)
+  --greedy               always pick the most likely token; without it, a sampling flag below samples,
+                         and otherwise generation_config.json decides (do_sample), else greedy
   --temperature T        sample, dividing logits by T (> 0)
   --top-k K              sample among the K most likely tokens
   --top-p P              sample among the most likely tokens holding probability P (0 < P <= 1)
@@ -62,7 +64,7 @@ export const generateCommand: Command = {
     if (values.model === undefined) throw new UsageError('generate: --model DIR is required');
     if ((values.prompt === undefined) === (values.ids === undefined)) throw new UsageError('generate: give exactly one of --prompt TEXT and --ids 1,2,3');
     if (values.chat && values.prompt === undefined) throw new UsageError('generate: --chat needs --prompt TEXT');
-    const maxNewTokens = numberFlag(cmd, '--max-new-tokens', values['max-new-tokens'], { integer: true, min: 0 }) ?? 20;
+    const maxNewTokens = numberFlag(cmd, '--max-new-tokens', values['max-new-tokens'], { integer: true, min: 0 });
     const temperature = numberFlag(cmd, '--temperature', values.temperature, { min: Number.MIN_VALUE });
     const topK = numberFlag(cmd, '--top-k', values['top-k'], { integer: true, min: 1 });
     const topP = numberFlag(cmd, '--top-p', values['top-p'], { min: Number.MIN_VALUE, max: 1 });
@@ -70,7 +72,6 @@ export const generateCommand: Command = {
     const stopTexts = (values.stop as string[] | undefined) ?? [];
     const stopIds = ((values['stop-id'] as string[] | undefined) ?? []).map((s) => numberFlag(cmd, '--stop-id', s, { integer: true, min: 0 }) as number);
     const sampling = [temperature, topK, topP, seed].some((v) => v !== undefined);
-    const doSample = sampling && !values.greedy;
     const promptIds = values.ids === undefined ? undefined : parseIds(values.ids as string);
     const choice = parseBackendChoice(cmd, values.backend);
 
@@ -81,6 +82,8 @@ export const generateCommand: Command = {
     }
     if (!tokenizer && stopTexts.length > 0) throw new UsageError(`generate: --stop TEXT needs ${source.label}/tokenizer.json; use --stop-id N`);
     const ids = promptIds ?? encodePrompt(tokenizer as PretrainedTokenizer, values.prompt as string, values.chat === true);
+    const defaults = await readGenerationConfig(source);
+    const doSample = values.greedy ? false : sampling || (defaults.doSample ?? false);
 
     const session = await openBackend(choice, io);
     try {
@@ -89,14 +92,23 @@ export const generateCommand: Command = {
         throw new UsageError(`generate: ${source.label} is a ${model.info.task} model (${model.info.modelType}); generation needs a causal language model`);
       }
       checkIds(ids, model);
-      const eosTokenIds = [...model.info.eosTokenIds, ...stopIds];
+      const eosTokenIds = [...(defaults.eosTokenIds ?? model.info.eosTokenIds), ...stopIds];
       const out = values.json ? undefined : io;
       const streamer = out && tokenizer ? new TextStreamer(tokenizer, { skipSpecialTokens: true }) : undefined;
       const watcher = tokenizer && stopTexts.length ? new TextStreamer(tokenizer, { skipSpecialTokens: true }) : undefined;
       let seen = '';
       if (out && !tokenizer) out.stdout.write(ids.join(' '));
       const generated: number[] = [];
-      const stream = generateStream(model, [ids], { maxNewTokens, doSample, temperature, topK, topP, seed, eosTokenIds });
+      const stream = generateStream(model, [ids], {
+        ...defaults,
+        maxNewTokens: maxNewTokens ?? defaults.maxNewTokens ?? 20,
+        doSample,
+        temperature: temperature ?? defaults.temperature,
+        topK: topK ?? defaults.topK,
+        topP: topP ?? defaults.topP,
+        seed,
+        eosTokenIds,
+      });
       for await (const [token] of stream) {
         generated.push(token);
         if (out) out.stdout.write(streamer ? streamer.put(token) : ` ${token}`);
