@@ -1,3 +1,4 @@
+import { liveBuffers } from './test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
 import { DisposedTensorError, ArgumentError } from './errors.js';
@@ -14,7 +15,7 @@ const backends = await testBackends();
 
 const live = (b: Backend): number => {
   b.flush();
-  return b.memory().liveBuffers;
+  return liveBuffers(b);
 };
 
 describe.each(backends)('ownership on $name', ({ backend }) => {

@@ -1,3 +1,4 @@
+import { liveBuffers } from '../test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { withBackend } from '../backend-registry.js';
@@ -47,7 +48,7 @@ async function train(backend: Backend, seed: number, act: 'gelu' | 'relu', steps
     losses.push(await loss.item());
     loss.dispose();
     norm.dispose();
-    liveAfter.push(backend.memory().liveBuffers);
+    liveAfter.push(liveBuffers(backend));
   }
   const weights = await model.getParameter('0.weight').data();
   model.dispose();

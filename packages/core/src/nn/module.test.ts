@@ -1,3 +1,4 @@
+import { liveBuffers } from '../test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
@@ -267,11 +268,11 @@ describe.each(await testBackends())('Module on $name', ({ backend }) => {
   });
 
   it('frees every parameter and buffer on dispose', () => {
-    const before = backend.memory().liveBuffers;
+    const before = liveBuffers(backend);
     const m = model();
-    expect(backend.memory().liveBuffers).toBeGreaterThan(before);
+    expect(liveBuffers(backend)).toBeGreaterThan(before);
     m.dispose();
-    expect(backend.memory().liveBuffers).toBe(before);
+    expect(liveBuffers(backend)).toBe(before);
   });
 
   it('refuses duplicate or dotted names', () => {

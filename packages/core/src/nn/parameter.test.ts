@@ -1,3 +1,4 @@
+import { liveBuffers } from '../test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { DTypeError, ShapeError } from '../errors.js';
@@ -63,13 +64,13 @@ describe.each(await testBackends())('Parameter on $name', ({ backend }) => {
   });
 
   it('frees its memory and gradient on dispose, and only then', () => {
-    const before = backend.memory().liveBuffers;
+    const before = liveBuffers(backend);
     const p = on(() => new Parameter(tensor([1, 2])));
     p.grad = on(() => tensor([0.1, 0.2]));
     tidy(() => p.assign(p.add(1)));
-    expect(backend.memory().liveBuffers).toBe(before + 2);
+    expect(liveBuffers(backend)).toBe(before + 2);
     p.dispose();
-    expect(backend.memory().liveBuffers).toBe(before);
+    expect(liveBuffers(backend)).toBe(before);
     expect(p.grad).toBeNull();
   });
 

@@ -6,12 +6,15 @@ import { composite, keep } from '../scope.js';
 import { broadcastShapes, contiguousStrides, isContiguous } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, broadcastView, plain, requireDType, requireFloat, requireSameDType, result, viewOf } from './apply.js';
-import { full } from './creation.js';
+import { scalarConstant } from './scalar-constants.js';
 
-/** Scalars become 0-d tensors owned by the result, so they live exactly as long as the graph needs them. */
+/**
+ * Scalars become 0-d tensors owned by the result, so they live exactly as long as the graph needs
+ * them; each is a view of a per-backend constant, so no fill runs on the device.
+ */
 function lift(x: Tensor | number, like: Tensor, owned: Tensor[]): Tensor {
   if (x instanceof Tensor) return x;
-  const s = keep(full([], x, { dtype: like.dtype, backend: like.backend }));
+  const s = keep(scalarConstant(x, like.dtype, like.backend));
   owned.push(s);
   return s;
 }
@@ -142,7 +145,7 @@ export const ge = (a: Tensor | number, b: Tensor | number): Tensor => compare('g
 export function where(cond: Tensor, a0: Tensor | number, b0: Tensor | number): Tensor {
   if (cond.dtype !== 'bool') throw new DTypeError(`where: expected a bool condition, got ${cond.dtype}`);
   // with two numbers, the first is made an f32 tensor on the condition's backend
-  const first = a0 instanceof Tensor || b0 instanceof Tensor ? a0 : keep(full([], a0, { backend: cond.liveStorage('where').backend }));
+  const first = a0 instanceof Tensor || b0 instanceof Tensor ? a0 : keep(scalarConstant(a0, 'f32', cond.liveStorage('where').backend));
   const [a, b, owned] = operands(first, b0, 'where');
   if (first !== a0) owned.push(a);
   const backend = backendOf('where', cond, a, b);

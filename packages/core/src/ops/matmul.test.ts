@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testBackends } from '../test-utils/backends.js';
 import { checkGradients } from '../test-utils/gradcheck.js';
-import { rand, toTensor } from '../test-utils/numeric.js';
+import { rand, toTensor, liveBuffers } from '../test-utils/numeric.js';
 import { checkOp } from '../test-utils/op-check.js';
 import { broadcastAt, matmul64 } from '../test-utils/reference-math.js';
 import { contiguousStrides } from '../shape.js';
@@ -47,9 +47,9 @@ describe.each(backends)('matmul on $name', ({ backend }) => {
     const x = toTensor(a, backend);
     const y = toTensor(b, backend);
     backend.flush();
-    const before = backend.memory().liveBuffers;
+    const before = liveBuffers(backend);
     const out = matmul(transpose(x), transpose(y));
-    expect(backend.memory().liveBuffers - before).toBe(1); // the result only
+    expect(liveBuffers(backend) - before).toBe(1); // the result only
     for (const t of [x, y, out]) t.dispose();
   });
 
@@ -146,9 +146,9 @@ describe.each(backends)('matmul on $name', ({ backend }) => {
     const a = toTensor(rand([1, 3, 4]), backend);
     const b = toTensor(rand([6, 4, 2]), backend);
     backend.flush();
-    const before = backend.memory().liveBuffers;
+    const before = liveBuffers(backend);
     const out = matmul(a, b);
-    expect(backend.memory().liveBuffers - before).toBe(1);
+    expect(liveBuffers(backend) - before).toBe(1);
     expect(out.shape).toEqual([6, 3, 2]);
     expect(out.strides).toEqual(contiguousStrides([6, 3, 2]));
     for (const t of [a, b, out]) t.dispose();

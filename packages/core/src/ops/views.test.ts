@@ -4,7 +4,7 @@ import { contiguousStrides, shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { testBackends } from '../test-utils/backends.js';
 import { checkGradients } from '../test-utils/gradcheck.js';
-import { host, rand, toTensor } from '../test-utils/numeric.js';
+import { host, rand, toTensor, liveBuffers } from '../test-utils/numeric.js';
 import { checkOp } from '../test-utils/op-check.js';
 import { arange } from './creation.js';
 import { mul } from './elementwise.js';
@@ -46,9 +46,9 @@ function sliced(values: ArrayLike<number>, shape: readonly number[], starts: num
 /** Counts buffers created by `fn` (views create none). */
 function buffersMadeBy(backend: Backend, fn: () => Tensor[]): number {
   backend.flush();
-  const before = backend.memory().liveBuffers;
+  const before = liveBuffers(backend);
   const made = fn();
-  const n = backend.memory().liveBuffers - before;
+  const n = liveBuffers(backend) - before;
   for (const t of made) t.dispose();
   return n;
 }

@@ -1,3 +1,4 @@
+import { liveBuffers } from '../test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { tensor } from '../ops/creation.js';
@@ -47,9 +48,9 @@ describe.each(await testBackends())('clipGradNorm on $name', ({ backend }) => {
   it('frees the old gradients and leaks nothing', () => {
     const a = withGrad([0, 0], [3, 4]);
     const old = a.grad!;
-    const before = backend.memory().liveBuffers;
+    const before = liveBuffers(backend);
     clipGradNorm([a], 1).dispose();
     expect(old.isDisposed).toBe(true);
-    expect(backend.memory().liveBuffers).toBe(before);
+    expect(liveBuffers(backend)).toBe(before);
   });
 });

@@ -1,3 +1,4 @@
+import { liveBuffers } from '../test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { withBackend } from '../backend-registry.js';
@@ -156,9 +157,9 @@ describe.each(await testBackends())('Optimizer on $name', ({ backend }) => {
     };
     stepOnce(0);
     stepOnce(1);
-    const before = backend.memory().liveBuffers;
+    const before = liveBuffers(backend);
     for (let s = 2; s < 12; s++) stepOnce(s);
-    expect(backend.memory().liveBuffers).toBe(before);
+    expect(liveBuffers(backend)).toBe(before);
     opt.dispose();
     for (const p of ps) p.dispose();
   });

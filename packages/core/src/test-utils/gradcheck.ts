@@ -3,7 +3,7 @@ import { isFloat } from '../dtype.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../scope.js';
 import { type TensorFn, call } from './op-check.js';
-import { type HostTensor, type Tolerance, exactCpu, expectClose, rand, readCpuF64, readF64, toTensor } from './numeric.js';
+import { type HostTensor, type Tolerance, exactCpu, expectClose, rand, readCpuF64, readF64, toTensor, liveBuffers } from './numeric.js';
 
 /**
  * Options of {@link checkGradients}.
@@ -89,7 +89,7 @@ export async function checkGradients(
 
   const analytic = async (b: Backend): Promise<(Float64Array | null)[]> => {
     b.flush();
-    const before = b.memory().liveBuffers;
+    const before = liveBuffers(b);
     const grads = tidy(() => {
       const xs = inputs.map((h, k) => toTensor(h, b, wrt[k]));
       const out = call(fn, xs);
@@ -101,7 +101,7 @@ export async function checkGradients(
       values.push(g ? await readF64(g) : wrt[k] ? new Float64Array(inputs[k].values.length) : null);
       g?.dispose();
     }
-    const after = b.memory().liveBuffers;
+    const after = liveBuffers(b);
     if (after !== before) {
       throw new Error(`${label} backward on ${b.name}: ${after - before} buffer(s) leaked (live buffers ${before} before, ${after} after)`);
     }

@@ -4,6 +4,7 @@ import { CpuBackend, createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { offsetsFor } from '../backends/cpu/strided.js';
 import { type DType, type TypedArray, roundToF16 } from '../dtype.js';
 import { fromArray } from '../ops/creation.js';
+import { scalarConstantBuffers } from '../ops/scalar-constants.js';
 import { contiguousStrides, shapeSize } from '../shape.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
@@ -223,4 +224,17 @@ export function expectClose(
   throw new Error(
     `${label}: ${bad.length} of ${actual.length} values differ beyond rtol ${rtol}, atol ${atol}${shape ? ` (shape [${shape.join(', ')}])` : ''}\n${lines.join('\n')}`,
   );
+}
+
+/**
+ * Live buffers of a backend, not counting the shared scalar constants that ops create once and keep
+ * (what leak checks compare before and after).
+ *
+ * @example
+ * ```ts
+ * const before = liveBuffers(backend); run(); expect(liveBuffers(backend)).toBe(before);
+ * ```
+ */
+export function liveBuffers(backend: Backend): number {
+  return backend.memory().liveBuffers - scalarConstantBuffers(backend);
 }

@@ -2,7 +2,7 @@ import type { Backend } from '../backend.js';
 import { type DType, isFloat } from '../dtype.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { type HostTensor, type Tolerance, expectClose, readF64, referenceCpu, roundTo, toTensor } from './numeric.js';
+import { type HostTensor, type Tolerance, expectClose, readF64, referenceCpu, roundTo, toTensor, liveBuffers } from './numeric.js';
 
 /**
  * A function of tensors under test (wrap ops that take options: `(l, t) => crossEntropy(l, t)`).
@@ -95,7 +95,7 @@ export async function runOn(
   label = 'op',
 ): Promise<{ values: Float64Array; shape: readonly number[]; dtype: DType }> {
   backend.flush();
-  const before = backend.memory().liveBuffers;
+  const before = liveBuffers(backend);
   const out = tidy(() => call(fn, inputs.map((h) => toTensor(h, backend))));
   let values: Float64Array;
   try {
@@ -103,7 +103,7 @@ export async function runOn(
   } finally {
     out.dispose();
   }
-  const after = backend.memory().liveBuffers;
+  const after = liveBuffers(backend);
   if (after !== before) throw new Error(`${label}: ${after - before} buffer(s) leaked (live buffers ${before} before, ${after} after)`);
   return { values, shape: out.shape, dtype: out.dtype };
 }
