@@ -2,7 +2,7 @@ import { ConfigError } from '@peft/core';
 import { type ActivationName, checkActivation } from '../activation.js';
 import { ConfigReader } from '../config-reader.js';
 
-/** The rotary embedding variants {@link parseLlamaConfig} accepts (transformers' `rope_type`). */
+/** The rotary embedding variants {@link parseLlamaConfig} accepts (transformers' `rope_type`). @example `SUPPORTED_ROPE_TYPES.includes('yarn')` */
 export const SUPPORTED_ROPE_TYPES = ['default', 'linear', 'dynamic', 'llama3', 'yarn', 'longrope'] as const;
 
 /**

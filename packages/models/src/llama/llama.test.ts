@@ -79,6 +79,12 @@ describe.each(backends)('LLaMA on $name', ({ backend }) => {
     }
   });
 
+  it('rejects position ids whose shape differs from the inputs', async () => {
+    const model = await load();
+    const ids = intTensor([[1, 2, 3]], backend);
+    expect(() => model.forward({ inputIds: ids, positionIds: intTensor([[0, 1]], backend) })).toThrow(/LlamaModel: expected positionIds \[1, 3\] \(one per input token\), got \[1, 2\]/);
+  });
+
   it('gives the same logits for 5 + 3 tokens through a persistent KV cache as for 8 at once', async () => {
     const model = await load();
     const ids: number[][] = readCase('llama_lora').inputs.input_ids;

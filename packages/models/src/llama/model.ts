@@ -5,6 +5,7 @@ import {
   Module,
   ModuleList,
   RMSNorm,
+  ShapeError,
   composite,
   type LayerOptions,
   type ModelInfo,
@@ -21,13 +22,24 @@ import type { LlamaConfig } from './config.js';
 import { LlamaRotaryEmbedding, applyRotary } from './rope.js';
 import { slidingWindowBias } from './sliding-window.js';
 
-/** Per-forward state every layer shares. @internal */
-interface LayerContext {
-  /** Attention bias without and with each distinct sliding window. */
-  biasFor(window: number | undefined): Tensor | undefined;
-  cos: Tensor;
-  sin: Tensor;
-  cache: ModelInputs['pastKeyValues'];
+/**
+ * What every LLaMA decoder layer of one forward shares: the attention bias for each window, the
+ * rotary cos/sin and the KV cache.
+ *
+ * @example
+ * ```ts
+ * const ctx: LlamaForwardContext = { biasFor: () => undefined, cos, sin, cache: undefined };
+ * ```
+ */
+export interface LlamaForwardContext {
+  /** Additive attention bias for a layer with this sliding window (undefined: full attention), or undefined when nothing is masked. */
+  readonly biasFor: (window: number | undefined) => Tensor | undefined;
+  /** Rotary `cos` `[batch, seq, headDim]`. */
+  readonly cos: Tensor;
+  /** Rotary `sin` `[batch, seq, headDim]`. */
+  readonly sin: Tensor;
+  /** The cache the layers read and extend, if any. */
+  readonly cache: ModelInputs['pastKeyValues'];
 }
 
 /**
@@ -64,7 +76,7 @@ export class LlamaAttention extends Module {
   }
 
   /** `[batch, seq, hidden]` → `[batch, seq, hidden]`. @example `attn.forward(h, ctx)` */
-  forward(x: Tensor, ctx: LayerContext): Tensor {
+  forward(x: Tensor, ctx: LlamaForwardContext): Tensor {
     return composite(() => {
       const c = this.config;
       const q = applyRotary(splitHeads(this.q_proj.forward(x), c.numAttentionHeads), ctx.cos, ctx.sin);
@@ -136,7 +148,7 @@ export class LlamaDecoderLayer extends Module {
   }
 
   /** @example `h = layer.forward(h, ctx)` */
-  forward(h: Tensor, ctx: LayerContext): Tensor {
+  forward(h: Tensor, ctx: LlamaForwardContext): Tensor {
     return composite(() => {
       const a = h.add(this.self_attn.forward(this.input_layernorm.forward(h), ctx));
       return a.add(this.mlp.forward(this.post_attention_layernorm.forward(a)));
@@ -180,7 +192,11 @@ export class LlamaModel extends Module {
       const [b, s] = h.shape;
       const cache = inputs.pastKeyValues;
       const past = cache?.length ?? 0;
-      const positions = inputs.positionIds ?? defaultPositionIds(b, s, past, h);
+      const given = inputs.positionIds;
+      if (given && (given.rank !== 2 || given.shape[0] !== b || given.shape[1] !== s)) {
+        throw new ShapeError(`LlamaModel: expected positionIds [${b}, ${s}] (one per input token), got [${given.shape.join(', ')}]`);
+      }
+      const positions = given ?? defaultPositionIds(b, s, past, h);
       const { cos, sin } = this.rotary.forward(positions);
       const base = attentionBias({ queryLength: s, pastLength: past, causal: true, attentionMask: inputs.attentionMask, like: h });
       const windowed = new Map<number, Tensor | undefined>();
@@ -188,7 +204,7 @@ export class LlamaModel extends Module {
         if (w !== undefined && !windowed.has(w)) windowed.set(w, slidingWindowBias(base, { queryLength: s, pastLength: past, window: w, like: h }));
       }
       const biasFor = (window: number | undefined): Tensor | undefined => (window === undefined ? base : windowed.get(window));
-      const ctx: LayerContext = { biasFor, cos, sin, cache };
+      const ctx: LlamaForwardContext = { biasFor, cos, sin, cache };
       for (const layer of this.layers) h = layer.forward(h, ctx);
       return this.norm.forward(h);
     });
