@@ -1,6 +1,6 @@
 import { testWebGPU } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
-import { fixtureCase, fixtureModel, jsonFile, run } from '../test-support/harness.js';
+import { fixtureCase, fixtureModel, jsonFile, modelWithTokenizer, run } from '../test-support/harness.js';
 
 const flat = (x: unknown): number[] => (x as unknown[]).flat(Infinity as 1) as number[];
 const maxAbsDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -35,6 +35,19 @@ describe('peft forward without --json', () => {
     expect(stdout).toMatch(/^GPT2LMHeadModel \(gpt2, causal-lm\) on cpu/);
     expect(stdout).toContain('logits shape [1, 4, 100]');
     expect(stdout).toMatch(/row 0, position 2: top-5 next tokens: (\d+ -?\d\.\d{4}, ){4}\d+ -?\d\.\d{4}\n/);
+  });
+
+  it('shows the decoded text of each top token when the checkpoint has a tokenizer', async () => {
+    const inputs = { input_ids: [[5, 6, 7]] };
+    const plain = await run('forward', '--model', fixtureModel('gpt2'), '--input', jsonFile(inputs), '--backend', 'cpu');
+    const { code, stdout } = await run('forward', '--model', modelWithTokenizer('gpt2'), '--input', jsonFile(inputs), '--backend', 'cpu');
+    expect(code).toBe(0);
+    const ids = [...plain.stdout.matchAll(/(\d+) (-?\d\.\d{4})/g)].map((m) => Number(m[1]));
+    expect(ids).toHaveLength(5);
+    // the character tokenizer decodes id i to the character with code i + 30 (ids 2…96)
+    const decoded = ids.map((id) => (id >= 2 && id <= 96 ? JSON.stringify(String.fromCharCode(id + 30)) : ''));
+    for (const [k, id] of ids.entries()) if (decoded[k]) expect(stdout).toContain(`${id} ${decoded[k]} `);
+    expect(decoded.some((d) => d !== '')).toBe(true);
   });
 
   it('lists a classifier’s labels by score', async () => {

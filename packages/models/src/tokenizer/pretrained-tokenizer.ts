@@ -57,11 +57,10 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
-type Json = Record<string, unknown>;
 
 function tokenContent(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && typeof (value as Json).content === 'string') return (value as Json).content as string;
+  if (typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>).content === 'string') return (value as Record<string, unknown>).content as string;
   return undefined;
 }
 
@@ -82,7 +81,7 @@ export class PretrainedTokenizer {
   /** The underlying `@huggingface/tokenizers` tokenizer. */
   readonly tokenizer: Tokenizer;
   /** The parsed tokenizer_config.json (`{}` when the checkpoint has none). */
-  readonly config: Readonly<Json>;
+  readonly config: Readonly<Record<string, unknown>>;
   /** Where the files came from, for messages. */
   readonly label: string;
   readonly bosToken?: string;
@@ -102,7 +101,7 @@ export class PretrainedTokenizer {
    * const t = new PretrainedTokenizer(JSON.parse(tokenizerJson), {});
    * ```
    */
-  constructor(tokenizerJson: Readonly<Json>, config: Readonly<Json> = {}, label = 'tokenizer') {
+  constructor(tokenizerJson: Readonly<Record<string, unknown>>, config: Readonly<Record<string, unknown>> = {}, label = 'tokenizer') {
     this.label = label;
     this.config = config;
     const model = tokenizerJson.model;
@@ -118,7 +117,7 @@ export class PretrainedTokenizer {
     } catch (e) {
       throw new FileFormatError(`${label}/tokenizer.json: malformed or unsupported tokenizer (${(e as Error).message})`, { cause: e });
     }
-    const modelUnk = tokenContent((model as Json).unk_token);
+    const modelUnk = tokenContent((model as Record<string, unknown>).unk_token);
     const pick = (key: string, fallback?: string): [string | undefined, number | undefined] => {
       const token = tokenContent(config[key]) ?? fallback;
       return [token, token === undefined ? undefined : this.tokenizer.token_to_id(token)];
@@ -256,7 +255,7 @@ export class PretrainedTokenizer {
   }
 }
 
-function parseObject(text: string, where: string): Json {
+function parseObject(text: string, where: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -266,5 +265,5 @@ function parseObject(text: string, where: string): Json {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
   }
-  return json as Json;
+  return json as Record<string, unknown>;
 }
