@@ -127,6 +127,11 @@ describe('chat templates', () => {
     expect(t.applyChatTemplate(messages)).toBe('<s><|system|>Be brief.<|endoftext|><|user|>hello<|endoftext|>');
   });
 
+  it('trims block lines as transformers does (trim_blocks, lstrip_blocks)', () => {
+    const t = bpe({ chat_template: '{% for m in messages %}\n    {% if m.role == "user" %}\n  {{ m.content }}\n    {% endif %}\n{% endfor %}' });
+    expect(t.applyChatTemplate([{ role: 'user', content: 'a' }, { role: 'system', content: 'x' }, { role: 'user', content: 'b' }])).toBe('  a\n  b\n');
+  });
+
   it('picks the default entry of a list of named templates, and tool_use when tools are given', () => {
     const t = bpe({
       chat_template: [
