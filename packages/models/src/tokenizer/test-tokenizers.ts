@@ -26,6 +26,10 @@ export function byteLevelBpeJson(): Record<string, unknown> {
   byteChars().forEach((c, i) => (vocab[c] = i));
   vocab.hello = BPE_IDS.hello;
   vocab['Ġworld'] = BPE_IDS.Gworld;
+  // added tokens are in the model's vocabulary too, as in real files
+  vocab['<|endoftext|>'] = BPE_IDS.eos;
+  vocab['<s>'] = BPE_IDS.bos;
+  vocab['<pad>'] = BPE_IDS.pad;
   // intermediate merge results live past the special tokens
   let next = 261;
   for (const m of ['he', 'll', 'hell', 'Ġw', 'or', 'Ġwor', 'Ġworl']) vocab[m] = next++;
