@@ -1,3 +1,4 @@
+import { nodeGPU } from '@peft/core/node';
 import { testWebGPU } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { fixtureCase, fixtureModel, jsonFile, modelWithTokenizer, run } from '../test-support/harness.js';
@@ -6,6 +7,9 @@ const flat = (x: unknown): number[] => (x as unknown[]).flat(Infinity as 1) as n
 const maxAbsDiff = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 const gpu = await testWebGPU();
+// The CLI releases Dawn's GPU object after each command; this file keeps the one behind testWebGPU's
+// device referenced while that device lives.
+const _dawn = gpu ? nodeGPU() : null;
 const backends = gpu ? ['cpu', 'webgpu'] : ['cpu'];
 
 describe.each([
