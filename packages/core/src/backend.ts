@@ -50,7 +50,10 @@ export type UnaryOp =
   | 'sign'
   | 'reciprocal'
   | 'square'
-  | 'floor';
+  | 'floor'
+  | 'gelu'
+  | 'gelu_tanh'
+  | 'silu';
 
 /** Arithmetic binary kernels (both operands of one dtype). @example `backend.binary('add', a, b, [2, 3])` */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';

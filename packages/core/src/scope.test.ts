@@ -9,7 +9,7 @@ import { fromArray, ones, zeros } from './ops/creation.js';
 import { add, exp, mul } from './ops/elementwise.js';
 import { matmul } from './ops/matmul.js';
 import { crossEntropy } from './ops/loss.js';
-import { gelu } from './ops/activation.js';
+import { softmax } from './ops/activation.js';
 
 const backends = await testBackends();
 
@@ -109,7 +109,7 @@ describe.each(backends)('ownership on $name', ({ backend }) => {
   it('composite ops own their intermediates: freed with the result, alive while it is', async () => {
     const start = live(backend);
     const x = fromArray([0.5, -1], [2], { ...on, requiresGrad: true });
-    const y = gelu(x); // several intermediates inside
+    const y = softmax(x); // several intermediates inside
     expect(live(backend)).toBeGreaterThan(start + 2);
     const s = y.sum();
     s.backward(); // the graph through y still works outside any tidy

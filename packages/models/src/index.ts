@@ -45,3 +45,11 @@ export { BertEmbeddings, BertSelfAttention, BertResidualOutput, BertAttention, B
 export type { BertLayerContext } from './bert/layers.js';
 export { bertArchitecture, bertWeightMapping } from './bert/architecture.js';
 export { sequenceClassificationLoss, bceWithLogits, inferProblemType } from './bert/sequence-classification-loss.js';
+export { parseLlamaConfig, SUPPORTED_ROPE_TYPES } from './llama/config.js';
+export type { LlamaConfig, RopeConfig, RopeType } from './llama/config.js';
+export { LlamaForCausalLM, LlamaModel, LlamaDecoderLayer, LlamaAttention, LlamaMLP } from './llama/model.js';
+export type { LlamaForwardContext } from './llama/model.js';
+export { LlamaRotaryEmbedding, ropeFrequencies, rotateHalf, applyRotary } from './llama/rope.js';
+export type { RopeFrequencies } from './llama/rope.js';
+export { slidingWindowBias } from './llama/sliding-window.js';
+export { llamaArchitecture } from './llama/architecture.js';

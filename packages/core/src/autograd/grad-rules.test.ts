@@ -31,7 +31,7 @@ export const mustNotCompile: typeof GRAD_RULES = incomplete;
 /** Every differentiable primitive, listed at runtime; the assertion below keeps it equal to OpName. */
 const OP_NAMES = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'erf', 'sin', 'cos', 'reciprocal', 'square',
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul',
+  'gelu', 'gelu_tanh', 'silu', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul',
   'reshape', 'permute', 'expand', 'slice', 'concat', 'gather', 'scatterAdd', 'pad', 'dropout',
 ] as const;
 export type OpNamesListed = Assert<Equals<(typeof OP_NAMES)[number], OpName>>;
@@ -60,6 +60,9 @@ const RULE_CHECKS: { [K in OpName]: RuleCheck } = {
   cos: { fn: ops.cos, inputs: [r([3, 5], 12)] },
   reciprocal: { fn: ops.reciprocal, inputs: [r([3, 5], 13, { avoid: 0.3 })] },
   square: { fn: ops.square, inputs: [r([3, 5], 14)] },
+  gelu: { fn: (x) => ops.gelu(x), inputs: [r([3, 5], 41, { low: -3, high: 3 })] },
+  gelu_tanh: { fn: (x) => ops.gelu(x, 'tanh'), inputs: [r([3, 5], 42, { low: -3, high: 3 })] },
+  silu: { fn: ops.silu, inputs: [r([3, 5], 43, { low: -4, high: 4 })] },
   add: { fn: ops.add, inputs: [r([2, 3, 5], 15), r([3, 1], 16)] },
   sub: { fn: ops.sub, inputs: [r([5], 17), r([3, 5], 18)] },
   mul: { fn: ops.mul, inputs: [r([2, 1, 5], 19), r([3, 5], 20)] },

@@ -62,7 +62,22 @@ const unaryRules = {
   cos: (g, [x]) => [ops.neg(ops.mul(g, ops.sin(x)))],
   reciprocal: (g, _x, _a, out) => [ops.neg(ops.mul(g, ops.square(out)))],
   square: (g, [x]) => [ops.mul(g, ops.mul(x, 2))],
-} satisfies { [K in 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'reciprocal' | 'square']: GradRule<K> };
+  // Φ(x) + x·φ(x)
+  gelu: (g, [x]) => [ops.mul(g, ops.add(ops.mul(ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1), 0.5), ops.mul(x, ops.mul(ops.exp(ops.mul(ops.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI)))))],
+  // ½(1 + t) + ½x(1 − t²)·c(1 + 3·0.044715x²) with t = tanh(c(x + 0.044715x³))
+  gelu_tanh: (g, [x]) => {
+    const c = Math.sqrt(2 / Math.PI);
+    const t = ops.tanh(ops.mul(ops.add(x, ops.mul(ops.mul(ops.square(x), x), 0.044715)), c));
+    const inner = ops.mul(ops.add(ops.mul(ops.square(x), 3 * 0.044715), 1), c);
+    const d = ops.add(ops.mul(ops.add(t, 1), 0.5), ops.mul(ops.mul(ops.mul(x, 0.5), ops.sub(1, ops.square(t))), inner));
+    return [ops.mul(g, d)];
+  },
+  // σ(x)·(1 + x(1 − σ(x)))
+  silu: (g, [x]) => {
+    const s = ops.sigmoid(x);
+    return [ops.mul(g, ops.mul(s, ops.add(ops.mul(x, ops.sub(1, s)), 1)))];
+  },
+} satisfies { [K in 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'reciprocal' | 'square' | 'gelu' | 'gelu_tanh' | 'silu']: GradRule<K> };
 
 /**
  * The gradient rule of every differentiable primitive, in one table typed by {@link OpAttrs}: adding

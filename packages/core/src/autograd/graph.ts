@@ -26,6 +26,9 @@ export interface OpAttrs {
   cos: object;
   reciprocal: object;
   square: object;
+  gelu: object;
+  gelu_tanh: object;
+  silu: object;
   add: object;
   sub: object;
   mul: object;

@@ -18,6 +18,8 @@ export interface UnaryDef {
 // The WGSL erf uses Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, a few f32 ulps) with a series
 // near 0. The CPU reference is accurate to float64 instead, so it can judge the GPU's error.
 const ERF_P = 0.3275911;
+/** √(2/π), the tanh-GELU constant. */
+const GELU_C = Math.sqrt(2 / Math.PI);
 const ERF_A = [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] as const;
 
 /** erf in float64: the Maclaurin series below 2.5, the continued fraction of erfc above (both ~1e-15). */
@@ -85,6 +87,15 @@ fn peft_relu(x: f32) -> f32 {
 fn peft_sigmoid(x: f32) -> f32 {
   return 1.0 / (1.0 + peft_exp(-x));
 }
+fn peft_gelu(x: f32) -> f32 {
+  return 0.5 * x * (1.0 + peft_erf(x * 0.7071067811865476));
+}
+fn peft_gelu_tanh(x: f32) -> f32 {
+  return 0.5 * x * (1.0 + peft_tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+}
+fn peft_silu(x: f32) -> f32 {
+  return x * peft_sigmoid(x);
+}
 `;
 
 /**
@@ -113,4 +124,7 @@ export const UNARY: { readonly [K in UnaryOp]: UnaryDef } = {
   reciprocal: { cpu: (x) => 1 / x, wgsl: '1.0 / x' },
   square: { cpu: (x) => x * x, wgsl: 'x * x' },
   floor: { cpu: Math.floor, wgsl: 'floor(x)' },
+  gelu: { cpu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)), wgsl: 'peft_gelu(x)' },
+  gelu_tanh: { cpu: (x) => 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))), wgsl: 'peft_gelu_tanh(x)' },
+  silu: { cpu: (x) => x / (1 + Math.exp(-x)), wgsl: 'peft_silu(x)' },
 };

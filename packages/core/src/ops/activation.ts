@@ -1,7 +1,7 @@
 import { composite } from '../scope.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { add, erf, exp, log, mul, sigmoid, sub, tanh } from './elementwise.js';
+import { exp, log, sub, unaryOp } from './elementwise.js';
 import { max, sum } from './reduce.js';
 
 /**
@@ -14,13 +14,7 @@ import { max, sum } from './reduce.js';
  * ```
  */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
-  return composite(() => {
-    if (approximate === 'tanh') {
-      const inner = mul(add(x, mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2 / Math.PI));
-      return mul(mul(x, 0.5), add(tanh(inner), 1));
-    }
-    return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
-  });
+  return unaryOp(approximate === 'tanh' ? 'gelu_tanh' : 'gelu', x);
 }
 
 /**
@@ -32,7 +26,7 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
  * ```
  */
 export function silu(x: Tensor): Tensor {
-  return composite(() => mul(x, sigmoid(x)));
+  return unaryOp('silu', x);
 }
 
 /**

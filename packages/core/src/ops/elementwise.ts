@@ -70,6 +70,19 @@ export function minimum(a: Tensor | number, b: Tensor | number): Tensor {
   return binary('minimum', a, b);
 }
 
+/**
+ * Runs one float unary kernel with its gradient rule (the public ops are named wrappers).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * unaryOp('gelu_tanh', x);
+ * ```
+ */
+export function unaryOp(op: UnaryOp, x: Tensor): Tensor {
+  return unary(op, x);
+}
+
 function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);
   const backend = x.liveStorage(op).backend;
