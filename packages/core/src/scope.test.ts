@@ -9,7 +9,7 @@ import { fromArray, ones, zeros } from './ops/creation.js';
 import { add, exp, mul } from './ops/elementwise.js';
 import { matmul } from './ops/matmul.js';
 import { crossEntropy } from './ops/loss.js';
-import { softmax } from './ops/activation.js';
+import { gelu, softmax } from './ops/activation.js';
 
 const backends = await testBackends();
 
