@@ -5,6 +5,7 @@ import type { CheckpointSource } from './checkpoint-source.js';
 import { loadCheckpointWeights } from './checkpoint-weights.js';
 import { ConfigReader } from './config-reader.js';
 import { gpt2Architecture } from './gpt2/architecture.js';
+import { parseJsonObject } from './json-object.js';
 import { llamaArchitecture } from './llama/architecture.js';
 
 const BUILT_IN: readonly Architecture[] = [gpt2Architecture, llamaArchitecture, bertArchitecture];
@@ -63,16 +64,7 @@ export async function readModelConfig(source: CheckpointSource): Promise<Record<
   const where = `${source.label}/config.json`;
   const text = await source.readText('config.json');
   if (text === undefined) throw new FileFormatError(`${where}: not found; expected a Hugging Face model folder with config.json`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new FileFormatError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`);
-  }
-  return json as Record<string, unknown>;
+  return parseJsonObject(text, where);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   tensorsFromSafetensors,
 } from '@peft/core';
 import type { CheckpointSource } from './checkpoint-source.js';
+import { parseJsonObject } from './json-object.js';
 
 /**
  * How an architecture's checkpoint names map onto its module's parameter names.
@@ -48,13 +49,8 @@ async function weightFiles(source: CheckpointSource): Promise<string[]> {
   const indexText = await source.readText('model.safetensors.index.json');
   if (indexText !== undefined) {
     const where = `${source.label}/model.safetensors.index.json`;
-    let index: unknown;
-    try {
-      index = JSON.parse(indexText);
-    } catch (e) {
-      throw new FileFormatError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
-    }
-    const map = (index as { weight_map?: unknown } | null)?.weight_map;
+    const index = parseJsonObject(indexText, where);
+    const map = index.weight_map;
     if (typeof map !== 'object' || map === null || Array.isArray(map)) {
       throw new FileFormatError(`${where}: expected an object with a "weight_map" object, got ${JSON.stringify(index)?.slice(0, 80)}`);
     }

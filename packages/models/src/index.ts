@@ -53,3 +53,5 @@ export { LlamaRotaryEmbedding, ropeFrequencies, rotateHalf, applyRotary } from '
 export type { RopeFrequencies } from './llama/rope.js';
 export { slidingWindowBias } from './llama/sliding-window.js';
 export { llamaArchitecture } from './llama/architecture.js';
+export { lmHead, causalLMOutput } from './lm-head.js';
+export { parseJsonObject } from './json-object.js';

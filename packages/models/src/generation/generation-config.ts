@@ -1,6 +1,6 @@
-import { FileFormatError } from '@peft/core';
 import type { CheckpointSource } from '../checkpoint-source.js';
 import { ConfigReader } from '../config-reader.js';
+import { parseJsonObject } from '../json-object.js';
 import type { GenerateOptions } from './generate.js';
 
 /**
@@ -19,14 +19,7 @@ export async function readGenerationConfig(source: CheckpointSource): Promise<Ge
   const where = `${source.label}/generation_config.json`;
   const text = await source.readText('generation_config.json');
   if (text === undefined) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new FileFormatError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new FileFormatError(`${where}: expected a JSON object`);
-  const r = new ConfigReader(json as Record<string, unknown>, where);
+  const r = new ConfigReader(parseJsonObject(text, where), where);
   const out: GenerateOptions = {};
   const set = <K extends keyof GenerateOptions>(key: K, value: GenerateOptions[K] | undefined): void => {
     if (value !== undefined) out[key] = value;

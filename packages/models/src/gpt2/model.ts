@@ -17,7 +17,7 @@ import {
 } from '@peft/core';
 import { applyActivation } from '../activation.js';
 import { attentionBias, defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
-import { causalLMLoss } from '../causal-lm-loss.js';
+import { causalLMOutput, lmHead } from '../lm-head.js';
 import { embedInputs } from '../embed-inputs.js';
 import type { GPT2Config } from './config.js';
 
@@ -215,14 +215,13 @@ export class GPT2LMHeadModel extends Module implements PretrainedModel {
     super();
     this.transformer = this.registerModule('transformer', new GPT2Model(gpt2, opts));
     const tied = gpt2.tieWordEmbeddings ? this.transformer.wte.weight : undefined;
-    this.lm_head = this.registerModule('lm_head', new Linear(gpt2.nEmbd, gpt2.vocabSize, { ...opts, bias: false, sharedWeight: tied }));
+    this.lm_head = this.registerModule('lm_head', lmHead(gpt2.nEmbd, gpt2.vocabSize, tied, opts));
     this.info = gpt2Info(gpt2, 'causal-lm', 'transformer.wte', 'lm_head');
   }
 
   /** Logits `[batch, seq, vocab]`, and the shifted next-token loss when `labels` are given. @example `model.forward({ inputIds, labels: inputIds })` */
   forward(inputs: ModelInputs): ModelOutput {
-    const logits = this.lm_head.forward(this.transformer.forward(inputs));
-    return { logits, loss: inputs.labels ? causalLMLoss(logits, inputs.labels) : undefined, pastKeyValues: inputs.pastKeyValues };
+    return causalLMOutput(this.lm_head, this.transformer.forward(inputs), inputs);
   }
 
   /** @example `model.getInputEmbeddings().weight.shape` */

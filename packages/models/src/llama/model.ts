@@ -16,7 +16,7 @@ import {
 } from '@peft/core';
 import { applyActivation } from '../activation.js';
 import { attentionBias, defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
-import { causalLMLoss } from '../causal-lm-loss.js';
+import { causalLMOutput, lmHead } from '../lm-head.js';
 import { embedInputs } from '../embed-inputs.js';
 import type { LlamaConfig } from './config.js';
 import { LlamaRotaryEmbedding, applyRotary } from './rope.js';
@@ -235,7 +235,7 @@ export class LlamaForCausalLM extends Module implements PretrainedModel {
     super();
     this.model = this.registerModule('model', new LlamaModel(llama, opts));
     const tied = llama.tieWordEmbeddings ? this.model.embed_tokens.weight : undefined;
-    this.lm_head = this.registerModule('lm_head', new Linear(llama.hiddenSize, llama.vocabSize, { ...opts, bias: false, sharedWeight: tied }));
+    this.lm_head = this.registerModule('lm_head', lmHead(llama.hiddenSize, llama.vocabSize, tied, opts));
     this.info = {
       modelType: llama.modelType,
       task: 'causal-lm',
@@ -257,8 +257,7 @@ export class LlamaForCausalLM extends Module implements PretrainedModel {
 
   /** Logits `[batch, seq, vocab]`, and the shifted next-token loss when `labels` are given. @example `model.forward({ inputIds, labels: inputIds })` */
   forward(inputs: ModelInputs): ModelOutput {
-    const logits = this.lm_head.forward(this.model.forward(inputs));
-    return { logits, loss: inputs.labels ? causalLMLoss(logits, inputs.labels) : undefined, pastKeyValues: inputs.pastKeyValues };
+    return causalLMOutput(this.lm_head, this.model.forward(inputs), inputs);
   }
 
   /** @example `model.getInputEmbeddings().weight.shape` */

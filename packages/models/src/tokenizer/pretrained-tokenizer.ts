@@ -1,3 +1,4 @@
+import { parseJsonObject } from '../json-object.js';
 import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { type ChatMessage, type ChatTemplateOptions, renderChatTemplate, selectChatTemplate } from './chat-template.js';
@@ -138,7 +139,7 @@ export class PretrainedTokenizer {
    * ```
    */
   static fromJSON(tokenizerJson: string, tokenizerConfig?: string, label = 'tokenizer'): PretrainedTokenizer {
-    return new PretrainedTokenizer(parseObject(tokenizerJson, `${label}/tokenizer.json`), tokenizerConfig === undefined ? {} : parseObject(tokenizerConfig, `${label}/tokenizer_config.json`), label);
+    return new PretrainedTokenizer(parseJsonObject(tokenizerJson, `${label}/tokenizer.json`), tokenizerConfig === undefined ? {} : parseJsonObject(tokenizerConfig, `${label}/tokenizer_config.json`), label);
   }
 
   /** Number of ids, added tokens included. @example `tokenizer.vocabSize // 50257` */
@@ -253,17 +254,4 @@ export class PretrainedTokenizer {
     }
     return renderChatTemplate(source, messages, opts, variables, `${where}: chat_template`);
   }
-}
-
-function parseObject(text: string, where: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new FileFormatError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}`);
-  }
-  return json as Record<string, unknown>;
 }
