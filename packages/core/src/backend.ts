@@ -55,6 +55,9 @@ export type UnaryOp =
   | 'gelu_tanh'
   | 'silu';
 
+/** The fused row normalisations: layer norm (centred) and RMS norm. @example `const k: NormKind = 'rms';` */
+export type NormKind = 'layer' | 'rms';
+
 /** Arithmetic binary kernels (both operands of one dtype). @example `backend.binary('add', a, b, [2, 3])` */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 
@@ -178,4 +181,11 @@ export interface Backend {
    * `p·decay − ((β1·m + (1−β1)·g) / (√(β2·v + (1−β2)·g²) / bc2Sqrt + eps)) · stepSize`.
    */
   adamw?(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle];
+  /**
+   * Optional fused normalisation of the rows of a contiguous f32 view (rows of its last axis, `n`
+   * long): `'layer'` gives `(x − mean) / √(var + eps)`, `'rms'` gives `x / √(mean(x²) + eps)`, then
+   * `· weight` and `+ bias` when given (contiguous f32 views of `[n]`). One pass instead of about ten
+   * kernels, computed in float32 in the order of the composite ops.
+   */
+  norm?(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle;
 }

@@ -72,12 +72,29 @@ const unaryRules = {
     const d = ops.add(ops.mul(ops.add(t, 1), 0.5), ops.mul(ops.mul(ops.mul(x, 0.5), ops.sub(1, ops.square(t))), inner));
     return [ops.mul(g, d)];
   },
+  // x̂ = (x − μ)·r (μ = 0 for RMS), ĝ = g·w: dx = r·(ĝ − x̂·mean(ĝ·x̂) − mean(ĝ)), dw = Σ g·x̂, db = Σ g
+  norm: (g, inputs, { kind, eps, weight, bias }) => {
+    const x = inputs[0];
+    const w = weight ? inputs[1] : undefined;
+    const b = bias ? inputs[weight ? 2 : 1] : undefined;
+    const lead = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    const centered = kind === 'layer' ? ops.sub(x, ops.mean(x, -1, true)) : x;
+    const inv = ops.rsqrt(ops.add(ops.mean(ops.square(centered), -1, true), eps));
+    const xhat = ops.mul(centered, inv);
+    const gh = w ? ops.mul(g, w) : g;
+    let inner = ops.mul(xhat, ops.mean(ops.mul(gh, xhat), -1, true));
+    if (kind === 'layer') inner = ops.add(inner, ops.mean(gh, -1, true));
+    const grads: (Tensor | null)[] = [x.requiresGrad ? ops.mul(inv, ops.sub(gh, inner)) : null];
+    if (w) grads.push(w.requiresGrad ? ops.sum(ops.mul(g, xhat), lead) : null);
+    if (b) grads.push(b.requiresGrad ? ops.sum(g, lead) : null);
+    return grads;
+  },
   // σ(x)·(1 + x(1 − σ(x)))
   silu: (g, [x]) => {
     const s = ops.sigmoid(x);
     return [ops.mul(g, ops.mul(s, ops.add(ops.mul(x, ops.sub(1, s)), 1)))];
   },
-} satisfies { [K in 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'reciprocal' | 'square' | 'gelu' | 'gelu_tanh' | 'silu']: GradRule<K> };
+} satisfies { [K in 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'reciprocal' | 'square' | 'gelu' | 'gelu_tanh' | 'silu' | 'norm']: GradRule<K> };
 
 /**
  * The gradient rule of every differentiable primitive, in one table typed by {@link OpAttrs}: adding

@@ -1,3 +1,4 @@
+import type { NormKind } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 
@@ -26,6 +27,7 @@ export interface OpAttrs {
   cos: object;
   reciprocal: object;
   square: object;
+  norm: { kind: NormKind; eps: number; weight: boolean; bias: boolean };
   gelu: object;
   gelu_tanh: object;
   silu: object;

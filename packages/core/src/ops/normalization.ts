@@ -1,8 +1,11 @@
+import type { NormKind } from '../backend.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul, rsqrt, square, sub } from './elementwise.js';
 import { mean } from './reduce.js';
+import { result } from './apply.js';
+import { contiguous } from './elementwise.js';
 
 function checkAffine(op: string, x: Tensor, p: Tensor | null | undefined): void {
   if (!p) return;
@@ -26,6 +29,10 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
   checkAffine('layerNorm', x, bias);
   const r = normalizedRank ?? weight?.rank ?? bias?.rank ?? 1;
   const axes = Array.from({ length: r }, (_, i) => x.rank - r + i);
+  if (r === 1) {
+    const y = fusedNorm('layer', x, weight, bias, eps);
+    if (y) return y;
+  }
   return composite(() => {
     const centered = sub(x, mean(x, axes, true));
     let y = mul(centered, rsqrt(add(mean(square(centered), axes, true), eps)));
@@ -46,8 +53,23 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
  */
 export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
   checkAffine('rmsNorm', x, weight);
+  const fused = fusedNorm('rms', x, weight, null, eps);
+  if (fused) return fused;
   return composite(() => {
     const y = mul(x, rsqrt(add(mean(square(x), -1, true), eps)));
     return weight ? mul(y, weight) : y;
+  });
+}
+
+/** The backend's one-kernel normalisation over the last axis, for f32 tensors; undefined where it does not apply. */
+function fusedNorm(kind: NormKind, x: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor | undefined {
+  const backend = x.liveStorage(kind === 'layer' ? 'layerNorm' : 'rmsNorm').backend;
+  if (!backend.norm || x.dtype !== 'f32' || x.rank === 0) return undefined;
+  for (const p of [weight, bias]) if (p && (p.dtype !== 'f32' || p.rank !== 1 || !p.isContiguous || p.backend !== backend)) return undefined;
+  return composite(() => {
+    const xc = x.isContiguous ? x : contiguous(x);
+    const buf = backend.norm!(kind, xc.view('norm'), weight ? weight.view('norm') : null, bias ? bias.view('norm') : null, eps);
+    const inputs = [xc, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+    return result('norm', inputs, { kind, eps, weight: !!weight, bias: !!bias }, backend, buf, x.shape, 'f32');
   });
 }

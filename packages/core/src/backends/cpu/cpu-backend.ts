@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
 import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
@@ -7,6 +7,7 @@ import type { Shape } from '../../shape.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { cpuAdamW } from './cpu-adamw.js';
+import { cpuNorm } from './cpu-norm.js';
 import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
 import { cpuMatmul } from './cpu-matmul.js';
 import { cpuReduce } from './cpu-reduce.js';
@@ -178,6 +179,10 @@ export class CpuBackend implements Backend {
   adamw(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle] {
     const [p, m, v] = cpuAdamW(param, grad, expAvg, expAvgSq, h, this.wide);
     return [this.track(p), this.track(m), this.track(v)];
+  }
+
+  norm(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle {
+    return this.track(cpuNorm(kind, x, weight, bias, eps, this.wide));
   }
 
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {

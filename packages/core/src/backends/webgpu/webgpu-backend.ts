@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
 import { type DType, type TypedArray, hostArray } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, isContiguous, shapeSize } from '../../shape.js';
@@ -18,6 +18,7 @@ import {
   whereKernel,
 } from './kernels/elementwise.js';
 import { adamwKernel } from './kernels/adamw.js';
+import { normKernel } from './kernels/norm.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
@@ -236,6 +237,14 @@ export class WebGPUBackend implements Backend {
     const outs: [WebGPUBuffer, WebGPUBuffer, WebGPUBuffer] = [this.alloc('adamw', n, 'f32'), this.alloc('adamw', n, 'f32'), this.alloc('adamw', n, 'f32')];
     if (n > 0) this.run(adamwKernel(param, grad, expAvg, expAvgSq, h), [...ins, ...outs.map((o) => o.buffer)]);
     return outs;
+  }
+
+  norm(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle {
+    const ins = [x, weight, bias].filter((v): v is View => v !== null).map((v) => this.input(v, 'norm'));
+    const n = shapeSize(x.shape);
+    const out = this.alloc('norm', n, 'f32');
+    if (n > 0) this.run(normKernel(kind, x, weight, bias, eps), [...ins, out.buffer]);
+    return out;
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
