@@ -10,5 +10,5 @@
  * @packageDocumentation
  */
 export { testBackends, testWebGPU } from './test-utils/backends.js';
-export { host, toTensor, readF64, expectClose, testRandom, rand, randInt } from './test-utils/numeric.js';
+export { host, toTensor, readF64, expectClose, testRandom, rand, randInt, liveBuffers } from './test-utils/numeric.js';
 export type { HostTensor, Tolerance } from './test-utils/numeric.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectClose, testBackends } from '@peft/core/testing';
+import { expectClose, liveBuffers, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
 import { directorySource } from '../directory-source.js';
 import { flat, modelDir, readCase } from '../test-support/fixtures.js';
@@ -35,6 +35,15 @@ describe.each(backends)('generate on $name', ({ backend }) => {
       const uncached = await generate(model, prompt, { ...opts, useCache: false });
       expect(cached.sequences).toEqual(uncached.sequences);
       expect(cached.sequences[0]).toHaveLength(16);
+    });
+
+    it('frees everything it allocated, cache included, once it returns', async () => {
+      const model = await load();
+      await generate(model, [[5, 9, 13]], { maxNewTokens: 3, eosTokenIds: [] }); // first run compiles and makes constants
+      const before = liveBuffers(backend);
+      await generate(model, [[5, 9, 13], [4, 4, 4]], { maxNewTokens: 6, eosTokenIds: [], doSample: true, seed: 2 });
+      await generate(model, [[5, 9, 13]], { maxNewTokens: 4, eosTokenIds: [], useCache: false });
+      expect(liveBuffers(backend)).toBe(before);
     });
 
     it('samples reproducibly for a seed and differently across seeds', async () => {
