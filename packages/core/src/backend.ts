@@ -188,4 +188,10 @@ export interface Backend {
    * kernels, computed in float32 in the order of the composite ops.
    */
   norm?(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle;
+  /**
+   * Optional fused softmax (or log-softmax with `log`) over the rows of a contiguous f32 view (its
+   * last axis): `exp(x − max) / Σ exp(x − max)`, or `(x − max) − log Σ exp(x − max)`, in one pass
+   * instead of five kernels.
+   */
+  softmax?(x: View, log: boolean): BufferHandle;
 }

@@ -109,13 +109,15 @@ describe.each(backends)('ownership on $name', ({ backend }) => {
   it('composite ops own their intermediates: freed with the result, alive while it is', async () => {
     const start = live(backend);
     const x = fromArray([0.5, -1], [2], { ...on, requiresGrad: true });
-    const y = softmax(x); // several intermediates inside
+    const column = x.reshape([2, 1]);
+    const y = softmax(column, 0); // not the last axis: the composite form, several intermediates inside
     expect(live(backend)).toBeGreaterThan(start + 2);
     const s = y.sum();
     s.backward(); // the graph through y still works outside any tidy
     expect(x.grad).not.toBeNull();
     s.dispose();
     y.dispose();
+    column.dispose();
     x.dispose();
     expect(live(backend)).toBe(start);
   });

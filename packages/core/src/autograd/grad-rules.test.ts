@@ -31,7 +31,7 @@ export const mustNotCompile: typeof GRAD_RULES = incomplete;
 /** Every differentiable primitive, listed at runtime; the assertion below keeps it equal to OpName. */
 const OP_NAMES = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'erf', 'sin', 'cos', 'reciprocal', 'square',
-  'gelu', 'gelu_tanh', 'silu', 'norm', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul',
+  'gelu', 'gelu_tanh', 'silu', 'norm', 'softmax', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul',
   'reshape', 'permute', 'expand', 'slice', 'concat', 'gather', 'scatterAdd', 'pad', 'dropout',
 ] as const;
 export type OpNamesListed = Assert<Equals<(typeof OP_NAMES)[number], OpName>>;
@@ -64,6 +64,7 @@ const RULE_CHECKS: { [K in OpName]: RuleCheck } = {
   gelu_tanh: { fn: (x) => ops.gelu(x, 'tanh'), inputs: [r([3, 5], 42, { low: -3, high: 3 })] },
   silu: { fn: ops.silu, inputs: [r([3, 5], 43, { low: -4, high: 4 })] },
   norm: { fn: (x, w, b) => ops.layerNorm(x, w, b, 1e-5), inputs: [r([3, 6], 44), r([6], 45), r([6], 46)] },
+  softmax: { fn: (x) => ops.softmax(x).mul(ops.logSoftmax(x)), inputs: [r([3, 6], 47)] },
   add: { fn: ops.add, inputs: [r([2, 3, 5], 15), r([3, 1], 16)] },
   sub: { fn: ops.sub, inputs: [r([5], 17), r([3, 5], 18)] },
   mul: { fn: ops.mul, inputs: [r([2, 1, 5], 19), r([3, 5], 20)] },

@@ -89,12 +89,15 @@ const unaryRules = {
     if (b) grads.push(b.requiresGrad ? ops.sum(g, lead) : null);
     return grads;
   },
+  // softmax: y·(g − Σ g·y); log-softmax: g − e^y·Σ g (sums over the last axis)
+  softmax: (g, _x, { log }, out) =>
+    log ? [ops.sub(g, ops.mul(ops.exp(out), ops.sum(g, -1, true)))] : [ops.mul(out, ops.sub(g, ops.sum(ops.mul(g, out), -1, true)))],
   // σ(x)·(1 + x(1 − σ(x)))
   silu: (g, [x]) => {
     const s = ops.sigmoid(x);
     return [ops.mul(g, ops.mul(s, ops.add(ops.mul(x, ops.sub(1, s)), 1)))];
   },
-} satisfies { [K in 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'reciprocal' | 'square' | 'gelu' | 'gelu_tanh' | 'silu' | 'norm']: GradRule<K> };
+} satisfies { [K in 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sin' | 'cos' | 'reciprocal' | 'square' | 'gelu' | 'gelu_tanh' | 'silu' | 'norm' | 'softmax']: GradRule<K> };
 
 /**
  * The gradient rule of every differentiable primitive, in one table typed by {@link OpAttrs}: adding

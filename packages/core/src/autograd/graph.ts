@@ -28,6 +28,7 @@ export interface OpAttrs {
   reciprocal: object;
   square: object;
   norm: { kind: NormKind; eps: number; weight: boolean; bias: boolean };
+  softmax: { log: boolean };
   gelu: object;
   gelu_tanh: object;
   silu: object;

@@ -1,7 +1,8 @@
 import { composite } from '../scope.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { exp, log, sub, unaryOp } from './elementwise.js';
+import { result } from './apply.js';
+import { contiguous, exp, log, sub, unaryOp } from './elementwise.js';
 import { max, sum } from './reduce.js';
 
 /**
@@ -39,6 +40,8 @@ export function silu(x: Tensor): Tensor {
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.rank, 'softmax');
+  const fused = fusedSoftmax(x, a, false);
+  if (fused) return fused;
   return composite(() => {
     // softmax is invariant to the shift, so the max needs no gradient
     const e = exp(sub(x, max(x, a, true).detach()));
@@ -56,8 +59,20 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.rank, 'logSoftmax');
+  const fused = fusedSoftmax(x, a, true);
+  if (fused) return fused;
   return composite(() => {
     const shifted = sub(x, max(x, a, true).detach());
     return sub(shifted, log(sum(exp(shifted), a, true)));
+  });
+}
+
+/** The backend's one-kernel (log-)softmax over the last axis of an f32 tensor; undefined where it does not apply. */
+function fusedSoftmax(x: Tensor, axis: number, log: boolean): Tensor | undefined {
+  const backend = x.liveStorage(log ? 'logSoftmax' : 'softmax').backend;
+  if (!backend.softmax || x.dtype !== 'f32' || axis !== x.rank - 1) return undefined;
+  return composite(() => {
+    const xc = x.isContiguous ? x : contiguous(x);
+    return result('softmax', [xc], { log }, backend, backend.softmax!(xc.view('softmax'), log), x.shape, 'f32');
   });
 }

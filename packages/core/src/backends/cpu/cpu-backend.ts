@@ -8,6 +8,7 @@ import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { cpuAdamW } from './cpu-adamw.js';
 import { cpuNorm } from './cpu-norm.js';
+import { cpuSoftmax } from './cpu-softmax.js';
 import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
 import { cpuMatmul } from './cpu-matmul.js';
 import { cpuReduce } from './cpu-reduce.js';
@@ -183,6 +184,10 @@ export class CpuBackend implements Backend {
 
   norm(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle {
     return this.track(cpuNorm(kind, x, weight, bias, eps, this.wide));
+  }
+
+  softmax(x: View, log: boolean): BufferHandle {
+    return this.track(cpuSoftmax(x, log, this.wide));
   }
 
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {

@@ -19,6 +19,7 @@ import {
 } from './kernels/elementwise.js';
 import { adamwKernel } from './kernels/adamw.js';
 import { normKernel } from './kernels/norm.js';
+import { softmaxKernel } from './kernels/softmax.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
@@ -244,6 +245,14 @@ export class WebGPUBackend implements Backend {
     const n = shapeSize(x.shape);
     const out = this.alloc('norm', n, 'f32');
     if (n > 0) this.run(normKernel(kind, x, weight, bias, eps), [...ins, out.buffer]);
+    return out;
+  }
+
+  softmax(x: View, log: boolean): BufferHandle {
+    const xb = this.input(x, 'softmax');
+    const n = shapeSize(x.shape);
+    const out = this.alloc('softmax', n, 'f32');
+    if (n > 0) this.run(softmaxKernel(x, log), [xb, out.buffer]);
     return out;
   }
 
