@@ -1,10 +1,12 @@
 import { FileFormatError } from '@peft/core';
 import type { CheckpointSource } from '../checkpoint-source.js';
+import { parseJsonObject } from '../json-object.js';
 import { PretrainedTokenizer } from './pretrained-tokenizer.js';
 
 /**
  * Loads a checkpoint's tokenizer: `tokenizer.json` (required) and `tokenizer_config.json` (optional:
- * special tokens, `padding_side`, `chat_template`). A missing or malformed `tokenizer.json` is a
+ * special tokens, `padding_side`, `chat_template`; a `chat_template.jinja` file, as newer transformers
+ * write, takes precedence). A missing or malformed `tokenizer.json` is a
  * `FileFormatError` naming the file.
  *
  * @example
@@ -19,6 +21,12 @@ export async function loadTokenizer(source: CheckpointSource): Promise<Pretraine
   if (json === undefined) {
     throw new FileFormatError(`${source.label}/tokenizer.json: not found; expected the Hugging Face fast-tokenizer file (tokenizer.json) beside config.json`);
   }
-  const config = await source.readText('tokenizer_config.json');
+  let config = await source.readText('tokenizer_config.json');
+  // newer transformers save the chat template beside the config, in its own file
+  const template = await source.readText('chat_template.jinja');
+  if (template !== undefined) {
+    const parsed = config === undefined ? {} : parseJsonObject(config, `${source.label}/tokenizer_config.json`);
+    config = JSON.stringify({ ...parsed, chat_template: template });
+  }
   return PretrainedTokenizer.fromJSON(json, config, source.label);
 }
