@@ -77,6 +77,8 @@ export interface ModelInfo {
   readonly numKeyValueHeads: number;
   readonly headDim: number;
   readonly maxPositions: number;
+  /** Whether positions index a learned table of `maxPositions` rows (GPT-2, BERT), so later positions cannot exist; rotary models extrapolate. */
+  readonly learnedPositions: boolean;
   /** Whether attention is causal (a decoder). */
   readonly isDecoder: boolean;
   readonly bosTokenId?: number;

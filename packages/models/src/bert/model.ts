@@ -161,6 +161,7 @@ export function bertInfo(c: BertConfig, task: ModelInfo['task'], embeddingPath: 
     numKeyValueHeads: c.numAttentionHeads,
     headDim: c.hiddenSize / c.numAttentionHeads,
     maxPositions: c.maxPositionEmbeddings,
+    learnedPositions: true,
     isDecoder: false,
     eosTokenIds: [],
     padTokenId: c.padTokenId,

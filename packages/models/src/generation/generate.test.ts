@@ -84,5 +84,8 @@ describe('generate arguments', () => {
     await expect(generate(model, [[1, 2]], { attentionMask: [[1]] })).rejects.toThrow(/attentionMask/);
     await expect(generate(model, [[1, 2]], { doSample: true, temperature: 0 })).rejects.toThrow(/temperature > 0/);
     await expect(generate(model, [[1, 2]], { topP: 1.5 })).rejects.toThrow(/topP in \(0, 1\]/);
+    await expect(generate(model, [new Array(60).fill(3)], { maxNewTokens: 5 })).rejects.toThrow(/gpt2 has 64 learned positions; the longest prompt holds 60 tokens, so at most 4 new tokens fit, got maxNewTokens 5/);
+    const padded = await generate(model, [new Array(60).fill(3)], { maxNewTokens: 2, attentionMask: [[...new Array(10).fill(0), ...new Array(50).fill(1)]], eosTokenIds: [] });
+    expect(padded.sequences[0]).toHaveLength(62); // padding takes no positions
   });
 });

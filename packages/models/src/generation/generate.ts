@@ -87,6 +87,15 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
   if (mask.length !== batch || mask.some((r) => r.length !== promptLength || r.some((v) => v !== 0 && v !== 1))) {
     throw new ArgumentError(`generate: expected attentionMask of 0/1 values shaped like the prompts [${batch}, ${promptLength}]`);
   }
+  if (model.info.learnedPositions) {
+    // positions follow the mask, so a row's last position is its real-token count - 1 plus the new tokens
+    const longest = Math.max(...mask.map((r) => r.reduce((a, m) => a + m, 0)));
+    if (longest + maxNew > model.info.maxPositions) {
+      throw new ArgumentError(
+        `generate: ${model.info.modelType} has ${model.info.maxPositions} learned positions; the longest prompt holds ${longest} tokens, so at most ${Math.max(0, model.info.maxPositions - longest)} new tokens fit, got maxNewTokens ${maxNew}`,
+      );
+    }
+  }
   const eos = opts.eosTokenIds ?? model.info.eosTokenIds;
   const pad = opts.padTokenId ?? model.info.padTokenId ?? eos[0] ?? 0;
   const sampler = new TokenSampler(opts);

@@ -242,6 +242,7 @@ export function gpt2Info(c: GPT2Config, task: ModelInfo['task'], embeddingPath: 
     numKeyValueHeads: c.nHead,
     headDim: c.nEmbd / c.nHead,
     maxPositions: c.nPositions,
+    learnedPositions: true,
     isDecoder: true,
     bosTokenId: c.bosTokenId,
     eosTokenIds: c.eosTokenIds,

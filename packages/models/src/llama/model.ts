@@ -246,6 +246,7 @@ export class LlamaForCausalLM extends Module implements PretrainedModel {
       numKeyValueHeads: llama.numKeyValueHeads,
       headDim: llama.headDim,
       maxPositions: llama.maxPositionEmbeddings,
+      learnedPositions: false,
       isDecoder: true,
       bosTokenId: llama.bosTokenId,
       eosTokenIds: llama.eosTokenIds,
