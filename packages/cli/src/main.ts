@@ -65,17 +65,19 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     }
     return await command.run(rest, { io, verbose });
   } catch (e) {
-    return report(e, io, verbose);
+    return report(e, io, verbose, args);
   }
 }
 
-function report(e: unknown, io: CliIO, verbose: boolean): number {
+function report(e: unknown, io: CliIO, verbose: boolean, argv: readonly string[]): number {
   if (e instanceof UsageError) {
     io.stderr.write(`peft: ${e.message}\nRun "peft --help" (or "peft <command> --help") for usage.\n`);
     return 2;
   }
   if (e instanceof PeftError) {
-    io.stderr.write(`peft: ${e.message}\n`);
+    // a model larger than the GPU's buffers (software adapters bind at most 128 MiB) still runs on the CPU
+    const hint = e.code === 'OUT_OF_MEMORY' && !argv.includes('cpu') ? ' (the CPU backend has no such limit: add --backend cpu)' : '';
+    io.stderr.write(`peft: ${e.message}${hint}\n`);
     if (verbose && e.stack) io.stderr.write(`${e.stack}\n`);
     return 1;
   }
