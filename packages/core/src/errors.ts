@@ -157,3 +157,46 @@ export class AutogradError extends PeftError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * No module of the base model matched an adapter config's targets. The message shows the targets
+ * and some module names that exist.
+ *
+ * @example
+ * ```ts
+ * throw new NoTargetError('lora: target_modules ["q"] matched no module (linear-like modules: c_attn, c_proj, c_fc)');
+ * ```
+ */
+export class NoTargetError extends PeftError {
+  constructor(message: string) {
+    super('NO_TARGET', message);
+  }
+}
+
+/**
+ * An adapter could not be merged or unmerged (a method without `deltaWeight`, a layer without a weight).
+ *
+ * @example
+ * ```ts
+ * throw new MergeError('merge: PrefixEncoder cannot merge adapter "default" (no deltaWeight)');
+ * ```
+ */
+export class MergeError extends PeftError {
+  constructor(message: string) {
+    super('MERGE', message);
+  }
+}
+
+/**
+ * A method is missing from the registry, registered twice, or breaks the plugin protocol.
+ *
+ * @example
+ * ```ts
+ * throw new PluginError('loadAdapter: no method is registered for peft_type "LOHA"; install @peft/loha and call registerMethod(loha)');
+ * ```
+ */
+export class PluginError extends PeftError {
+  constructor(message: string) {
+    super('PLUGIN', message);
+  }
+}

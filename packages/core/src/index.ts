@@ -34,6 +34,8 @@ export * from './io/safetensors.js';
 export * from './io/safetensors-reader.js';
 export * from './io/safetensors-tensors.js';
 export * from './io/float-bits.js';
+export type { CheckpointSource } from './io/checkpoint-source.js';
+export { memorySource } from './io/checkpoint-source.js';
 export { parseStrictJson, JsonNumberText, isWellFormedUtf16 } from './io/strict-json.js';
 export type { JsonValue } from './io/strict-json.js';
 export { WebGPUBackend, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';

@@ -93,3 +93,4 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
 }
 export * from './io/safetensors-file.js';
 export { writeFileAtomic, writeAll, BufferedWriter } from './io/atomic-write.js';
+export { directorySource } from './io/directory-source.js';

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { type SafetensorsTensorInput, createCpuBackend, noGrad, parseSafetensors, serializeSafetensors } from '@peft/core';
 import { expectClose, readF64 } from '@peft/core/testing';
 import { createModel, loadPretrained, resolveArchitecture, supportedArchitectures } from './auto-model.js';
-import { memorySource } from './checkpoint-source.js';
-import { directorySource } from './directory-source.js';
+import { memorySource } from '@peft/core';
+import { directorySource } from '@peft/core/node';
 import { flat, intTensor, modelDir, readCase } from './test-support/fixtures.js';
 
 const cpu = createCpuBackend();

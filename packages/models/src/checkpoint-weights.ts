@@ -9,7 +9,7 @@ import {
   readSafetensorsHeader,
   tensorsFromSafetensors,
 } from '@peft/core';
-import type { CheckpointSource } from './checkpoint-source.js';
+import type { CheckpointSource } from '@peft/core';
 import { parseJsonObject } from './json-object.js';
 
 /**

@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 export { ConfigReader } from './config-reader.js';
-export type { CheckpointSource } from './checkpoint-source.js';
-export { memorySource } from './checkpoint-source.js';
+export type { CheckpointSource } from '@peft/core';
+export { memorySource } from '@peft/core';
 export { loadCheckpointWeights } from './checkpoint-weights.js';
 export type { WeightMapping, LoadWeightsOptions } from './checkpoint-weights.js';
 export type { Architecture } from './architecture.js';

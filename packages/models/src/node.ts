@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export { directorySource } from './directory-source.js';
+export { directorySource } from '@peft/core/node';

@@ -27,7 +27,7 @@ import {
 } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from './auto-model.js';
-import { directorySource } from './directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { generate } from './generation/generate.js';
 import { FIXTURES, type FixtureCase, flat, intTensor, modelDir } from './test-support/fixtures.js';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fromArray, noGrad } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from './auto-model.js';
-import { directorySource } from './directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { generate } from './generation/generate.js';
 import { FIXTURES, type FixtureCase, flat, intTensor, meaningful } from './test-support/fixtures.js';
 

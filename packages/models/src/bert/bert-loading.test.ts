@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, ShapeError, noGrad, parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
-import { directorySource } from '../directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { intTensor, modelDir, readCase } from '../test-support/fixtures.js';
 import type { BertForSequenceClassification } from './model.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { KVCache, ShapeError, ArgumentError, fromArray, noGrad, parseSafetensors, randn, tensorsFromSafetensors, type Backend, type KVPair, type Tensor } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
-import { directorySource } from '../directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { FIXTURES, flat, intTensor, modelDir } from '../test-support/fixtures.js';
 
 const backends = await testBackends();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fromArray, noGrad, parseSafetensors, tidy, type Backend, type PretrainedModel } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
-import { directorySource } from '../directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { flat, intTensor, modelDir, readCase } from '../test-support/fixtures.js';
 import { type BertForSequenceClassification, BertModel } from './model.js';
 

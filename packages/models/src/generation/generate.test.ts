@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, liveBuffers, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
-import { directorySource } from '../directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { flat, modelDir, readCase } from '../test-support/fixtures.js';
 import { generate, generateStream, maskPositions } from './generate.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memorySource } from '../checkpoint-source.js';
+import { memorySource } from '@peft/core';
 import { readGenerationConfig } from './generation-config.js';
 
 describe('readGenerationConfig', () => {

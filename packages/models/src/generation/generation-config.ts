@@ -1,4 +1,4 @@
-import type { CheckpointSource } from '../checkpoint-source.js';
+import type { CheckpointSource } from '@peft/core';
 import { ConfigReader } from '../config-reader.js';
 import { parseJsonObject } from '../json-object.js';
 import type { GenerateOptions } from './generate.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KVCache, concat, fromArray, narrow, noGrad, tidy, zeros } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
-import { directorySource } from '../directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { flat, intTensor, meaningful, modelDir, readCase } from '../test-support/fixtures.js';
 
 const backends = await testBackends();

@@ -1,5 +1,5 @@
 import { FileFormatError } from '@peft/core';
-import type { CheckpointSource } from '../checkpoint-source.js';
+import type { CheckpointSource } from '@peft/core';
 import { parseJsonObject } from '../json-object.js';
 import { PretrainedTokenizer } from './pretrained-tokenizer.js';
 

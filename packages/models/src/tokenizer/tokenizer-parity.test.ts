@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { directorySource } from '../directory-source.js';
+import { directorySource } from '@peft/core/node';
 import { FIXTURES, type FixtureCase } from '../test-support/fixtures.js';
 import { loadTokenizer } from './load-tokenizer.js';
 

@@ -1,6 +1,6 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileByteSource } from '@peft/core/node';
+import { fileByteSource } from './safetensors-file.js';
 import type { CheckpointSource } from './checkpoint-source.js';
 
 /**

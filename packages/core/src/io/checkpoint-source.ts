@@ -1,8 +1,8 @@
-import type { ByteSource } from '@peft/core';
+import type { ByteSource } from './safetensors-reader.js';
 
 /**
  * Where a checkpoint's files come from: a local folder in Node (`directorySource` from
- * `@peft/models/node`), fetched files or `File`s in a browser, or bytes in memory. Files are named as
+ * `@peft/core/node`), fetched files or `File`s in a browser, or bytes in memory. Files are named as
  * in the checkpoint folder (`config.json`, `model.safetensors`, `tokenizer.json`).
  *
  * @example
