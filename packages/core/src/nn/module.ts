@@ -1,7 +1,8 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { type LoadStateDictResult, listKeys, loadInto } from './load-state-dict.js';
-import { Parameter } from './parameter.js';
+import { copyTensor } from '../ops/elementwise.js';
+import { Parameter, isParameter } from './parameter.js';
 import { Variable } from './variable.js';
 
 /**
@@ -287,6 +288,50 @@ export class Module {
     const m = this.childMap.get(name);
     this.childMap.delete(name);
     return m;
+  }
+
+  /**
+   * A deep copy: a module of the same class whose parameters and buffers hold copies of this one's
+   * values (same `requiresGrad`), with the same structure and settings. Fields that pointed at a child,
+   * parameter or buffer point at its copy; tied parameters stay tied within the copy.
+   *
+   * @example
+   * ```ts
+   * const head = model.getModule('classifier').clone(); // trained separately from the original
+   * ```
+   */
+  clone(): this {
+    const copies = new Map<unknown, unknown>();
+    const made: Module[] = [];
+    const copyMember = <T extends Variable>(t: T): T => {
+      if (!copies.has(t)) {
+        const value = copyTensor(t);
+        copies.set(t, isParameter(t) ? new Parameter(value, { requiresGrad: t.requiresGrad, name: t.name }) : new Variable(value, { name: t.name }));
+      }
+      return copies.get(t) as T;
+    };
+    const copyModule = (m: Module): Module => {
+      if (copies.has(m)) return copies.get(m) as Module;
+      const c = Object.create(Object.getPrototypeOf(m) as object) as Module;
+      copies.set(m, c);
+      made.push(c);
+      for (const key of Reflect.ownKeys(m)) Object.defineProperty(c, key, Object.getOwnPropertyDescriptor(m, key)!);
+      const self = c as unknown as { childMap: Map<string, Module>; paramMap: Map<string, Parameter>; bufferMap: Map<string, Variable>; transientBuffers: Set<string> };
+      self.paramMap = new Map([...m.paramMap].map(([n, p]) => [n, copyMember(p)]));
+      self.bufferMap = new Map([...m.bufferMap].map(([n, b]) => [n, copyMember(b)]));
+      self.transientBuffers = new Set(m.transientBuffers);
+      self.childMap = new Map([...m.childMap].map(([n, child]) => [n, copyModule(child)]));
+      return c;
+    };
+    const root = copyModule(this);
+    for (const c of made) {
+      const fields = c as unknown as Record<string | symbol, unknown>;
+      for (const key of Reflect.ownKeys(c)) {
+        const v = fields[key];
+        if (copies.has(v)) fields[key] = copies.get(v);
+      }
+    }
+    return root as this;
   }
 
   /**

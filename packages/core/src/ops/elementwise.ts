@@ -206,6 +206,20 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 /**
+ * A copy of `x` in new memory (contiguous, same dtype, detached from the graph), which later changes
+ * to `x`'s storage do not affect.
+ *
+ * @example
+ * ```ts
+ * const saved = copyTensor(param); // a snapshot that survives optimizer steps on param
+ * ```
+ */
+export function copyTensor(x: Tensor): Tensor {
+  const backend = x.liveStorage('copyTensor').backend;
+  return plain(backend, backend.copy(x.view('copyTensor'), x.dtype), x.shape, x.dtype);
+}
+
+/**
  * Limits values to [min, max] with PyTorch's semantics: NaN stays NaN, `min > max` gives `max`
  * everywhere, and the gradient is 1 where `min <= x <= max` (boundaries included) and 0 elsewhere.
  *

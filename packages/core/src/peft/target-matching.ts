@@ -1,6 +1,8 @@
-import { ArgumentError, ConfigError, PeftError } from '../errors.js';
+import { ArgumentError, ConfigError, NoTargetError } from '../errors.js';
 import { isLinearLike } from '../nn/linear-like.js';
 import type { Module } from '../nn/module.js';
+import { AdapterLayer } from './adapter-layer.js';
+import { candidateModules } from './candidate-modules.js';
 import { compilePythonRegex, pythonFullMatch, pythonMatch } from './python-regex.js';
 
 /**
@@ -244,7 +246,10 @@ export function allLinearTargets(model: Module, opts: AllLinearOptions = {}): st
     skip.add(p);
   }
   const out: string[] = [];
-  for (const [path, m] of model.namedModules()) if (path !== '' && isLinearLike(m) && !skip.has(path)) out.push(path);
+  for (const [path, m] of candidateModules(model)) {
+    const linear = isLinearLike(m) || (m instanceof AdapterLayer && isLinearLike(m.baseLayer));
+    if (linear && !skip.has(path)) out.push(path);
+  }
   return out;
 }
 
@@ -300,8 +305,7 @@ export interface TargetExplanation extends TargetMatch {
 export function explainTargets(model: Module, spec: TargetSpec, opts?: AllLinearOptions): TargetExplanation[] {
   const s = expandAllLinear(model, spec, opts);
   const out: TargetExplanation[] = [];
-  for (const [path, m] of model.namedModules()) {
-    if (path === '') continue;
+  for (const [path, m] of candidateModules(model)) {
     out.push({ path, className: m.constructor.name, ...matchTarget(s, path) });
   }
   return out;
@@ -319,8 +323,7 @@ export function explainTargets(model: Module, spec: TargetSpec, opts?: AllLinear
 export function findTargets(model: Module, spec: TargetSpec, opts?: AllLinearOptions): Array<{ path: string; module: Module; key: string }> {
   const s = expandAllLinear(model, spec, opts);
   const out: Array<{ path: string; module: Module; key: string }> = [];
-  for (const [path, module] of model.namedModules()) {
-    if (path === '') continue;
+  for (const [path, module] of candidateModules(model)) {
     const r = matchTarget(s, path);
     if (r.matched) out.push({ path, module, key: r.key! });
   }
@@ -339,7 +342,7 @@ const show = (v: unknown): string => JSON.stringify(v ?? null);
  * if (findTargets(model, spec).length === 0) throw noTargetError(model, spec);
  * ```
  */
-export function noTargetError(model: Module, spec: TargetSpec, opts?: AllLinearOptions): PeftError {
+export function noTargetError(model: Module, spec: TargetSpec, opts?: AllLinearOptions): NoTargetError {
   const verdicts = explainTargets(model, spec, opts);
   const excluded = verdicts.some((v) => v.reason === 'excluded' || v.reason === 'modules to save');
   const unmatched = verdicts.some((v) => v.reason !== 'excluded' && v.reason !== 'modules to save');
@@ -354,7 +357,7 @@ export function noTargetError(model: Module, spec: TargetSpec, opts?: AllLinearO
   const names = [...new Set([...model.namedModules()].filter(([p, m]) => p !== '' && isLinearLike(m)).map(([p]) => p.slice(p.lastIndexOf('.') + 1)))];
   const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')}, … (${names.length} in all)` : names.join(', ');
   msg += `. Linear-like module names in this model: ${shown || '(none)'}`;
-  return new PeftError('NO_TARGET', `target matching: ${msg}`);
+  return new NoTargetError(`target matching: ${msg}`);
 }
 
 /**

@@ -1,0 +1,109 @@
+import type { Backend } from '../backend.js';
+import { FileFormatError } from '../errors.js';
+import type { CheckpointSource } from '../io/checkpoint-source.js';
+import { formatPythonJson } from '../io/python-json.js';
+import { readSafetensors } from '../io/safetensors-reader.js';
+import { serializeTensors, tensorsFromSafetensors } from '../io/safetensors-tensors.js';
+import { type JsonValue, parseStrictJson } from '../io/strict-json.js';
+import type { Tensor } from '../tensor.js';
+import { adapterStateDict } from './adapter-state.js';
+import type { PeftModel } from './peft-model.js';
+
+/** The file names of a saved adapter, as Hugging Face PEFT writes them. */
+export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
+/** The weights file of a saved adapter. @example `join(dir, ADAPTER_WEIGHTS_FILE)` */
+export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
+
+/**
+ * One adapter as Hugging Face's two files: the config text and the safetensors bytes.
+ *
+ * @example
+ * ```ts
+ * const { config, weights } = await peft.adapterFiles();
+ * ```
+ */
+export interface AdapterFiles {
+  /** `adapter_config.json`: sorted keys, two-space indent, as Python's `json.dumps` writes it. */
+  readonly config: string;
+  /** `adapter_model.safetensors` with metadata `{"format": "pt"}`. */
+  readonly weights: Uint8Array;
+}
+
+/**
+ * Serialises adapter `name` of `peft`.
+ *
+ * @example
+ * ```ts
+ * const files = await adapterFiles(peft, 'default');
+ * ```
+ */
+export async function adapterFiles(peft: PeftModel, name: string): Promise<AdapterFiles> {
+  const config = peft.peftConfig.get(name);
+  if (!config) throw new FileFormatError(`adapterFiles: no adapter named "${name}"`);
+  const method = peft.methodOf(config);
+  const text = formatPythonJson(method.schema.toJson(config));
+  const weights = await serializeTensors(adapterStateDict(peft, name), { metadata: { format: 'pt' } });
+  return { config: text, weights };
+}
+
+/**
+ * Writes the two files into `dir` (created if needed), each atomically (temporary file, then rename),
+ * weights first. Node only.
+ *
+ * @example
+ * ```ts
+ * await writeAdapterDirectory('out/adapter', await peft.adapterFiles());
+ * ```
+ */
+export async function writeAdapterDirectory(dir: string, files: AdapterFiles): Promise<void> {
+  const { mkdir } = await import('node:fs/promises');
+  const { writeFileAtomic, writeAll } = await import('../io/atomic-write.js');
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(`${dir}/${ADAPTER_WEIGHTS_FILE}`, (h) => writeAll(h, files.weights));
+  await writeFileAtomic(`${dir}/${ADAPTER_CONFIG_FILE}`, (h) => writeAll(h, new TextEncoder().encode(files.config)));
+}
+
+/**
+ * A saved adapter read back: the parsed config (key order kept), its `peft_type`, and the tensors
+ * (on `backend`, floats as f32). The caller disposes the tensors.
+ *
+ * @example
+ * ```ts
+ * const { peftType, tensors } = await readAdapterFiles('adapters/my-lora');
+ * ```
+ */
+export interface ReadAdapter {
+  readonly label: string;
+  readonly peftType: string;
+  readonly config: Map<string, JsonValue>;
+  readonly tensors: Map<string, Tensor>;
+}
+
+/**
+ * Reads an adapter folder (a path in Node, or any {@link CheckpointSource}); malformed or missing files
+ * give a FileFormatError naming the file.
+ *
+ * @example
+ * ```ts
+ * const adapter = await readAdapterFiles(memorySource({ 'adapter_config.json': text, 'adapter_model.safetensors': bytes }));
+ * ```
+ */
+export async function readAdapterFiles(source: string | CheckpointSource, opts?: { backend?: Backend }): Promise<ReadAdapter> {
+  const src = typeof source === 'string' ? (await import('../io/directory-source.js')).directorySource(source) : source;
+  const where = `${src.label}/${ADAPTER_CONFIG_FILE}`;
+  const text = await src.readText(ADAPTER_CONFIG_FILE);
+  if (text === undefined) throw new FileFormatError(`loadAdapter: ${where} not found (expected a folder written by saveAdapter or PEFT's save_pretrained)`);
+  const config = parseStrictJson(text, where);
+  if (!(config instanceof Map)) throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(config) ? 'an array' : typeof config}`);
+  const peftType = config.get('peft_type');
+  if (typeof peftType !== 'string') throw new FileFormatError(`${where}: expected "peft_type" to be a string such as "LORA", got ${JSON.stringify(peftType ?? null)}`);
+  if (!(await src.has(ADAPTER_WEIGHTS_FILE))) {
+    const bin = await src.has('adapter_model.bin');
+    throw new FileFormatError(
+      `loadAdapter: ${src.label}/${ADAPTER_WEIGHTS_FILE} not found${bin ? ' (the folder has adapter_model.bin: PyTorch pickles are not read; save the adapter with safe_serialization=True)' : ''}`,
+    );
+  }
+  const contents = await src.withBytes(ADAPTER_WEIGHTS_FILE, (bytes) => readSafetensors(bytes));
+  const tensors = tensorsFromSafetensors(contents, { backend: opts?.backend });
+  return { label: src.label, peftType, config, tensors };
+}

@@ -1,0 +1,92 @@
+import type { Module } from '../nn/module.js';
+import type { Parameter } from '../nn/parameter.js';
+import type { AdapterLayer } from './adapter-layer.js';
+import type { ConfigSchema, PeftConfig } from './config-schema.js';
+import type { LayerContext } from './layer-context.js';
+import type { PeftModel } from './peft-model.js';
+
+/**
+ * A base-model parameter that an adapter also trains and/or saves (LoRA's `bias: "all"`, the embedding
+ * matrix saved next to an embedding adapter). `path` is the parameter's in-memory name relative to the
+ * base model (`transformer.h.0.attn.c_attn.base_layer.bias`); it is saved as `base_model.model.<path>`.
+ *
+ * @example
+ * ```ts
+ * const extra: ExtraParameter = { path: 'transformer.ln_f.bias', parameter: p, trainable: true, saved: true };
+ * ```
+ */
+export interface ExtraParameter {
+  readonly path: string;
+  readonly parameter: Parameter;
+  readonly trainable: boolean;
+  readonly saved: boolean;
+}
+
+/**
+ * What {@link PeftMethod.extraParameters} is given: the base model (with adapter layers injected), the
+ * layers holding this adapter by path, the adapter's name and config.
+ *
+ * @example
+ * ```ts
+ * for (const [path, layer] of ctx.layers) console.log(path, layer.adapterNames);
+ * ```
+ */
+export interface ExtraParametersContext<C extends PeftConfig = PeftConfig> {
+  readonly model: Module;
+  readonly layers: ReadonlyMap<string, AdapterLayer>;
+  readonly adapterName: string;
+  readonly config: C;
+}
+
+/**
+ * A request to combine adapters into a new one ({@link PeftModel.addWeightedAdapter}).
+ *
+ * @example
+ * ```ts
+ * const req: WeightedAdapterRequest = { adapters: ['a', 'b'], weights: [0.7, 0.3], name: 'mix', combinationType: 'svd', svdRank: 4 };
+ * ```
+ */
+export interface WeightedAdapterRequest {
+  readonly adapters: readonly string[];
+  readonly weights: readonly number[];
+  readonly name: string;
+  readonly combinationType: 'linear' | 'cat' | 'svd';
+  /** The rank of an svd combination (default: the largest input rank). */
+  readonly svdRank?: number;
+}
+
+/**
+ * The plugin protocol: everything a fine-tuning method tells core. Core does the rest (targeting,
+ * injection, freezing, activation, merge through `deltaWeight`, save / load, parameter counts).
+ * Methods are registered explicitly with `registerMethod`.
+ *
+ * @example
+ * ```ts
+ * export const lora: PeftMethod<LoraConfig> = {
+ *   peftType: 'LORA',
+ *   packageName: '@peft/lora',
+ *   schema: LORA_SCHEMA,
+ *   canWrap: (m) => isLinearLike(m) || m instanceof Embedding,
+ *   createLayer: (base, ctx) => createLoraLayer(base, ctx),
+ * };
+ * registerMethod(lora);
+ * ```
+ */
+export interface PeftMethod<C extends PeftConfig = PeftConfig> {
+  /** Hugging Face's `peft_type` ('LORA', 'ADALORA', 'LOHA', …). */
+  readonly peftType: string;
+  /** The npm package that provides the method (named in "not registered" errors). */
+  readonly packageName: string;
+  /** How the config is made, parsed, validated and written. */
+  readonly schema: ConfigSchema<C>;
+  /** The default `target_modules` for a model type (`gpt2` → `['c_attn']`), used when the config has none. */
+  defaultTargets?(modelType: string): readonly string[] | undefined;
+  /** Whether the method can wrap this module (a targeted module it cannot wrap is an error). */
+  canWrap?(module: Module): boolean;
+  /** Wraps `base` in a new adapter layer holding adapter `ctx.adapterName`. */
+  createLayer?(base: Module, ctx: LayerContext<C>): AdapterLayer<C>;
+  /** Base-model parameters the adapter also trains or saves (biases, embedding matrices). */
+  extraParameters?(ctx: ExtraParametersContext<C>): Iterable<ExtraParameter>;
+  /** Builds a new adapter from weighted existing ones (`add_weighted_adapter`). */
+  addWeightedAdapter?(model: PeftModel, request: WeightedAdapterRequest): void;
+}

@@ -1,0 +1,575 @@
+import { ArgumentError, ConfigError, PluginError } from '../errors.js';
+import type { ModelInfo, ModelInputs, ModelOutput, PretrainedModel } from '../models/pretrained-model.js';
+import type { Embedding } from '../nn/embedding.js';
+import { Module } from '../nn/module.js';
+import type { Parameter } from '../nn/parameter.js';
+import type { Generator } from '../random.js';
+import type { CheckpointSource } from '../io/checkpoint-source.js';
+import type { Tensor } from '../tensor.js';
+import { AdapterLayer } from './adapter-layer.js';
+import { BASE_ADAPTER, withAdapterRows } from './adapter-rows.js';
+import { type LayerOwners, injectAdapter, resolveTargets } from './adapter-injection.js';
+import { adapterStateDict, loadAdapterState } from './adapter-state.js';
+import { type AdapterFiles, adapterFiles, readAdapterFiles, writeAdapterDirectory } from './adapter-files.js';
+import { candidateModules } from './candidate-modules.js';
+import type { PeftConfig } from './config-schema.js';
+import { type MethodRegistry, defaultRegistry } from './method-registry.js';
+import { ModulesToSaveWrapper } from './modules-to-save.js';
+import type { ExtraParameter, PeftMethod, WeightedAdapterRequest } from './peft-method.js';
+import { type TargetExplanation, explainTargets, validateTargetSpec } from './target-matching.js';
+import { type TargetedConfig, isTargetedConfig } from './targeted-config.js';
+import { type TrainableCounts, formatTrainableParameters } from './trainable-parameters.js';
+
+/** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
+export const DEFAULT_ADAPTER = 'default';
+
+/**
+ * Options for {@link getPeftModel} and {@link PeftModel.fromPretrained}.
+ *
+ * @example
+ * ```ts
+ * const opts: PeftModelOptions = { adapterName: 'task-a', registry, warn: () => {} };
+ * ```
+ */
+export interface PeftModelOptions {
+  /** The first adapter's name (default `'default'`). */
+  adapterName?: string;
+  /** Where methods are looked up (default: the global registry of `registerMethod`). */
+  registry?: MethodRegistry;
+  /** Randomness for new adapter weights (default: the global generator). */
+  generator?: Generator;
+  /** Receives warnings (unknown config keys, unexpected tensors). Default: `console.warn`. */
+  warn?: (message: string) => void;
+}
+
+/** Holds the base model under the name `model`, so parameters are named `base_model.model.…` as in PEFT. */
+class TunerRoot extends Module {
+  constructor(readonly model: PretrainedModel) {
+    super();
+    this.registerModule('model', model);
+  }
+}
+
+/** The inputs of {@link PeftModel.forward}: the model's inputs, plus optional per-row adapter names. @example `{ inputIds, adapterNames: ['a', '__base__'] }` */
+export type PeftInputs = ModelInputs & {
+  /** One adapter per batch row (`'__base__'` for none); evaluation only. */
+  readonly adapterNames?: readonly string[];
+};
+
+/**
+ * A base model with named adapters on it. Parameters are named as in Hugging Face PEFT
+ * (`base_model.model.transformer.h.0.attn.c_attn.lora_A.default.weight`); the base model's weights
+ * are frozen; only the active adapters train. It is itself a {@link PretrainedModel}, so generation
+ * and training take it where they take a base model.
+ *
+ * @example
+ * ```ts
+ * registerMethod(lora);
+ * const peft = getPeftModel(await loadPretrained(directorySource('gpt2')), loraConfig({ r: 8, targetModules: ['c_attn'] }));
+ * peft.printTrainableParameters(); // trainable params: 1,024 || all params: 31,744 || trainable%: 3.2258
+ * await peft.saveAdapter('out/adapter');
+ * ```
+ */
+export class PeftModel extends Module implements PretrainedModel {
+  /** The holder of the base model (`base_model.model` is the base model itself). */
+  readonly base_model: TunerRoot;
+  /** Every adapter's config by name, in the order they were added. */
+  readonly peftConfig = new Map<string, PeftConfig>();
+  /** Where methods are looked up. */
+  readonly registry: MethodRegistry;
+  private active: string[] = [];
+  private readonly owners: LayerOwners = new WeakMap();
+  private readonly generator: Generator | undefined;
+  private readonly warn: (message: string) => void;
+  private unloaded = false;
+
+  constructor(model: PretrainedModel, opts?: PeftModelOptions) {
+    super();
+    if (model instanceof PeftModel) throw new ArgumentError('PeftModel: the model already is a PeftModel; add adapters to it with addAdapter');
+    this.base_model = this.registerModule('base_model', new TunerRoot(model));
+    this.registry = opts?.registry ?? defaultRegistry();
+    this.generator = opts?.generator;
+    this.warn = opts?.warn ?? ((m) => console.warn(m));
+    model.setRequiresGrad(false);
+  }
+
+  /** The base model (with adapter layers inside it). @example `peft.model.info.modelType` */
+  get model(): PretrainedModel {
+    this.checkLoaded('model');
+    return this.base_model.model;
+  }
+
+  /** The base model's facts. @example `peft.info.vocabSize` */
+  get info(): ModelInfo {
+    return this.model.info;
+  }
+
+  /** The base model's config. @example `peft.config.n_embd` */
+  get config(): Readonly<Record<string, unknown>> {
+    return this.model.config;
+  }
+
+  /** The active adapters (usually one). @example `peft.activeAdapters // ['default']` */
+  get activeAdapters(): readonly string[] {
+    return this.active;
+  }
+
+  /** The first active adapter. @example `peft.activeAdapter // 'default'` */
+  get activeAdapter(): string {
+    return this.active[0] ?? DEFAULT_ADAPTER;
+  }
+
+  /**
+   * Runs the base model with the active adapters. With `adapterNames`, row i uses adapter
+   * `adapterNames[i]` (`'__base__'`: none) — evaluation mode only, as in PEFT.
+   *
+   * @example
+   * ```ts
+   * const { logits } = peft.forward({ inputIds, adapterNames: ['default', '__base__'] });
+   * ```
+   */
+  forward(inputs: PeftInputs): ModelOutput {
+    const { adapterNames, ...rest } = inputs;
+    if (adapterNames === undefined) return this.model.forward(rest);
+    if (this.training) throw new ArgumentError('PeftModel.forward: adapterNames (one adapter per row) works in eval mode only; call eval() first');
+    for (const n of adapterNames) {
+      if (n !== BASE_ADAPTER && !this.peftConfig.has(n)) throw new ArgumentError(`PeftModel.forward: adapterNames has unknown adapter "${n}" (adapters: ${this.names()})`);
+    }
+    if (this.layers().some(([, l]) => l.mergedAdapters.length)) throw new ArgumentError('PeftModel.forward: adapterNames cannot be used while adapters are merged; unmerge first');
+    return withAdapterRows(adapterNames, () => this.model.forward(rest));
+  }
+
+  /** The base model's input embedding table. @example `peft.getInputEmbeddings().weight` */
+  getInputEmbeddings(): Embedding {
+    return this.model.getInputEmbeddings();
+  }
+
+  /** The method registered for `config.peftType`. @internal @example `peft.methodOf(cfg)` */
+  methodOf(config: PeftConfig): PeftMethod {
+    return this.registry.get(config.peftType, 'PeftModel');
+  }
+
+  /**
+   * Adds adapter `name` with `config`: wraps every targeted module (a new layer, or a new adapter in
+   * the method's existing layer) and every module to save. The active adapter does not change; the
+   * first adapter added becomes active.
+   *
+   * @example
+   * ```ts
+   * peft.addAdapter('other', loraConfig({ r: 4, loraAlpha: 16, targetModules: ['c_attn'] }));
+   * peft.setAdapter('other');
+   * ```
+   */
+  addAdapter(name: string, config: PeftConfig): void {
+    this.checkLoaded('addAdapter');
+    if (typeof name !== 'string' || name === '' || name.includes('.') || name === BASE_ADAPTER) {
+      throw new ArgumentError(`addAdapter: expected an adapter name without dots (not "${BASE_ADAPTER}"), got ${JSON.stringify(name)}`);
+    }
+    if (this.peftConfig.has(name)) throw new ArgumentError(`addAdapter: an adapter named "${name}" already exists (adapters: ${this.names()})`);
+    const method = this.methodOf(config) as PeftMethod<TargetedConfig>;
+    if (!isTargetedConfig(config)) throw new PluginError(`addAdapter: ${config.peftType} configs have no target_modules; this method is not supported by PeftModel yet`);
+    validateTargetSpec(config, method.schema.name);
+    const resolved = resolveTargets(method, config, this.model, this.model.info);
+    const first = this.peftConfig.size === 0;
+    injectAdapter(this.model, method, name, resolved, this.owners, { generator: this.generator });
+    this.peftConfig.set(name, resolved);
+    if (first) this.active = [name];
+    this.refresh();
+  }
+
+  /**
+   * Makes the given adapters active (several are summed in every layer). Only active adapters that
+   * were not loaded for inference train.
+   *
+   * @example
+   * ```ts
+   * peft.setAdapter(['default', 'other']);
+   * ```
+   */
+  setAdapter(names: string | readonly string[]): void {
+    this.checkLoaded('setAdapter');
+    const list = typeof names === 'string' ? [names] : [...names];
+    if (list.length === 0) throw new ArgumentError('setAdapter: expected at least one adapter name');
+    for (const n of list) if (!this.peftConfig.has(n)) throw new ArgumentError(`setAdapter: no adapter named "${n}" (adapters: ${this.names()})`);
+    const merged = this.layers().some(([, l]) => l.mergedAdapters.length);
+    if (merged) this.warn('setAdapter: adapters are merged; unmerging them first');
+    this.unmerge();
+    this.active = list;
+    this.refresh();
+  }
+
+  /**
+   * Runs `fn` with every adapter switched off (the base model alone) and switches them back on
+   * afterwards, even if `fn` throws. Merged adapters are unmerged first.
+   *
+   * @example
+   * ```ts
+   * const baseLogits = peft.disableAdapter(() => peft.forward({ inputIds }).logits);
+   * ```
+   */
+  disableAdapter<T>(fn: () => T): T {
+    this.checkLoaded('disableAdapter');
+    const toggled = this.layerLikes();
+    for (const l of toggled) l.disabled = true;
+    try {
+      const out = fn();
+      if (out instanceof Promise) {
+        throw new ArgumentError('disableAdapter: fn returned a Promise; run asynchronous work outside and keep fn synchronous');
+      }
+      return out;
+    } finally {
+      for (const l of toggled) l.disabled = false;
+    }
+  }
+
+  /**
+   * Removes adapter `name` everywhere and frees its weights (layers left without adapters go back to
+   * their base module). The active adapter cannot be deleted while it is the only one active.
+   *
+   * @example
+   * ```ts
+   * peft.deleteAdapter('other');
+   * ```
+   */
+  deleteAdapter(name: string): void {
+    this.checkLoaded('deleteAdapter');
+    if (!this.peftConfig.has(name)) throw new ArgumentError(`deleteAdapter: no adapter named "${name}" (adapters: ${this.names()})`);
+    if (this.active.length === 1 && this.active[0] === name && this.peftConfig.size > 1) {
+      const next = [...this.peftConfig.keys()].find((n) => n !== name)!;
+      this.warn(`deleteAdapter: "${name}" was active; "${next}" is active now`);
+      this.active = [next];
+    }
+    this.active = this.active.filter((n) => n !== name);
+    for (const [path, layer] of this.layers()) {
+      layer.deleteAdapter(name);
+      if (layer.adapterNames.length === 0) this.model.replaceModule(path, layer.baseLayer);
+    }
+    for (const [path, w] of this.wrappers()) {
+      w.removeAdapter(name);
+      if (!w.modules_to_save.size) this.model.replaceModule(path, w.original_module);
+    }
+    this.peftConfig.delete(name);
+    this.refresh();
+  }
+
+  /**
+   * Merges adapters (default: the active ones) into the base weights, so the forward costs what the
+   * base model costs. `unmerge` takes them back out.
+   *
+   * @example
+   * ```ts
+   * peft.merge();
+   * peft.forward({ inputIds }); // same logits, base-model speed
+   * ```
+   */
+  merge(adapterNames: readonly string[] = this.active): void {
+    this.checkLoaded('merge');
+    for (const n of adapterNames) if (!this.peftConfig.has(n)) throw new ArgumentError(`merge: no adapter named "${n}" (adapters: ${this.names()})`);
+    for (const [, layer] of this.layers()) layer.merge(adapterNames.filter((n) => layer.hasAdapter(n)));
+  }
+
+  /** Takes every merged adapter back out of the base weights. @example `peft.unmerge()` */
+  unmerge(): void {
+    this.checkLoaded('unmerge');
+    for (const [, layer] of this.layers()) layer.unmerge();
+  }
+
+  /**
+   * Merges the adapters (default: the active ones) and returns the base model with the adapter layers
+   * removed (modules to save are replaced by the active adapter's trained copy). This PeftModel can
+   * no longer be used.
+   *
+   * @example
+   * ```ts
+   * const merged = peft.mergeAndUnload();
+   * merged.forward({ inputIds }); // a plain model with the adapter baked in
+   * ```
+   */
+  mergeAndUnload(adapterNames: readonly string[] = this.active): PretrainedModel {
+    this.merge(adapterNames);
+    return this.unloadLayers();
+  }
+
+  /** Removes every adapter layer without merging and returns the base model as it was. @example `const base = peft.unload()` */
+  unload(): PretrainedModel {
+    this.checkLoaded('unload');
+    this.unmerge();
+    return this.unloadLayers();
+  }
+
+  /**
+   * Adds adapter `name` that combines `adapters` with `weights` (`linear`, `cat` or `svd`; see the
+   * method's notes for what each means). The method must support it (LoRA does).
+   *
+   * @example
+   * ```ts
+   * peft.addWeightedAdapter(['default', 'other'], [0.7, 0.3], 'mix', 'svd', { svdRank: 4 });
+   * peft.setAdapter('mix');
+   * ```
+   */
+  addWeightedAdapter(
+    adapters: readonly string[],
+    weights: readonly number[],
+    name: string,
+    combinationType: WeightedAdapterRequest['combinationType'] = 'svd',
+    opts?: { svdRank?: number },
+  ): void {
+    this.checkLoaded('addWeightedAdapter');
+    if (adapters.length === 0 || adapters.length !== weights.length) {
+      throw new ArgumentError(`addWeightedAdapter: expected one weight per adapter, got ${adapters.length} adapters and ${weights.length} weights`);
+    }
+    const configs = adapters.map((a) => {
+      const c = this.peftConfig.get(a);
+      if (!c) throw new ArgumentError(`addWeightedAdapter: no adapter named "${a}" (adapters: ${this.names()})`);
+      return c;
+    });
+    const types = new Set(configs.map((c) => c.peftType));
+    if (types.size > 1) throw new ConfigError(`addWeightedAdapter: all adapters must use one method, got ${[...types].join(', ')}`);
+    const method = this.methodOf(configs[0]);
+    if (!method.addWeightedAdapter) throw new PluginError(`addWeightedAdapter: ${method.packageName} does not support combining adapters`);
+    method.addWeightedAdapter(this, { adapters, weights, name, combinationType, svdRank: opts?.svdRank });
+  }
+
+  /**
+   * Counts parameters as Python PEFT does: trainable ones, and all (base, adapters and copies; tied
+   * weights once).
+   *
+   * @example
+   * ```ts
+   * peft.trainableParameters(); // { trainable: 1024, all: 31744 }
+   * ```
+   */
+  trainableParameters(): TrainableCounts {
+    return { trainable: this.numParameters({ trainableOnly: true }), all: this.numParameters() };
+  }
+
+  /**
+   * Prints (and returns) `trainable params: 1,024 || all params: 31,744 || trainable%: 3.2258`,
+   * word for word what Python PEFT prints.
+   *
+   * @example
+   * ```ts
+   * peft.printTrainableParameters();
+   * ```
+   */
+  // eslint-disable-next-line no-console -- printing is what this method is for
+  printTrainableParameters(log: (line: string) => void = (l) => console.log(l)): string {
+    const line = formatTrainableParameters(this.trainableParameters());
+    log(line);
+    return line;
+  }
+
+  /**
+   * A dry run: for every module of the base model, whether `config` would wrap it and why (target,
+   * excluded, not targeted, layer not transformed, module to save), after the same defaults and
+   * `all-linear` expansion `addAdapter` applies. Nothing changes.
+   *
+   * @example
+   * ```ts
+   * peft.explainTargets(loraConfig({ targetModules: ['q_proj'] })).filter((e) => e.matched);
+   * ```
+   */
+  explainTargets(config: PeftConfig): TargetExplanation[] {
+    const method = this.methodOf(config) as PeftMethod<TargetedConfig>;
+    if (!isTargetedConfig(config)) throw new PluginError(`explainTargets: ${config.peftType} configs have no target_modules`);
+    validateTargetSpec(config, method.schema.name);
+    const resolved = resolveTargets(method, config, this.model, this.model.info);
+    return explainTargets(this.model, resolved);
+  }
+
+  /** The adapter layers in the model, by path. @example `for (const [path, layer] of peft.layers()) …` */
+  layers(): [string, AdapterLayer][] {
+    return [...candidateModules(this.model)].filter((e): e is [string, AdapterLayer] => e[1] instanceof AdapterLayer);
+  }
+
+  /** The modules-to-save wrappers, by path. @example `peft.wrappers().map(([p]) => p)` */
+  wrappers(): [string, ModulesToSaveWrapper][] {
+    return [...candidateModules(this.model)].filter((e): e is [string, ModulesToSaveWrapper] => e[1] instanceof ModulesToSaveWrapper);
+  }
+
+  /** Base-model parameters adapter `name` also trains or saves (the method's `extraParameters`). @example `peft.extraParameters('default')` */
+  extraParameters(name: string): ExtraParameter[] {
+    const config = this.peftConfig.get(name);
+    if (!config) throw new ArgumentError(`extraParameters: no adapter named "${name}" (adapters: ${this.names()})`);
+    const method = this.methodOf(config);
+    if (!method.extraParameters) return [];
+    const layers = new Map(this.layers().filter(([, l]) => l.hasAdapter(name) && this.owners.get(l) === method));
+    return [...method.extraParameters({ model: this.model, layers, adapterName: name, config })];
+  }
+
+  /**
+   * Adapter `name`'s tensors under the names Hugging Face saves them with
+   * (`base_model.model.<path>.lora_A.weight`, the adapter name left out). The values are live
+   * parameters: copy them before a training step if they must not change.
+   *
+   * @example
+   * ```ts
+   * [...peft.adapterStateDict('default').keys()];
+   * ```
+   */
+  adapterStateDict(name: string = this.activeAdapter): Map<string, Parameter> {
+    this.checkLoaded('adapterStateDict');
+    if (!this.peftConfig.has(name)) throw new ArgumentError(`adapterStateDict: no adapter named "${name}" (adapters: ${this.names()})`);
+    return adapterStateDict(this, name);
+  }
+
+  /**
+   * Loads saved tensors (Hugging Face names) into adapter `name`. Shapes must match; missing adapter
+   * tensors are an error, unexpected ones a warning; f16/bf16 files are upcast.
+   *
+   * @example
+   * ```ts
+   * peft.loadAdapterStateDict('default', tensors);
+   * ```
+   */
+  loadAdapterStateDict(name: string, tensors: ReadonlyMap<string, Tensor>, opts?: { label?: string }): void {
+    this.checkLoaded('loadAdapterStateDict');
+    if (!this.peftConfig.has(name)) throw new ArgumentError(`loadAdapterStateDict: no adapter named "${name}" (adapters: ${this.names()})`);
+    loadAdapterState(this, name, tensors, { warn: this.warn, label: opts?.label });
+  }
+
+  /**
+   * Adapter `name` as Hugging Face's two files: `adapter_config.json` text (sorted keys, as Python
+   * writes it) and `adapter_model.safetensors` bytes (metadata `{"format": "pt"}`).
+   *
+   * @example
+   * ```ts
+   * const files = await peft.adapterFiles();
+   * ```
+   */
+  adapterFiles(name: string = this.activeAdapter): Promise<AdapterFiles> {
+    return adapterFiles(this, name);
+  }
+
+  /**
+   * Saves adapters (default: all) to a folder in Hugging Face's layout: `default` in the folder itself,
+   * any other adapter in a subfolder named after it. Each file is written atomically. Node only.
+   *
+   * @example
+   * ```ts
+   * await peft.saveAdapter('out/my-adapter');
+   * ```
+   */
+  async saveAdapter(dir: string, opts?: { adapterNames?: readonly string[] }): Promise<void> {
+    this.checkLoaded('saveAdapter');
+    const names = opts?.adapterNames ?? [...this.peftConfig.keys()];
+    for (const n of names) {
+      if (!this.peftConfig.has(n)) throw new ArgumentError(`saveAdapter: no adapter named "${n}" (adapters: ${this.names()})`);
+      await writeAdapterDirectory(n === DEFAULT_ADAPTER ? dir : `${dir}/${n}`, await this.adapterFiles(n));
+    }
+  }
+
+  /**
+   * Loads a saved adapter (a folder path in Node, or any {@link CheckpointSource}) as adapter `name`.
+   * Its weights are frozen unless `isTrainable`.
+   *
+   * @example
+   * ```ts
+   * await peft.loadAdapter('adapters/other', 'other');
+   * peft.setAdapter(['default', 'other']);
+   * ```
+   */
+  async loadAdapter(source: string | CheckpointSource, name: string, opts?: { isTrainable?: boolean }): Promise<void> {
+    this.checkLoaded('loadAdapter');
+    const backend = this.parameters().next().value?.backend;
+    const files = await readAdapterFiles(source, { backend });
+    const { peftType } = files;
+    const method = this.registry.get(peftType, 'loadAdapter');
+    const parsed = method.schema.parse(files.config, { warn: this.warn, where: `${files.label}/adapter_config.json` });
+    const config = method.schema.create({ ...(parsed as object), peftType: undefined, inferenceMode: !opts?.isTrainable } as never);
+    this.addAdapter(name, config);
+    try {
+      this.loadAdapterStateDict(name, files.tensors, { label: `${files.label}/adapter_model.safetensors` });
+    } catch (e) {
+      this.deleteAdapter(name);
+      throw e;
+    } finally {
+      for (const t of files.tensors.values()) t.dispose();
+    }
+  }
+
+  /**
+   * Wraps `model` and loads the adapter saved at `source` (Hugging Face's `PeftModel.from_pretrained`).
+   * The method for the file's `peft_type` must be registered.
+   *
+   * @example
+   * ```ts
+   * registerMethod(lora);
+   * const peft = await PeftModel.fromPretrained(model, 'adapters/my-lora');
+   * ```
+   */
+  static async fromPretrained(
+    model: PretrainedModel,
+    source: string | CheckpointSource,
+    opts?: PeftModelOptions & { isTrainable?: boolean },
+  ): Promise<PeftModel> {
+    const peft = new PeftModel(model, opts);
+    await peft.loadAdapter(source, opts?.adapterName ?? DEFAULT_ADAPTER, { isTrainable: opts?.isTrainable });
+    return peft;
+  }
+
+  private unloadLayers(): PretrainedModel {
+    const model = this.model;
+    const dropped: Module[] = [];
+    for (const [path, layer] of this.layers()) {
+      model.replaceModule(path, layer.baseLayer);
+      dropped.push(layer);
+    }
+    for (const [path, w] of this.wrappers()) {
+      model.replaceModule(path, w.current());
+      dropped.push(w);
+    }
+    const kept = new Set(model.parameters());
+    for (const m of dropped) for (const p of m.parameters()) if (!kept.has(p)) p.dispose();
+    this.unloaded = true;
+    return model;
+  }
+
+  /** Re-applies the active set to every layer and sets which parameters train. */
+  private refresh(): void {
+    const active = this.active;
+    const trains = (n: string): boolean => active.includes(n) && !this.peftConfig.get(n)!.inferenceMode;
+    for (const [, layer] of this.layers()) {
+      layer.activeAdapters = active.filter((n) => layer.hasAdapter(n));
+      for (const n of layer.adapterNames) for (const p of layer.adapterState(n).values()) p.requiresGrad = trains(n);
+      for (const p of layer.baseLayer.parameters()) p.requiresGrad = false;
+    }
+    for (const [, w] of this.wrappers()) {
+      w.activeAdapter = active.find((n) => w.hasAdapter(n)) ?? null;
+      for (const n of w.modules_to_save.keys()) w.modules_to_save.get(n).setRequiresGrad(trains(n));
+    }
+    const extra = new Map<Parameter, boolean>();
+    for (const n of this.peftConfig.keys()) {
+      for (const e of this.extraParameters(n)) if (e.trainable) extra.set(e.parameter, (extra.get(e.parameter) ?? false) || trains(n));
+    }
+    for (const [p, t] of extra) p.requiresGrad = t;
+  }
+
+  private layerLikes(): { disabled: boolean }[] {
+    return [...this.layers().map(([, l]) => l), ...this.wrappers().map(([, w]) => w)];
+  }
+
+  private names(): string {
+    return [...this.peftConfig.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+  }
+
+  private checkLoaded(op: string): void {
+    if (this.unloaded) throw new ArgumentError(`${op}: this PeftModel was unloaded (mergeAndUnload / unload); use the model they returned`);
+  }
+}
+
+/**
+ * Wraps `model` with a new adapter (Hugging Face's `get_peft_model`): the base weights are frozen and
+ * only the adapter trains. The method for `config.peftType` must be registered.
+ *
+ * @example
+ * ```ts
+ * registerMethod(lora);
+ * const peft = getPeftModel(model, loraConfig({ r: 8, loraAlpha: 16, targetModules: ['q_proj', 'v_proj'] }));
+ * ```
+ */
+export function getPeftModel(model: PretrainedModel, config: PeftConfig, opts?: PeftModelOptions): PeftModel {
+  const peft = new PeftModel(model, opts);
+  peft.addAdapter(opts?.adapterName ?? DEFAULT_ADAPTER, config);
+  return peft;
+}

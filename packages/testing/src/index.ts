@@ -1,0 +1,2 @@
+/** @packageDocumentation The conformance suite. */
+export {};
