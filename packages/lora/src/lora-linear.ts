@@ -1,0 +1,286 @@
+import {
+  AdapterLayer,
+  ArgumentError,
+  ConfigError,
+  Dropout,
+  Identity,
+  type LayerContext,
+  type Linear,
+  type LinearLike,
+  MergeError,
+  type Module,
+  ModuleDict,
+  type Parameter,
+  type Tensor,
+  add,
+  contiguous,
+  fromArray,
+  matmul,
+  mul,
+  noGrad,
+  tidy,
+  transpose,
+} from '@peft/core';
+import type { LoraConfig } from './config.js';
+import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';
+import { type InitLoraWeights, usesBaseWeight } from './init-lora-weights.js';
+import { baseWeightFactors, makeLoraPair, transposeHost } from './lora-init.js';
+import type { LoraVariant } from './lora-variant.js';
+import { loraScaling } from './scaling.js';
+
+type Unary = Module & { forward(x: Tensor): Tensor };
+
+/**
+ * LoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any {@link LinearLike} module): the
+ * output becomes `base(x) + B·A·dropout(x) · scaling` for every active adapter, with
+ * `scaling = lora_alpha / r` (rsLoRA: `lora_alpha / √r`). `ΔW` is never formed in the forward.
+ *
+ * Parameter names match Hugging Face PEFT: `lora_A.<adapter>.weight` `[r, in]`,
+ * `lora_B.<adapter>.weight` `[out, r]` (and `lora_B.<adapter>.bias` with `lora_bias`), and with DoRA
+ * `lora_magnitude_vector.<adapter>.weight` `[out]`. The wrapped module stays reachable as
+ * `base_layer`, and the layer still reads like it (`inFeatures`, `outFeatures`, `weight`, `bias`,
+ * `fanInFanOut`) for model code.
+ *
+ * PiSSA and OLoRA need the base weight on the host: after `addAdapter`, {@link LoraLinear.initializeAdapter}
+ * must be awaited (`PeftModel.addAdapter` does it); until then A and B keep `nn.Linear`'s default values
+ * and the base weight is unchanged.
+ *
+ * @example
+ * ```ts
+ * const layer = new LoraLinear(new Linear(32, 64));
+ * layer.addAdapter('default', { adapterName: 'default', config: loraConfig({ r: 4 }), path: 'proj', targetKey: 'proj' });
+ * layer.activeAdapters = ['default'];
+ * const y = layer.forward(x); // [..., 64]
+ * ```
+ */
+export class LoraLinear extends AdapterLayer<LoraConfig> implements LinearLike, DoraLinearLayer {
+  /** Dropout (or Identity when `lora_dropout` is 0) per adapter, applied to the adapter's input. */
+  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<Unary>());
+  /** `in → r` per adapter. */
+  readonly loraA = this.registerModule('lora_A', new ModuleDict<Linear>());
+  /** `r → out` per adapter. */
+  readonly loraB = this.registerModule('lora_B', new ModuleDict<Linear>());
+  /** DoRA magnitudes per adapter (only adapters with `use_dora`). */
+  readonly loraMagnitudeVector = this.registerModule('lora_magnitude_vector', new ModuleDict<DoraMagnitude>());
+  /** Rank per adapter. */
+  readonly r = new Map<string, number>();
+  /** `lora_alpha` per adapter. */
+  readonly loraAlpha = new Map<string, number>();
+  /** Output scaling per adapter. */
+  readonly scaling = new Map<string, number>();
+  /** Whether `lora_B` has a bias, per adapter. */
+  readonly loraBias = new Map<string, boolean>();
+  private readonly variants = new Map<string, LoraVariant<LoraLinear>>();
+  private readonly pending = new Map<string, InitLoraWeights>();
+
+  constructor(base: Module & LinearLike) {
+    super(base);
+  }
+
+  private get base(): Module & LinearLike {
+    return this.baseLayer as Module & LinearLike;
+  }
+
+  /** The base layer's input size. */
+  get inFeatures(): number {
+    return this.base.inFeatures;
+  }
+  /** The base layer's output size. */
+  get outFeatures(): number {
+    return this.base.outFeatures;
+  }
+  /** The base layer's weight. */
+  get weight(): Parameter {
+    return this.base.weight;
+  }
+  /** The base layer's bias (null if it has none). */
+  get bias(): Parameter | null {
+    return this.base.bias;
+  }
+  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
+  get fanInFanOut(): boolean {
+    return this.base.fanInFanOut;
+  }
+  /** Same as {@link LoraLinear.fanInFanOut}: DoRA's rows are the transposed base weight. */
+  get baseTransposed(): boolean {
+    return this.base.fanInFanOut;
+  }
+
+  /**
+   * Creates adapter `name` (rank and alpha from `ctx.rank` / `ctx.alpha` when a pattern matched).
+   *
+   * @example
+   * ```ts
+   * layer.addAdapter('other', { ...ctx, adapterName: 'other', config: loraConfig({ r: 8 }) });
+   * ```
+   */
+  addAdapter(name: string, ctx: LayerContext<LoraConfig>): void {
+    if (this.hasAdapter(name)) throw new ArgumentError(`LoraLinear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+    const c = ctx.config;
+    const r = ctx.rank ?? c.r;
+    const alpha = ctx.alpha ?? c.loraAlpha;
+    if (!Number.isInteger(r) || r < 1) throw new ConfigError(`lora: r must be a positive integer, got ${r} for ${ctx.path}`);
+    const w = this.weight;
+    const make = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
+    const { a, b } = makeLoraPair(this.inFeatures, this.outFeatures, r, c.initLoraWeights, c.loraBias, make);
+    this.loraDropout.set(name, c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity());
+    this.loraA.set(name, a);
+    this.loraB.set(name, b);
+    this.r.set(name, r);
+    this.loraAlpha.set(name, alpha);
+    this.scaling.set(name, loraScaling(alpha, r, c.useRslora));
+    this.loraBias.set(name, c.loraBias);
+    this.adapterNames.push(name);
+    if (usesBaseWeight(c.initLoraWeights)) this.pending.set(name, c.initLoraWeights);
+    if (c.useDora) {
+      const variant = new DoraLinearVariant();
+      this.variants.set(name, variant);
+      variant.init(this, name);
+    }
+  }
+
+  /**
+   * Runs the base-weight-based initialisation of adapter `name` (PiSSA, OLoRA): A and B from an SVD /
+   * QR of the base weight, and the base weight replaced by `W − scaling·B·A`, so the layer's output
+   * is unchanged. DoRA magnitudes are recomputed afterwards. A no-op for other adapters.
+   *
+   * @example
+   * ```ts
+   * layer.addAdapter('default', ctx); // ctx.config.initLoraWeights === 'pissa'
+   * await layer.initializeAdapter('default');
+   * ```
+   */
+  override async initializeAdapter(name: string): Promise<void> {
+    const init = this.pending.get(name);
+    if (init === undefined) return;
+    const w = this.weight;
+    const [rows, cols] = [this.outFeatures, this.inFeatures];
+    const stored = Float64Array.from(await w.data());
+    const r = this.r.get(name)!;
+    const s = this.scaling.get(name)!;
+    const f = baseWeightFactors(init, this.fanInFanOut ? transposeHost(stored, cols, rows) : stored, rows, cols, r, s);
+    const residual = this.fanInFanOut ? transposeHost(f.residual, rows, cols) : f.residual;
+    const make = { backend: w.backend, dtype: w.dtype };
+    const a = this.loraA.get(name).weight;
+    const b = this.loraB.get(name).weight;
+    noGrad(() =>
+      tidy(() => {
+        a.assign(fromArray(f.a, [r, cols], make));
+        b.assign(fromArray(f.b, [rows, r], make));
+        w.assign(fromArray(residual, w.shape, make));
+      }),
+    );
+    this.pending.delete(name);
+    this.variants.get(name)?.init(this, name);
+  }
+
+  /** Whether adapter `name` still waits for {@link LoraLinear.initializeAdapter} (PiSSA / OLoRA). @example `layer.needsInitialization('default')` */
+  needsInitialization(name: string): boolean {
+    return this.pending.has(name);
+  }
+
+  /** Frees adapter `name`'s parameters. @example `layer.removeAdapter('other')` */
+  removeAdapter(name: string): void {
+    this.variants.get(name)?.remove(this, name);
+    this.variants.delete(name);
+    this.loraA.delete(name)?.dispose();
+    this.loraB.delete(name)?.dispose();
+    this.loraDropout.delete(name);
+    for (const m of [this.r, this.loraAlpha, this.scaling, this.loraBias, this.pending]) m.delete(name);
+  }
+
+  /**
+   * Adapter `name`'s parameters by their saved names: `lora_A.weight`, `lora_B.weight`
+   * (`lora_B.bias`), `lora_magnitude_vector`.
+   *
+   * @example
+   * ```ts
+   * [...layer.adapterState('default').keys()]; // ['lora_A.weight', 'lora_B.weight']
+   * ```
+   */
+  adapterState(name: string): Map<string, Parameter> {
+    const b = this.loraB.get(name);
+    const out = new Map<string, Parameter>([
+      ['lora_A.weight', this.loraA.get(name).weight],
+      ['lora_B.weight', b.weight],
+    ]);
+    if (b.bias) out.set('lora_B.bias', b.bias);
+    for (const [k, p] of this.variants.get(name)?.state(this, name) ?? []) out.set(k, p);
+    return out;
+  }
+
+  /** Adapter `name`'s scaling. @example `layer.scalingOf('default') // alpha / r` */
+  scalingOf(name: string): number {
+    const s = this.scaling.get(name);
+    if (s === undefined) throw new ArgumentError(`LoraLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
+    return s;
+  }
+
+  /** Adapter `name`'s dropout module. @example `layer.dropoutOf('default')` */
+  dropoutOf(name: string): Unary {
+    return this.loraDropout.get(name);
+  }
+
+  /** `B·A` without scaling, `[out, in]`. @example `layer.loraProduct('default').shape` */
+  loraProduct(name: string): Tensor {
+    return matmul(this.loraB.get(name).weight, this.loraA.get(name).weight);
+  }
+
+  /**
+   * `scaling·B·A` in the base weight's layout (`[out, in]`, or `[in, out]` for Conv1D).
+   *
+   * @example
+   * ```ts
+   * const delta = layer.deltaWeight('default');
+   * ```
+   */
+  override deltaWeight(name: string): Tensor {
+    const d = mul(this.loraProduct(name), this.scalingOf(name));
+    return this.fanInFanOut ? contiguous(transpose(d)) : d;
+  }
+
+  protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
+    const variant = this.variants.get(name);
+    if (variant) return variant.forward(this, name, x, result);
+    const h = this.loraB.get(name).forward(this.loraA.get(name).forward(this.dropoutOf(name).forward(x)));
+    return add(result, mul(h, this.scalingOf(name)));
+  }
+
+  /**
+   * Merges adapter `name` into the base weight (DoRA: the rescaled weight) and, with `lora_bias`,
+   * `scaling·lora_B.bias` into the base bias.
+   *
+   * @example
+   * ```ts
+   * layer.merge(['default']);
+   * ```
+   */
+  override mergeAdapter(name: string): void {
+    const variant = this.variants.get(name);
+    if (variant) variant.merge(this, name);
+    else super.mergeAdapter(name);
+    this.shiftBias(name, 1);
+  }
+
+  /** Takes adapter `name` back out of the base weight (and bias). @example `layer.unmerge()` */
+  override unmergeAdapter(name: string): void {
+    const variant = this.variants.get(name);
+    if (variant) variant.unmerge(this, name);
+    else super.unmergeAdapter(name);
+    this.shiftBias(name, -1);
+  }
+
+  private shiftBias(name: string, sign: 1 | -1): void {
+    const lb = this.loraB.get(name).bias;
+    if (!this.loraBias.get(name) || !lb) return;
+    const bias = this.bias;
+    if (!bias) throw new MergeError(`merge: adapter "${name}" has lora_bias but the base layer has no bias`);
+    const s = this.scalingOf(name) * sign;
+    noGrad(() => tidy(() => void bias.assign(add(bias, mul(lb, s)))));
+  }
+
+  override extraRepr(): string {
+    const ranks = this.adapterNames.map((n) => `${n}: r=${this.r.get(n)}`).join(', ');
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${ranks}`;
+  }
+}
