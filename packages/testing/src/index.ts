@@ -1,2 +1,10 @@
-/** @packageDocumentation The conformance suite. */
-export {};
+/**
+ * `@peft/testing`: the checks every `@peft` method runs — parity with Python PEFT's golden cases and
+ * the method conformance suite.
+ *
+ * @packageDocumentation
+ */
+export { FIXTURE_CASES, fixtureModelDir, caseDir, readFixtureCase, hasCaseFile, readCaseTensors, loadFixtureModel, intTensor, flat, meaningful } from './fixture-files.js';
+export type { FixtureCase } from './fixture-files.js';
+export { describeAdapterParity, FIXTURE_TOLERANCE } from './adapter-parity.js';
+export type { AdapterParityOptions } from './adapter-parity.js';

@@ -81,14 +81,18 @@ export interface ReadAdapter {
 
 /**
  * Reads an adapter folder (a path in Node, or any {@link CheckpointSource}); malformed or missing files
- * give a FileFormatError naming the file.
+ * give a FileFormatError naming the file. `beforeWeights` sees the config before the weights are read
+ * (to refuse an adapter early, e.g. when its method is not registered).
  *
  * @example
  * ```ts
  * const adapter = await readAdapterFiles(memorySource({ 'adapter_config.json': text, 'adapter_model.safetensors': bytes }));
  * ```
  */
-export async function readAdapterFiles(source: string | CheckpointSource, opts?: { backend?: Backend }): Promise<ReadAdapter> {
+export async function readAdapterFiles(
+  source: string | CheckpointSource,
+  opts?: { backend?: Backend; beforeWeights?: (peftType: string, config: Map<string, JsonValue>) => void },
+): Promise<ReadAdapter> {
   const src = typeof source === 'string' ? (await import('../io/directory-source.js')).directorySource(source) : source;
   const where = `${src.label}/${ADAPTER_CONFIG_FILE}`;
   const text = await src.readText(ADAPTER_CONFIG_FILE);
@@ -97,6 +101,7 @@ export async function readAdapterFiles(source: string | CheckpointSource, opts?:
   if (!(config instanceof Map)) throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(config) ? 'an array' : typeof config}`);
   const peftType = config.get('peft_type');
   if (typeof peftType !== 'string') throw new FileFormatError(`${where}: expected "peft_type" to be a string such as "LORA", got ${JSON.stringify(peftType ?? null)}`);
+  opts?.beforeWeights?.(peftType, config);
   if (!(await src.has(ADAPTER_WEIGHTS_FILE))) {
     const bin = await src.has('adapter_model.bin');
     throw new FileFormatError(

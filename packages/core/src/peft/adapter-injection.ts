@@ -43,7 +43,7 @@ export function resolveTargets<C extends TargetedConfig>(method: PeftMethod<C>, 
     targets = allLinearTargets(root, { outputHead: info.outputHeadPath ?? null, exclude: modulesToSave ?? [] });
   }
   if (targets === config.targetModules && modulesToSave === config.modulesToSave) return config;
-  return method.schema.create({ ...(config as object), peftType: undefined, targetModules: targets, modulesToSave } as never);
+  return method.schema.create({ ...(config as object), targetModules: targets, modulesToSave } as never);
 }
 
 /**

@@ -77,6 +77,18 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig> extends Mo
    */
   deltaWeight?(name: string): Tensor;
 
+  /**
+   * Finishes adapter `name`'s initialisation when it needs the base weight's values on the host (PiSSA,
+   * OLoRA: an SVD or QR of the weight). Core awaits it right after `addAdapter`, except when the
+   * adapter's weights are about to be loaded from a file.
+   *
+   * @example
+   * ```ts
+   * await layer.initializeAdapter?.('default');
+   * ```
+   */
+  initializeAdapter?(name: string): Promise<void>;
+
   /** Whether this layer holds adapter `name`. @example `layer.hasAdapter('default')` */
   hasAdapter(name: string): boolean {
     return this.adapterNames.includes(name);

@@ -60,7 +60,7 @@ export interface ConfigSchema<C extends PeftConfig> {
   readonly peftType: string;
   /** The method's name in messages ('lora'). */
   readonly name: string;
-  /** A full config from camelCase options; anything missing takes its default. */
+  /** A full config from camelCase options (a whole config too, to copy it with changes); anything missing takes its default. */
   create(options?: ConfigOptions<C>): C;
   /** A full config from a parsed `adapter_config.json` (a plain object or the `Map` of `parseStrictJson`). */
   parse(raw: unknown, opts?: { warn?: (message: string) => void; where?: string }): C;
@@ -92,6 +92,10 @@ export function defineConfig<F extends Fields>(peftType: string, name: string, f
     create(options = {}) {
       const values: Record<string, unknown> = {};
       for (const [prop, v] of Object.entries(options)) {
+        if (prop === 'peftType') {
+          if (v !== undefined && v !== peftType) throw new ConfigError(`${name}: peftType must be "${peftType}", got ${show(v)}`);
+          continue;
+        }
         if (!(prop in all)) {
           throw new ConfigError(`${name}: unknown option "${prop}" (options: ${Object.keys(all).join(', ')})`);
         }

@@ -88,5 +88,5 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   /** Base-model parameters the adapter also trains or saves (biases, embedding matrices). */
   extraParameters?(ctx: ExtraParametersContext<C>): Iterable<ExtraParameter>;
   /** Builds a new adapter from weighted existing ones (`add_weighted_adapter`). */
-  addWeightedAdapter?(model: PeftModel, request: WeightedAdapterRequest): void;
+  addWeightedAdapter?(model: PeftModel, request: WeightedAdapterRequest): void | Promise<void>;
 }

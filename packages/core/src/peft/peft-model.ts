@@ -65,7 +65,7 @@ export type PeftInputs = ModelInputs & {
  * @example
  * ```ts
  * registerMethod(lora);
- * const peft = getPeftModel(await loadPretrained(directorySource('gpt2')), loraConfig({ r: 8, targetModules: ['c_attn'] }));
+ * const peft = await getPeftModel(await loadPretrained(directorySource('gpt2')), loraConfig({ r: 8, targetModules: ['c_attn'] }));
  * peft.printTrainableParameters(); // trainable params: 1,024 || all params: 31,744 || trainable%: 3.2258
  * await peft.saveAdapter('out/adapter');
  * ```
@@ -152,15 +152,27 @@ export class PeftModel extends Module implements PretrainedModel {
   /**
    * Adds adapter `name` with `config`: wraps every targeted module (a new layer, or a new adapter in
    * the method's existing layer) and every module to save. The active adapter does not change; the
-   * first adapter added becomes active.
+   * first adapter added becomes active. Asynchronous because some initialisations (PiSSA, OLoRA) read
+   * the base weights back to the host.
    *
    * @example
    * ```ts
-   * peft.addAdapter('other', loraConfig({ r: 4, loraAlpha: 16, targetModules: ['c_attn'] }));
+   * await peft.addAdapter('other', loraConfig({ r: 4, loraAlpha: 16, targetModules: ['c_attn'] }));
    * peft.setAdapter('other');
    * ```
    */
-  addAdapter(name: string, config: PeftConfig): void {
+  async addAdapter(name: string, config: PeftConfig): Promise<void> {
+    this.addAdapterLayers(name, config);
+    try {
+      for (const [, layer] of this.layers()) if (layer.hasAdapter(name)) await layer.initializeAdapter?.(name);
+    } catch (e) {
+      this.deleteAdapter(name);
+      throw e;
+    }
+  }
+
+  /** Injects adapter `name` without the asynchronous initialisation (its weights are loaded next). */
+  private addAdapterLayers(name: string, config: PeftConfig): void {
     this.checkLoaded('addAdapter');
     if (typeof name !== 'string' || name === '' || name.includes('.') || name === BASE_ADAPTER) {
       throw new ArgumentError(`addAdapter: expected an adapter name without dots (not "${BASE_ADAPTER}"), got ${JSON.stringify(name)}`);
@@ -303,17 +315,17 @@ export class PeftModel extends Module implements PretrainedModel {
    *
    * @example
    * ```ts
-   * peft.addWeightedAdapter(['default', 'other'], [0.7, 0.3], 'mix', 'svd', { svdRank: 4 });
+   * await peft.addWeightedAdapter(['default', 'other'], [0.7, 0.3], 'mix', 'svd', { svdRank: 4 });
    * peft.setAdapter('mix');
    * ```
    */
-  addWeightedAdapter(
+  async addWeightedAdapter(
     adapters: readonly string[],
     weights: readonly number[],
     name: string,
     combinationType: WeightedAdapterRequest['combinationType'] = 'svd',
     opts?: { svdRank?: number },
-  ): void {
+  ): Promise<void> {
     this.checkLoaded('addWeightedAdapter');
     if (adapters.length === 0 || adapters.length !== weights.length) {
       throw new ArgumentError(`addWeightedAdapter: expected one weight per adapter, got ${adapters.length} adapters and ${weights.length} weights`);
@@ -327,7 +339,7 @@ export class PeftModel extends Module implements PretrainedModel {
     if (types.size > 1) throw new ConfigError(`addWeightedAdapter: all adapters must use one method, got ${[...types].join(', ')}`);
     const method = this.methodOf(configs[0]);
     if (!method.addWeightedAdapter) throw new PluginError(`addWeightedAdapter: ${method.packageName} does not support combining adapters`);
-    method.addWeightedAdapter(this, { adapters, weights, name, combinationType, svdRank: opts?.svdRank });
+    await method.addWeightedAdapter(this, { adapters, weights, name, combinationType, svdRank: opts?.svdRank });
   }
 
   /**
@@ -472,12 +484,11 @@ export class PeftModel extends Module implements PretrainedModel {
   async loadAdapter(source: string | CheckpointSource, name: string, opts?: { isTrainable?: boolean }): Promise<void> {
     this.checkLoaded('loadAdapter');
     const backend = this.parameters().next().value?.backend;
-    const files = await readAdapterFiles(source, { backend });
-    const { peftType } = files;
-    const method = this.registry.get(peftType, 'loadAdapter');
+    const files = await readAdapterFiles(source, { backend, beforeWeights: (type) => this.registry.get(type, 'loadAdapter') });
+    const method = this.registry.get(files.peftType, 'loadAdapter');
     const parsed = method.schema.parse(files.config, { warn: this.warn, where: `${files.label}/adapter_config.json` });
-    const config = method.schema.create({ ...(parsed as object), peftType: undefined, inferenceMode: !opts?.isTrainable } as never);
-    this.addAdapter(name, config);
+    const config = method.schema.create({ ...(parsed as object), inferenceMode: !opts?.isTrainable });
+    this.addAdapterLayers(name, config);
     try {
       this.loadAdapterStateDict(name, files.tensors, { label: `${files.label}/adapter_model.safetensors` });
     } catch (e) {
@@ -565,11 +576,11 @@ export class PeftModel extends Module implements PretrainedModel {
  * @example
  * ```ts
  * registerMethod(lora);
- * const peft = getPeftModel(model, loraConfig({ r: 8, loraAlpha: 16, targetModules: ['q_proj', 'v_proj'] }));
+ * const peft = await getPeftModel(model, loraConfig({ r: 8, loraAlpha: 16, targetModules: ['q_proj', 'v_proj'] }));
  * ```
  */
-export function getPeftModel(model: PretrainedModel, config: PeftConfig, opts?: PeftModelOptions): PeftModel {
+export async function getPeftModel(model: PretrainedModel, config: PeftConfig, opts?: PeftModelOptions): Promise<PeftModel> {
   const peft = new PeftModel(model, opts);
-  peft.addAdapter(opts?.adapterName ?? DEFAULT_ADAPTER, config);
+  await peft.addAdapter(opts?.adapterName ?? DEFAULT_ADAPTER, config);
   return peft;
 }
