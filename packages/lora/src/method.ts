@@ -60,11 +60,17 @@ export function createLoraLayer(base: Module, ctx: LayerContext<LoraConfig>): Lo
 export function* loraExtraParameters(ctx: ExtraParametersContext<LoraConfig>): Iterable<ExtraParameter> {
   const { config, layers, model } = ctx;
   if (config.bias === 'all') {
+    // PEFT saves every state-dict entry named like a bias, including those inside modules-to-save
+    // wrappers (`classifier.modules_to_save.bias`, `classifier.original_module.bias`), adapter name left out
+    const copy = `.modules_to_save.${ctx.adapterName}.`;
     for (const [path, parameter] of model.namedParameters()) {
       const last = path.slice(path.lastIndexOf('.') + 1);
-      // adapter parameters and modules-to-save copies are handled by their owners
-      if (last !== 'bias' || /(^|\.)(lora_[^.]*|modules_to_save|original_module)\./.test(path)) continue;
-      yield { path, parameter, trainable: true, saved: true };
+      if (last !== 'bias' || /(^|\.)lora_[^.]*\./.test(path)) continue;
+      if (path.includes('.modules_to_save.')) {
+        if (path.includes(copy)) yield { path: path.replace(copy, '.modules_to_save.'), parameter, trainable: true, saved: true };
+        continue;
+      }
+      yield { path, parameter, trainable: !path.includes('.original_module.'), saved: true };
     }
   } else if (config.bias === 'lora_only') {
     for (const [path, layer] of layers) {

@@ -59,7 +59,7 @@ class ScaleLayer extends AdapterLayer<ScaleConfig> {
     const w = this.baseWeight();
     noGrad(() => tidy(() => void w.assign(div(w, reshape(this.params.get(name)!.add(1), [-1, 1])))));
   }
-  deltaWeight(name: string): Tensor {
+  override deltaWeight(name: string): Tensor {
     const w = (this.baseLayer as Linear).weight;
     return mul(w, reshape(this.params.get(name)!, [-1, 1]));
   }
