@@ -49,3 +49,15 @@ describe('formatPythonJson', () => {
     expect(formatPythonJson(parseStrictJson(text, 'config'))).toBe(text);
   });
 });
+
+describe('formatPythonJson with keepOrderOf', () => {
+  it('keeps the key order of the named top-level objects and sorts the rest', () => {
+    const v = new Map<string, never>([
+      ['rank_pattern', new Map([['v_proj', 3], ['layers\\.1', 6]]) as never],
+      ['alpha', new Map([['b', 1], ['a', 2]]) as never],
+    ]);
+    expect(formatPythonJson(v, { keepOrderOf: ['rank_pattern'] })).toBe(
+      '{\n  "alpha": {\n    "a": 2,\n    "b": 1\n  },\n  "rank_pattern": {\n    "v_proj": 3,\n    "layers\\\\.1": 6\n  }\n}',
+    );
+  });
+});

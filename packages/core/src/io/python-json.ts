@@ -31,7 +31,9 @@ export function pythonFloat(x: number): string {
  * Serialises a JSON value as Python's `json.dumps(value, indent=2, sort_keys=True)` does (what Hugging
  * Face writes for `adapter_config.json`): keys sorted by code point at every level, two-space
  * indentation, `", "`-free separators inside lines, non-ASCII escaped as `\uXXXX`, and
- * {@link JsonNumberText} values written verbatim (so a float field keeps its `0.0`).
+ * {@link JsonNumberText} values written verbatim (so a float field keeps its `0.0`). The objects under
+ * the top-level keys in `keepOrderOf` keep their own key order (where the order has a meaning, as in
+ * `rank_pattern`, whose first matching key wins).
  *
  * @example
  * ```ts
@@ -39,9 +41,10 @@ export function pythonFloat(x: number): string {
  * // '{\n  "lora_dropout": 0.0,\n  "r": 8\n}'
  * ```
  */
-export function formatPythonJson(value: JsonValue, opts?: { sortKeys?: boolean }): string {
+export function formatPythonJson(value: JsonValue, opts?: { sortKeys?: boolean; keepOrderOf?: readonly string[] }): string {
   const sortKeys = opts?.sortKeys ?? true;
-  const write = (v: JsonValue, indent: string): string => {
+  const keep = new Set(opts?.keepOrderOf ?? []);
+  const write = (v: JsonValue, indent: string, sort = sortKeys): string => {
     if (v === null) return 'null';
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     if (typeof v === 'number') {
@@ -57,8 +60,8 @@ export function formatPythonJson(value: JsonValue, opts?: { sortKeys?: boolean }
     }
     const keys = [...v.keys()];
     if (keys.length === 0) return '{}';
-    if (sortKeys) keys.sort(compareCodePoints);
-    return `{\n${keys.map((k) => `${inner}${quote(k)}: ${write(v.get(k)!, inner)}`).join(',\n')}\n${indent}}`;
+    if (sort) keys.sort(compareCodePoints);
+    return `{\n${keys.map((k) => `${inner}${quote(k)}: ${write(v.get(k)!, inner, sortKeys && !(indent === '' && keep.has(k)))}`).join(',\n')}\n${indent}}`;
   };
   return write(value, '');
 }
@@ -67,7 +70,7 @@ function quote(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    const ch = s[i]!;
+    const ch = s[i];
     if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
     else if (ch === '\n') out += '\\n';

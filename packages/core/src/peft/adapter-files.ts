@@ -41,7 +41,9 @@ export async function adapterFiles(peft: PeftModel, name: string): Promise<Adapt
   const config = peft.peftConfig.get(name);
   if (!config) throw new FileFormatError(`adapterFiles: no adapter named "${name}"`);
   const method = peft.methodOf(config);
-  const text = formatPythonJson(method.schema.toJson(config));
+  // the first matching pattern wins, so their order is kept (Python PEFT sorts them, which can change
+  // the ranks of its own adapter on reload)
+  const text = formatPythonJson(method.schema.toJson(config), { keepOrderOf: ['rank_pattern', 'alpha_pattern'] });
   const weights = await serializeTensors(adapterStateDict(peft, name), { metadata: { format: 'pt' } });
   return { config: text, weights };
 }

@@ -60,10 +60,14 @@ export function loadAdapterState(
   }
   const unexpected = [...tensors.keys()].filter((k) => !expected.has(k));
   if (unexpected.length) opts.warn(`${label}: ignoring ${unexpected.length} tensor(s) the adapter does not have: ${list(unexpected)}`);
+  const patterns = peft.peftConfig.get(name) as { rankPattern?: ReadonlyMap<string, number> } | undefined;
+  const hint = patterns?.rankPattern?.size
+    ? `; rank_pattern keys are applied in file order (the first match wins): a file whose pattern keys were re-sorted on save, as Python PEFT does, can imply other ranks than those it was trained with`
+    : ' (do r and target_modules match the file?)';
   for (const [k, p] of expected) {
     const t = tensors.get(k);
     if (t && !shapesEqual(t.shape, p.shape)) {
-      throw new ShapeError(`${label}: "${k}" has shape ${fmtShape(t.shape)} in the file, the adapter expects ${fmtShape(p.shape)} (do r and target_modules match the file?)`);
+      throw new ShapeError(`${label}: "${k}" has shape ${fmtShape(t.shape)} in the file, the adapter expects ${fmtShape(p.shape)}${hint}`);
     }
   }
   for (const [k, p] of expected) {
