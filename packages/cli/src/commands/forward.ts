@@ -1,5 +1,6 @@
 import { type PretrainedModel, type Tensor, fromArray, noGrad } from '@peft/core';
 import type { PretrainedTokenizer } from '@peft/models';
+import { adapterFlags, applyAdapters } from '../adapters.js';
 import { parseCommandArgs } from '../args.js';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import { checkpointFolder, loadModelFrom, optionalTokenizer } from '../checkpoint.js';
@@ -8,12 +9,16 @@ import { topK } from '../format.js';
 import { type InputBatch, readInputFile } from '../input-file.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft forward --model DIR --input FILE.json [--json] [--backend webgpu|cpu]
+const USAGE = `Usage: peft forward --model DIR --input FILE.json [--adapter DIR]... [--merge] [--json] [--backend webgpu|cpu]
 
 Runs one forward pass of a Hugging Face checkpoint over a batch of token ids and prints the logits.
 
   --model DIR         checkpoint folder (config.json, model.safetensors, optional tokenizer.json)
   --input FILE.json   {"input_ids": [[…]], "attention_mask"?: [[…]], "token_type_ids"?: [[…]]}
+  --adapter DIR       a saved PEFT adapter (adapter_config.json, adapter_model.safetensors) to apply;
+                      repeat it to apply several together (the first is named "default", the
+                      others after their folder)
+  --merge             merge the adapters into the base weights before running
   --json              print {"shape": [...], "logits": [...]} on stdout: [batch, seq, vocab] for
                       language models, [batch, labels] for classifiers
   --backend B         webgpu (default; falls back to cpu with a note when no adapter exists) or cpu
@@ -27,6 +32,7 @@ Runs one forward pass of a Hugging Face checkpoint over a batch of token ids and
  * @example
  * ```sh
  * peft forward --model ./gpt2 --input batch.json --json
+ * peft forward --model ./gpt2 --adapter ./my-lora --merge --input batch.json
  * ```
  */
 export const forwardCommand: Command = {
@@ -37,16 +43,20 @@ export const forwardCommand: Command = {
     const { values } = parseCommandArgs('forward', argv, {
       model: { type: 'string' },
       input: { type: 'string' },
+      adapter: { type: 'string', multiple: true },
+      merge: { type: 'boolean' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
     });
     if (values.model === undefined) throw new UsageError('forward: --model DIR is required');
     if (values.input === undefined) throw new UsageError('forward: --input FILE.json is required');
+    const adapters = adapterFlags('forward', values.adapter, values.merge);
     const choice = parseBackendChoice('forward', values.backend);
     const source = checkpointFolder(values.model as string);
     const session = await openBackend(choice, io);
     try {
-      const model = await loadModelFrom(source, session.backend, io);
+      const base = await loadModelFrom(source, session.backend, io);
+      const model = await applyAdapters(base, adapters, { merge: values.merge === true, io });
       const batch = await readInputFile(values.input as string, model.info.vocabSize);
       const logits = runForward(model, batch);
       let data: unknown;

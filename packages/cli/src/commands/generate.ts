@@ -1,5 +1,6 @@
 import type { PretrainedModel } from '@peft/core';
 import { type PretrainedTokenizer, TextStreamer, generateStream, readGenerationConfig } from '@peft/models';
+import { adapterFlags, applyAdapters } from '../adapters.js';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import { checkpointFolder, loadModelFrom, optionalTokenizer } from '../checkpoint.js';
@@ -15,6 +16,9 @@ come from the checkpoint's generation_config.json (as in transformers); flags ov
   --model DIR            checkpoint folder (config.json, model.safetensors, tokenizer.json)
   --prompt TEXT          the prompt, tokenized with the checkpoint's tokenizer.json
   --ids 1,2,3            the prompt as token ids (works without a tokenizer; then ids are printed)
+  --adapter DIR          a saved PEFT adapter to apply; repeat it to apply several together (the
+                         first is named "default", the others after their folder)
+  --merge                merge the adapters into the base weights before generating
   --chat                 wrap the prompt as a user message with the checkpoint's chat template
   --max-new-tokens N     new tokens at most (default: generation_config.json's max_new_tokens, else 20)
   --greedy               always pick the most likely token; without it, a sampling flag below samples,
@@ -37,6 +41,7 @@ come from the checkpoint's generation_config.json (as in transformers); flags ov
  * @example
  * ```sh
  * peft generate --model ./gpt2 --prompt "Once upon a time" --max-new-tokens 40 --top-p 0.9 --seed 1
+ * peft generate --model ./gpt2 --adapter ./my-lora --ids 5,6,7 --greedy --json
  * ```
  */
 export const generateCommand: Command = {
@@ -48,6 +53,8 @@ export const generateCommand: Command = {
       model: { type: 'string' },
       prompt: { type: 'string' },
       ids: { type: 'string' },
+      adapter: { type: 'string', multiple: true },
+      merge: { type: 'boolean' },
       chat: { type: 'boolean' },
       'max-new-tokens': { type: 'string' },
       greedy: { type: 'boolean' },
@@ -74,6 +81,7 @@ export const generateCommand: Command = {
     const sampling = [temperature, topK, topP, seed].some((v) => v !== undefined);
     const promptIds = values.ids === undefined ? undefined : parseIds(values.ids as string);
     const choice = parseBackendChoice(cmd, values.backend);
+    const adapters = adapterFlags(cmd, values.adapter, values.merge);
 
     const source = checkpointFolder(values.model as string);
     const tokenizer = await optionalTokenizer(source);
@@ -87,10 +95,11 @@ export const generateCommand: Command = {
 
     const session = await openBackend(choice, io);
     try {
-      const model = await loadModelFrom(source, session.backend, io);
-      if (model.info.task !== 'causal-lm') {
-        throw new UsageError(`generate: ${source.label} is a ${model.info.task} model (${model.info.modelType}); generation needs a causal language model`);
+      const base = await loadModelFrom(source, session.backend, io);
+      if (base.info.task !== 'causal-lm') {
+        throw new UsageError(`generate: ${source.label} is a ${base.info.task} model (${base.info.modelType}); generation needs a causal language model`);
       }
+      const model = await applyAdapters(base, adapters, { merge: values.merge === true, io });
       checkIds(ids, model);
       const eosTokenIds = [...(defaults.eosTokenIds ?? model.info.eosTokenIds), ...stopIds];
       const out = values.json ? undefined : io;

@@ -29,6 +29,19 @@ export function fixtureCase(name: string): FixtureCase {
   return JSON.parse(readFileSync(join(FIXTURES, 'cases', `${name}.json`), 'utf8')) as FixtureCase;
 }
 
+/** The golden adapter cases of @peft/testing (one folder per case: adapter files and case.json). */
+export const ADAPTER_CASES = join(ROOT, 'packages', 'testing', 'fixtures', 'cases');
+
+/** An adapter case folder (adapter_config.json, adapter_model.safetensors, case.json). */
+export function adapterCaseDir(name: string): string {
+  return join(ADAPTER_CASES, name);
+}
+
+/** An adapter case's case.json, parsed. */
+export function adapterCase(name: string): Record<string, unknown> & FixtureCase {
+  return JSON.parse(readFileSync(join(ADAPTER_CASES, name, 'case.json'), 'utf8')) as Record<string, unknown> & FixtureCase;
+}
+
 /** A fresh scratch folder. */
 export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'peft-cli-'));
