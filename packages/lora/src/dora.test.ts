@@ -86,6 +86,21 @@ describe.each(backends)('DoRA on $name', ({ backend }) => {
     expectClose(await readF64(mag.grad!), dM, { atol: 1e-5 });
   });
 
+  it('recomputes x·Wᵀ from the dropped-out input when dropout is active (all dropped: the base output alone)', async () => {
+    const base = new Linear(inF, outF, { backend, generator: new Generator(1) });
+    base.setRequiresGrad(false);
+    const layer = new LoraLinear(base);
+    layer.addAdapter('default', { ...ctx, config: loraConfig({ r: 2, loraAlpha: 3, useDora: true, initLoraWeights: false, loraDropout: 1 }) });
+    layer.activeAdapters = ['default'];
+    const mag = layer.loraMagnitudeVector.get('default').weight;
+    noGrad(() => tidy(() => void mag.assign(fromArray([0.5, 1.5, 2, 0.8], [outF], { backend }))));
+    const x = toTensor(rand([n, inF], { seed: 6 }), backend);
+    const plain = await readF64(base.forward(x));
+    expectClose(await readF64(layer.train().forward(x)), plain, { atol: 1e-6 });
+    const evalOut = await readF64(layer.eval().forward(x));
+    expect(Math.max(...evalOut.map((v, i) => Math.abs(v - plain[i])))).toBeGreaterThan(1e-3);
+  });
+
   it.each([
     ['Linear', () => new Linear(inF, outF, { backend, generator: new Generator(1) })],
     ['Conv1D', () => new Conv1D(outF, inF, { backend, generator: new Generator(1) })],
