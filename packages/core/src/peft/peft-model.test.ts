@@ -212,4 +212,26 @@ describe.each(backends)('PeftModel with a custom method on $name', ({ backend })
     expect([...base.namedParameters()].every(([, p]) => isParameter(p) && !p.isDisposed)).toBe(true);
     expect(() => peft.merge()).toThrow(/unloaded/);
   });
+
+  it('refuses malformed adapter files with errors that name the file and what was expected, and keeps the model usable', async () => {
+    const peft = await make(0.3);
+    const files = await peft.adapterFiles();
+    const load = (over: Record<string, string | Uint8Array>, warn: (m: string) => void = () => {}) =>
+      PeftModel.fromPretrained(new Toy(backend), memorySource({ 'adapter_config.json': files.config, 'adapter_model.safetensors': files.weights, ...over }), { registry, warn });
+    await expect(load({ 'adapter_config.json': '{"peft_type": "SCALE",' })).rejects.toThrow(/adapter_config.json/);
+    await expect(load({ 'adapter_config.json': '[1]' })).rejects.toThrow(/expected a JSON object, got an array/);
+    await expect(load({ 'adapter_config.json': '{"r": 4}' })).rejects.toThrow(/"peft_type" to be a string/);
+    await expect(load({ 'adapter_config.json': files.config.replace('"init": 0.3', '"init": "big"') })).rejects.toThrow(/memory\/adapter_config.json: init must be a number, got "big"/);
+    await expect(load({ 'adapter_model.safetensors': files.weights.subarray(0, 20) })).rejects.toThrow(/safetensors/);
+    const warnings: string[] = [];
+    await load({ 'adapter_config.json': files.config.replace('{', '{\n  "future_option": 1,') }, (m) => warnings.push(m));
+    expect(warnings.join()).toMatch(/ignoring unknown config keys "future_option"/);
+    const other = await getPeftModel(new Toy(backend), SCALE_SCHEMA.create({ init: 0.3, targetModules: ['down'] }), { registry });
+    const wrongWeights = (await other.adapterFiles()).weights;
+    await expect(load({ 'adapter_model.safetensors': wrongWeights })).rejects.toThrow(/missing, e\.g\. "base_model\.model\.body\.layers\.0\.up\.scale_s"/);
+    // a failed load into an existing model leaves it as it was
+    await expect(peft.loadAdapter(memorySource({ 'adapter_config.json': files.config, 'adapter_model.safetensors': wrongWeights }), 'broken')).rejects.toThrow(/missing/);
+    expect([...peft.peftConfig.keys()]).toEqual(['default']);
+    expect(peft.layers().every(([, l]) => !l.hasAdapter('broken'))).toBe(true);
+  });
 });
