@@ -1,17 +1,24 @@
-import { FileFormatError, type SafetensorsHeader, readSafetensorsHeader } from '@peft/core';
+import { ADAPTER_CONFIG_FILE, FileFormatError, type SafetensorsHeader, readSafetensorsHeader } from '@peft/core';
 import { type CheckpointSource, readModelConfig, resolveArchitecture } from '@peft/models';
 import { parseCommandArgs } from '../args.js';
 import { checkpointFolder } from '../checkpoint.js';
 import type { Command } from '../command.js';
 import { formatCount, formatTable } from '../format.js';
+import { addModelFacts, describeAdapter, formatAdapterReport } from './inspect-adapter.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft inspect DIR [--json]
+const USAGE = `Usage: peft inspect DIR [--model DIR] [--json]
 
 Describes a checkpoint folder without loading its weights: the architecture, key config.json fields,
 the parameter count, and every tensor's name, shape and dtype from the safetensors header(s)
 (model.safetensors, or the shards listed in model.safetensors.index.json).
 
+A PEFT adapter folder (with adapter_config.json) is described too: its method (peft_type), target
+modules, rank and alpha, every config key (sorted), the adapter's parameter count and the tensors of
+adapter_model.safetensors.
+
+  --model DIR  (adapter folders) also load the adapter onto this base model (on the CPU) and print
+               its trainable-parameter line and the modules the config wraps
   --json       print one JSON object instead of the table
   -h, --help   this text
 `;
@@ -39,16 +46,24 @@ export interface TensorRow {
  * @example
  * ```sh
  * peft inspect ./gpt2 --json
+ * peft inspect ./my-lora --model ./gpt2
  * ```
  */
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'describe a checkpoint folder (config, parameter count, tensors) without loading weights',
+  summary: 'describe a checkpoint or adapter folder (config, parameter count, tensors) without loading weights',
   usage: USAGE,
   async run(argv, { io }) {
-    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' } }, 1);
+    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' } }, 1);
     if (positionals.length === 0) throw new UsageError('inspect: the checkpoint folder DIR is required');
     const source = checkpointFolder(positionals[0]);
+    if (await source.has(ADAPTER_CONFIG_FILE)) {
+      const report = await describeAdapter(source);
+      if (values.model !== undefined) await addModelFacts(report, source, values.model as string, io);
+      io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatAdapterReport(report));
+      return 0;
+    }
+    if (values.model !== undefined) throw new UsageError(`inspect: --model DIR applies to adapter folders; ${source.label} has no ${ADAPTER_CONFIG_FILE}`);
     const config = await readModelConfig(source);
     const named = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : undefined;
     let className: string | undefined;
