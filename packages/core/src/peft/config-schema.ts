@@ -116,6 +116,7 @@ export function defineConfig<F extends Fields>(peftType: string, name: string, f
       const values: Record<string, unknown> = {};
       const unknown: string[] = [];
       for (const [key, v] of entries) {
+        if (key === 'peft_version') continue; // which Python PEFT wrote the file: informational
         if (key === 'peft_type') {
           if (v !== peftType) throw new ConfigError(`${where}: peft_type must be "${peftType}", got ${show(v)}`);
           continue;
