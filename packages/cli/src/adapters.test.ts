@@ -107,7 +107,7 @@ describe.each(backends)('peft generate --adapter on %s', (backend) => {
   });
 });
 
-describe('peft forward and generate with a bad adapter', () => {
+describe('peft forward and generate with adapters, in words and in error', () => {
   const model = fixtureModel('gpt2');
 
   it('refuses an adapter whose peft_type the CLI has no method for, naming the package to install', async () => {
@@ -127,6 +127,13 @@ describe('peft forward and generate with a bad adapter', () => {
     const { code, stderr } = await run('forward', '--model', model, '--adapter', '/nonexistent/adapter', '--input', jsonFile({ input_ids: [[1, 2]] }), '--backend', 'cpu');
     expect(code).toBe(1);
     expect(stderr).toMatch(/^peft: .*\/nonexistent\/adapter\/adapter_config\.json not found/);
+  });
+
+  it('names the adapters in the summary without --json', async () => {
+    const dir = adapterCaseDir('gpt2_lora_multi_adapter');
+    const { code, stdout } = await run('forward', '--model', model, '--adapter', dir, '--adapter', join(dir, 'other'), '--merge', '--input', jsonFile({ input_ids: [[1, 2]] }), '--backend', 'cpu');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^GPT2LMHeadModel \(gpt2, causal-lm\) on cpu.* with adapters default, other \(merged\)\n/);
   });
 
   it('treats --merge without --adapter as a usage mistake', async () => {

@@ -1,6 +1,6 @@
 import { type PretrainedModel, type Tensor, fromArray, noGrad } from '@peft/core';
 import type { PretrainedTokenizer } from '@peft/models';
-import { adapterFlags, applyAdapters } from '../adapters.js';
+import { adapterFlags, adapterNames, applyAdapters } from '../adapters.js';
 import { parseCommandArgs } from '../args.js';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import { checkpointFolder, loadModelFrom, optionalTokenizer } from '../checkpoint.js';
@@ -70,7 +70,8 @@ export const forwardCommand: Command = {
         io.stdout.write(`${JSON.stringify({ shape, logits: data })}\n`);
       } else {
         const tokenizer = model.info.task === 'causal-lm' ? await optionalTokenizer(source) : undefined;
-        io.stdout.write(summary(model, batch, shape, data, session.backend.description, tokenizer));
+        const withAdapters = adapters.length ? ` with adapters ${adapterNames(adapters).join(', ')}${values.merge ? ' (merged)' : ''}` : '';
+        io.stdout.write(summary(model, batch, shape, data, `${session.backend.description}${withAdapters}`, tokenizer));
       }
       return 0;
     } finally {
