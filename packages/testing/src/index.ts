@@ -8,3 +8,8 @@ export { FIXTURE_CASES, fixtureModelDir, caseDir, readFixtureCase, hasCaseFile, 
 export type { FixtureCase } from './fixture-files.js';
 export { describeAdapterParity, FIXTURE_TOLERANCE } from './adapter-parity.js';
 export type { AdapterParityOptions } from './adapter-parity.js';
+export { describeMethodConformance } from './conformance.js';
+export type { ConformanceCase, MethodConformanceOptions } from './conformance.js';
+export { TINY_MODEL_CONFIGS, createTinyModel, tinyBatch } from './tiny-models.js';
+export type { TinyBase } from './tiny-models.js';
+export { adapterParameters, baseParameters, perturbAdapter, snapshot } from './adapter-parameters.js';
