@@ -5,7 +5,11 @@
  * into the weights, and of the base model alone.
  *
  * Every repetition is timed on its own and waits for its result (the loss or the logits are read back),
- * so the medians are per step, not averages over a queue of steps.
+ * so the medians are per step, not averages over a queue of steps. The workloads compared with each
+ * other run interleaved (full vs LoRA steps; base vs unmerged vs merged forwards), so a busy machine
+ * slows them alike. `maxDiffVsBase` (the trained adapter's effect on the logits) and
+ * `maxDiffVsUnmerged` (merged against unmerged logits, which should agree to rounding) check that the
+ * timed models are what they claim.
  */
 import {
   AdamW,
@@ -61,20 +65,36 @@ interface Budget {
   readonly budgetMs: number;
 }
 
-/** Runs `once` `warmup` times untimed, then times each further call until the budget is spent; returns the median ms. */
-async function medianMs(once: () => Promise<void>, b: Budget): Promise<{ ms: number; reps: number }> {
-  for (let i = 0; i < b.warmup; i++) await once();
-  const times: number[] = [];
+/** A median time per call and how many calls it came from. */
+interface Timing {
+  readonly ms: number;
+  readonly reps: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Times several workloads interleaved, so that a busy machine slows them alike: each runs `warmup`
+ * times untimed, then rounds run each once (the order rotating every round) until the budget is
+ * spent. Returns each workload's median ms per call.
+ */
+async function medianEach(cases: readonly (() => Promise<void>)[], b: Budget): Promise<Timing[]> {
+  for (const once of cases) for (let i = 0; i < b.warmup; i++) await once();
+  const times: number[][] = cases.map(() => []);
   const t0 = performance.now();
-  while (times.length < b.minReps || (times.length < b.maxReps && performance.now() - t0 < b.budgetMs)) {
-    const s = performance.now();
-    await once();
-    times.push(performance.now() - s);
+  for (let round = 0; round < b.minReps || (round < b.maxReps && performance.now() - t0 < b.budgetMs); round++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (k + round) % cases.length;
+      const s = performance.now();
+      await cases[i]();
+      times[i].push(performance.now() - s);
+    }
   }
-  times.sort((x, y) => x - y);
-  const mid = times.length >> 1;
-  const ms = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { ms, reps: times.length };
+  return times.map((t) => ({ ms: median(t), reps: t.length }));
 }
 
 function countParams(params: Iterable<Parameter>): number {
@@ -97,6 +117,18 @@ function trainStep(model: PretrainedModel, opt: AdamW, ids: Tensor): () => Promi
     loss.dispose();
     return v;
   };
+}
+
+/** The largest |a − b| between two models' logits on `ids`. */
+async function maxAbsDiff(a: PretrainedModel, b: PretrainedModel, ids: Tensor): Promise<number> {
+  const la = tidy(() => noGrad(() => a.forward({ inputIds: ids }).logits));
+  const lb = tidy(() => noGrad(() => b.forward({ inputIds: ids }).logits));
+  const [x, y] = [await la.data(), await lb.data()];
+  la.dispose();
+  lb.dispose();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
+  return m;
 }
 
 /** One no-grad forward; waits for the logits. */
@@ -134,47 +166,61 @@ export default defineBench({
     const firstStepMs = performance.now() - f0;
     if (firstStepMs > SLOW_STEP_MS) {
       const note = `skipped: first step took ${Math.round(firstStepMs)} ms (> ${SLOW_STEP_MS})`;
-      for (const [phase, setup] of ROWS) yield { phase, setup, ...shape, status: note };
+      for (const [phase, setup] of ROWS) yield { phase, setup, status: note, ...shape };
       fullOpt.dispose();
       full.dispose();
       ids.dispose();
       return;
     }
-    let lastLoss = 0;
-    const fullT = await medianMs(async () => {
-      lastLoss = await fullStep();
-    }, train);
-    const baseParams = countParams(fullParams);
-    yield row('train', 'full fine-tune', fullT, baseParams, baseParams, { loss: sig3(lastLoss) });
+
+    // LoRA on a second copy of the same model; its steps alternate with the full fine-tuning ones.
+    const registry = new MethodRegistry().register(lora);
+    manualSeed(11);
+    const peft = await getPeftModel(createModel(CONFIG, { backend }), loraConfig(LORA), { registry, generator: new Generator(5) });
+    peft.train();
+    const loraParams = trainableOf(peft);
+    const opt = new AdamW(loraParams, { lr: 1e-3 });
+    const loraStep = trainStep(peft, opt, ids);
+    const losses = [0, 0];
+    const [fullT, loraT] = await medianEach(
+      [
+        async () => {
+          losses[0] = await fullStep();
+        },
+        async () => {
+          losses[1] = await loraStep();
+        },
+      ],
+      train,
+    );
+    const baseCount = countParams(fullParams);
+    const loraCount = countParams(loraParams);
+    const peftCount = countParams(peft.parameters());
+    yield row('train', 'full fine-tune', fullT, baseCount, baseCount, { loss: sig3(losses[0]) });
+    yield row('train', 'lora unmerged', loraT, loraCount, peftCount, { loss: sig3(losses[1]) });
     fullOpt.dispose();
     full.dispose();
+    opt.dispose();
 
-    // The base model, then LoRA on it.
+    // Inference: the trained adapter unmerged, the same adapter merged into a third copy, and the base model.
+    peft.eval();
+    manualSeed(11);
+    const merged = await getPeftModel(createModel(CONFIG, { backend }), loraConfig(LORA), { registry });
+    merged.loadStateDict(new Map([...peft.stateDict()].filter(([k]) => k.includes('.lora_'))), { strict: false });
+    merged.merge();
+    merged.eval();
     manualSeed(11);
     const base = createModel(CONFIG, { backend });
     base.eval();
-    const baseT = await medianMs(forwardOnce(base, ids), infer);
-
-    const registry = new MethodRegistry().register(lora);
-    const peft = await getPeftModel(base, loraConfig(LORA), { registry });
-    peft.train();
-    const loraParams = trainableOf(peft);
-    const loraCount = countParams(loraParams);
-    const peftCount = countParams(peft.parameters());
-    const opt = new AdamW(loraParams, { lr: 1e-3 });
-    const step = trainStep(peft, opt, ids);
-    const loraT = await medianMs(async () => {
-      lastLoss = await step();
-    }, train);
-    yield row('train', 'lora unmerged', loraT, loraCount, peftCount, { loss: sig3(lastLoss) });
-    opt.dispose();
-
-    peft.eval();
-    yield row('forward', 'lora unmerged', await medianMs(forwardOnce(peft, ids), infer), loraCount, peftCount);
-    peft.merge();
-    yield row('forward', 'lora merged', await medianMs(forwardOnce(peft, ids), infer), loraCount, peftCount);
-    yield row('forward', 'base', baseT, 0, baseParams);
+    const mergeDiff = await maxAbsDiff(peft, merged, ids);
+    const adapterEffect = await maxAbsDiff(peft, base, ids);
+    const [baseT, unmergedT, mergedT] = await medianEach([forwardOnce(base, ids), forwardOnce(peft, ids), forwardOnce(merged, ids)], infer);
+    yield row('forward', 'lora unmerged', unmergedT, loraCount, peftCount, { maxDiffVsBase: sig3(adapterEffect) });
+    yield row('forward', 'lora merged', mergedT, loraCount, peftCount, { maxDiffVsUnmerged: sig3(mergeDiff) });
+    yield row('forward', 'base', baseT, 0, baseCount);
     peft.dispose();
+    merged.dispose();
+    base.dispose();
     ids.dispose();
 
     /** A measured row; `trainablePct` is of every parameter of the model, adapter weights included (as PEFT prints it). */
@@ -182,6 +228,7 @@ export default defineBench({
       return {
         phase,
         setup,
+        status: 'ok',
         ...shape,
         trainable,
         trainablePct: sig3((100 * trainable) / all),
@@ -189,7 +236,6 @@ export default defineBench({
         tokensPerS: sig3(TOKENS / (t.ms / 1000)),
         reps: t.reps,
         ...extra,
-        status: 'ok',
       };
     }
   },
