@@ -23,7 +23,7 @@ function truncate(m: Float64Array, rows: number, cols: number, k: number): Float
   const out = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
     let acc = 0;
-    for (let r = 0; r < k; r++) acc += u[i * Math.min(rows, cols) + r]! * s[r]! * vt[r * cols + j]!;
+    for (let r = 0; r < k; r++) acc += u[i * Math.min(rows, cols) + r] * s[r] * vt[r * cols + j];
     out[i * cols + j] = acc;
   }
   return out;
@@ -82,8 +82,8 @@ describe.each(backends)('LoRA golden cases beyond the standard ones on $name', (
         const sum = new Float64Array(rows * cols);
         for (const [i, w] of [0.7, 0.3].entries()) {
           if (!parts[i]) continue;
-          const v = await readF64(parts[i]!);
-          for (let j = 0; j < sum.length; j++) sum[j]! += w * v[j]!;
+          const v = await readF64(parts[i]);
+          for (let j = 0; j < sum.length; j++) sum[j] += w * v[j];
         }
         expectClose(await readF64(noGrad(() => d)), truncate(sum, rows, cols, 3), { atol: 1e-5, rtol: 0 }, `svd delta of ${path}`);
         checked++;

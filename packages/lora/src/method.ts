@@ -111,6 +111,12 @@ export const lora: PeftMethod<LoraConfig> = {
   defaultTargets: loraDefaultTargets,
   canWrap: (m) => m instanceof Embedding || isLinearLike(m),
   createLayer: createLoraLayer,
+  adjustConfig: (config, wrapped, warn) => {
+    // PEFT switches fan_in_fan_out on (and saves it so) when a target stores its weight [in, out]
+    if (config.fanInFanOut || !wrapped.some((m) => isLinearLike(m) && m.fanInFanOut)) return config;
+    warn('lora: fan_in_fan_out is false but a target module is a Conv1D (weight stored [in, out]); setting fan_in_fan_out to true');
+    return LORA_SCHEMA.create({ ...config, fanInFanOut: true });
+  },
   extraParameters: loraExtraParameters,
   addWeightedAdapter: addWeightedLoraAdapter,
 };

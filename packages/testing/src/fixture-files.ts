@@ -56,7 +56,7 @@ export async function loadFixtureModel(model: string, backend: Backend): Promise
 export function intTensor(rows: number[][] | number[], backend: Backend): Tensor {
   if (typeof rows[0] === 'number') return fromArray(rows as number[], [rows.length], { dtype: 'i32', backend });
   const r = rows as number[][];
-  return fromArray(r.flat(), [r.length, r[0]!.length], { dtype: 'i32', backend });
+  return fromArray(r.flat(), [r.length, r[0].length], { dtype: 'i32', backend });
 }
 
 /** A nested number array flattened. @example `flat([[1, 2], [3]]) // [1, 2, 3]` */
@@ -75,10 +75,10 @@ export function flat(x: unknown): number[] {
  */
 export function meaningful(values: ArrayLike<number>, mask: number[][], vocab: number): number[] {
   const out: number[] = [];
-  const seq = mask[0]!.length;
+  const seq = mask[0].length;
   mask.forEach((row, b) =>
     row.forEach((m, s) => {
-      if (m) for (let v = 0; v < vocab; v++) out.push(values[(b * seq + s) * vocab + v]!);
+      if (m) for (let v = 0; v < vocab; v++) out.push(values[(b * seq + s) * vocab + v]);
     }),
   );
   return out;

@@ -2,6 +2,11 @@ import { ArgumentError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { ModuleDict } from '../nn/module-dict.js';
 import type { Parameter } from '../nn/parameter.js';
+import { fromArray } from '../ops/creation.js';
+import { where } from '../ops/elementwise.js';
+import { composite } from '../scope.js';
+import { Tensor } from '../tensor.js';
+import { currentAdapterRows } from './adapter-rows.js';
 
 /**
  * Holds a module of the base model that an adapter trains whole (`modules_to_save`: a classifier head,
@@ -63,9 +68,36 @@ export class ModulesToSaveWrapper extends Module {
     return this.modules_to_save.get(this.activeAdapter);
   }
 
-  /** Runs the current module's forward with the same arguments. @example `w.forward(x)` */
+  /**
+   * Runs the current module's forward with the same arguments. In a mixed batch (`withAdapterRows`)
+   * each row takes the output of its adapter's copy (or of the original), when the output is a tensor
+   * whose first axis is the batch.
+   *
+   * @example
+   * ```ts
+   * w.forward(x);
+   * ```
+   */
   forward(...args: unknown[]): unknown {
-    return (this.current() as unknown as { forward(...a: unknown[]): unknown }).forward(...args);
+    const run = (m: Module): unknown => (m as unknown as { forward(...a: unknown[]): unknown }).forward(...args);
+    const rows = currentAdapterRows();
+    if (!rows || this.disabled) return run(this.current());
+    const base = run(this.original_module);
+    if (!(base instanceof Tensor) || base.shape[0] !== rows.length) {
+      throw new ArgumentError(`ModulesToSaveWrapper: adapterNames needs a tensor output with ${rows.length} rows first, got ${base instanceof Tensor ? `shape [${base.shape.join(', ')}]` : typeof base}`);
+    }
+    return composite(() => {
+      let out = base;
+      for (const name of new Set(rows)) {
+        if (!this.modules_to_save.has(name)) continue;
+        const mask = fromArray(Uint8Array.from(rows, (r) => (r === name ? 1 : 0)), [rows.length, ...Array<number>(base.rank - 1).fill(1)], {
+          dtype: 'bool',
+          backend: base.liveStorage('adapter rows').backend,
+        });
+        out = where(mask, run(this.modules_to_save.get(name)) as Tensor, out);
+      }
+      return out;
+    });
   }
 
   override extraRepr(): string {

@@ -85,6 +85,11 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   canWrap?(module: Module): boolean;
   /** Wraps `base` in a new adapter layer holding adapter `ctx.adapterName`. */
   createLayer?(base: Module, ctx: LayerContext<C>): AdapterLayer<C>;
+  /**
+   * The config as it is stored and saved once the adapter is in place, given the modules it wrapped
+   * (LoRA turns `fan_in_fan_out` on for GPT-2's Conv1D, as PEFT does). Default: unchanged.
+   */
+  adjustConfig?(config: C, wrapped: readonly Module[], warn: (message: string) => void): C;
   /** Base-model parameters the adapter also trains or saves (biases, embedding matrices). */
   extraParameters?(ctx: ExtraParametersContext<C>): Iterable<ExtraParameter>;
   /** Builds a new adapter from weighted existing ones (`add_weighted_adapter`). */

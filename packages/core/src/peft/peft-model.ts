@@ -183,8 +183,9 @@ export class PeftModel extends Module implements PretrainedModel {
     validateTargetSpec(config, method.schema.name);
     const resolved = resolveTargets(method, config, this.model, this.model.info);
     const first = this.peftConfig.size === 0;
-    injectAdapter(this.model, method, name, resolved, this.owners, { generator: this.generator });
-    this.peftConfig.set(name, resolved);
+    const paths = injectAdapter(this.model, method, name, resolved, this.owners, { generator: this.generator });
+    const wrapped = paths.map((p) => (this.model.getModule(p) as AdapterLayer).baseLayer);
+    this.peftConfig.set(name, method.adjustConfig?.(resolved, wrapped, this.warn) ?? resolved);
     if (first) this.active = [name];
     this.refresh();
   }
