@@ -7,7 +7,7 @@
 export * from './errors.js';
 export * from './dtype.js';
 export * from './shape.js';
-export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep } from './backend.js';
+export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep, NormKind } from './backend.js';
 export { Storage } from './storage.js';
 export { Tensor } from './tensor.js';
 export { tidy, keep, composite, scopeDepth } from './scope.js';
@@ -53,7 +53,7 @@ export { formatPythonJson, pythonFloat } from './io/python-json.js';
 export { configField } from './peft/config-field.js';
 export type { ConfigField, FieldValue } from './peft/config-field.js';
 export { defineConfig } from './peft/config-schema.js';
-export type { PeftConfig, TaskType, ConfigSchema, ConfigOf, ConfigOptions } from './peft/config-schema.js';
+export type { PeftConfig, TaskType, ConfigSchema, ConfigOf, ConfigOptions, ConfigFields } from './peft/config-schema.js';
 export { TARGET_FIELDS, isTargetedConfig } from './peft/targeted-config.js';
 export type { TargetedConfig } from './peft/targeted-config.js';
 export { AdapterLayer } from './peft/adapter-layer.js';
@@ -70,7 +70,7 @@ export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterFiles, writeAdapterDi
 export type { AdapterFiles, ReadAdapter } from './peft/adapter-files.js';
 export { formatTrainableParameters } from './peft/trainable-parameters.js';
 export type { TrainableCounts } from './peft/trainable-parameters.js';
-export { PeftModel, getPeftModel, DEFAULT_ADAPTER } from './peft/peft-model.js';
+export { PeftModel, TunerRoot, getPeftModel, DEFAULT_ADAPTER } from './peft/peft-model.js';
 export type { PeftModelOptions, PeftInputs } from './peft/peft-model.js';
 export { compilePythonRegex, pythonFullMatch, pythonMatch, pythonSearch, translatePythonRegex } from './peft/python-regex.js';
 export type { PythonAnchor } from './peft/python-regex.js';

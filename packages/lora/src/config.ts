@@ -32,8 +32,13 @@ function ignoredObject(key: string): ConfigField<JsonValue> {
 /**
  * The fields of LoRA's `adapter_config.json` as Hugging Face PEFT 0.21 writes them, by camelCase
  * option name. Options this package does not implement accept only their default value.
+ *
+ * @example
+ * ```ts
+ * LORA_FIELDS.r.defaultValue; // 8
+ * ```
  */
-const LORA_FIELDS = {
+export const LORA_FIELDS = {
   ...TARGET_FIELDS,
   r: configField.int('r', 8, { min: 1 }),
   loraAlpha: configField.number('lora_alpha', 8),

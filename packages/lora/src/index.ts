@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 export { lora, createLoraLayer, loraExtraParameters } from './method.js';
-export { LORA_SCHEMA, loraConfig } from './config.js';
+export { LORA_FIELDS, LORA_SCHEMA, loraConfig } from './config.js';
 export type { LoraConfig } from './config.js';
 export { LORA_DEFAULT_TARGETS, loraDefaultTargets } from './default-targets.js';
 export { LoraLinear } from './lora-linear.js';

@@ -6,7 +6,6 @@ import {
   type Embedding,
   Identity,
   type LayerContext,
-  type Module,
   ModuleDict,
   Parameter,
   type Tensor,
@@ -20,15 +19,13 @@ import {
   transpose,
   unsqueeze,
   where,
-  zeros,
-} from '@peft/core';
+  zeros, type UnaryModule } from '@peft/core';
 import type { LoraConfig } from './config.js';
 import { type DoraEmbeddingLayer, DoraEmbeddingVariant, type DoraMagnitude } from './dora.js';
 import type { LoraVariant } from './lora-variant.js';
 import { ParameterDict } from './parameter-dict.js';
 import { loraScaling } from './scaling.js';
 
-type Unary = Module & { forward(x: Tensor): Tensor };
 
 /**
  * LoRA on an embedding table: the lookup becomes `W[ids] + Aᵀ[ids]·Bᵀ · scaling` with
@@ -48,7 +45,7 @@ type Unary = Module & { forward(x: Tensor): Tensor };
  */
 export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbeddingLayer {
   /** Per-adapter dropout modules (kept for Hugging Face parity; ids are not dropped). */
-  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<Unary>());
+  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
   private tableA = this.registerModule('lora_embedding_A', new ParameterDict());
   private tableB = this.registerModule('lora_embedding_B', new ParameterDict());
   /** DoRA magnitudes per adapter (only adapters with `use_dora`). */

@@ -19,8 +19,7 @@ import {
   mul,
   noGrad,
   tidy,
-  transpose,
-} from '@peft/core';
+  transpose, type UnaryModule } from '@peft/core';
 import type { LoraConfig } from './config.js';
 import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';
 import { type InitLoraWeights, usesBaseWeight } from './init-lora-weights.js';
@@ -28,7 +27,6 @@ import { baseWeightFactors, makeLoraPair, transposeHost } from './lora-init.js';
 import type { LoraVariant } from './lora-variant.js';
 import { loraScaling } from './scaling.js';
 
-type Unary = Module & { forward(x: Tensor): Tensor };
 
 /**
  * LoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any {@link LinearLike} module): the
@@ -55,7 +53,7 @@ type Unary = Module & { forward(x: Tensor): Tensor };
  */
 export class LoraLinear extends AdapterLayer<LoraConfig> implements LinearLike, DoraLinearLayer {
   /** Dropout (or Identity when `lora_dropout` is 0) per adapter, applied to the adapter's input. */
-  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<Unary>());
+  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
   /** `in → r` per adapter. */
   readonly loraA = this.registerModule('lora_A', new ModuleDict<Linear>());
   /** `r → out` per adapter. */
@@ -217,7 +215,7 @@ export class LoraLinear extends AdapterLayer<LoraConfig> implements LinearLike, 
   }
 
   /** Adapter `name`'s dropout module. @example `layer.dropoutOf('default')` */
-  dropoutOf(name: string): Unary {
+  dropoutOf(name: string): UnaryModule {
     return this.loraDropout.get(name);
   }
 

@@ -36,10 +36,11 @@ const COMMON = {
   inferenceMode: configField.bool('inference_mode', false),
 };
 
-type Fields = Record<string, ConfigField<unknown>>;
+/** A method's table of config fields by camelCase option name. @example `const f: ConfigFields = { r: configField.int('r', 8) }` */
+export type ConfigFields = Record<string, ConfigField<unknown>>;
 
 /** The config type a field table describes: its values plus {@link PeftConfig}. @example `type LoraConfig = ConfigOf<typeof LORA_FIELDS>` */
-export type ConfigOf<F extends Fields> = PeftConfig & { readonly [K in keyof F]: FieldValue<F[K]> };
+export type ConfigOf<F extends ConfigFields> = PeftConfig & { readonly [K in keyof F]: FieldValue<F[K]> };
 
 /** What `create` takes: any subset of the options, by their camelCase names. @example `const o: ConfigOptions<LoraConfig> = { r: 4 }` */
 export type ConfigOptions<C extends PeftConfig> = Partial<Omit<C, 'peftType'>>;
@@ -78,8 +79,8 @@ export interface ConfigSchema<C extends PeftConfig> {
  * schema.create({ r: 4 }).r; // 4
  * ```
  */
-export function defineConfig<F extends Fields>(peftType: string, name: string, fields: F, check?: (config: ConfigOf<F>) => void): ConfigSchema<ConfigOf<F>> {
-  const all: Fields = { ...COMMON, ...fields };
+export function defineConfig<F extends ConfigFields>(peftType: string, name: string, fields: F, check?: (config: ConfigOf<F>) => void): ConfigSchema<ConfigOf<F>> {
+  const all: ConfigFields = { ...COMMON, ...fields };
   const byKey = new Map(Object.entries(all).map(([prop, f]) => [f.key, prop]));
   const finish = (values: Record<string, unknown>): ConfigOf<F> => {
     const config = Object.freeze({ peftType, ...values }) as unknown as ConfigOf<F>;

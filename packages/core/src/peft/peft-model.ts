@@ -42,8 +42,16 @@ export interface PeftModelOptions {
   warn?: (message: string) => void;
 }
 
-/** Holds the base model under the name `model`, so parameters are named `base_model.model.…` as in PEFT. */
-class TunerRoot extends Module {
+/**
+ * Holds the base model under the name `model`, so parameters are named `base_model.model.…` as in
+ * Hugging Face PEFT (whose LoRA model plays this part).
+ *
+ * @example
+ * ```ts
+ * peft.base_model.model === peft.model; // true
+ * ```
+ */
+export class TunerRoot extends Module {
   constructor(readonly model: PretrainedModel) {
     super();
     this.registerModule('model', model);
