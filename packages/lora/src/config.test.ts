@@ -2,25 +2,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { ConfigError, type JsonValue, formatPythonJson, parseStrictJson } from '@peft/core';
 import { describe, expect, it } from 'vitest';
 import { LORA_SCHEMA, loraConfig } from './config.js';
+import { ADDED_IN_0_21 } from './test-support/peft-021-keys.js';
 
 const dir = new URL('../test/fixtures/configs/', import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const read = (file: string): string => readFileSync(new URL(file, dir), 'utf8');
-
-/** Keys Hugging Face PEFT 0.21 writes for LoRA on top of 0.15.2's (peft_version aside). */
-const ADDED_IN_0_21 = [
-  'alora_invocation_tokens',
-  'arrow_config',
-  'ensure_weight_tying',
-  'kasa_config',
-  'lora_ga_config',
-  'monteclora_config',
-  'qalora_group_size',
-  'target_parameters',
-  'use_bdlora',
-  'use_qalora',
-  'velora_config',
-];
 
 function expectConfigError(fn: () => unknown, ...fragments: string[]): void {
   let error: unknown;

@@ -1,24 +1,10 @@
 import { describeAdapterParity } from '@peft/testing';
 import { lora } from './index.js';
-
-/** Keys PEFT 0.21 writes to adapter_config.json that the 0.15.2 fixtures predate. */
-const PEFT_021_KEYS = [
-  'alora_invocation_tokens',
-  'arrow_config',
-  'ensure_weight_tying',
-  'kasa_config',
-  'lora_ga_config',
-  'monteclora_config',
-  'qalora_group_size',
-  'target_parameters',
-  'use_bdlora',
-  'use_qalora',
-  'velora_config',
-];
+import { ADDED_IN_0_21 } from './test-support/peft-021-keys.js';
 
 await describeAdapterParity({
   methods: [lora],
-  extraConfigKeys: PEFT_021_KEYS,
+  extraConfigKeys: ADDED_IN_0_21,
   cases: [
     'gpt2_lora',
     'gpt2_lora_rslora',
