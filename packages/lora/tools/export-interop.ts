@@ -41,6 +41,8 @@ const cases: Case[] = [
       other: loraConfig({ r: 2, loraAlpha: 16, targetModules: ['k_proj'], layersToTransform: [1], initLoraWeights: false }),
     },
   },
+  { name: 'llama_pissa', model: 'llama', configs: { default: loraConfig({ r: 4, targetModules: ['q_proj', 'o_proj'], initLoraWeights: 'pissa' }) } },
+  { name: 'llama_olora', model: 'llama', configs: { default: loraConfig({ r: 4, targetModules: ['q_proj', 'o_proj'], initLoraWeights: 'olora' }) } },
   { name: 'bert_seq_cls', model: 'bert', configs: { default: loraConfig({ r: 4, targetModules: ['query', 'value'], taskType: 'SEQ_CLS', initLoraWeights: false }) } },
 ];
 

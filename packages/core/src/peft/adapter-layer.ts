@@ -79,8 +79,8 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig> extends Mo
 
   /**
    * Finishes adapter `name`'s initialisation when it needs the base weight's values on the host (PiSSA,
-   * OLoRA: an SVD or QR of the weight). Core awaits it right after `addAdapter`, except when the
-   * adapter's weights are about to be loaded from a file.
+   * OLoRA: an SVD or QR of the weight). Core awaits it right after `addAdapter`, also when the
+   * adapter's weights are loaded from a file next (as Python PEFT does, the base becomes the residual).
    *
    * @example
    * ```ts

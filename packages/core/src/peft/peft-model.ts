@@ -172,14 +172,19 @@ export class PeftModel extends Module implements PretrainedModel {
   async addAdapter(name: string, config: PeftConfig): Promise<void> {
     this.addAdapterLayers(name, config);
     try {
-      for (const [, layer] of this.layers()) if (layer.hasAdapter(name)) await layer.initializeAdapter?.(name);
+      await this.initializeLayers(name);
     } catch (e) {
       this.deleteAdapter(name);
       throw e;
     }
   }
 
-  /** Injects adapter `name` without the asynchronous initialisation (its weights are loaded next). */
+  /** Runs the layers' asynchronous initialisation of adapter `name` (PiSSA / OLoRA rewrite the base weight). */
+  private async initializeLayers(name: string): Promise<void> {
+    for (const [, layer] of this.layers()) if (layer.hasAdapter(name)) await layer.initializeAdapter?.(name);
+  }
+
+  /** Injects adapter `name` without the asynchronous initialisation. */
   private addAdapterLayers(name: string, config: PeftConfig): void {
     this.checkLoaded('addAdapter');
     if (typeof name !== 'string' || name === '' || name.includes('.') || name === BASE_ADAPTER) {
@@ -499,6 +504,9 @@ export class PeftModel extends Module implements PretrainedModel {
     const config = method.schema.create({ ...(parsed as object), inferenceMode: !opts?.isTrainable });
     this.addAdapterLayers(name, config);
     try {
+      // as in PEFT, initialisations that rewrite the base weight (PiSSA, OLoRA) run before the saved
+      // adapter weights replace the initial ones
+      await this.initializeLayers(name);
       this.loadAdapterStateDict(name, files.tensors, { label: `${files.label}/adapter_model.safetensors` });
     } catch (e) {
       this.deleteAdapter(name);
