@@ -185,7 +185,7 @@ export class PeftModel extends Module implements PretrainedModel {
   }
 
   /** Injects adapter `name` without the asynchronous initialisation. */
-  private addAdapterLayers(name: string, config: PeftConfig): void {
+  private addAdapterLayers(name: string, config: PeftConfig, opts?: { fromFile?: boolean }): void {
     this.checkLoaded('addAdapter');
     if (typeof name !== 'string' || name === '' || name.includes('.') || name === BASE_ADAPTER) {
       throw new ArgumentError(`addAdapter: expected an adapter name without dots (not "${BASE_ADAPTER}"), got ${JSON.stringify(name)}`);
@@ -198,7 +198,8 @@ export class PeftModel extends Module implements PretrainedModel {
     const first = this.peftConfig.size === 0;
     const paths = injectAdapter(this.model, method, name, resolved, this.owners, { generator: this.generator });
     const wrapped = paths.map((p) => (this.model.getModule(p) as AdapterLayer).baseLayer);
-    this.peftConfig.set(name, method.adjustConfig?.(resolved, wrapped, this.warn) ?? resolved);
+    // a file's config is corrected silently: the user cannot change it (PEFT 0.15 wrote such files)
+    this.peftConfig.set(name, method.adjustConfig?.(resolved, wrapped, opts?.fromFile ? () => {} : this.warn) ?? resolved);
     if (first) this.active = [name];
     this.refresh();
   }
@@ -502,7 +503,7 @@ export class PeftModel extends Module implements PretrainedModel {
     const method = this.registry.get(files.peftType, 'loadAdapter');
     const parsed = method.schema.parse(files.config, { warn: this.warn, where: `${files.label}/adapter_config.json` });
     const config = method.schema.create({ ...(parsed as object), inferenceMode: !opts?.isTrainable });
-    this.addAdapterLayers(name, config);
+    this.addAdapterLayers(name, config, { fromFile: true });
     try {
       // as in PEFT, initialisations that rewrite the base weight (PiSSA, OLoRA) run before the saved
       // adapter weights replace the initial ones
