@@ -7,7 +7,7 @@ import { ModulesToSaveWrapper } from './modules-to-save.js';
 import type { PeftMethod } from './peft-method.js';
 import { type TargetedConfig } from './targeted-config.js';
 import { candidateModules } from './candidate-modules.js';
-import { allLinearTargets, matchTarget, noTargetError, patternValue, validateTargetSpec } from './target-matching.js';
+import { allLinearTargets, classificationHeadPath, matchTarget, noTargetError, patternValue, validateTargetSpec } from './target-matching.js';
 
 /** Which method made each adapter layer (layers of different methods may sit in one model). @internal */
 export type LayerOwners = WeakMap<AdapterLayer, PeftMethod>;
@@ -40,7 +40,9 @@ export function resolveTargets<C extends TargetedConfig>(method: PeftMethod<C>, 
     }
     targets = [...defaults];
   } else if (typeof targets === 'string' && targets.toLowerCase() === 'all-linear') {
-    targets = allLinearTargets(root, { outputHead: info.outputHeadPath ?? null, exclude: modulesToSave ?? [] });
+    // as PEFT: the output head is left out; a classifier only when it is the head of a SEQ_CLS model
+    const head = info.outputHeadPath ?? (config.taskType === 'SEQ_CLS' ? classificationHeadPath(root) : undefined);
+    targets = allLinearTargets(root, { outputHead: head ?? null });
   }
   if (targets === config.targetModules && modulesToSave === config.modulesToSave) return config;
   return method.schema.create({ ...(config as object), targetModules: targets, modulesToSave } as never);
