@@ -125,3 +125,25 @@ export function wrapModulesToSave(root: Module, name: string, modules: readonly 
   }
   return found;
 }
+
+/**
+ * Puts every adapter layer's base module and every modules-to-save wrapper's current module (the active
+ * adapter's trained copy) back where the wrapper was, and frees the adapter parameters that are no
+ * longer part of the model.
+ *
+ * @example
+ * ```ts
+ * removeAdapterLayers(model); // what unload / mergeAndUnload do after merging
+ * ```
+ */
+export function removeAdapterLayers(root: Module): void {
+  const dropped: Module[] = [];
+  for (const [path, m] of [...candidateModules(root)]) {
+    if (m instanceof AdapterLayer) root.replaceModule(path, m.baseLayer);
+    else if (m instanceof ModulesToSaveWrapper) root.replaceModule(path, m.current());
+    else continue;
+    dropped.push(m);
+  }
+  const kept = new Set(root.parameters());
+  for (const m of dropped) for (const p of m.parameters()) if (!kept.has(p)) p.dispose();
+}

@@ -1,12 +1,11 @@
 import { noGrad } from '../autograd/graph.js';
 import { MergeError } from '../errors.js';
-import { fromArray } from '../ops/creation.js';
-import { add, sub, where } from '../ops/elementwise.js';
+import { add, sub } from '../ops/elementwise.js';
 import { composite, tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { type Parameter, isParameter } from '../nn/parameter.js';
-import { currentAdapterRows, BASE_ADAPTER } from './adapter-rows.js';
+import { currentAdapterRows, mixAdapterRows } from './adapter-rows.js';
 import type { PeftConfig } from './config-schema.js';
 import type { LayerContext } from './layer-context.js';
 
@@ -115,19 +114,7 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig> extends Mo
     return composite(() => {
       const y = base.forward(x);
       if (!rows) return active.reduce((acc, name) => this.applyAdapter(name, x, acc), y);
-      if (rows.length !== x.shape[0]) {
-        throw new MergeError(`${this.constructor.name}: adapterNames has ${rows.length} entries for a batch of ${x.shape[0]} rows`);
-      }
-      let out = y;
-      for (const name of new Set(rows)) {
-        if (name === BASE_ADAPTER || !this.hasAdapter(name)) continue;
-        const mask = fromArray(Uint8Array.from(rows, (r) => (r === name ? 1 : 0)), [rows.length, ...Array<number>(y.rank - 1).fill(1)], {
-          dtype: 'bool',
-          backend: y.liveStorage('adapter rows').backend,
-        });
-        out = where(mask, this.applyAdapter(name, x, y), out);
-      }
-      return out;
+      return mixAdapterRows(y, (name) => (this.hasAdapter(name) ? this.applyAdapter(name, x, y) : undefined), this.constructor.name);
     });
   }
 

@@ -67,6 +67,24 @@ function float(x: number): JsonValue {
   return Number.isInteger(x) ? new JsonNumberText(x, `${x}.0`) : x;
 }
 
+/** A finite number field with optional bounds, checked on read. */
+function numeric(key: string, defaultValue: number, opts: { min?: number; max?: number; integer?: boolean }, write: (v: number) => JsonValue): ConfigField<number> {
+  const min = opts.min ?? -Infinity;
+  const max = opts.max ?? Infinity;
+  const range = min > -Infinity && max < Infinity ? ` in [${min}, ${max}]` : min > -Infinity ? ` ≥ ${min}` : max < Infinity ? ` ≤ ${max}` : '';
+  const expected = `${opts.integer ? 'an integer' : 'a number'}${range}`;
+  return {
+    key,
+    defaultValue,
+    read(v, where) {
+      const n = asNumber(v);
+      if (n === undefined || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n < min || n > max) fail(where, key, expected, v);
+      return n;
+    },
+    write,
+  };
+}
+
 /**
  * Builders for the usual kinds of options. Each takes the snake_case key and the default.
  *
@@ -82,48 +100,17 @@ function float(x: number): JsonValue {
 export const configField = {
   /** An integer (a float literal with an integral value such as `8.0` is accepted). @example `configField.int('r', 8, { min: 1 })` */
   int(key: string, defaultValue: number, opts?: { min?: number }): ConfigField<number> {
-    const min = opts?.min ?? -Infinity;
-    return {
-      key,
-      defaultValue,
-      read(v, where) {
-        const n = asNumber(v);
-        if (n === undefined || !Number.isInteger(n) || n < min) fail(where, key, `an integer${min > -Infinity ? ` ≥ ${min}` : ''}`, v);
-        return n;
-      },
-      write: (v) => v,
-    };
+    return numeric(key, defaultValue, { ...opts, integer: true }, (v) => v);
   },
 
   /** A number, written as a Python float (`0.0`). @example `configField.float('lora_dropout', 0, { min: 0, max: 1 })` */
   float(key: string, defaultValue: number, opts?: { min?: number; max?: number }): ConfigField<number> {
-    const min = opts?.min ?? -Infinity;
-    const max = opts?.max ?? Infinity;
-    return {
-      key,
-      defaultValue,
-      read(v, where) {
-        const n = asNumber(v);
-        if (n === undefined || !Number.isFinite(n) || n < min || n > max) fail(where, key, `a number${min > -Infinity || max < Infinity ? ` in [${min}, ${max}]` : ''}`, v);
-        return n;
-      },
-      write: float,
-    };
+    return numeric(key, defaultValue, opts ?? {}, float);
   },
 
   /** A number that Python writes as given (an int stays `8`, a float `0.5`), like `lora_alpha`. @example `configField.number('lora_alpha', 8)` */
   number(key: string, defaultValue: number, opts?: { min?: number }): ConfigField<number> {
-    const min = opts?.min ?? -Infinity;
-    return {
-      key,
-      defaultValue,
-      read(v, where) {
-        const n = asNumber(v);
-        if (n === undefined || !Number.isFinite(n) || n < min) fail(where, key, `a number${min > -Infinity ? ` ≥ ${min}` : ''}`, v);
-        return n;
-      },
-      write: (v) => v,
-    };
+    return numeric(key, defaultValue, opts ?? {}, (v) => v);
   },
 
   /** true or false. @example `configField.bool('use_rslora', false)` */

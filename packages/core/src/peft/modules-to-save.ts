@@ -2,11 +2,8 @@ import { ArgumentError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { ModuleDict } from '../nn/module-dict.js';
 import type { Parameter } from '../nn/parameter.js';
-import { fromArray } from '../ops/creation.js';
-import { where } from '../ops/elementwise.js';
-import { composite } from '../scope.js';
 import { Tensor } from '../tensor.js';
-import { currentAdapterRows } from './adapter-rows.js';
+import { currentAdapterRows, mixAdapterRows } from './adapter-rows.js';
 
 /**
  * Holds a module of the base model that an adapter trains whole (`modules_to_save`: a classifier head,
@@ -83,21 +80,8 @@ export class ModulesToSaveWrapper extends Module {
     const rows = currentAdapterRows();
     if (!rows || this.disabled) return run(this.current());
     const base = run(this.original_module);
-    if (!(base instanceof Tensor) || base.shape[0] !== rows.length) {
-      throw new ArgumentError(`ModulesToSaveWrapper: adapterNames needs a tensor output with ${rows.length} rows first, got ${base instanceof Tensor ? `shape [${base.shape.join(', ')}]` : typeof base}`);
-    }
-    return composite(() => {
-      let out = base;
-      for (const name of new Set(rows)) {
-        if (!this.modules_to_save.has(name)) continue;
-        const mask = fromArray(Uint8Array.from(rows, (r) => (r === name ? 1 : 0)), [rows.length, ...Array<number>(base.rank - 1).fill(1)], {
-          dtype: 'bool',
-          backend: base.liveStorage('adapter rows').backend,
-        });
-        out = where(mask, run(this.modules_to_save.get(name)) as Tensor, out);
-      }
-      return out;
-    });
+    if (!(base instanceof Tensor)) throw new ArgumentError(`ModulesToSaveWrapper: adapterNames needs a tensor output, got ${typeof base}`);
+    return mixAdapterRows(base, (name) => (this.modules_to_save.has(name) ? (run(this.modules_to_save.get(name)) as Tensor) : undefined), 'ModulesToSaveWrapper');
   }
 
   override extraRepr(): string {

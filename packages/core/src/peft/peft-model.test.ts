@@ -25,7 +25,8 @@ import { configField } from './config-field.js';
 import { defineConfig } from './config-schema.js';
 import { MethodRegistry } from './method-registry.js';
 import type { PeftMethod } from './peft-method.js';
-import { PeftModel, getPeftModel } from './peft-model.js';
+import { PeftModel } from './peft-model.js';
+import { getPeftModel } from './get-peft-model.js';
 import { TARGET_FIELDS } from './targeted-config.js';
 
 /** A tiny method for testing core alone: each targeted Linear's output is scaled per feature by (1 + s). */

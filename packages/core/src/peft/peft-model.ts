@@ -8,7 +8,9 @@ import type { CheckpointSource } from '../io/checkpoint-source.js';
 import type { Tensor } from '../tensor.js';
 import { AdapterLayer } from './adapter-layer.js';
 import { BASE_ADAPTER, withAdapterRows } from './adapter-rows.js';
-import { type LayerOwners, injectAdapter, resolveTargets } from './adapter-injection.js';
+import { applyActiveAdapters } from './adapter-activation.js';
+import { type LayerOwners, injectAdapter, removeAdapterLayers, resolveTargets } from './adapter-injection.js';
+import { TunerRoot } from './tuner-root.js';
 import { adapterStateDict, loadAdapterState } from './adapter-state.js';
 import { type AdapterFiles, adapterFiles, readAdapterFiles, writeAdapterDirectory } from './adapter-files.js';
 import { candidateModules } from './candidate-modules.js';
@@ -40,22 +42,6 @@ export interface PeftModelOptions {
   generator?: Generator;
   /** Receives warnings (unknown config keys, unexpected tensors). Default: `console.warn`. */
   warn?: (message: string) => void;
-}
-
-/**
- * Holds the base model under the name `model`, so parameters are named `base_model.model.…` as in
- * Hugging Face PEFT (whose LoRA model plays this part).
- *
- * @example
- * ```ts
- * peft.base_model.model === peft.model; // true
- * ```
- */
-export class TunerRoot extends Module {
-  constructor(readonly model: PretrainedModel) {
-    super();
-    this.registerModule('model', model);
-  }
 }
 
 /** The inputs of {@link PeftModel.forward}: the model's inputs, plus optional per-row adapter names. @example `{ inputIds, adapterNames: ['a', '__base__'] }` */
@@ -201,7 +187,7 @@ export class PeftModel extends Module implements PretrainedModel {
     // a file's config is corrected silently: the user cannot change it (PEFT 0.15 wrote such files)
     this.peftConfig.set(name, method.adjustConfig?.(resolved, wrapped, opts?.fromFile ? () => {} : this.warn) ?? resolved);
     if (first) this.active = [name];
-    this.refresh();
+    applyActiveAdapters(this, this.active);
   }
 
   /**
@@ -222,7 +208,7 @@ export class PeftModel extends Module implements PretrainedModel {
     if (merged) this.warn('setAdapter: adapters are merged; unmerging them first');
     this.unmerge();
     this.active = list;
-    this.refresh();
+    applyActiveAdapters(this, this.active);
   }
 
   /**
@@ -276,7 +262,7 @@ export class PeftModel extends Module implements PretrainedModel {
       if (!w.modules_to_save.size) this.model.replaceModule(path, w.original_module);
     }
     this.peftConfig.delete(name);
-    this.refresh();
+    applyActiveAdapters(this, this.active);
   }
 
   /**
@@ -539,39 +525,9 @@ export class PeftModel extends Module implements PretrainedModel {
 
   private unloadLayers(): PretrainedModel {
     const model = this.model;
-    const dropped: Module[] = [];
-    for (const [path, layer] of this.layers()) {
-      model.replaceModule(path, layer.baseLayer);
-      dropped.push(layer);
-    }
-    for (const [path, w] of this.wrappers()) {
-      model.replaceModule(path, w.current());
-      dropped.push(w);
-    }
-    const kept = new Set(model.parameters());
-    for (const m of dropped) for (const p of m.parameters()) if (!kept.has(p)) p.dispose();
+    removeAdapterLayers(model);
     this.unloaded = true;
     return model;
-  }
-
-  /** Re-applies the active set to every layer and sets which parameters train. */
-  private refresh(): void {
-    const active = this.active;
-    const trains = (n: string): boolean => active.includes(n) && !this.peftConfig.get(n)!.inferenceMode;
-    for (const [, layer] of this.layers()) {
-      layer.activeAdapters = active.filter((n) => layer.hasAdapter(n));
-      for (const n of layer.adapterNames) for (const p of layer.adapterState(n).values()) p.requiresGrad = trains(n);
-      for (const p of layer.baseLayer.parameters()) p.requiresGrad = false;
-    }
-    for (const [, w] of this.wrappers()) {
-      w.activeAdapter = active.find((n) => w.hasAdapter(n)) ?? null;
-      for (const n of w.modules_to_save.keys()) w.modules_to_save.get(n).setRequiresGrad(trains(n));
-    }
-    const extra = new Map<Parameter, boolean>();
-    for (const n of this.peftConfig.keys()) {
-      for (const e of this.extraParameters(n)) if (e.trainable) extra.set(e.parameter, (extra.get(e.parameter) ?? false) || trains(n));
-    }
-    for (const [p, t] of extra) p.requiresGrad = t;
   }
 
   private layerLikes(): { disabled: boolean }[] {
@@ -585,20 +541,4 @@ export class PeftModel extends Module implements PretrainedModel {
   private checkLoaded(op: string): void {
     if (this.unloaded) throw new ArgumentError(`${op}: this PeftModel was unloaded (mergeAndUnload / unload); use the model they returned`);
   }
-}
-
-/**
- * Wraps `model` with a new adapter (Hugging Face's `get_peft_model`): the base weights are frozen and
- * only the adapter trains. The method for `config.peftType` must be registered.
- *
- * @example
- * ```ts
- * registerMethod(lora);
- * const peft = await getPeftModel(model, loraConfig({ r: 8, loraAlpha: 16, targetModules: ['q_proj', 'v_proj'] }));
- * ```
- */
-export async function getPeftModel(model: PretrainedModel, config: PeftConfig, opts?: PeftModelOptions): Promise<PeftModel> {
-  const peft = new PeftModel(model, opts);
-  await peft.addAdapter(opts?.adapterName ?? DEFAULT_ADAPTER, config);
-  return peft;
 }
