@@ -4,6 +4,7 @@ import type { AdapterLayer } from './adapter-layer.js';
 import type { ConfigSchema, PeftConfig } from './config-schema.js';
 import type { LayerContext } from './layer-context.js';
 import type { PeftModel } from './peft-model.js';
+import type { AdapterTrainingHooks, TrainingHooksContext } from './training-hooks.js';
 
 /**
  * A base-model parameter that an adapter also trains and/or saves (LoRA's `bias: "all"`, the embedding
@@ -94,4 +95,9 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   extraParameters?(ctx: ExtraParametersContext<C>): Iterable<ExtraParameter>;
   /** Builds a new adapter from weighted existing ones (`add_weighted_adapter`). */
   addWeightedAdapter?(model: PeftModel, request: WeightedAdapterRequest): void | Promise<void>;
+  /**
+   * Behaviour the adapter needs while it trains (a loss term, work after each optimizer step), made
+   * once per adapter when it is added; {@link PeftModel} and the trainer run it automatically.
+   */
+  trainingHooks?(ctx: TrainingHooksContext<C>): AdapterTrainingHooks | undefined;
 }

@@ -21,6 +21,7 @@ import type { ExtraParameter, PeftMethod, WeightedAdapterRequest } from './peft-
 import { type TargetExplanation, explainTargets, validateTargetSpec } from './target-matching.js';
 import { type TargetedConfig, isTargetedConfig } from './targeted-config.js';
 import { type TrainableCounts, formatTrainableParameters } from './trainable-parameters.js';
+import { TrainingHookSet } from './training-hook-set.js';
 
 /** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
 export const DEFAULT_ADAPTER = 'default';
@@ -76,6 +77,7 @@ export class PeftModel extends Module implements PretrainedModel {
   private readonly generator: Generator | undefined;
   private readonly warn: (message: string) => void;
   private unloaded = false;
+  private readonly hooks = new TrainingHookSet();
 
   constructor(model: PretrainedModel, opts?: PeftModelOptions) {
     super();
@@ -124,13 +126,64 @@ export class PeftModel extends Module implements PretrainedModel {
    */
   forward(inputs: PeftInputs): ModelOutput {
     const { adapterNames, ...rest } = inputs;
-    if (adapterNames === undefined) return this.model.forward(rest);
+    if (adapterNames === undefined) {
+      const out = this.model.forward(rest);
+      const training = this.trainingAdapters();
+      if (!this.training || !out.loss || !this.hooks.has(training)) return out;
+      return { ...out, loss: this.hooks.addRegularizers(out.loss, training) };
+    }
     if (this.training) throw new ArgumentError('PeftModel.forward: adapterNames (one adapter per row) works in eval mode only; call eval() first');
     for (const n of adapterNames) {
       if (n !== BASE_ADAPTER && !this.peftConfig.has(n)) throw new ArgumentError(`PeftModel.forward: adapterNames has unknown adapter "${n}" (adapters: ${this.names()})`);
     }
     if (this.layers().some(([, l]) => l.mergedAdapters.length)) throw new ArgumentError('PeftModel.forward: adapterNames cannot be used while adapters are merged; unmerge first');
     return withAdapterRows(adapterNames, () => this.model.forward(rest));
+  }
+
+  /**
+   * Runs the training hooks of the active, trainable adapters after optimizer step `step` (counted
+   * from 0), before the gradients are cleared: AdaLoRA allocates its ranks here. The trainer calls it;
+   * call it yourself in a hand-written loop.
+   *
+   * @example
+   * ```ts
+   * opt.step();
+   * await peft.afterOptimizerStep(step);
+   * opt.zeroGrad();
+   * ```
+   */
+  async afterOptimizerStep(step: number): Promise<void> {
+    await this.hooks.afterOptimizerStep(step, this.trainingAdapters());
+  }
+
+  /**
+   * The state the adapters' training hooks keep between steps (AdaLoRA's sensitivity averages), for
+   * training checkpoints; keys are `<adapter>.<key>`. The tensors are the hooks' own: do not dispose them.
+   *
+   * @example
+   * ```ts
+   * const state = peft.trainingState(); // Map { 'default.ipt.…' => Tensor, … }
+   * ```
+   */
+  trainingState(): Map<string, Tensor> {
+    return this.hooks.stateDict();
+  }
+
+  /**
+   * Restores {@link PeftModel.trainingState} (a resumed run then continues identically).
+   *
+   * @example
+   * ```ts
+   * peft.loadTrainingState(saved);
+   * ```
+   */
+  loadTrainingState(state: ReadonlyMap<string, Tensor>): void {
+    this.hooks.loadStateDict(state);
+  }
+
+  /** The active adapters that train (not loaded for inference). */
+  private trainingAdapters(): string[] {
+    return this.active.filter((n) => !this.peftConfig.get(n)?.inferenceMode);
   }
 
   /** The base model's input embedding table. @example `peft.getInputEmbeddings().weight` */
@@ -186,6 +239,8 @@ export class PeftModel extends Module implements PretrainedModel {
     const wrapped = paths.map((p) => (this.model.getModule(p) as AdapterLayer).baseLayer);
     // a file's config is corrected silently: the user cannot change it (PEFT 0.15 wrote such files)
     this.peftConfig.set(name, method.adjustConfig?.(resolved, wrapped, opts?.fromFile ? () => {} : this.warn) ?? resolved);
+    const layers = new Map(this.layers().filter(([, l]) => l.hasAdapter(name)));
+    this.hooks.set(name, method.trainingHooks?.({ model: this, adapterName: name, layers, config: () => this.peftConfig.get(name) as TargetedConfig, updateConfig: (c) => void this.peftConfig.set(name, c) }));
     if (first) this.active = [name];
     applyActiveAdapters(this, this.active);
   }
@@ -262,6 +317,7 @@ export class PeftModel extends Module implements PretrainedModel {
       if (!w.modules_to_save.size) this.model.replaceModule(path, w.original_module);
     }
     this.peftConfig.delete(name);
+    this.hooks.delete(name);
     applyActiveAdapters(this, this.active);
   }
 

@@ -1,0 +1,5 @@
+/**
+ * Placeholder entry, filled in by the package.
+ * @packageDocumentation
+ */
+export {};
