@@ -1,0 +1,1 @@
+export * from './lr-schedule.js';
