@@ -20,6 +20,7 @@ export type { OpAttrs, OpName, GradNode } from './autograd/graph.js';
 export { GRAD_RULES, sumToShape } from './autograd/grad-rules.js';
 export type { GradRule } from './autograd/grad-rules.js';
 export { backward } from './autograd/backward.js';
+export { customFunction, type CustomBackward, type CustomAttrs } from './autograd/custom-function.js';
 export * from './ops/index.js';
 export { hash32, dropoutKeep } from './kernels/random-hash.js';
 export * from './nn/index.js';

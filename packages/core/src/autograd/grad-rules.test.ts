@@ -11,6 +11,7 @@ import { type HostTensor, exactCpu, host, rand, toTensor } from '../test-utils/n
 import type { TensorFn } from '../test-utils/op-check.js';
 import * as ops from '../ops/index.js';
 import { GRAD_RULES, sumToShape } from './grad-rules.js';
+import { customFunction } from './custom-function.js';
 import type { OpName } from './graph.js';
 
 // ---- compile-time guarantees (checked by `tsc`, i.e. the `typecheck` target) ----
@@ -32,7 +33,7 @@ export const mustNotCompile: typeof GRAD_RULES = incomplete;
 const OP_NAMES = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'erf', 'sin', 'cos', 'reciprocal', 'square',
   'gelu', 'gelu_tanh', 'silu', 'norm', 'softmax', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul',
-  'reshape', 'permute', 'expand', 'slice', 'concat', 'gather', 'scatterAdd', 'pad', 'dropout',
+  'reshape', 'permute', 'expand', 'slice', 'concat', 'gather', 'scatterAdd', 'pad', 'dropout', 'custom',
 ] as const;
 export type OpNamesListed = Assert<Equals<(typeof OP_NAMES)[number], OpName>>;
 
@@ -89,6 +90,14 @@ const RULE_CHECKS: { [K in OpName]: RuleCheck } = {
   scatterAdd: { fn: (s, i) => ops.scatterAdd(s, i, 0, 4), inputs: [r([5, 3], 44), host([3, 3, 0, 1, 3], [5], 'i32')] },
   pad: { fn: (x) => ops.pad(x, [5, 6], [1, 0], [2, 3]), inputs: [r([2, 2], 45)] },
   dropout: { fn: (x) => ops.dropout(x, 0.3, { seed: 17 }), inputs: [r([5, 7], 46)] },
+  custom: {
+    fn: (a, b) =>
+      customFunction('scaled_matmul', [a, b], (x, y) => ops.mul(ops.matmul(x, y), 0.5), (g, [x, y]) => [
+        ops.mul(ops.matmul(g, ops.transpose(y)), 0.5),
+        ops.mul(ops.matmul(ops.transpose(x), g), 0.5),
+      ]),
+    inputs: [r([3, 4], 48), r([4, 2], 49)],
+  },
 };
 
 /** The ops recorded in the graph that `fn` builds. */

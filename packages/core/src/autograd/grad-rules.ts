@@ -3,6 +3,7 @@ import type { Tensor } from '../tensor.js';
 import * as ops from '../ops/index.js';
 import { result } from '../ops/apply.js';
 import type { OpAttrs, OpName } from './graph.js';
+import { customGradRule } from './custom-function.js';
 
 /**
  * A gradient rule: given the gradient of the output, the op's inputs, attributes and output, returns
@@ -170,6 +171,7 @@ export const GRAD_RULES: { readonly [K in OpName]: GradRule<K> } = {
     const backend = g.backend;
     return [result('dropout', [g], { p, seed }, backend, backend.dropout(g.view('dropout'), p, seed), x.shape, g.dtype)];
   },
+  custom: customGradRule,
 };
 
 function tieSplit(g: Tensor, a: Tensor, b: Tensor, aWins: Tensor): (Tensor | null)[] {

@@ -1,6 +1,7 @@
 import type { NormKind } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import type { CustomAttrs } from './custom-function.js';
 
 /**
  * The attributes each differentiable primitive records for its backward. Every key here must have a
@@ -55,6 +56,8 @@ export interface OpAttrs {
   scatterAdd: { axis: number };
   pad: { starts: readonly number[]; steps: readonly number[] };
   dropout: { p: number; seed: number };
+  /** A {@link customFunction} node: its gradient is the function's own backward. */
+  custom: CustomAttrs;
 }
 
 /**
