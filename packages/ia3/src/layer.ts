@@ -1,0 +1,276 @@
+import {
+  AdapterLayer,
+  ArgumentError,
+  type Generator,
+  type LayerContext,
+  type LinearLike,
+  MergeError,
+  type Module,
+  Parameter,
+  type Tensor,
+  add,
+  composite,
+  currentAdapterRows,
+  div,
+  mul,
+  noGrad,
+  ones,
+  randn,
+  reshape,
+  sub,
+  tidy,
+} from '@peft/core';
+import { type IA3Config, isFeedforwardModule } from './config.js';
+import { VectorDict } from './vector-dict.js';
+
+/** What PEFT adds to the vector before dividing it back out on unmerge (so a zero does not divide by zero). */
+const UNMERGE_EPS = 1e-8;
+
+/**
+ * (IA)³ on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any {@link LinearLike} module): a learned
+ * vector `l` per adapter rescales the layer's output, `base(x) ⊙ l` (`l` of shape `[out, 1]`), or, for
+ * a feed-forward module, its input, `base(x ⊙ l)` (`l` of shape `[1, in]`). Several active adapters
+ * multiply their vectors. The vectors start at 1 (`init_ia3_weights`; otherwise N(0, 1)).
+ *
+ * Parameter names match Hugging Face PEFT: `ia3_l.<adapter>` in memory, saved as `ia3_l`. Merging
+ * scales the base weight's rows (output scaling) or columns (input scaling) in the weight's own layout
+ * (`[out, in]`, or `[in, out]` for Conv1D); output scaling also scales the bias. Unmerging divides by
+ * `l + 1e-8`, as PEFT does, so it is exact up to rounding unless a vector entry is (near) zero.
+ *
+ * @example
+ * ```ts
+ * const layer = new Ia3Linear(new Linear(32, 64));
+ * layer.addAdapter('default', { adapterName: 'default', config: ia3Config({ targetModules: ['proj'] }), path: 'proj', targetKey: 'proj' });
+ * layer.activeAdapters = ['default'];
+ * const y = layer.forward(x); // base(x) ⊙ l
+ * ```
+ */
+export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
+  private vectors = this.registerModule('ia3_l', new VectorDict());
+  /** Whether each adapter scales the input (feed-forward module) rather than the output. */
+  readonly feedforward = new Map<string, boolean>();
+  /** Adapters whose config had no `feedforward_modules` yet (see {@link Ia3Linear.setFeedforward}). */
+  readonly undecided = new Set<string>();
+  private readonly initOnes = new Map<string, boolean>();
+
+  constructor(base: Module & LinearLike) {
+    super(base);
+  }
+
+  private get base(): Module & LinearLike {
+    return this.baseLayer as Module & LinearLike;
+  }
+
+  /** The base layer's input size. */
+  get inFeatures(): number {
+    return this.base.inFeatures;
+  }
+  /** The base layer's output size. */
+  get outFeatures(): number {
+    return this.base.outFeatures;
+  }
+  /** The base layer's weight. */
+  get weight(): Parameter {
+    return this.base.weight;
+  }
+  /** The base layer's bias (null if it has none). */
+  get bias(): Parameter | null {
+    return this.base.bias;
+  }
+  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
+  get fanInFanOut(): boolean {
+    return this.base.fanInFanOut;
+  }
+
+  /** The vectors by adapter name (`ia3_l.<adapter>`). @example `layer.ia3L.get('default').shape // [out, 1]` */
+  get ia3L(): VectorDict {
+    return this.vectors;
+  }
+
+  /**
+   * Creates adapter `name`: a vector `[1, in]` when `ctx.path` is one of the config's
+   * `feedforward_modules`, else `[out, 1]`.
+   *
+   * @example
+   * ```ts
+   * layer.addAdapter('other', { ...ctx, adapterName: 'other' });
+   * ```
+   */
+  addAdapter(name: string, ctx: LayerContext<IA3Config>): void {
+    if (this.hasAdapter(name)) throw new ArgumentError(`Ia3Linear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+    const ff = ctx.config.feedforwardModules;
+    if (ff === null) this.undecided.add(name);
+    const feedforward = isFeedforwardModule(ff, ctx.path);
+    this.initOnes.set(name, ctx.config.initIa3Weights);
+    this.vectors.set(name, this.makeVector(feedforward, ctx.config.initIa3Weights, ctx.generator));
+    this.feedforward.set(name, feedforward);
+    this.adapterNames.push(name);
+  }
+
+  /**
+   * Makes adapter `name` scale the input (`true`) or the output (`false`); the vector is made anew in
+   * the new shape, initialised as the config says. Used when the feed-forward modules are known only
+   * once the model type is (a config without `feedforward_modules`).
+   *
+   * @example
+   * ```ts
+   * layer.setFeedforward('default', true); // ia3_l.default is now [1, in]
+   * ```
+   */
+  setFeedforward(name: string, feedforward: boolean, generator?: Generator): void {
+    this.undecided.delete(name);
+    if (this.feedforward.get(name) === feedforward) return;
+    if (this.mergedAdapters.includes(name)) throw new MergeError(`Ia3Linear.setFeedforward: adapter "${name}" is merged; unmerge it first`);
+    const old = this.vectors.get(name);
+    const next = this.makeVector(feedforward, this.initOnes.get(name) ?? true, generator);
+    next.requiresGrad = old.requiresGrad;
+    this.replaceVectors(this.vectors.without(name, next));
+    old.dispose();
+    this.feedforward.set(name, feedforward);
+  }
+
+  /** Frees adapter `name`'s vector. @example `layer.removeAdapter('other')` */
+  removeAdapter(name: string): void {
+    const old = this.vectors.has(name) ? this.vectors.get(name) : undefined;
+    this.replaceVectors(this.vectors.without(name));
+    old?.dispose();
+    this.feedforward.delete(name);
+    this.undecided.delete(name);
+    this.initOnes.delete(name);
+  }
+
+  /**
+   * Adapter `name`'s parameters by their saved names: `ia3_l`.
+   *
+   * @example
+   * ```ts
+   * [...layer.adapterState('default').keys()]; // ['ia3_l']
+   * ```
+   */
+  adapterState(name: string): Map<string, Parameter> {
+    return new Map([['ia3_l', this.vectors.get(name)]]);
+  }
+
+  /** Whether adapter `name` scales the layer's input. @example `layer.isFeedforward('default')` */
+  isFeedforward(name: string): boolean {
+    const ff = this.feedforward.get(name);
+    if (ff === undefined) throw new ArgumentError(`Ia3Linear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
+    return ff;
+  }
+
+  /**
+   * `base(x)` scaled by every active adapter (see the class notes); a disabled or merged layer, and a
+   * mixed batch (one adapter per row), take {@link AdapterLayer}'s path, which calls `applyAdapter`
+   * once per adapter.
+   *
+   * @example
+   * ```ts
+   * const y = layer.forward(x);
+   * ```
+   */
+  override forward(x: Tensor): Tensor {
+    const active = this.activeAdapters.filter((n) => this.hasAdapter(n));
+    if (this.disabled || this.mergedAdapters.length || currentAdapterRows() || active.length === 0) return super.forward(x);
+    return composite(() => this.scaled(active, x));
+  }
+
+  /** The layer's output with the given adapters: inputs scaled by the feed-forward vectors, outputs by the others. */
+  private scaled(names: readonly string[], x: Tensor): Tensor {
+    const base = this.base as unknown as { forward(x: Tensor): Tensor };
+    const product = (ff: boolean, size: number): Tensor | undefined =>
+      names
+        .filter((n) => this.feedforward.get(n) === ff)
+        .reduce<Tensor | undefined>((acc, n) => {
+          const l = reshape(this.vectors.get(n), [size]);
+          return acc ? mul(acc, l) : l;
+        }, undefined);
+    const inScale = product(true, this.inFeatures);
+    const outScale = product(false, this.outFeatures);
+    const y = base.forward(inScale ? mul(x, inScale) : x);
+    return outScale ? mul(y, outScale) : y;
+  }
+
+  protected applyAdapter(name: string, x: Tensor, baseResult: Tensor): Tensor {
+    return this.isFeedforward(name) ? this.scaled([name], x) : mul(baseResult, reshape(this.vectors.get(name), [this.outFeatures]));
+  }
+
+  /**
+   * Adapter `name`'s vector shaped to scale the base weight in place: rows of `[out, in]` / columns of
+   * Conv1D's `[in, out]` for output scaling, the other axis for input scaling.
+   *
+   * @example
+   * ```ts
+   * const merged = mul(layer.weight, layer.weightScale('default'));
+   * ```
+   */
+  weightScale(name: string): Tensor {
+    const l = this.vectors.get(name);
+    if (!this.fanInFanOut) return l; // [out, 1] or [1, in] already fit [out, in]
+    return this.isFeedforward(name) ? reshape(l, [this.inFeatures, 1]) : reshape(l, [1, this.outFeatures]);
+  }
+
+  /**
+   * The change merging adapter `name` makes to the (unmerged) base weight, `W ⊙ l − W`, in the base
+   * weight's layout. Merging itself multiplies rather than adds (and also scales the bias for output
+   * scaling), so {@link Ia3Linear.mergeAdapter} and {@link Ia3Linear.unmergeAdapter} do not use it.
+   *
+   * @example
+   * ```ts
+   * const delta = layer.deltaWeight('default'); // same shape as layer.weight
+   * ```
+   */
+  override deltaWeight(name: string): Tensor {
+    return composite(() => sub(mul(this.weight, this.weightScale(name)), this.weight));
+  }
+
+  /**
+   * Multiplies adapter `name` into the base weight (rows or columns) and, for output scaling, the base
+   * bias, as Hugging Face PEFT's merge does.
+   *
+   * @example
+   * ```ts
+   * layer.merge(['default']);
+   * ```
+   */
+  override mergeAdapter(name: string): void {
+    this.rescale(name, (t, s) => mul(t, s), 0);
+  }
+
+  /** Divides adapter `name` back out of the base weight (and bias), by `l + 1e-8` as PEFT does. @example `layer.unmerge()` */
+  override unmergeAdapter(name: string): void {
+    this.rescale(name, (t, s) => div(t, s), UNMERGE_EPS);
+  }
+
+  private rescale(name: string, op: (t: Tensor, s: Tensor) => Tensor, eps: number): void {
+    if (!this.hasAdapter(name)) throw new MergeError(`merge: Ia3Linear has no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
+    const w = this.baseWeight();
+    const bias = this.isFeedforward(name) ? null : this.bias;
+    noGrad(() =>
+      tidy(() => {
+        const shift = (s: Tensor): Tensor => (eps ? add(s, eps) : s);
+        w.assign(op(w, shift(this.weightScale(name))));
+        if (bias) bias.assign(op(bias, shift(reshape(this.vectors.get(name), [this.outFeatures]))));
+      }),
+    );
+  }
+
+  private makeVector(feedforward: boolean, initOnes: boolean, generator?: Generator): Parameter {
+    const w = this.weight;
+    const shape = feedforward ? [1, this.inFeatures] : [this.outFeatures, 1];
+    const opts = { backend: w.backend, dtype: w.dtype };
+    return new Parameter(initOnes ? ones(shape, opts) : randn(shape, { ...opts, generator }));
+  }
+
+  private replaceVectors(next: VectorDict): void {
+    // a module's parameters cannot be unregistered: swap in a new dict, keeping the child order
+    const children = [...this.namedChildren()];
+    for (const [k] of children) this.removeChild(k);
+    for (const [k, m] of children) this.registerModule(k, k === 'ia3_l' ? next : m);
+    this.vectors = next;
+  }
+
+  override extraRepr(): string {
+    const kinds = this.adapterNames.map((n) => `${n}: ${this.feedforward.get(n) ? 'input' : 'output'}`).join(', ');
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${kinds}`;
+  }
+}
