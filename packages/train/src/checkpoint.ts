@@ -1,0 +1,161 @@
+import { type Backend, FileFormatError, type Tensor, loadSafetensorsTensors, serializeTensors } from '@peft/core';
+
+/** File names inside a checkpoint folder. @example `join(dir, CHECKPOINT_FILES.state)` */
+export const CHECKPOINT_FILES = Object.freeze({
+  /** Every trainable parameter by its in-memory name (exact f32 values). */
+  params: 'trainable_params.safetensors',
+  /** Optimizer state tensors (`state.<index>.<key>`); counters and groups in the metadata. */
+  optimizer: 'optimizer.safetensors',
+  /** State of the adapters' training hooks (AdaLoRA's sensitivity averages). */
+  hooks: 'training_hooks.safetensors',
+  /** Step, epoch, data position, random state, early-stopping state (JSON). */
+  state: 'trainer_state.json',
+});
+
+/**
+ * Everything a training checkpoint holds besides the adapter files: written by the trainer, read
+ * back on resume.
+ *
+ * @example
+ * ```ts
+ * const cp: CheckpointContents = { params, optimizer: { tensors, meta }, hooks: new Map(), state: { globalStep: 10 } };
+ * ```
+ */
+export interface CheckpointContents {
+  readonly params: ReadonlyMap<string, Tensor>;
+  readonly optimizer: { readonly tensors: ReadonlyMap<string, Tensor>; readonly meta: unknown };
+  readonly hooks: ReadonlyMap<string, Tensor>;
+  readonly state: Readonly<Record<string, unknown>>;
+}
+
+/** The name of the checkpoint folder of step `step`. @example `checkpointName(50) // 'checkpoint-50'` */
+export function checkpointName(step: number): string {
+  return `checkpoint-${step}`;
+}
+
+/**
+ * Writes a checkpoint folder `dir/checkpoint-<step>` atomically: every file (the adapter files given
+ * by `adapterFiles`, then the tensors and the state) is written and flushed into a temporary folder
+ * that is renamed into place at the end, so a crash leaves either the complete checkpoint or none.
+ * An existing folder of the same step is replaced. Node only.
+ *
+ * @example
+ * ```ts
+ * await writeCheckpoint('out', 10, contents, async (tmp) => peft.saveAdapter(tmp));
+ * ```
+ */
+export async function writeCheckpoint(dir: string, step: number, contents: CheckpointContents, adapterFiles: (folder: string) => Promise<void>): Promise<string> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { writeFileAtomic, writeAll } = await import('@peft/core/node');
+  const target = join(dir, checkpointName(step));
+  const tmp = join(dir, `.${checkpointName(step)}.${process.pid}.${Date.now()}.tmp`);
+  await fs.mkdir(tmp, { recursive: true });
+  try {
+    await adapterFiles(tmp);
+    const write = async (name: string, bytes: Uint8Array): Promise<void> => writeFileAtomic(join(tmp, name), (h) => writeAll(h, bytes));
+    await write(CHECKPOINT_FILES.params, await serializeTensors(contents.params));
+    await write(CHECKPOINT_FILES.optimizer, await serializeTensors(contents.optimizer.tensors, { metadata: { optimizer: JSON.stringify(contents.optimizer.meta) } }));
+    await write(CHECKPOINT_FILES.hooks, await serializeTensors(contents.hooks));
+    await write(CHECKPOINT_FILES.state, new TextEncoder().encode(`${JSON.stringify(contents.state, null, 2)}\n`));
+    const old = join(dir, `.${checkpointName(step)}.${process.pid}.${Date.now()}.old`);
+    const existed = await fs.rename(target, old).then(
+      () => true,
+      () => false,
+    );
+    await fs.rename(tmp, target);
+    if (existed) await fs.rm(old, { recursive: true, force: true });
+    await syncDir(dir);
+    return target;
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Reads a checkpoint folder written by {@link writeCheckpoint}; a missing or malformed file is a
+ * FileFormatError naming it. The caller disposes the tensors.
+ *
+ * @example
+ * ```ts
+ * const cp = await readCheckpoint('out/checkpoint-10', backend);
+ * ```
+ */
+export async function readCheckpoint(folder: string, backend?: Backend): Promise<CheckpointContents> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const read = async (name: string): Promise<Uint8Array> => {
+    try {
+      return new Uint8Array(await fs.readFile(join(folder, name)));
+    } catch (e) {
+      throw new FileFormatError(`resume: ${join(folder, name)} cannot be read (${(e as Error).message}); expected a checkpoint folder written by the trainer`, { cause: e });
+    }
+  };
+  const tensors = (name: string, bytes: Uint8Array): ReturnType<typeof loadSafetensorsTensors> => {
+    try {
+      return loadSafetensorsTensors(bytes, { backend });
+    } catch (e) {
+      throw new FileFormatError(`resume: ${join(folder, name)}: ${(e as Error).message}`, { cause: e });
+    }
+  };
+  const stateText = new TextDecoder().decode(await read(CHECKPOINT_FILES.state));
+  let state: unknown;
+  try {
+    state = JSON.parse(stateText);
+  } catch (e) {
+    throw new FileFormatError(`resume: ${join(folder, CHECKPOINT_FILES.state)}: invalid JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new FileFormatError(`resume: ${join(folder, CHECKPOINT_FILES.state)}: expected a JSON object`);
+  const params = tensors(CHECKPOINT_FILES.params, await read(CHECKPOINT_FILES.params)).tensors;
+  const opt = tensors(CHECKPOINT_FILES.optimizer, await read(CHECKPOINT_FILES.optimizer));
+  const hooks = tensors(CHECKPOINT_FILES.hooks, await read(CHECKPOINT_FILES.hooks)).tensors;
+  let meta: unknown;
+  try {
+    meta = JSON.parse(opt.metadata?.optimizer ?? 'null');
+  } catch (e) {
+    throw new FileFormatError(`resume: ${join(folder, CHECKPOINT_FILES.optimizer)}: the "optimizer" metadata is not valid JSON`, { cause: e });
+  }
+  return { params, optimizer: { tensors: opt.tensors, meta }, hooks, state: state as Record<string, unknown> };
+}
+
+/**
+ * The checkpoint folders under `dir`, oldest step first.
+ *
+ * @example
+ * ```ts
+ * const latest = (await listCheckpoints('out')).at(-1); // { step: 40, path: 'out/checkpoint-40' }
+ * ```
+ */
+export async function listCheckpoints(dir: string): Promise<{ step: number; path: string }[]> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  return names
+    .map((n) => /^checkpoint-(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ step: Number(m[1]), path: join(dir, m[0]) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/**
+ * Deletes the oldest checkpoints under `dir` so that at most `keep` remain.
+ *
+ * @example
+ * ```ts
+ * await pruneCheckpoints('out', 2);
+ * ```
+ */
+export async function pruneCheckpoints(dir: string, keep: number): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const all = await listCheckpoints(dir);
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) await fs.rm(c.path, { recursive: true, force: true });
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const h = await fs.open(dir, 'r').catch(() => undefined);
+  if (!h) return;
+  await h.sync().catch(() => undefined);
+  await h.close();
+}

@@ -1,0 +1,284 @@
+import { AdamW, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, tidy } from '@peft/core';
+import { type CheckpointContents, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { EarlyStopping } from './early-stopping.js';
+import { disposeBatch, evaluateModel } from './evaluate.js';
+import { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
+import { decayParameterGroups, trainableParameters } from './parameter-groups.js';
+import { type LrSchedule, createLrSchedule } from './schedule/lr-schedule.js';
+import { type TrainingArgs, resolveTrainingArgs } from './training-args.js';
+import type { BatchSource, EvalMetrics, MetricsLine, ModelBatch, TrainResult } from './trainer-types.js';
+
+/**
+ * What the trainer reports as it runs (all optional): every metrics line, every step (for progress
+ * displays), and checkpoints written.
+ *
+ * @example
+ * ```ts
+ * const callbacks: TrainerCallbacks = { onLog: (line) => console.log(JSON.stringify(line)) };
+ * ```
+ */
+export interface TrainerCallbacks {
+  /** A metrics line (training lines every `loggingSteps`, evaluation lines after each evaluation). */
+  onLog?(line: MetricsLine): void | Promise<void>;
+  /** After every optimizer step, with the step's loss and the tokens it used. */
+  onStep?(info: { step: number; totalSteps: number; loss: number; learningRate: number; tokens: number; epoch: number }): void;
+  /** After a checkpoint folder was written. */
+  onCheckpoint?(path: string, step: number): void | Promise<void>;
+}
+
+/**
+ * How a {@link Trainer} is set up: hyperparameters, the training batches, held-out examples, where
+ * checkpoints go, and callbacks.
+ *
+ * @example
+ * ```ts
+ * const opts: TrainerOptions<Example> = { args: { learningRate: 1e-3, maxSteps: 100 }, train: source, evalExamples, outputDir: 'out' };
+ * ```
+ */
+export interface TrainerOptions<E = unknown> {
+  readonly args?: Partial<TrainingArgs>;
+  readonly train: BatchSource<E>;
+  /** Held-out examples, evaluated every `evalSteps` and at the end. */
+  readonly evalExamples?: readonly E[];
+  /** Checkpoints (`checkpoint-<step>/`) are written here every `saveSteps`. */
+  readonly outputDir?: string;
+  readonly callbacks?: TrainerCallbacks;
+}
+
+/**
+ * Trains the active adapters of a {@link PeftModel}: AdamW with Hugging Face's parameter groups (no
+ * weight decay on biases and norm weights), a learning-rate schedule, gradient accumulation,
+ * clipping, evaluation every `evalSteps` with early stopping, the methods' training hooks (AdaLoRA's
+ * regulariser and rank allocation run without being asked), and checkpoints that resume bit-exactly
+ * (adapter, optimizer state, step, data position and random state).
+ *
+ * Each step's loss is the mean of its micro-batches' losses, computed before the update. Gradients
+ * of micro-batches are summed after scaling each loss by 1/`gradientAccumulationSteps`.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer(peft, { args: { learningRate: 2e-3, maxSteps: 200 }, train: source, evalExamples });
+ * const result = await trainer.train();
+ * await peft.saveAdapter('out');
+ * ```
+ */
+export class Trainer<E = unknown> {
+  /** The resolved hyperparameters. */
+  readonly args: TrainingArgs;
+  /** Optimizer steps done so far. */
+  globalStep = 0;
+  private readonly optimizer: AdamW;
+  private readonly schedule: LrSchedule;
+  private readonly early: EarlyStopping;
+  private readonly backend: Backend;
+  private readonly params: Map<string, Parameter>;
+
+  constructor(
+    readonly model: PeftModel,
+    readonly options: TrainerOptions<E>,
+  ) {
+    if (!(model instanceof PeftModel)) throw new ConfigError('Trainer: expected a PeftModel (getPeftModel or PeftModel.fromPretrained with isTrainable), got a plain model');
+    this.args = resolveTrainingArgs(options.args);
+    const params = trainableParameters(model);
+    if (params.size === 0) throw new ConfigError(`Trainer: the model has no trainable parameters (active adapters: ${model.activeAdapters.join(', ')}; an adapter loaded for inference does not train: load it with isTrainable)`);
+    this.params = params;
+    this.backend = params.values().next().value!.backend;
+    const a = this.args;
+    this.optimizer = new AdamW(decayParameterGroups(model, a.weightDecay), { lr: a.learningRate, betas: [a.adamBeta1, a.adamBeta2], eps: a.adamEpsilon, weightDecay: a.weightDecay });
+    const total = this.totalSteps;
+    const warmup = a.warmupSteps > 0 ? a.warmupSteps : Math.ceil(total * a.warmupRatio);
+    this.schedule = createLrSchedule({ type: a.lrSchedulerType, baseLr: a.learningRate, warmupSteps: warmup, totalSteps: total });
+    this.early = new EarlyStopping(a.earlyStoppingPatience, a.earlyStoppingThreshold);
+    if (a.earlyStoppingPatience > 0 && !options.evalExamples?.length) throw new ConfigError('Trainer: earlyStoppingPatience needs held-out examples (evalExamples) to watch');
+  }
+
+  /** Optimizer steps of the whole run: `maxSteps`, or the epochs' worth of batches. @example `trainer.totalSteps // 120` */
+  get totalSteps(): number {
+    const a = this.args;
+    if (a.maxSteps > 0) return a.maxSteps;
+    const perEpoch = Math.max(1, Math.ceil(this.options.train.loader.batchesPerEpoch / a.gradientAccumulationSteps));
+    return Math.max(1, Math.ceil(perEpoch * a.numTrainEpochs));
+  }
+
+  /**
+   * Runs training to `totalSteps` (or until early stopping). With `resumeFrom` (a checkpoint folder, or
+   * `'latest'` for the newest under `outputDir`) it first restores that checkpoint and continues as
+   * if never interrupted.
+   *
+   * @example
+   * ```ts
+   * await trainer.train({ resumeFrom: 'latest' });
+   * ```
+   */
+  async train(opts?: { resumeFrom?: string }): Promise<TrainResult> {
+    const a = this.args;
+    const { loader } = this.options.train;
+    const callbacks = this.options.callbacks ?? {};
+    if (opts?.resumeFrom) await this.resume(opts.resumeFrom);
+    else manualSeed(a.seed);
+    const started = Date.now();
+    const losses: number[] = [];
+    const evaluations: (EvalMetrics & { step: number })[] = [];
+    let tokens = 0;
+    let stoppedEarly = false;
+    let epoch = 0;
+    this.model.train();
+    const total = this.totalSteps;
+    while (this.globalStep < total) {
+      const step = this.globalStep;
+      let lossSum = 0;
+      let stepTokens = 0;
+      for (let micro = 0; micro < a.gradientAccumulationSteps; micro++) {
+        const next = loader.next();
+        epoch = next.epoch;
+        const batch = this.options.train.collate(next.batch, this.backend);
+        try {
+          lossSum += await this.forwardBackward(batch);
+          stepTokens += batch.tokens;
+        } finally {
+          disposeBatch(batch);
+        }
+      }
+      const loss = lossSum / a.gradientAccumulationSteps;
+      let gradNorm: Tensor | undefined;
+      if (a.maxGradNorm !== null && a.maxGradNorm > 0) gradNorm = clipGradNorm(this.params.values(), a.maxGradNorm);
+      const lr = this.schedule.at(step);
+      this.optimizer.lr = lr;
+      this.optimizer.step();
+      await this.model.afterOptimizerStep(step);
+      this.optimizer.zeroGrad();
+      this.globalStep = step + 1;
+      losses.push(loss);
+      tokens += stepTokens;
+      const fractionalEpoch = epoch + this.epochProgress();
+      callbacks.onStep?.({ step: this.globalStep, totalSteps: total, loss, learningRate: lr, tokens: stepTokens, epoch: fractionalEpoch });
+      if (this.globalStep % a.loggingSteps === 0 || this.globalStep === 1 || this.globalStep === total) {
+        const norm = gradNorm ? await gradNorm.item() : undefined;
+        const seconds = (Date.now() - started) / 1000;
+        await callbacks.onLog?.({ step: this.globalStep, epoch: round(fractionalEpoch), loss, learning_rate: lr, ...(norm !== undefined ? { grad_norm: norm } : {}), tokens_per_second: seconds > 0 ? Math.round(tokens / seconds) : 0 });
+      }
+      gradNorm?.dispose();
+      if (!Number.isFinite(loss)) throw new ConfigError(`Trainer: the training loss became ${loss} at step ${this.globalStep}; lower learning_rate or enable max_grad_norm`);
+      const evalNow = this.options.evalExamples?.length && ((a.evalSteps > 0 && this.globalStep % a.evalSteps === 0) || this.globalStep === total);
+      if (evalNow) {
+        const m = await this.evaluate();
+        evaluations.push({ ...m, step: this.globalStep });
+        await callbacks.onLog?.({ step: this.globalStep, eval_loss: m.loss, eval_perplexity: m.perplexity, ...(m.accuracy !== undefined ? { eval_accuracy: m.accuracy } : {}) });
+        stoppedEarly = this.early.update(m.loss);
+      }
+      if (this.options.outputDir && a.saveSteps > 0 && (this.globalStep % a.saveSteps === 0 || stoppedEarly)) {
+        const path = await this.saveCheckpoint();
+        await callbacks.onCheckpoint?.(path, this.globalStep);
+      }
+      if (stoppedEarly) break;
+    }
+    this.model.eval();
+    return { globalStep: this.globalStep, losses, evaluations, stoppedEarly, seconds: (Date.now() - started) / 1000, tokens };
+  }
+
+  /**
+   * Evaluates the model on the held-out examples (see {@link evaluateModel}).
+   *
+   * @example
+   * ```ts
+   * const { loss, perplexity, accuracy } = await trainer.evaluate();
+   * ```
+   */
+  async evaluate(examples: readonly E[] | undefined = this.options.evalExamples): Promise<EvalMetrics> {
+    if (!examples?.length) throw new ConfigError('Trainer.evaluate: no held-out examples (pass evalExamples)');
+    return evaluateModel(this.model, examples, this.args.perDeviceEvalBatchSize, (rows, b) => this.options.train.collate(rows, b), this.backend);
+  }
+
+  /**
+   * Writes a checkpoint of the current state to `outputDir/checkpoint-<step>` (atomically) and prunes
+   * old ones past `saveTotalLimit`.
+   *
+   * @example
+   * ```ts
+   * const path = await trainer.saveCheckpoint();
+   * ```
+   */
+  async saveCheckpoint(): Promise<string> {
+    const dir = this.options.outputDir;
+    if (!dir) throw new ConfigError('Trainer.saveCheckpoint: no outputDir was given');
+    const opt = optimizerStateToTensors(this.optimizer);
+    const contents: CheckpointContents = {
+      params: this.params,
+      optimizer: opt,
+      hooks: this.model.trainingState(),
+      state: {
+        global_step: this.globalStep,
+        total_steps: this.totalSteps,
+        loader: this.options.train.loader.state(),
+        rng: defaultGenerator().state(),
+        early_stopping: this.early.state(),
+        adapters: this.model.activeAdapters,
+      },
+    };
+    try {
+      const path = await writeCheckpoint(dir, this.globalStep, contents, (tmp) => this.model.saveAdapter(tmp));
+      if (this.args.saveTotalLimit !== null) await pruneCheckpoints(dir, this.args.saveTotalLimit);
+      return path;
+    } finally {
+      for (const t of opt.tensors.values()) t.dispose();
+    }
+  }
+
+  /** Restores a checkpoint folder (or the latest under outputDir). */
+  private async resume(from: string): Promise<void> {
+    let folder = from;
+    if (from === 'latest') {
+      const dir = this.options.outputDir;
+      const latest = dir ? (await listCheckpoints(dir)).at(-1) : undefined;
+      if (!latest) throw new ConfigError(`Trainer: resume_from_checkpoint "latest" but ${dir ?? 'outputDir'} holds no checkpoint-<step> folder`);
+      folder = latest.path;
+    }
+    const cp = await readCheckpoint(folder, this.backend);
+    try {
+      for (const [name, p] of this.params) {
+        const saved = cp.params.get(name);
+        if (!saved) throw new ConfigError(`Trainer: checkpoint ${folder} has no parameter "${name}"; it was written for another model or adapter`);
+        p.assign(saved);
+      }
+      const extra = [...cp.params.keys()].filter((k) => !this.params.has(k));
+      if (extra.length) throw new ConfigError(`Trainer: checkpoint ${folder} has parameters this model does not train: ${extra.slice(0, 3).join(', ')}`);
+      restoreOptimizerState(this.optimizer, cp.optimizer.tensors, cp.optimizer.meta, folder);
+      if (cp.hooks.size) this.model.loadTrainingState(cp.hooks);
+      const s = cp.state as { global_step?: unknown; loader?: unknown; rng?: unknown; early_stopping?: unknown };
+      if (!Number.isInteger(s.global_step)) throw new ConfigError(`Trainer: ${folder}/trainer_state.json has no integer global_step`);
+      this.globalStep = s.global_step as number;
+      this.options.train.loader.restore(s.loader);
+      defaultGenerator().setState(s.rng as { seed: number; counter: number });
+      this.early.restore(s.early_stopping);
+    } finally {
+      for (const m of [cp.params, cp.optimizer.tensors, cp.hooks]) for (const t of m.values()) t.dispose();
+    }
+  }
+
+  /** One micro-batch forward + backward; resolves to its (unscaled) loss. */
+  private async forwardBackward(batch: ModelBatch): Promise<number> {
+    const scale = 1 / this.args.gradientAccumulationSteps;
+    const loss = tidy(() => {
+      const out = this.model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, labels: batch.labels });
+      if (!out.loss) throw new ConfigError('Trainer: the model returned no loss for a batch with labels');
+      (scale === 1 ? out.loss : out.loss.mul(scale)).backward();
+      return out.loss.detach();
+    });
+    try {
+      return await loss.item();
+    } finally {
+      loss.dispose();
+    }
+  }
+
+  /** How far through the current epoch the loader is (0…1). */
+  private epochProgress(): number {
+    const s = this.options.train.loader.state() as { index?: number } | undefined;
+    const per = this.options.train.loader.batchesPerEpoch;
+    return typeof s?.index === 'number' && per > 0 ? Math.min(1, s.index / per) : 0;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
