@@ -8,10 +8,10 @@ import {
   type Module,
   Parameter,
   type Tensor,
-  add,
   composite,
   currentAdapterRows,
   div,
+  eq,
   mul,
   noGrad,
   ones,
@@ -19,11 +19,12 @@ import {
   reshape,
   sub,
   tidy,
+  where,
 } from '@peft/core';
 import { type IA3Config, isFeedforwardModule } from './config.js';
 import { VectorDict } from './vector-dict.js';
 
-/** What PEFT adds to the vector before dividing it back out on unmerge (so a zero does not divide by zero). */
+/** What a zero vector entry is replaced by when unmerging divides it back out (PEFT adds it to every entry). */
 const UNMERGE_EPS = 1e-8;
 
 /**
@@ -233,23 +234,22 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
    * ```
    */
   override mergeAdapter(name: string): void {
-    this.rescale(name, (t, s) => mul(t, s), 0);
+    this.rescale(name, (t, s) => mul(t, s));
   }
 
-  /** Divides adapter `name` back out of the base weight (and bias), by `l + 1e-8` as PEFT does. @example `layer.unmerge()` */
+  /** Divides adapter `name` back out of the base weight (and bias); see the class notes for zero entries. @example `layer.unmerge()` */
   override unmergeAdapter(name: string): void {
-    this.rescale(name, (t, s) => div(t, s), UNMERGE_EPS);
+    this.rescale(name, (t, s) => div(t, where(eq(s, 0), UNMERGE_EPS, s)));
   }
 
-  private rescale(name: string, op: (t: Tensor, s: Tensor) => Tensor, eps: number): void {
+  private rescale(name: string, op: (t: Tensor, s: Tensor) => Tensor): void {
     if (!this.hasAdapter(name)) throw new MergeError(`merge: Ia3Linear has no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
     const w = this.baseWeight();
     const bias = this.isFeedforward(name) ? null : this.bias;
     noGrad(() =>
       tidy(() => {
-        const shift = (s: Tensor): Tensor => (eps ? add(s, eps) : s);
-        w.assign(op(w, shift(this.weightScale(name))));
-        if (bias) bias.assign(op(bias, shift(reshape(this.vectors.get(name), [this.outFeatures]))));
+        w.assign(op(w, this.weightScale(name)));
+        if (bias) bias.assign(op(bias, reshape(this.vectors.get(name), [this.outFeatures])));
       }),
     );
   }
