@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { directorySource } from '@peft/core/node';
+export { savePretrained, checkpointTensors } from './save-pretrained.js';
