@@ -1,0 +1,203 @@
+import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
+import { checkSeed, seededPermutation } from './seeded-permutation.js';
+
+/**
+ * Options of {@link DataLoader}.
+ *
+ * @example
+ * ```ts
+ * const opts: DataLoaderOptions = { batchSize: 8, shuffle: true, seed: 42, dropLast: false };
+ * ```
+ */
+export interface DataLoaderOptions {
+  batchSize: number;
+  /** Reshuffle every epoch (default true); otherwise the items come in order. */
+  shuffle?: boolean;
+  /** Seed of the shuffles (default 0). */
+  seed?: number;
+  /** Leave out the last, smaller batch of an epoch (default false). */
+  dropLast?: boolean;
+}
+
+/**
+ * A {@link DataLoader}'s position as plain JSON: the epoch, the batches already taken in it, and the
+ * settings that decide which batches come (checked on restore).
+ *
+ * @example
+ * ```ts
+ * const s: DataLoaderState = { epoch: 1, index: 3, seed: 42, size: 100, batchSize: 8, shuffle: true, dropLast: false };
+ * ```
+ */
+export interface DataLoaderState {
+  epoch: number;
+  index: number;
+  seed: number;
+  size: number;
+  batchSize: number;
+  shuffle: boolean;
+  dropLast: boolean;
+}
+
+/**
+ * One batch from a {@link DataLoader}: the items, the epoch they belong to and the batch's index in it.
+ *
+ * @example
+ * ```ts
+ * const { batch, epoch, index } = loader.next();
+ * ```
+ */
+export interface LoadedBatch<T> {
+  readonly batch: T[];
+  readonly epoch: number;
+  readonly index: number;
+}
+
+/**
+ * Batches of items through endless epochs, reshuffled each epoch with a seeded permutation (epoch
+ * `e` uses `seededPermutation(size, seed, e)`, so the order depends only on the seed, the epoch and
+ * the number of items: the same on every run and machine). Its position is saved with `state()` and
+ * restored with `restore()`, so a resumed training sees exactly the batches an uninterrupted one would.
+ *
+ * @example
+ * ```ts
+ * const loader = new DataLoader(examples, { batchSize: 4, seed: 42 });
+ * const first = loader.next().batch;
+ * const saved = loader.state();           // store in a checkpoint
+ * const again = new DataLoader(examples, { batchSize: 4, seed: 42 });
+ * again.restore(saved);                   // continues where `loader` is now
+ * ```
+ */
+export class DataLoader<T> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  /** Batches in one epoch. */
+  readonly batchesPerEpoch: number;
+  private readonly items: readonly T[];
+  private seedValue: number;
+  private epochValue = 0;
+  private indexValue = 0;
+  private order: number[] | undefined;
+
+  constructor(items: readonly T[], opts: DataLoaderOptions) {
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (items.length === 0) throw new ArgumentError('DataLoader: expected at least one item, got an empty dataset');
+    this.items = items;
+    this.batchSize = opts.batchSize;
+    this.shuffle = opts.shuffle ?? true;
+    this.dropLast = opts.dropLast ?? false;
+    this.seedValue = checkSeed(opts.seed ?? 0, 'DataLoader');
+    this.batchesPerEpoch = this.dropLast ? Math.floor(items.length / this.batchSize) : Math.ceil(items.length / this.batchSize);
+    if (this.batchesPerEpoch === 0) {
+      throw new ArgumentError(`DataLoader: with dropLast, ${items.length} items make no full batch of ${this.batchSize}`);
+    }
+  }
+
+  /** The epoch of the next batch (from 0). @example `loader.epoch // 0` */
+  get epoch(): number {
+    return this.epochValue;
+  }
+
+  /** Batches already taken in the current epoch. @example `loader.index // 3` */
+  get index(): number {
+    return this.indexValue;
+  }
+
+  /** The shuffle seed. @example `loader.seed // 42` */
+  get seed(): number {
+    return this.seedValue;
+  }
+
+  /** Number of items. @example `loader.size // 100` */
+  get size(): number {
+    return this.items.length;
+  }
+
+  private epochOrder(): number[] {
+    this.order ??= this.shuffle ? seededPermutation(this.items.length, this.seedValue, this.epochValue) : Array.from({ length: this.items.length }, (_, i) => i);
+    return this.order;
+  }
+
+  /**
+   * The next batch; after the last batch of an epoch the next epoch starts, in a new order.
+   *
+   * @example
+   * ```ts
+   * const { batch, epoch } = loader.next();
+   * ```
+   */
+  next(): LoadedBatch<T> {
+    const order = this.epochOrder();
+    const start = this.indexValue * this.batchSize;
+    const batch = order.slice(start, start + this.batchSize).map((i) => this.items[i]);
+    const out = { batch, epoch: this.epochValue, index: this.indexValue };
+    this.indexValue++;
+    if (this.indexValue === this.batchesPerEpoch) {
+      this.epochValue++;
+      this.indexValue = 0;
+      this.order = undefined;
+    }
+    return out;
+  }
+
+  /**
+   * Batches until `epochs` more epochs are complete (counting from the current position, so a
+   * restored loader finishes its epoch first).
+   *
+   * @example
+   * ```ts
+   * for (const { batch } of loader.batches(3)) train(batch);
+   * ```
+   */
+  *batches(epochs = 1): Generator<LoadedBatch<T>> {
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError(`DataLoader.batches: epochs must be a non-negative integer, got ${epochs}`);
+    const end = this.epochValue + epochs;
+    while (this.epochValue < end) yield this.next();
+  }
+
+  /** The position as plain JSON, for checkpoints. @example `JSON.stringify(loader.state())` */
+  state(): DataLoaderState {
+    return { epoch: this.epochValue, index: this.indexValue, seed: this.seedValue, size: this.items.length, batchSize: this.batchSize, shuffle: this.shuffle, dropLast: this.dropLast };
+  }
+
+  /**
+   * Goes to a position saved by {@link DataLoader.state}, taking its seed. A malformed state is a
+   * `FileFormatError` naming the field; one saved with another dataset size, batch size, shuffle or
+   * drop-last setting (whose batches would differ) is a `ConfigError` naming what differs.
+   *
+   * @example
+   * ```ts
+   * loader.restore(JSON.parse(await readFile('checkpoint-100/data_state.json', 'utf8')));
+   * ```
+   */
+  restore(state: unknown): void {
+    const where = 'DataLoader.restore';
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new FileFormatError(`${where}: expected a state object, got ${JSON.stringify(state)}`);
+    const s = state as Record<string, unknown>;
+    const int = (key: string, min: number) => {
+      const v = s[key];
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new FileFormatError(`${where}: "${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+      return v;
+    };
+    const bool = (key: string) => {
+      if (typeof s[key] !== 'boolean') throw new FileFormatError(`${where}: "${key}" must be a boolean, got ${JSON.stringify(s[key])}`);
+      return s[key];
+    };
+    const epoch = int('epoch', 0);
+    const index = int('index', 0);
+    if (typeof s.seed !== 'number') throw new FileFormatError(`${where}: "seed" must be an integer in [0, 2^32), got ${JSON.stringify(s.seed)}`);
+    const seed = checkSeed(s.seed, where);
+    const saved = { size: int('size', 1), batchSize: int('batchSize', 1), shuffle: bool('shuffle'), dropLast: bool('dropLast') };
+    const mine = { size: this.items.length, batchSize: this.batchSize, shuffle: this.shuffle, dropLast: this.dropLast };
+    for (const key of ['size', 'batchSize', 'shuffle', 'dropLast'] as const) {
+      if (saved[key] !== mine[key]) {
+        throw new ConfigError(`${where}: the state was saved with ${key} ${saved[key]}, this loader has ${key} ${mine[key]}; resuming would give different batches`);
+      }
+    }
+    if (index >= this.batchesPerEpoch) throw new FileFormatError(`${where}: "index" must be below the ${this.batchesPerEpoch} batches of an epoch, got ${index}`);
+    this.seedValue = seed;
+    this.epochValue = epoch;
+    this.indexValue = index;
+    this.order = undefined;
+  }
+}

@@ -1,0 +1,175 @@
+import { ArgumentError, FileFormatError } from '@peft/core';
+import type { PretrainedTokenizer } from '@peft/models';
+import type { DatasetFormat, FormattedRecord } from './dataset-format.js';
+import { type Example, IGNORE_INDEX } from './example.js';
+import type { FormattedDataset } from './format-records.js';
+import { classLabels, resolveClassLabel } from './class-labels.js';
+import { encodeChat, encodeClassification, encodeTokenized } from './encode-record.js';
+
+/**
+ * Options of {@link tokenizeDataset}.
+ *
+ * @example
+ * ```ts
+ * const opts: TokenizeOptions = { tokenizer, maxLength: 512, completionOnlyLoss: true };
+ * ```
+ */
+export interface TokenizeOptions {
+  /** The tokenizer (required for every format but `tokenized`). */
+  tokenizer?: PretrainedTokenizer;
+  /** Longest example in tokens; longer ones are cut (causal LM: the end is dropped; classification keeps the special tokens around the text). */
+  maxLength?: number;
+  /** Take the loss on completions only: prompt tokens, and for chat everything but assistant turns, get label -100 (default false). */
+  completionOnlyLoss?: boolean;
+  /** Append the EOS token after `text` documents and completions so the model learns to stop (default true; skipped when the tokenizer has no EOS or the ids already end with it). */
+  appendEos?: boolean;
+  /** A chat template to use instead of the tokenizer's (a Jinja source). */
+  chatTemplate?: string;
+  /** Classification: class names in id order; string labels map to their index (default: the sorted distinct labels of this dataset). */
+  labelNames?: readonly string[];
+  /** Classification: the number of classes; integer labels must be below it. */
+  numLabels?: number;
+  /** Tokenized: the vocabulary size ids must be below (default: the tokenizer's). */
+  vocabSize?: number;
+}
+
+/**
+ * Examples made from a dataset, with what a trainer needs to know about them.
+ *
+ * @example
+ * ```ts
+ * const { examples, labelNames } = tokenizeDataset(formatRecords(parsed), { tokenizer });
+ * ```
+ */
+export interface TokenizedDataset {
+  readonly label: string;
+  readonly format: DatasetFormat;
+  readonly examples: Example[];
+  /** Classification with class names: the names in id order (pass them to the eval set's tokenization). */
+  readonly labelNames?: readonly string[];
+  /** Classification: the number of classes (the names' count, or the largest id + 1). */
+  readonly numLabels?: number;
+  /** How many examples were cut to `maxLength`. */
+  readonly truncated: number;
+  /** How many causal-LM examples have no label to learn from (every label -100), e.g. a prompt that fills `maxLength`. */
+  readonly withoutLoss: number;
+}
+
+function checkPositiveInt(value: number | undefined, name: string): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+    throw new ArgumentError(`tokenizeDataset: ${name} must be a positive integer, got ${value}`);
+  }
+}
+
+function needTokenizer(opts: TokenizeOptions, label: string, format: DatasetFormat): PretrainedTokenizer {
+  if (opts.tokenizer === undefined) throw new ArgumentError(`tokenizeDataset: ${label}: the ${format} format needs a tokenizer`);
+  return opts.tokenizer;
+}
+
+function withEos(ids: number[], tokenizer: PretrainedTokenizer, append: boolean): number[] {
+  const eos = tokenizer.eosTokenId;
+  if (!append || eos === undefined || ids[ids.length - 1] === eos) return ids;
+  return [...ids, eos];
+}
+
+function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: string, tokenizer: PretrainedTokenizer): { inputIds: number[]; labels: number[] } {
+  const append = opts.appendEos ?? true;
+  switch (record.format) {
+    case 'text': {
+      const ids = withEos(tokenizer.encode(record.text), tokenizer, append);
+      return { inputIds: ids, labels: [...ids] };
+    }
+    case 'prompt_completion': {
+      const prompt = tokenizer.encode(record.prompt);
+      const completion = withEos(tokenizer.encode(record.completion, { addSpecialTokens: false }), tokenizer, append);
+      const promptLabels = opts.completionOnlyLoss ? new Array<number>(prompt.length).fill(IGNORE_INDEX) : prompt;
+      return { inputIds: [...prompt, ...completion], labels: [...promptLabels, ...completion] };
+    }
+    case 'chat':
+      return encodeChat(tokenizer, record.messages, opts.completionOnlyLoss ?? false, opts.chatTemplate, where);
+    default:
+      throw new ArgumentError(`tokenizeDataset: ${where}: not a causal-LM record (${record.format})`);
+  }
+}
+
+/**
+ * Turns validated records into {@link Example}s.
+ *
+ * - `text`: the document's ids (with the tokenizer's own special tokens, such as LLaMA's BOS), then
+ *   EOS; labels are the ids.
+ * - `prompt_completion`: the prompt encoded with special tokens, the completion without, then EOS;
+ *   encoded apart so the prompt/completion boundary is exact. With `completionOnlyLoss` the prompt's
+ *   labels are -100.
+ * - `chat`: the conversation rendered by the chat template and encoded without added special tokens
+ *   (the template writes them), as `apply_chat_template` does; no EOS is appended (templates end
+ *   turns themselves). With `completionOnlyLoss` only assistant turns carry labels (see `chatSegments`).
+ * - `tokenized`: the ids as given, checked against the vocabulary; missing labels are the ids with -100
+ *   where the attention mask is 0; an integer `labels` is a class id.
+ * - `classification`: the text with special tokens, an integer class id (class names mapped through
+ *   `labelNames`).
+ *
+ * Ids past the vocabulary, unknown class names and records that encode to nothing are a
+ * `FileFormatError` naming the file, line and field.
+ *
+ * @example
+ * ```ts
+ * const ds = tokenizeDataset(formatRecords(parseJsonl(text, 'train.jsonl')), { tokenizer, maxLength: 256, completionOnlyLoss: true });
+ * ds.examples[0]; // { inputIds: [...], attentionMask: [1, ...], labels: [-100, ..., 42, 2] }
+ * ```
+ */
+export function tokenizeDataset(dataset: FormattedDataset, opts: TokenizeOptions = {}): TokenizedDataset {
+  checkPositiveInt(opts.maxLength, 'maxLength');
+  checkPositiveInt(opts.numLabels, 'numLabels');
+  checkPositiveInt(opts.vocabSize, 'vocabSize');
+  const { label, format } = dataset;
+  const examples: Example[] = [];
+  let truncated = 0;
+  let withoutLoss = 0;
+  const max = opts.maxLength ?? Infinity;
+  if (format === 'classification') {
+    const tokenizer = needTokenizer(opts, label, format);
+    const classes = classLabels(dataset, opts.labelNames, opts.numLabels);
+    for (const record of dataset.records) {
+      if (record.format !== 'classification') continue;
+      const where = `${label} line ${record.line}`;
+      const { inputIds, cut } = encodeClassification(tokenizer, record.text, max);
+      if (cut) truncated++;
+      examples.push({ inputIds, attentionMask: new Array<number>(inputIds.length).fill(1), labels: resolveClassLabel(record.label, classes, where) });
+    }
+    return { label, format, examples, labelNames: classes.names, numLabels: classes.numLabels, truncated, withoutLoss };
+  }
+  let vocabSize = opts.vocabSize;
+  if (format === 'tokenized') {
+    vocabSize ??= opts.tokenizer?.vocabSize;
+    if (vocabSize === undefined) throw new ArgumentError(`tokenizeDataset: ${label}: the tokenized format needs a tokenizer or vocabSize to check ids against`);
+  }
+  let labelKind: 'tokens' | 'class' | undefined;
+  for (const record of dataset.records) {
+    const where = `${label} line ${record.line}`;
+    let example: Example;
+    if (record.format === 'tokenized') {
+      example = encodeTokenized(record, vocabSize as number, where);
+      const kind = typeof example.labels === 'number' ? 'class' : 'tokens';
+      labelKind ??= kind;
+      if (kind !== labelKind) {
+        throw new FileFormatError(`${where}: "labels" must be ${labelKind === 'class' ? 'an integer class id' : 'a list of token ids (or absent)'} like the records before it, got ${kind === 'class' ? 'an integer' : 'a list'}`);
+      }
+    } else {
+      const { inputIds, labels } = causalExample(record, opts, where, needTokenizer(opts, label, format));
+      example = { inputIds, attentionMask: new Array<number>(inputIds.length).fill(1), labels };
+    }
+    if (example.inputIds.length === 0) throw new FileFormatError(`${where}: the record encodes to no tokens`);
+    if (example.inputIds.length > max) {
+      truncated++;
+      example = {
+        inputIds: example.inputIds.slice(0, max),
+        attentionMask: example.attentionMask.slice(0, max),
+        labels: typeof example.labels === 'number' ? example.labels : example.labels.slice(0, max),
+      };
+    }
+    // position 0's label is never predicted (the model shifts labels left by one)
+    if (Array.isArray(example.labels) && example.labels.slice(1).every((l) => l === IGNORE_INDEX)) withoutLoss++;
+    examples.push(example);
+  }
+  return { label, format, examples, truncated, withoutLoss };
+}
