@@ -3,11 +3,13 @@ import type { Command } from './command.js';
 import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
+import { mergeCommand } from './commands/merge.js';
+import { methodsCommand } from './commands/methods.js';
 import { type CliIO, processIO } from './io.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in commands, in the order `peft --help` lists them. */
-const COMMANDS: readonly Command[] = [forwardCommand, generateCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [forwardCommand, generateCommand, inspectCommand, mergeCommand, methodsCommand];
 
 /**
  * The text of `peft --help`.
