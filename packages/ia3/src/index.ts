@@ -18,3 +18,4 @@ export type { IA3Config } from './config.js';
 export { IA3_DEFAULT_TARGETS, IA3_DEFAULT_FEEDFORWARD, ia3DefaultTargets, ia3DefaultFeedforward } from './default-targets.js';
 export { Ia3Linear } from './layer.js';
 export { VectorDict } from './vector-dict.js';
+export { addWeightedIa3Adapter } from './weighted-adapter.js';

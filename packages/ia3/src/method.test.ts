@@ -1,5 +1,5 @@
 import { ConfigError, Conv1D, Embedding, Generator, LayerNorm, Linear, MethodRegistry, PeftModel, type TrainingHooksContext, formatPythonJson } from '@peft/core';
-import { readF64, testBackends } from '@peft/core/testing';
+import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { TINY_MODEL_CONFIGS, createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
 import { IA3_SCHEMA, type IA3Config, ia3Config } from './config.js';
@@ -105,6 +105,39 @@ describe.each(backends)('ia3 on a PeftModel on $name', ({ backend }) => {
     const keys = [...peft.namedParameters()].filter(([, p]) => p.requiresGrad).map(([k]) => k);
     expect(keys.filter((k) => k.includes('classifier'))).toEqual(['base_model.model.classifier.modules_to_save.default.weight', 'base_model.model.classifier.modules_to_save.default.bias']);
     expect(keys.filter((k) => k.endsWith('output.dense.ia3_l.default')).length).toBe(4); // attention.output.dense and output.dense, 2 layers
+    peft.dispose();
+  });
+});
+
+describe.each(backends)('ia3 addWeightedAdapter on $name', ({ backend }) => {
+  it('sums the weighted vectors of the adapters each module holds, over the union of their targets', async () => {
+    const peft = new PeftModel(createTinyModel('gpt2', backend, 0), { registry, generator: new Generator(3), warn: () => {} });
+    await peft.addAdapter('a', ia3Config({ targetModules: ['c_attn', 'mlp.c_proj'], feedforwardModules: ['mlp.c_proj'], initIa3Weights: false }));
+    await peft.addAdapter('b', ia3Config({ targetModules: ['c_attn'], feedforwardModules: [], initIa3Weights: false }));
+    await peft.addWeightedAdapter(['a', 'b'], [0.7, 0.3], 'mix');
+    const stored = peft.peftConfig.get('mix') as IA3Config;
+    expect(stored.targetModules).toEqual(['c_attn', 'mlp.c_proj']);
+    expect(stored.feedforwardModules).toEqual(['mlp.c_proj']);
+    const layers = new Map(peft.layers() as [string, Ia3Linear][]);
+    const vec = (path: string, name: string) => readF64(layers.get(path)!.ia3L.get(name));
+    const attn = 'transformer.h.0.attn.c_attn';
+    const [la, lb, mix] = await Promise.all([vec(attn, 'a'), vec(attn, 'b'), vec(attn, 'mix')]);
+    expectClose(mix, la.map((v, i) => 0.7 * v + 0.3 * lb[i]), { atol: 1e-6 });
+    const proj = 'transformer.h.1.mlp.c_proj';
+    expectClose(await vec(proj, 'mix'), (await vec(proj, 'a')).map((v) => 0.7 * v), { atol: 1e-6 }, 'module only "a" targets');
+    expect(layers.get(proj)!.ia3L.get('mix').shape).toEqual(layers.get(proj)!.ia3L.get('a').shape);
+    expect(layers.get(attn)!.ia3L.get('mix').requiresGrad).toBe(false);
+    await peft.addWeightedAdapter(['a'], [2], 'mix'); // an existing name: nothing happens, as in PEFT
+    expectClose(await vec(attn, 'mix'), mix, { atol: 0, rtol: 0 });
+    peft.dispose();
+  });
+
+  it('refuses adapters that give their targets in different ways', async () => {
+    const peft = new PeftModel(createTinyModel('gpt2', backend, 0), { registry, warn: () => {} });
+    await peft.addAdapter('a', ia3Config({ targetModules: ['c_attn'], feedforwardModules: [] }));
+    await peft.addAdapter('b', ia3Config({ targetModules: '.*c_attn', feedforwardModules: [] }));
+    await expect(peft.addWeightedAdapter(['a', 'b'], [0.5, 0.5], 'mix')).rejects.toThrow(/target_modules the same way/);
+    expect([...peft.peftConfig.keys()]).toEqual(['a', 'b']);
     peft.dispose();
   });
 });

@@ -2,6 +2,7 @@ import { ConfigError, type LayerContext, type Module, type PeftMethod, type Trai
 import { IA3_SCHEMA, type IA3Config, isFeedforwardModule } from './config.js';
 import { ia3DefaultFeedforward, ia3DefaultTargets } from './default-targets.js';
 import { Ia3Linear } from './layer.js';
+import { addWeightedIa3Adapter } from './weighted-adapter.js';
 
 /**
  * Wraps a dense layer (`Linear`, GPT-2's `Conv1D`, any {@link LinearLike} module) in a new
@@ -100,6 +101,7 @@ export const ia3: PeftMethod<IA3Config> = {
   canWrap: (m) => isLinearLike(m),
   createLayer: createIa3Layer,
   adjustConfig: adjustIa3Config,
+  addWeightedAdapter: addWeightedIa3Adapter,
   trainingHooks: (ctx) => {
     resolveFeedforward(ctx);
     return undefined;
