@@ -179,9 +179,10 @@ export class DataLoader<T> {
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new FileFormatError(`${where}: "${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
       return v;
     };
-    const bool = (key: string) => {
-      if (typeof s[key] !== 'boolean') throw new FileFormatError(`${where}: "${key}" must be a boolean, got ${JSON.stringify(s[key])}`);
-      return s[key];
+    const bool = (key: string): boolean => {
+      const v = s[key];
+      if (typeof v !== 'boolean') throw new FileFormatError(`${where}: "${key}" must be a boolean, got ${JSON.stringify(v)}`);
+      return v;
     };
     const epoch = int('epoch', 0);
     const index = int('index', 0);

@@ -5,10 +5,45 @@ import type { FormattedRecord } from './dataset-format.js';
 import { type Example, IGNORE_INDEX } from './example.js';
 
 /**
- * Encodes a conversation with the chat template. Without `completionOnly` the whole rendering is
- * encoded at once and every token is a label; with it, the assistant and non-assistant pieces are
- * encoded one by one (so the boundary is exact) and only assistant tokens keep their labels.
- * Special tokens are not added: the template writes them.
+ * How many leading ids two lists share.
+ *
+ * @example
+ * ```ts
+ * commonPrefix([1, 2, 3], [1, 2, 4]); // 2
+ * ```
+ */
+export function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
+}
+
+/**
+ * Encodes a prompt and its completion as one text (with the tokenizer's special tokens, so the ids
+ * are those of the text the model would see), then EOS when `appendEos` (and the tokenizer has one
+ * the ids do not already end with). The completion starts where the prompt's own encoding stops
+ * matching; with `completionOnly` everything before it is labelled -100.
+ *
+ * @example
+ * ```ts
+ * const { inputIds, labels } = encodePromptCompletion(tokenizer, 'Q: 2+2?\nA:', ' 4', true, true);
+ * ```
+ */
+export function encodePromptCompletion(tokenizer: PretrainedTokenizer, prompt: string, completion: string, completionOnly: boolean, appendEos: boolean): { inputIds: number[]; labels: number[] } {
+  const ids = tokenizer.encode(prompt + completion);
+  const eos = tokenizer.eosTokenId;
+  if (appendEos && eos !== undefined && ids[ids.length - 1] !== eos) ids.push(eos);
+  const start = completionOnly ? commonPrefix(tokenizer.encode(prompt), ids) : 0;
+  return { inputIds: ids, labels: ids.map((id, i) => (i < start ? IGNORE_INDEX : id)) };
+}
+
+/**
+ * Encodes a conversation with the chat template: the whole rendering is encoded at once, without
+ * added special tokens (the template writes them), as `apply_chat_template` does. Every token is a
+ * label unless `completionOnly`, where only assistant turns (see `chatSegments`) keep theirs: the
+ * token where a turn starts or ends is found by encoding the rendering up to that point and counting
+ * the ids it shares with the whole, so the ids are the same with and without masking. A token that
+ * straddles the start of a turn counts as the turn's; one that straddles its end does not.
  *
  * @example
  * ```ts
@@ -20,12 +55,18 @@ export function encodeChat(tokenizer: PretrainedTokenizer, messages: readonly Ch
     const ids = tokenizer.encode(tokenizer.applyChatTemplate(messages, { chatTemplate }), { addSpecialTokens: false });
     return { inputIds: ids, labels: [...ids] };
   }
-  const inputIds: number[] = [];
-  const labels: number[] = [];
-  for (const part of chatSegments(tokenizer, messages, chatTemplate, where)) {
-    const ids = tokenizer.encode(part.text, { addSpecialTokens: false });
-    inputIds.push(...ids);
-    for (const id of ids) labels.push(part.assistant ? id : IGNORE_INDEX);
+  const segments = chatSegments(tokenizer, messages, chatTemplate, where);
+  const full = segments.map((s) => s.text).join('');
+  const inputIds = tokenizer.encode(full, { addSpecialTokens: false });
+  const labels = new Array<number>(inputIds.length).fill(IGNORE_INDEX);
+  let chars = 0;
+  let token = 0;
+  const tokenAt = (end: number) => (end === full.length ? inputIds.length : Math.max(token, commonPrefix(tokenizer.encode(full.slice(0, end), { addSpecialTokens: false }), inputIds)));
+  for (const part of segments) {
+    chars += part.text.length;
+    const next = tokenAt(chars);
+    if (part.assistant) for (let t = token; t < next; t++) labels[t] = inputIds[t];
+    token = next;
   }
   return { inputIds, labels };
 }

@@ -23,7 +23,7 @@ export { chatSegments } from './chat-segments.js';
 export type { ChatSegment } from './chat-segments.js';
 export { classLabels, resolveClassLabel } from './class-labels.js';
 export type { ClassLabels } from './class-labels.js';
-export { encodeChat, encodeClassification, encodeTokenized } from './encode-record.js';
+export { commonPrefix, encodeChat, encodeClassification, encodePromptCompletion, encodeTokenized } from './encode-record.js';
 export { tokenizeDataset } from './tokenize-dataset.js';
 export type { TokenizeOptions, TokenizedDataset } from './tokenize-dataset.js';
 export { loadDataset } from './load-dataset.js';

@@ -4,7 +4,7 @@ import type { DatasetFormat, FormattedRecord } from './dataset-format.js';
 import { type Example, IGNORE_INDEX } from './example.js';
 import type { FormattedDataset } from './format-records.js';
 import { classLabels, resolveClassLabel } from './class-labels.js';
-import { encodeChat, encodeClassification, encodeTokenized } from './encode-record.js';
+import { encodeChat, encodeClassification, encodePromptCompletion, encodeTokenized } from './encode-record.js';
 
 /**
  * Options of {@link tokenizeDataset}.
@@ -79,12 +79,8 @@ function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: st
       const ids = withEos(tokenizer.encode(record.text), tokenizer, append);
       return { inputIds: ids, labels: [...ids] };
     }
-    case 'prompt_completion': {
-      const prompt = tokenizer.encode(record.prompt);
-      const completion = withEos(tokenizer.encode(record.completion, { addSpecialTokens: false }), tokenizer, append);
-      const promptLabels = opts.completionOnlyLoss ? new Array<number>(prompt.length).fill(IGNORE_INDEX) : prompt;
-      return { inputIds: [...prompt, ...completion], labels: [...promptLabels, ...completion] };
-    }
+    case 'prompt_completion':
+      return encodePromptCompletion(tokenizer, record.prompt, record.completion, opts.completionOnlyLoss ?? false, append);
     case 'chat':
       return encodeChat(tokenizer, record.messages, opts.completionOnlyLoss ?? false, opts.chatTemplate, where);
     default:
@@ -97,9 +93,8 @@ function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: st
  *
  * - `text`: the document's ids (with the tokenizer's own special tokens, such as LLaMA's BOS), then
  *   EOS; labels are the ids.
- * - `prompt_completion`: the prompt encoded with special tokens, the completion without, then EOS;
- *   encoded apart so the prompt/completion boundary is exact. With `completionOnlyLoss` the prompt's
- *   labels are -100.
+ * - `prompt_completion`: prompt and completion encoded as one text (with special tokens), then EOS;
+ *   with `completionOnlyLoss` the prompt's tokens are labelled -100 (see `encodePromptCompletion`).
  * - `chat`: the conversation rendered by the chat template and encoded without added special tokens
  *   (the template writes them), as `apply_chat_template` does; no EOS is appended (templates end
  *   turns themselves). With `completionOnlyLoss` only assistant turns carry labels (see `chatSegments`).
