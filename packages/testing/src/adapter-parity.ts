@@ -135,6 +135,7 @@ export async function describeAdapterParity(opts: AdapterParityOptions): Promise
             await compareTensors(grads, readCaseTensors(name, 'grads_step0.safetensors', backend), FIXTURE_TOLERANCE.grads, `${name} step-0 gradients on ${bname}`);
           }
           opt.step();
+          await peft.afterOptimizerStep(step);
           peft.zeroGrad();
         }
         expectClose(losses.slice(0, 1), c.train.losses.slice(0, 1), FIXTURE_TOLERANCE.firstLoss, `${name} first loss on ${bname}`);

@@ -44,8 +44,16 @@ export async function adapterFiles(peft: PeftModel, name: string): Promise<Adapt
   // the first matching pattern wins, so their order is kept (Python PEFT sorts them, which can change
   // the ranks of its own adapter on reload)
   const text = formatPythonJson(method.schema.toJson(config), { keepOrderOf: ['rank_pattern', 'alpha_pattern'] });
-  const weights = await serializeTensors(adapterStateDict(peft, name), { metadata: { format: 'pt' } });
-  return { config: text, weights };
+  const state: ReadonlyMap<string, Tensor> = adapterStateDict(peft, name);
+  const layers = new Map(peft.layers().filter(([, l]) => l.hasAdapter(name)));
+  const saved = method.savedState?.({ model: peft.model, layers, adapterName: name, config }, state) ?? state;
+  try {
+    const weights = await serializeTensors(saved, { metadata: { format: 'pt' } });
+    return { config: text, weights };
+  } finally {
+    const live = new Set(state.values());
+    for (const t of saved.values()) if (!live.has(t)) t.dispose();
+  }
 }
 
 /**

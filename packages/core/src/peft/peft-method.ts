@@ -4,6 +4,7 @@ import type { AdapterLayer } from './adapter-layer.js';
 import type { ConfigSchema, PeftConfig } from './config-schema.js';
 import type { LayerContext } from './layer-context.js';
 import type { PeftModel } from './peft-model.js';
+import type { Tensor } from '../tensor.js';
 import type { AdapterTrainingHooks, TrainingHooksContext } from './training-hooks.js';
 
 /**
@@ -93,6 +94,13 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   adjustConfig?(config: C, wrapped: readonly Module[], warn: (message: string) => void): C;
   /** Base-model parameters the adapter also trains or saves (biases, embedding matrices). */
   extraParameters?(ctx: ExtraParametersContext<C>): Iterable<ExtraParameter>;
+  /**
+   * The tensors written to `adapter_model.safetensors` for adapter `ctx.adapterName`, given the ones
+   * its layers hold (`state`, by saved name). Default: `state` as it is. Tensors returned that are not
+   * in `state` are freed after saving. (AdaLoRA leaves out the ranks its `rank_pattern` pruned, as
+   * Python PEFT does; loading such a file is the method's `createLayer` reading the saved config.)
+   */
+  savedState?(ctx: ExtraParametersContext<C>, state: ReadonlyMap<string, Tensor>): Map<string, Tensor>;
   /** Builds a new adapter from weighted existing ones (`add_weighted_adapter`). */
   addWeightedAdapter?(model: PeftModel, request: WeightedAdapterRequest): void | Promise<void>;
   /**

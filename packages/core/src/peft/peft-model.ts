@@ -117,7 +117,8 @@ export class PeftModel extends Module implements PretrainedModel {
 
   /**
    * Runs the base model with the active adapters. With `adapterNames`, row i uses adapter
-   * `adapterNames[i]` (`'__base__'`: none) — evaluation mode only, as in PEFT.
+   * `adapterNames[i]` (`'__base__'`: none) — evaluation mode only, as in PEFT. With labels, the loss
+   * includes the regularisers of the active, trainable adapters' training hooks (AdaLoRA's).
    *
    * @example
    * ```ts
@@ -129,8 +130,8 @@ export class PeftModel extends Module implements PretrainedModel {
     if (adapterNames === undefined) {
       const out = this.model.forward(rest);
       const training = this.trainingAdapters();
-      if (!this.training || !out.loss || !this.hooks.has(training)) return out;
-      return { ...out, loss: this.hooks.addRegularizers(out.loss, training) };
+      if (!out.loss || !this.hooks.has(training)) return out;
+      return { ...out, loss: this.hooks.addRegularizers(out.loss, training, { training: this.training }) };
     }
     if (this.training) throw new ArgumentError('PeftModel.forward: adapterNames (one adapter per row) works in eval mode only; call eval() first');
     for (const n of adapterNames) {

@@ -12,7 +12,7 @@ import type { AdapterTrainingHooks } from './training-hooks.js';
  * ```ts
  * const set = new TrainingHookSet();
  * set.set('default', hooks);
- * const loss = set.addRegularizers(out.loss, ['default']);
+ * const loss = set.addRegularizers(out.loss, ['default'], { training: true });
  * ```
  */
 export class TrainingHookSet {
@@ -35,11 +35,11 @@ export class TrainingHookSet {
     return names.some((n) => this.hooks.has(n));
   }
 
-  /** `loss` plus every regulariser of the adapters in `names`. @example `set.addRegularizers(loss, ['default'])` */
-  addRegularizers(loss: Tensor, names: readonly string[]): Tensor {
+  /** `loss` plus every regulariser of the adapters in `names`. @example `set.addRegularizers(loss, ['default'], { training: true })` */
+  addRegularizers(loss: Tensor, names: readonly string[], mode: { readonly training: boolean }): Tensor {
     let total = loss;
     for (const n of names) {
-      const term = this.hooks.get(n)?.regularizer?.();
+      const term = this.hooks.get(n)?.regularizer?.(mode);
       if (term) total = add(total, term);
     }
     return total;

@@ -38,11 +38,12 @@ export interface TrainingHooksContext<C extends PeftConfig = PeftConfig> {
  */
 export interface AdapterTrainingHooks {
   /**
-   * A term added to the model's loss by {@link PeftModel.forward} in training mode when labels are
-   * given (undefined: nothing to add). Called inside the caller's autograd scope, so it is
-   * differentiated with the loss.
+   * A term added to the model's loss by {@link PeftModel.forward} whenever labels are given
+   * (undefined: nothing to add); `mode.training` says whether the model is in training mode, for a
+   * term that belongs to training only (AdaLoRA's is added in both modes, as Python PEFT does). Called
+   * inside the caller's autograd scope, so it is differentiated with the loss.
    */
-  regularizer?(): Tensor | undefined;
+  regularizer?(mode: { readonly training: boolean }): Tensor | undefined;
   /**
    * Runs after optimizer step `step` (counted from 0) and before the gradients are cleared, so it may
    * read them. Trainers await it; call {@link PeftModel.afterOptimizerStep} in a hand-written loop.
