@@ -5,11 +5,12 @@ import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { mergeCommand } from './commands/merge.js';
 import { methodsCommand } from './commands/methods.js';
+import { trainCommand } from './commands/train.js';
 import { type CliIO, processIO } from './io.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in commands, in the order `peft --help` lists them. */
-const COMMANDS: readonly Command[] = [forwardCommand, generateCommand, inspectCommand, mergeCommand, methodsCommand];
+const COMMANDS: readonly Command[] = [trainCommand, forwardCommand, generateCommand, inspectCommand, mergeCommand, methodsCommand];
 
 /**
  * The text of `peft --help`.

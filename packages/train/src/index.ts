@@ -1,5 +1,35 @@
 /**
- * Placeholder entry, filled in by the package.
+ * `@peft/train`: trains adapters of a `PeftModel` — a {@link Trainer} with AdamW parameter groups,
+ * learning-rate schedules, gradient accumulation, clipping, evaluation, early stopping, the methods'
+ * training hooks and checkpoints that resume bit-exactly; datasets from JSONL, CSV or text in the
+ * tokenized, text, prompt-completion, chat and classification formats; progress, a metrics log and a
+ * loss curve.
+ *
  * @packageDocumentation
  */
-export {};
+export { Trainer } from './trainer.js';
+export type { TrainerOptions, TrainerCallbacks } from './trainer.js';
+export type { BatchSource, BatchLoader, ModelBatch, MetricsLine, EvalMetrics, TrainResult } from './trainer-types.js';
+export { DEFAULT_TRAINING_ARGS, resolveTrainingArgs } from './training-args.js';
+export type { TrainingArgs } from './training-args.js';
+export { parseTrainConfig, TRAIN_CONFIG_KEYS, DATA_CONFIG_KEYS } from './train-config.js';
+export type { TrainConfig, DataConfig } from './train-config.js';
+export { prepareData, batchSource } from './prepare-data.js';
+export type { PreparedData } from './prepare-data.js';
+export { evaluateModel, disposeBatch } from './evaluate.js';
+export { EarlyStopping } from './early-stopping.js';
+export { decayParameterGroups, trainableParameters } from './parameter-groups.js';
+export { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
+export { CHECKPOINT_FILES, checkpointName, writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints } from './checkpoint.js';
+export type { CheckpointContents } from './checkpoint.js';
+export * from './schedule/index.js';
+export { ProgressReporter } from './report/progress.js';
+export type { ProgressOutput, ProgressOptions, ProgressMetrics } from './report/progress.js';
+export { formatDuration, formatCount, formatLearningRate, formatLoss, formatProgressBar, formatProgressLog, renderBar } from './report/progress-format.js';
+export type { ProgressState } from './report/progress-format.js';
+export { MetricsLog, memoryMetricsStore, serializeMetrics, parseMetricsJsonl } from './report/metrics-log.js';
+export type { MetricsEntry, MetricsStore, MetricsValue, MetricsLogOpenOptions } from './report/metrics-log.js';
+export { lossCurveSvg, lossSeriesFromMetrics, smoothLoss } from './report/loss-curve.js';
+export type { LossPoint, LossSeries, LossCurveOptions } from './report/loss-curve.js';
+export type { RecordSourceKind, SourceRecord, ParsedRecords, TextSampleBy, ReadRecordsOptions, DatasetFormat, FormattedRecord, FormattedDataset, Example, ChatSegment, ClassLabels, TokenizeOptions, TokenizedDataset, LoadDatasetOptions, PackOptions, PadOptions, PaddedBatch, CollatedBatch, SplitOptions, DatasetSplit, DataLoaderOptions, DataLoaderState, LoadedBatch } from './data/index.js';
+export { kindOf, parseJsonl, parseCsv, parseText, readRecords, recordKindOf, DATASET_FORMATS, inferFormat, checkFormat, formatRecords, IGNORE_INDEX, chatSegments, classLabels, resolveClassLabel, encodeChat, encodeClassification, encodeTokenized, tokenizeDataset, loadDataset, packExamples, padExamples, collateExamples, createCollator, seededPermutation, checkSeed, splitDataset, DataLoader } from './data/index.js';

@@ -54,8 +54,26 @@ export interface TrainConfig {
 const ARG_KEYS: Readonly<Record<string, keyof TrainingArgs>> = Object.fromEntries(
   Object.keys(DEFAULT_TRAINING_ARGS).map((k) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), k as keyof TrainingArgs]),
 );
-const TOP_KEYS = ['model', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', ...Object.keys(ARG_KEYS)];
-const DATA_KEYS = ['train', 'eval', 'format', 'max_length', 'completion_only_loss', 'packing', 'eval_split', 'labels'];
+/**
+ * Every top-level key of a training config, in documentation order.
+ *
+ * @example
+ * ```ts
+ * TRAIN_CONFIG_KEYS.includes('learning_rate'); // true
+ * ```
+ */
+export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', ...Object.keys(ARG_KEYS)];
+/**
+ * Every key of a training config's `data` section.
+ *
+ * @example
+ * ```ts
+ * DATA_CONFIG_KEYS.includes('completion_only_loss'); // true
+ * ```
+ */
+export const DATA_CONFIG_KEYS: readonly string[] = ['train', 'eval', 'format', 'max_length', 'completion_only_loss', 'packing', 'eval_split', 'labels'];
+const TOP_KEYS = TRAIN_CONFIG_KEYS;
+const DATA_KEYS = DATA_CONFIG_KEYS;
 
 /**
  * Validates a training config (the parsed JSON of train.json, flags already applied) and resolves its

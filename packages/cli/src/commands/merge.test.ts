@@ -13,7 +13,7 @@ describe('peft merge', () => {
     expect(merged.code).toBe(0);
     expect(merged.stdout).toMatch(/merged 1 adapter\(s\)/);
     expect(existsSync(join(out, 'model.safetensors')) && existsSync(join(out, 'config.json'))).toBe(true);
-    const c = adapterCase('llama_lora') as { inputs: { input_ids: number[][] }; logits_merged: unknown };
+    const c = adapterCase('llama_lora') as unknown as { inputs: { input_ids: number[][] }; logits_merged: unknown };
     const fwd = await run('forward', '--model', out, '--input', jsonFile({ input_ids: c.inputs.input_ids }), '--json', '--backend', 'cpu');
     expect(fwd.code).toBe(0);
     const logits = flat((JSON.parse(fwd.stdout) as { logits: unknown }).logits);

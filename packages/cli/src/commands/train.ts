@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, FileFormatError } from '@peft/core';
+import { parseTrainConfig } from '@peft/train';
+import { openBackend, parseBackendChoice } from '../backend-choice.js';
+import type { Command } from '../command.js';
+import { parseTrainFlags } from '../train-flags.js';
+import { loadTraining, trainAndSave } from '../training-run.js';
+import { UsageError } from '../usage-error.js';
+
+const USAGE = `Usage: peft train --config train.json [--key value]... [--resume [DIR|latest]] [--backend webgpu|cpu] [--quiet]
+
+Fine-tunes an adapter on a base model and saves it (adapter_config.json + adapter_model.safetensors)
+with metrics.jsonl and loss_curve.svg in output_dir.
+
+The config (JSON; paths relative to the file) uses Hugging Face's TrainingArguments names:
+  model                         base checkpoint folder (config.json, model.safetensors, tokenizer.json)
+  method | adapter              a new adapter's config as in adapter_config.json, e.g.
+                                {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "target_modules": ["c_attn"]},
+                                or an adapter folder to continue training
+  data                          {"train": FILE, "eval"?: FILE, "format"?: "tokenized" | "text" |
+                                "prompt_completion" | "chat" | "classification", "max_length"?: N,
+                                "completion_only_loss"?: bool, "packing"?: bool, "eval_split"?: 0.1 | N,
+                                "labels"?: [class names]}  (JSONL, CSV or .txt; format inferred when absent)
+  output_dir                    where the adapter, metrics and checkpoints go
+  learning_rate (5e-5)          per_device_train_batch_size (8)      per_device_eval_batch_size (8)
+  gradient_accumulation_steps (1)  max_steps (-1: by epochs)         num_train_epochs (3)
+  weight_decay (0)              adam_beta1 (0.9)  adam_beta2 (0.999)  adam_epsilon (1e-8)
+  lr_scheduler_type (linear: constant | constant_with_warmup | linear | cosine)
+  warmup_steps (0)  warmup_ratio (0)  max_grad_norm (1.0; 0 or null: no clipping)  seed (42)
+  shuffle (true)  logging_steps (10)  eval_steps (0: at the end)  save_steps (0: no checkpoints)
+  save_total_limit (null)  early_stopping_patience (0: off)  early_stopping_threshold (0)
+  resume_from_checkpoint        a checkpoint-<step> folder, or "latest"
+
+Every key can also be given as a flag, which wins over the file: --learning_rate 1e-3 (or
+--learning-rate), --train FILE, --max_length 256, --method '{"peft_type": "LORA", "r": 4}'.
+
+  --resume [DIR]   continue from a checkpoint folder (default: the newest in output_dir); the
+                   losses after resuming equal an uninterrupted run's
+  --backend B      webgpu (default; falls back to cpu with a note) or cpu
+  --quiet          no progress output
+  -h, --help       this text
+`;
+
+/**
+ * `peft train`: fine-tunes an adapter as a training config describes and saves it.
+ *
+ * @example
+ * ```sh
+ * peft train --config train.json --max_steps 200
+ * ```
+ */
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'fine-tune an adapter (LoRA, LoHa, IA3, …) on your data and save it',
+  usage: USAGE,
+  async run(argv, { io }) {
+    const flags = parseTrainFlags(argv);
+    let raw: Record<string, unknown> = {};
+    let label = 'flags';
+    let baseDir = process.cwd();
+    if (flags.config !== undefined) {
+      const path = resolve(flags.config);
+      label = flags.config;
+      baseDir = dirname(path);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new ConfigError(`train: cannot read the config ${flags.config} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      try {
+        raw = JSON.parse(text) as Record<string, unknown>;
+      } catch (e) {
+        throw new FileFormatError(`${flags.config}: invalid JSON (${(e as Error).message})`);
+      }
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${flags.config}: expected a JSON object of training settings`);
+    } else if (Object.keys(flags.overrides).length === 0) {
+      throw new UsageError('train: give --config train.json (or the settings as flags: --model, --method, --train, --output_dir, …)');
+    }
+    const merged: Record<string, unknown> = { ...raw, ...flags.overrides };
+    if (typeof merged.method === 'string') merged.method = { peft_type: merged.method };
+    if (Object.keys(flags.dataOverrides).length) {
+      const data = raw.data === undefined ? {} : raw.data;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${label}: "data" must be a JSON object`);
+      merged.data = { ...(data as object), ...flags.dataOverrides };
+    }
+    const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolve });
+    const session = await openBackend(parseBackendChoice('train', flags.backend), io);
+    try {
+      const setup = await loadTraining(cfg, session.backend, io);
+      const { result, finalEval } = await trainAndSave(cfg, setup, io.stderr, { quiet: flags.quiet });
+      const last = result.losses.at(-1);
+      const evalText = finalEval ? `; eval loss ${finalEval.loss.toFixed(4)}, perplexity ${finalEval.perplexity.toFixed(2)}${finalEval.accuracy !== undefined ? `, accuracy ${(finalEval.accuracy * 100).toFixed(1)}%` : ''}` : '';
+      io.stdout.write(
+        `trained ${result.globalStep} step(s) in ${result.seconds.toFixed(1)} s${last !== undefined ? `; last loss ${last.toFixed(4)}` : ''}${evalText}${result.stoppedEarly ? ' (stopped early)' : ''}\nsaved the adapter, metrics.jsonl and loss_curve.svg to ${cfg.outputDir}\n`,
+      );
+      return 0;
+    } finally {
+      session.close();
+    }
+  },
+};

@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Backend, ConfigError, PeftModel, type PretrainedModel, getPeftModel, manualSeed } from '@peft/core';
+import type { CheckpointSource, PretrainedTokenizer } from '@peft/models';
+import { type EvalMetrics, MetricsLog, type PreparedData, ProgressReporter, type TrainConfig, type TrainResult, Trainer, batchSource, lossCurveSvg, lossSeriesFromMetrics, prepareData } from '@peft/train';
+import { metricsFileStore } from '@peft/train/node';
+import { checkpointFolder, loadModelFrom, optionalTokenizer } from './checkpoint.js';
+import type { CliIO, TextSink } from './io.js';
+import { cliRegistry } from './methods.js';
+
+/**
+ * Everything a training run needs once loaded: the base checkpoint, the model with its adapter, the
+ * tokenizer and the prepared examples.
+ *
+ * @example
+ * ```ts
+ * const setup = await loadTraining(cfg, backend, io);
+ * ```
+ */
+export interface TrainingSetup {
+  readonly source: CheckpointSource;
+  readonly peft: PeftModel;
+  readonly tokenizer?: PretrainedTokenizer;
+  readonly data: PreparedData;
+}
+
+/**
+ * Loads the base model, puts the adapter on it (a new one from `method`, or `adapter` loaded
+ * trainable), and reads the datasets. Notes go to stderr.
+ *
+ * @example
+ * ```ts
+ * const { peft, data } = await loadTraining(cfg, session.backend, io);
+ * ```
+ */
+export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO): Promise<TrainingSetup> {
+  const warn = (m: string): void => void io.stderr.write(`peft: note: ${m}\n`);
+  const source = checkpointFolder(cfg.model);
+  const model = await loadModelFrom(source, backend, io);
+  const tokenizer = await optionalTokenizer(source);
+  manualSeed(cfg.args.seed);
+  const registry = cliRegistry();
+  let peft: PeftModel;
+  if (cfg.adapter) {
+    peft = await PeftModel.fromPretrained(model, cfg.adapter, { registry, isTrainable: true, warn });
+  } else {
+    const raw = { ...cfg.method! };
+    if (raw.task_type === undefined) raw.task_type = model.info.task === 'sequence-classification' ? 'SEQ_CLS' : model.info.task === 'causal-lm' ? 'CAUSAL_LM' : undefined;
+    const method = registry.get(String(raw.peft_type), 'peft train');
+    const config = method.schema.parse(raw, { warn, where: 'method' });
+    peft = await getPeftModel(model, config, { registry, warn });
+  }
+  const data = await prepareData(cfg.data, {
+    tokenizer,
+    vocabSize: model.info.vocabSize,
+    numLabels: numLabelsOf(model),
+    seed: cfg.args.seed,
+    readText: (p) => readFile(p, 'utf8'),
+  });
+  for (const n of data.notes) warn(n);
+  if (data.train.length === 0) throw new ConfigError(`${cfg.data.train}: no training examples`);
+  return { source, peft, tokenizer, data };
+}
+
+/**
+ * Trains with progress on `progressOut` (a bar in a terminal, lines otherwise), metrics in
+ * `output_dir/metrics.jsonl`, checkpoints every `save_steps`; then saves the adapter and
+ * `loss_curve.svg` into `output_dir`.
+ *
+ * @example
+ * ```ts
+ * const result = await trainAndSave(cfg, setup, process.stderr);
+ * ```
+ */
+export async function trainAndSave(cfg: TrainConfig, setup: TrainingSetup, progressOut: TextSink & { isTTY?: boolean; columns?: number }, opts?: { quiet?: boolean }): Promise<{ result: TrainResult; finalEval?: EvalMetrics }> {
+  const { peft, data, tokenizer } = setup;
+  const a = cfg.args;
+  const source = batchSource(data.train, { batchSize: a.perDeviceTrainBatchSize, shuffle: a.shuffle, seed: a.seed, tokenizer });
+  const resumeStep = cfg.resumeFromCheckpoint ? await checkpointStep(cfg) : undefined;
+  const log = await MetricsLog.open(metricsFileStore(cfg.outputDir), { resumeFromStep: resumeStep ?? 0 });
+  const progress = opts?.quiet ? undefined : new ProgressReporter({ write: (s) => void progressOut.write(s), isTTY: progressOut.isTTY, columns: progressOut.columns }, { total: undefined, label: 'train', startStep: resumeStep ?? 0, logEverySteps: a.loggingSteps });
+  const trainer = new Trainer(peft, {
+    args: a,
+    train: source,
+    evalExamples: data.eval,
+    outputDir: cfg.outputDir,
+    callbacks: {
+      onLog: (line) => log.log(line),
+      onStep: (s) => progress?.update(s.step, { loss: s.loss, lr: s.learningRate, tokens: s.tokens }),
+    },
+  });
+  let result: TrainResult;
+  try {
+    result = await trainer.train({ resumeFrom: cfg.resumeFromCheckpoint });
+  } finally {
+    progress?.finish();
+    await log.close();
+  }
+  await peft.saveAdapter(cfg.outputDir);
+  const { writeFileAtomic, writeAll } = await import('@peft/core/node');
+  const svg = lossCurveSvg(lossSeriesFromMetrics(log.entries), { title: `${peft.peftConfig.get(peft.activeAdapter)?.peftType ?? 'adapter'} training loss` });
+  await writeFileAtomic(join(cfg.outputDir, 'loss_curve.svg'), (h) => writeAll(h, new TextEncoder().encode(svg)));
+  return { result, finalEval: result.evaluations.at(-1) };
+}
+
+/** The step of the checkpoint a run resumes from (for trimming the metrics log). */
+async function checkpointStep(cfg: TrainConfig): Promise<number> {
+  const { listCheckpoints } = await import('@peft/train');
+  if (cfg.resumeFromCheckpoint === 'latest') {
+    const latest = (await listCheckpoints(cfg.outputDir)).at(-1);
+    if (!latest) throw new ConfigError(`resume_from_checkpoint "latest": ${cfg.outputDir} holds no checkpoint-<step> folder`);
+    return latest.step;
+  }
+  const m = /checkpoint-(\d+)\/?$/.exec(cfg.resumeFromCheckpoint!);
+  if (!m) throw new ConfigError(`resume_from_checkpoint: expected a checkpoint-<step> folder or "latest", got ${cfg.resumeFromCheckpoint}`);
+  return Number(m[1]);
+}
+
+/** The number of classes of a classifier (undefined for language models). */
+function numLabelsOf(model: PretrainedModel): number | undefined {
+  if (model.info.task !== 'sequence-classification') return undefined;
+  const c = model.config as { num_labels?: unknown; id2label?: unknown };
+  if (typeof c.id2label === 'object' && c.id2label !== null) return Object.keys(c.id2label).length;
+  return typeof c.num_labels === 'number' ? c.num_labels : 2;
+}
