@@ -64,6 +64,16 @@ describe('ProgressReporter on a terminal', () => {
     expect(writes[1]).toBe('\r\x1b[Keval loss 1.234\n');
     expect(writes[2]).toContain('step 1/10');
   });
+
+  it('writes messages after finish as plain lines without drawing the bar again', () => {
+    const { writes, progress, tick } = setup({ isTTY: true }, { total: 2 });
+    tick(1);
+    progress.update(2);
+    progress.finish();
+    const before = writes.length;
+    progress.message('saved to out/');
+    expect(writes.slice(before)).toEqual(['saved to out/\n']);
+  });
 });
 
 describe('ProgressReporter on plain output', () => {

@@ -178,7 +178,7 @@ export class ProgressReporter {
    * ```
    */
   message(text: string): void {
-    if (this.bar && this.drawn) {
+    if (this.bar && this.drawn && !this.finished) {
       this.out.write(`\r\x1b[K${text}\n`);
       this.draw(this.now());
     } else {
