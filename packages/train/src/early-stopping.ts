@@ -44,7 +44,7 @@ export class EarlyStopping {
     if (typeof s !== 'object' || s === null || !(s.best === null || typeof s.best === 'number') || !Number.isInteger(s.waited)) {
       throw new FileFormatError(`EarlyStopping.restore: expected { best: number | null, waited: integer }, got ${JSON.stringify(state)}`);
     }
-    this.best = s.best === null ? Number.POSITIVE_INFINITY : (s.best as number);
+    this.best = s.best === null ? Number.POSITIVE_INFINITY : (s.best);
     this.waited = s.waited as number;
   }
 }

@@ -56,5 +56,5 @@ export function restoreOptimizerState(opt: Optimizer, tensors: ReadonlyMap<strin
     if (!m) throw new FileFormatError(`${where}: unexpected tensor "${name}" (expected state.<index>.<key>)`);
     entry(Number(m[1]))[m[2]] = t;
   }
-  opt.loadStateDict({ state, paramGroups } as OptimizerStateDict);
+  opt.loadStateDict({ state, paramGroups });
 }

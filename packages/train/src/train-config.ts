@@ -146,13 +146,13 @@ function parseData(raw: unknown, at: string, resolve: (p: string) => string): Da
   if (d.packing === true && d.max_length === undefined) throw new ConfigError(`${at}.packing needs max_length (the block size)`);
   return {
     train: resolve(d.train),
-    eval: d.eval === undefined ? undefined : resolve(d.eval as string),
+    eval: d.eval === undefined ? undefined : resolve(d.eval),
     format: d.format as DatasetFormat | undefined,
     maxLength: d.max_length as number | undefined,
     completionOnlyLoss: d.completion_only_loss as boolean | undefined,
     packing: d.packing as boolean | undefined,
-    evalSplit: split as number | undefined,
-    labels: d.labels as string[] | undefined,
+    evalSplit: split,
+    labels: d.labels,
   };
 }
 

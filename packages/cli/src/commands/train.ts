@@ -83,7 +83,7 @@ export const trainCommand: Command = {
     if (Object.keys(flags.dataOverrides).length) {
       const data = raw.data === undefined ? {} : raw.data;
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${label}: "data" must be a JSON object`);
-      merged.data = { ...(data as object), ...flags.dataOverrides };
+      merged.data = { ...(data), ...flags.dataOverrides };
     }
     const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolve });
     const session = await openBackend(parseBackendChoice('train', flags.backend), io);
