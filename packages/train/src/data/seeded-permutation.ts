@@ -15,11 +15,18 @@ export function checkSeed(seed: unknown, what: string): number {
   return seed;
 }
 
+/** floor(h · m / 2^32) for a 32-bit h, computed in 16-bit halves so it stays exact for m up to 2^37. */
+function scaleDraw(h: number, m: number): number {
+  const high = (h >>> 16) * m;
+  const low = (h & 0xffff) * m;
+  return Math.floor((high + Math.floor(low / 65536)) / 65536);
+}
+
 /**
  * A reproducible permutation of `0 … n-1`: a Fisher–Yates shuffle whose draw at step `i`
  * (from `n-1` down to 1) is `j = floor(h · (i + 1) / 2^32)` with `h = hash32(hash32(seed, stream), i)`,
- * core's counter-based 32-bit hash. Only integer hashing and exactly rounded double arithmetic are
- * involved, so the result is the same on every machine and run. `stream` separates independent
+ * core's counter-based 32-bit hash. Only integer hashing and exact integer arithmetic are involved,
+ * so the result is the same on every machine, run and language (a Python port gives the same order). `stream` separates independent
  * shuffles from one seed (the epoch of a data loader, say).
  *
  * @example
@@ -34,7 +41,7 @@ export function seededPermutation(n: number, seed: number, stream = 0): number[]
   const key = hash32(seed, stream >>> 0);
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor((hash32(key, i >>> 0) * (i + 1)) / 4294967296);
+    const j = scaleDraw(hash32(key, i % 4294967296), i + 1);
     const t = order[i];
     order[i] = order[j];
     order[j] = t;
