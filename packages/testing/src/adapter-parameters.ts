@@ -21,7 +21,8 @@ export function adapterParameters(peft: PeftModel, name: string): Set<Parameter>
 /**
  * The base model's own parameters inside `peft`, under the names they have in the unwrapped model
  * (`…c_attn.base_layer.weight` → `…c_attn.weight`, `classifier.original_module.bias` →
- * `classifier.bias`). Adapter parameters and modules-to-save copies are left out.
+ * `classifier.bias`). Adapter parameters (everything an adapter layer holds outside its `base_layer`)
+ * and modules-to-save copies are left out.
  *
  * @example
  * ```ts
@@ -31,6 +32,11 @@ export function adapterParameters(peft: PeftModel, name: string): Set<Parameter>
 export function baseParameters(peft: PeftModel): Map<string, Parameter> {
   const owned = new Set<Parameter>();
   for (const n of peft.peftConfig.keys()) for (const p of adapterParameters(peft, n)) owned.add(p);
+  // an adapter layer's own parameters that are not saved (AdaLoRA's ranknum) are not the base's either
+  for (const [, layer] of peft.layers()) {
+    const base = new Set(layer.baseLayer.parameters());
+    for (const p of layer.parameters()) if (!base.has(p)) owned.add(p);
+  }
   const out = new Map<string, Parameter>();
   for (const [path, p] of peft.model.namedParameters()) {
     if (owned.has(p) || path.includes('.modules_to_save.')) continue;
