@@ -125,7 +125,11 @@ export class ProgressReporter {
     this.label = options.label;
     this.everySteps = positive('logEverySteps', options.logEverySteps, 10, true);
     this.everyMs = 1000 * positive('logEverySeconds', options.logEverySeconds, 30, false);
-    this.redrawMs = 1000 * (options.redrawEverySeconds ?? 0.1);
+    const redraw = options.redrawEverySeconds ?? 0.1;
+    if (!(redraw >= 0 && Number.isFinite(redraw))) {
+      throw new ArgumentError(`ProgressReporter: redrawEverySeconds must be a number >= 0, got ${redraw}`);
+    }
+    this.redrawMs = 1000 * redraw;
     this.window = positive('window', options.window, 20, true);
     this.now = options.now ?? (() => performance.now());
     this.startMs = this.now();
