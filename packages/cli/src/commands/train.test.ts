@@ -69,3 +69,46 @@ describe.each(backends)('peft train on %s', (backend) => {
     expect(res.stdout).toMatch(/trained 5 step\(s\)/);
   });
 });
+
+describe('peft train with bad input', () => {
+  const trainWith = async (lines: string, extra: Record<string, unknown> = {}) => {
+    const data = join(scratchDir(), 'train.jsonl');
+    writeFileSync(data, lines);
+    return run('train', '--model', fixtureModel('gpt2'), '--method', '{"peft_type": "LORA", "r": 2}', '--train', data, '--output_dir', scratchDir(), '--max_steps', '1', '--backend', 'cpu', '--quiet', ...Object.entries(extra).flatMap(([k, v]) => [`--${k}`, String(v)]));
+  };
+
+  it('names the line of invalid JSON', async () => {
+    const res = await trainWith('{"input_ids": [1, 2, 3]}\n{"input_ids": [1, 2\n');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/train\.jsonl line 2: invalid JSON/);
+  });
+
+  it('says an empty dataset is empty', async () => {
+    const res = await trainWith('\n\n');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/train\.jsonl.*(empty|no (records|examples))/i);
+  });
+
+  it('names a missing field and a wrong type', async () => {
+    expect((await trainWith('{"input_ids": [1, 2, 3]}\n{"attention_mask": [1]}\n')).stderr).toMatch(/line 2.*input_ids/);
+    expect((await trainWith('{"input_ids": [1, 2, 3]}\n{"input_ids": "abc"}\n')).stderr).toMatch(/line 2.*input_ids/);
+  });
+
+  it('refuses an unknown flag and a bad value with the key named', async () => {
+    const bad = await run('train', '--learning_rat', '1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option --learning_rat/);
+    const res = await trainWith('{"input_ids": [1, 2, 3]}\n', { learning_rate: -1 });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/"learning_rate": expected a number >= 0, got -1/);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports a config file that is not JSON', async () => {
+    const cfg = join(scratchDir(), 'train.json');
+    writeFileSync(cfg, '{ "model": ');
+    const res = await run('train', '--config', cfg);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/train\.json: invalid JSON/);
+  });
+});
