@@ -37,5 +37,3 @@ export { splitDataset } from './split-dataset.js';
 export type { SplitOptions, DatasetSplit } from './split-dataset.js';
 export { DataLoader } from './data-loader.js';
 export type { DataLoaderOptions, DataLoaderState, LoadedBatch } from './data-loader.js';
-export { parseDataConfig } from './data-config.js';
-export type { DataConfig } from './data-config.js';

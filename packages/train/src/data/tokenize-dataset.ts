@@ -19,7 +19,7 @@ export interface TokenizeOptions {
   tokenizer?: PretrainedTokenizer;
   /** Longest example in tokens; longer ones are cut (causal LM: the end is dropped; classification keeps the special tokens around the text). */
   maxLength?: number;
-  /** Take the loss on completions only: prompt tokens, and for chat everything but assistant turns, get label -100 (default false). */
+  /** Take the loss on completions only: prompt tokens, and for chat everything but assistant turns, get label -100 (default false). No effect on `text` (no prompt) or `tokenized` (its labels are given) data. */
   completionOnlyLoss?: boolean;
   /** Append the EOS token after `text` documents and completions so the model learns to stop (default true; skipped when the tokenizer has no EOS or the ids already end with it). */
   appendEos?: boolean;
