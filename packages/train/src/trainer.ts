@@ -4,7 +4,7 @@ import { EarlyStopping } from './early-stopping.js';
 import { disposeBatch, evaluateModel } from './evaluate.js';
 import { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
 import { decayParameterGroups, trainableParameters } from './parameter-groups.js';
-import { type LrSchedule, createLrSchedule } from './schedule/lr-schedule.js';
+import { type LrSchedule, createLrSchedule, resolveWarmupSteps } from './schedule/lr-schedule.js';
 import { type TrainingArgs, resolveTrainingArgs } from './training-args.js';
 import type { BatchSource, EvalMetrics, MetricsLine, ModelBatch, TrainResult } from './trainer-types.js';
 
@@ -86,7 +86,7 @@ export class Trainer<E = unknown> {
     const a = this.args;
     this.optimizer = new AdamW(decayParameterGroups(model, a.weightDecay), { lr: a.learningRate, betas: [a.adamBeta1, a.adamBeta2], eps: a.adamEpsilon, weightDecay: a.weightDecay });
     const total = this.totalSteps;
-    const warmup = a.warmupSteps > 0 ? a.warmupSteps : Math.ceil(total * a.warmupRatio);
+    const warmup = resolveWarmupSteps({ warmupSteps: a.warmupSteps, warmupRatio: a.warmupRatio, totalSteps: total });
     this.schedule = createLrSchedule({ type: a.lrSchedulerType, baseLr: a.learningRate, warmupSteps: warmup, totalSteps: total });
     this.early = new EarlyStopping(a.earlyStoppingPatience, a.earlyStoppingThreshold);
     if (a.earlyStoppingPatience > 0 && !options.evalExamples?.length) throw new ConfigError('Trainer: earlyStoppingPatience needs held-out examples (evalExamples) to watch');
