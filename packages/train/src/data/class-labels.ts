@@ -1,4 +1,4 @@
-import { ArgumentError, FileFormatError } from '@peft/core';
+import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
 import type { FormattedDataset } from './format-records.js';
 
 /**
@@ -17,8 +17,9 @@ export interface ClassLabels {
 /**
  * Works out the classes of a classification dataset. With class-name labels: `labelNames` when
  * given (they must be distinct), else the distinct names sorted (code-unit order), so the ids do not
- * depend on the order of the records. With integer labels: `numLabels` when given, else the largest
- * id + 1 (or the `labelNames` count).
+ * depend on the order of the records; more names than `numLabels` (the model's labels) is an error.
+ * With integer labels: `numLabels` when given, else the `labelNames` count, else the largest id + 1.
+ * `labelNames` and `numLabels` that disagree are a `ConfigError`.
  *
  * @example
  * ```ts
@@ -34,13 +35,16 @@ export function classLabels(dataset: FormattedDataset, labelNames?: readonly str
       seen.add(n);
     }
     if (numLabels !== undefined && numLabels !== labelNames.length) {
-      throw new ArgumentError(`classLabels: numLabels (${numLabels}) differs from the number of labelNames (${labelNames.length})`);
+      throw new ConfigError(`${dataset.label}: ${labelNames.length} class names are given but the model has ${numLabels} labels`);
     }
   }
   const labels = dataset.records.flatMap((r) => (r.format === 'classification' ? [r.label] : []));
   if (typeof labels[0] === 'string') {
     const names = labelNames ?? [...new Set(labels as string[])].sort();
-    return { names, numLabels: names.length };
+    if (numLabels !== undefined && names.length > numLabels) {
+      throw new FileFormatError(`${dataset.label}: the labels name ${names.length} classes (${names.map((n) => JSON.stringify(n)).join(', ')}) but the model has ${numLabels} labels`);
+    }
+    return { names, numLabels: numLabels ?? names.length };
   }
   const count = numLabels ?? labelNames?.length ?? Math.max(...(labels as number[])) + 1;
   return { names: labelNames, numLabels: count };

@@ -68,8 +68,11 @@ export interface LoadedBatch<T> {
  * ```
  */
 export class DataLoader<T> {
+  /** Items per batch. */
   readonly batchSize: number;
+  /** Whether every epoch is reshuffled. */
   readonly shuffle: boolean;
+  /** Whether the last, smaller batch of an epoch is left out. */
   readonly dropLast: boolean;
   /** Batches in one epoch. */
   readonly batchesPerEpoch: number;
@@ -79,6 +82,15 @@ export class DataLoader<T> {
   private indexValue = 0;
   private order: number[] | undefined;
 
+  /**
+   * Starts at epoch 0, batch 0. An empty dataset, a batch size that is not a positive integer, or
+   * `dropLast` with fewer items than one batch is an `ArgumentError`.
+   *
+   * @example
+   * ```ts
+   * const loader = new DataLoader(examples, { batchSize: 8, seed: 42, dropLast: true });
+   * ```
+   */
   constructor(items: readonly T[], opts: DataLoaderOptions) {
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     if (items.length === 0) throw new ArgumentError('DataLoader: expected at least one item, got an empty dataset');

@@ -175,6 +175,7 @@ describe('tokenizeDataset: tokenized', () => {
 
   it('takes integer labels as class ids but not mixed with token labels', () => {
     expect(tokenize(jsonl({ input_ids: [1, 2], labels: 1 }), { vocabSize: 10 }).examples[0].labels).toBe(1);
+    expect(() => tokenize(jsonl({ input_ids: [1], labels: 1 }, { input_ids: [1], labels: 3 }), { vocabSize: 10, numLabels: 3 })).toThrow('train.jsonl line 2: "labels" must be a class id below 3, got 3');
     expect(() => tokenize(jsonl({ input_ids: [1], labels: 1 }, { input_ids: [1] }), { vocabSize: 10 })).toThrow('train.jsonl line 2: "labels" must be an integer class id like the records before it, got a list');
   });
 });
@@ -202,6 +203,12 @@ describe('tokenizeDataset: classification', () => {
     expect(ds.examples.map((e) => e.labels)).toEqual([2, 0]);
     expect(ds.numLabels).toBe(3);
     expect(() => loadDataset('text,label\nthe cat,2\n', 'train.csv', { tokenizer: bert, numLabels: 2 })).toThrow('train.csv line 2: "label" must be a class id below 2, got 2');
+  });
+
+  it('checks class names against the model’s number of labels', () => {
+    expect(loadDataset('text,label\nthe cat,a\n', 'train.csv', { tokenizer: bert, numLabels: 3 }).numLabels).toBe(3);
+    expect(() => loadDataset('text,label\nthe cat,a\nthe dog,b\nthe,c\n', 'train.csv', { tokenizer: bert, numLabels: 2 })).toThrow('train.csv: the labels name 3 classes ("a", "b", "c") but the model has 2 labels');
+    expect(() => loadDataset('text,label\nthe cat,a\n', 'train.csv', { tokenizer: bert, numLabels: 2, labelNames: ['a', 'b', 'c'] })).toThrow(ConfigError);
   });
 
   it('keeps [CLS] and [SEP] when cutting to maxLength', () => {

@@ -27,7 +27,7 @@ export interface TokenizeOptions {
   chatTemplate?: string;
   /** Classification: class names in id order; string labels map to their index (default: the sorted distinct labels of this dataset). */
   labelNames?: readonly string[];
-  /** Classification: the number of classes; integer labels must be below it. */
+  /** Classification (and pre-tokenized class ids): the number of classes (the model's labels); class ids must be below it. */
   numLabels?: number;
   /** Tokenized: the vocabulary size ids must be below (default: the tokenizer's). */
   vocabSize?: number;
@@ -144,6 +144,9 @@ export function tokenizeDataset(dataset: FormattedDataset, opts: TokenizeOptions
     let example: Example;
     if (record.format === 'tokenized') {
       example = encodeTokenized(record, vocabSize as number, where);
+      if (typeof example.labels === 'number' && opts.numLabels !== undefined && example.labels >= opts.numLabels) {
+        throw new FileFormatError(`${where}: "labels" must be a class id below ${opts.numLabels}, got ${example.labels}`);
+      }
       const kind = typeof example.labels === 'number' ? 'class' : 'tokens';
       labelKind ??= kind;
       if (kind !== labelKind) {
