@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-export { ia3, createIa3Layer, adjustIa3Config, resolveFeedforward } from './method.js';
+export { ia3, createIa3Layer, adjustIa3Config, prepareIa3Config } from './method.js';
 export { IA3_FIELDS, IA3_SCHEMA, ia3Config, checkFeedforwardSubset, isFeedforwardModule } from './config.js';
 export type { IA3Config } from './config.js';
 export { IA3_DEFAULT_TARGETS, IA3_DEFAULT_FEEDFORWARD, ia3DefaultTargets, ia3DefaultFeedforward } from './default-targets.js';

@@ -175,12 +175,9 @@ describe.each(backends)('Ia3Linear on $name', ({ backend }) => {
     expectClose(w1.subarray(inF), w0.subarray(inF), { atol: 1e-7 }, 'other rows');
   });
 
-  it('switches an adapter between output and input scaling (setFeedforward), and removes adapters', async () => {
+  it('holds adapters of both kinds side by side, and removes adapters', async () => {
     const layer = layerWith('linear', false, true);
-    layer.addAdapter('other', ctxFor(ia3Config({ targetModules: ['proj'] }), 'other'));
-    expect(layer.undecided.has('other')).toBe(true);
-    layer.setFeedforward('other', true);
-    expect(layer.undecided.has('other')).toBe(false);
+    layer.addAdapter('other', ctxFor(ia3Config({ targetModules: ['proj'], feedforwardModules: ['proj'] }), 'other'));
     expect(layer.ia3L.get('other').shape).toEqual([1, inF]);
     expect(layer.isFeedforward('other')).toBe(true);
     expect([...layer.namedParameters()].map(([k]) => k)).toEqual(['base_layer.weight', 'base_layer.bias', 'ia3_l.default', 'ia3_l.other']);

@@ -50,9 +50,6 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
   private vectors = this.registerModule('ia3_l', new VectorDict());
   /** Whether each adapter scales the input (feed-forward module) rather than the output. */
   readonly feedforward = new Map<string, boolean>();
-  /** Adapters whose config had no `feedforward_modules` yet (see {@link Ia3Linear.setFeedforward}). */
-  readonly undecided = new Set<string>();
-  private readonly initOnes = new Map<string, boolean>();
 
   constructor(base: Module & LinearLike) {
     super(base);
@@ -100,34 +97,10 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
   addAdapter(name: string, ctx: LayerContext<IA3Config>): void {
     if (this.hasAdapter(name)) throw new ArgumentError(`Ia3Linear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
     const ff = ctx.config.feedforwardModules;
-    if (ff === null) this.undecided.add(name);
     const feedforward = isFeedforwardModule(ff, ctx.path);
-    this.initOnes.set(name, ctx.config.initIa3Weights);
     this.vectors.set(name, this.makeVector(feedforward, ctx.config.initIa3Weights, ctx.generator));
     this.feedforward.set(name, feedforward);
     this.adapterNames.push(name);
-  }
-
-  /**
-   * Makes adapter `name` scale the input (`true`) or the output (`false`); the vector is made anew in
-   * the new shape, initialised as the config says. Used when the feed-forward modules are known only
-   * once the model type is (a config without `feedforward_modules`).
-   *
-   * @example
-   * ```ts
-   * layer.setFeedforward('default', true); // ia3_l.default is now [1, in]
-   * ```
-   */
-  setFeedforward(name: string, feedforward: boolean, generator?: Generator): void {
-    this.undecided.delete(name);
-    if (this.feedforward.get(name) === feedforward) return;
-    if (this.mergedAdapters.includes(name)) throw new MergeError(`Ia3Linear.setFeedforward: adapter "${name}" is merged; unmerge it first`);
-    const old = this.vectors.get(name);
-    const next = this.makeVector(feedforward, this.initOnes.get(name) ?? true, generator);
-    next.requiresGrad = old.requiresGrad;
-    this.replaceVectors(this.vectors.without(name, next));
-    old.dispose();
-    this.feedforward.set(name, feedforward);
   }
 
   /** Frees adapter `name`'s vector. @example `layer.removeAdapter('other')` */
@@ -136,8 +109,6 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
     this.replaceVectors(this.vectors.without(name));
     old?.dispose();
     this.feedforward.delete(name);
-    this.undecided.delete(name);
-    this.initOnes.delete(name);
   }
 
   /**

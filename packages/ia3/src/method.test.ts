@@ -1,10 +1,10 @@
-import { ConfigError, Conv1D, Embedding, Generator, LayerNorm, Linear, MethodRegistry, PeftModel, type TrainingHooksContext, formatPythonJson } from '@peft/core';
+import { ConfigError, Conv1D, Embedding, Generator, LayerNorm, Linear, MethodRegistry, PeftModel, type ModelInfo, formatPythonJson } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { TINY_MODEL_CONFIGS, createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
 import { IA3_SCHEMA, type IA3Config, ia3Config } from './config.js';
 import { Ia3Linear } from './layer.js';
-import { adjustIa3Config, ia3, resolveFeedforward } from './method.js';
+import { adjustIa3Config, ia3, prepareIa3Config } from './method.js';
 
 const backends = await testBackends();
 const registry = new MethodRegistry();
@@ -39,16 +39,13 @@ describe('the ia3 method', () => {
     ]);
   });
 
-  it('asks for feed-forward modules on a model type PEFT has no default for', () => {
-    const ctx = {
-      model: { model: { info: { modelType: 'mamba' } } },
-      adapterName: 'default',
-      config: () => ia3Config({ targetModules: ['in_proj'] }),
-      layers: new Map(),
-      updateConfig: () => {},
-    } as unknown as TrainingHooksContext<IA3Config>;
-    expect(() => resolveFeedforward(ctx)).toThrow(ConfigError);
-    expect(() => resolveFeedforward(ctx)).toThrow(/feedforward_modules is required for model type "mamba"/);
+  it('asks for feed-forward modules on a model type PEFT has no default for, and fills them in for a known one', () => {
+    const info = (modelType: string) => ({ modelType }) as ModelInfo;
+    expect(() => prepareIa3Config(ia3Config({ targetModules: ['in_proj'] }), info('mamba'))).toThrow(ConfigError);
+    expect(() => prepareIa3Config(ia3Config({ targetModules: ['in_proj'] }), info('mamba'))).toThrow(/feedforward_modules is required for model type "mamba"/);
+    expect(prepareIa3Config(ia3Config({ targetModules: ['c_attn', 'mlp.c_proj'] }), info('gpt2')).feedforwardModules).toEqual(['mlp.c_proj']);
+    const given = ia3Config({ targetModules: ['q'], feedforwardModules: [] });
+    expect(prepareIa3Config(given, info('mamba'))).toBe(given);
   });
 });
 

@@ -1,5 +1,5 @@
-import { ConfigError, type LayerContext, type Module, type PeftMethod, type TrainingHooksContext, isLinearLike } from '@peft/core';
-import { IA3_SCHEMA, type IA3Config, isFeedforwardModule } from './config.js';
+import { ConfigError, type LayerContext, type ModelInfo, type Module, type PeftMethod, isLinearLike } from '@peft/core';
+import { IA3_SCHEMA, type IA3Config } from './config.js';
 import { ia3DefaultFeedforward, ia3DefaultTargets } from './default-targets.js';
 import { Ia3Linear } from './layer.js';
 import { addWeightedIa3Adapter } from './weighted-adapter.js';
@@ -48,35 +48,23 @@ export function adjustIa3Config(config: IA3Config, wrapped: readonly Module[], w
 
 /**
  * Fills in `feedforward_modules` from the model type when the config has none (Hugging Face PEFT does
- * this even when `target_modules` was given), switches the adapter's vectors on those modules to input
- * scaling, and stores the completed config. A model type without known feed-forward modules is a
- * ConfigError, as in PEFT.
- *
- * Core gives a method the model type only for its default targets, so this runs when the adapter's
- * layers exist (from {@link PeftMethod.trainingHooks}); a `prepareConfig(config, modelInfo)` step in
- * the protocol, before injection, would let the layers be made right the first time.
+ * this even when `target_modules` was given), before any layer is made. A model type without known
+ * feed-forward modules is a ConfigError, as in PEFT.
  *
  * @example
  * ```ts
- * resolveFeedforward(ctx); // ctx.config().feedforwardModules: ['mlp.c_proj'] on GPT-2
+ * prepareIa3Config(ia3Config({ targetModules: ['c_attn', 'mlp.c_proj'] }), model.info).feedforwardModules; // ['mlp.c_proj']
  * ```
  */
-export function resolveFeedforward(ctx: TrainingHooksContext<IA3Config>): void {
-  const config = ctx.config();
-  if (config.feedforwardModules !== null) return;
-  const modelType = ctx.model.model.info.modelType;
-  const defaults = ia3DefaultFeedforward(modelType);
+export function prepareIa3Config(config: IA3Config, info: ModelInfo): IA3Config {
+  if (config.feedforwardModules !== null) return config;
+  const defaults = ia3DefaultFeedforward(info.modelType);
   if (!defaults) {
     throw new ConfigError(
-      `ia3: feedforward_modules is required for model type "${modelType}" (no default feed-forward modules are known for it); pass feedforwardModules, e.g. ['down_proj'] or []`,
+      `ia3: feedforward_modules is required for model type "${info.modelType}" (no default feed-forward modules are known for it); pass feedforwardModules, e.g. ['down_proj'] or []`,
     );
   }
-  for (const [path, layer] of ctx.layers) {
-    if (layer instanceof Ia3Linear && layer.undecided.has(ctx.adapterName)) {
-      layer.setFeedforward(ctx.adapterName, isFeedforwardModule(defaults, path));
-    }
-  }
-  ctx.updateConfig(IA3_SCHEMA.create({ ...config, feedforwardModules: [...defaults] }));
+  return IA3_SCHEMA.create({ ...config, feedforwardModules: [...defaults] });
 }
 
 /**
@@ -102,8 +90,5 @@ export const ia3: PeftMethod<IA3Config> = {
   createLayer: createIa3Layer,
   adjustConfig: adjustIa3Config,
   addWeightedAdapter: addWeightedIa3Adapter,
-  trainingHooks: (ctx) => {
-    resolveFeedforward(ctx);
-    return undefined;
-  },
+  prepareConfig: prepareIa3Config,
 };

@@ -17,6 +17,7 @@ export type LayerOwners = WeakMap<AdapterLayer, PeftMethod>;
  * The config with `target_modules` filled in: the method's default for the architecture when it is
  * null, and `"all-linear"` expanded to the full names of every linear layer but the output head (what
  * Hugging Face stores). SEQ_CLS configs also train and save the classification head, as in PEFT.
+ * The method's `prepareConfig` runs first.
  *
  * @example
  * ```ts
@@ -24,7 +25,8 @@ export type LayerOwners = WeakMap<AdapterLayer, PeftMethod>;
  * cfg.targetModules; // ['model.layers.0.self_attn.q_proj', …]
  * ```
  */
-export function resolveTargets<C extends TargetedConfig>(method: PeftMethod<C>, config: C, root: Module, info: ModelInfo): C {
+export function resolveTargets<C extends TargetedConfig>(method: PeftMethod<C>, given: C, root: Module, info: ModelInfo): C {
+  const config = method.prepareConfig?.(given, info) ?? given;
   let targets = config.targetModules;
   let modulesToSave = config.modulesToSave;
   if (config.taskType === 'SEQ_CLS') {

@@ -1,3 +1,4 @@
+import type { ModelInfo } from '../models/pretrained-model.js';
 import type { Module } from '../nn/module.js';
 import type { Parameter } from '../nn/parameter.js';
 import type { AdapterLayer } from './adapter-layer.js';
@@ -83,6 +84,12 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
   readonly schema: ConfigSchema<C>;
   /** The default `target_modules` for a model type (`gpt2` → `['c_attn']`), used when the config has none. */
   defaultTargets?(modelType: string): readonly string[] | undefined;
+  /**
+   * Completes a config from the model's facts before any module is wrapped (for a new adapter and for
+   * one loaded from a file), e.g. (IA)³'s default `feedforward_modules` for the model type. Default:
+   * unchanged.
+   */
+  prepareConfig?(config: C, info: ModelInfo): C;
   /** Whether the method can wrap this module (a targeted module it cannot wrap is an error). */
   canWrap?(module: Module): boolean;
   /** Wraps `base` in a new adapter layer holding adapter `ctx.adapterName`. */
