@@ -39,14 +39,14 @@ function rankMasksField(key: string): ConfigField<RankMasks | null> {
     defaultValue: null,
     read(v, where) {
       if (v === null) return null;
-      const entries = v instanceof Map ? [...(v as Map<string, unknown>)] : typeof v === 'object' && !Array.isArray(v) ? Object.entries(v as object) : undefined;
+      const entries = v instanceof Map ? [...(v as Map<string, unknown>)] : typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : undefined;
       if (!entries) throw new ConfigError(`${where}: ${key} must be null or an object of module → list of booleans, got ${show(v)}`);
       const out = new Map<string, readonly boolean[]>();
       for (const [name, flags] of entries) {
         if (!Array.isArray(flags) || !flags.every((f) => typeof f === 'boolean')) {
           throw new ConfigError(`${where}: ${key}["${name}"] must be a list of booleans (one per rank), got ${show(flags)}`);
         }
-        out.set(name, Object.freeze([...(flags as boolean[])]));
+        out.set(name, Object.freeze([...flags] as boolean[]));
       }
       return out;
     },
