@@ -40,10 +40,13 @@ export function encodePromptCompletion(tokenizer: PretrainedTokenizer, prompt: s
 /**
  * Encodes a conversation with the chat template: the whole rendering is encoded at once, without
  * added special tokens (the template writes them), as `apply_chat_template` does. Every token is a
- * label unless `completionOnly`, where only assistant turns (see `chatSegments`) keep theirs: the
- * token where a turn starts or ends is found by encoding the rendering up to that point and counting
- * the ids it shares with the whole, so the ids are the same with and without masking. A token that
- * straddles the start of a turn counts as the turn's; one that straddles its end does not.
+ * label unless `completionOnly`, where only assistant turns (see `chatSegments`) keep theirs. When
+ * the pieces encoded one by one (each behind a special token, so none is taken for the start of a
+ * text) give the same ids as the whole, their token counts place the turns; otherwise the token where a turn starts or ends is
+ * found by encoding the rendering up to that point and counting the ids it shares with the whole.
+ * Either way the ids are the same with and without masking. At a boundary inside a word, the turn
+ * gets every token from the first one the prefix's own encoding does not share (so a token that
+ * straddles the start is the turn's), and none that straddles its end.
  *
  * @example
  * ```ts
@@ -59,6 +62,26 @@ export function encodeChat(tokenizer: PretrainedTokenizer, messages: readonly Ch
   const full = segments.map((s) => s.text).join('');
   const inputIds = tokenizer.encode(full, { addSpecialTokens: false });
   const labels = new Array<number>(inputIds.length).fill(IGNORE_INDEX);
+  // fast path: the pieces encoded one by one give the same ids as the whole (boundaries at special
+  // tokens or pre-tokenizer splits), so each piece's token count is its span. Pieces after the first
+  // are encoded behind a special token and that token's ids are dropped, so that a tokenizer that
+  // treats the start of a text specially (SentencePiece's leading "▁") sees them mid-text.
+  const anchor = tokenizer.eosToken ?? tokenizer.bosToken ?? tokenizer.padToken ?? '';
+  const anchorIds = anchor === '' ? [] : tokenizer.encode(anchor, { addSpecialTokens: false });
+  const pieces = segments.map((s, k) => {
+    if (k === 0 || anchorIds.length === 0) return tokenizer.encode(s.text, { addSpecialTokens: false });
+    const ids = tokenizer.encode(anchor + s.text, { addSpecialTokens: false });
+    return commonPrefix(ids, anchorIds) === anchorIds.length ? ids.slice(anchorIds.length) : [-1];
+  });
+  if (pieces.reduce((n, p) => n + p.length, 0) === inputIds.length && pieces.flat().every((id, i) => id === inputIds[i])) {
+    let token = 0;
+    segments.forEach((part, k) => {
+      if (part.assistant) for (let t = token; t < token + pieces[k].length; t++) labels[t] = inputIds[t];
+      token += pieces[k].length;
+    });
+    return { inputIds, labels };
+  }
+  // general path: encode the rendering up to each boundary and count the ids it shares with the whole
   let chars = 0;
   let token = 0;
   const tokenAt = (end: number) => (end === full.length ? inputIds.length : Math.max(token, commonPrefix(tokenizer.encode(full.slice(0, end), { addSpecialTokens: false }), inputIds)));

@@ -139,12 +139,32 @@ describe('tokenizeDataset: chat', () => {
     expect(labelledRuns(bpe, masked.labels as number[])).toEqual(['Hello there</assistant>']);
   });
 
+  it('finds turn boundaries inside a word, giving the turn every token from where the prefix’s own encoding parts', () => {
+    // the generation prompt ends in the middle of a word: "the" + "re" is encoded as one word "there"
+    const chatTemplate = "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}\n{% else %}the{{ m.content }}\n{% endif %}{% endfor %}{% if add_generation_prompt %}the{% endif %}";
+    const messages = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 're' }];
+    const plain = tokenize(jsonl({ messages }), { tokenizer: bpe, chatTemplate }).examples[0];
+    const masked = tokenize(jsonl({ messages }), { tokenizer: bpe, chatTemplate, completionOnlyLoss: true }).examples[0];
+    expect(masked.inputIds).toEqual(bpe.encode('hi\nthere\n', { addSpecialTokens: false }));
+    expect(masked.inputIds).toEqual(plain.inputIds);
+    // "there" is t|h|er|e here, but the prefix "hi\nthe" ends in t|he: the ids part after "t", so the
+    // turn's labels start at "h" (the straddling "er" and the "h" merged differently are both the turn's)
+    expect(labelledRuns(bpe, masked.labels as number[])).toEqual(['here']);
+  });
+
   it('refuses completion-only loss when the template does not render prefix-wise', () => {
     const chatTemplate = '{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}({{ messages | length }} messages)';
     const run = () => tokenize(jsonl({ messages: CONVERSATION.slice(1, 3) }), { tokenizer: bpe, chatTemplate, completionOnlyLoss: true });
     expect(run).toThrow(ConfigError);
     expect(run).toThrow(/^train\.jsonl line 1: cannot locate assistant message 1 for completion-only loss/);
     expect(() => tokenize(jsonl({ messages: CONVERSATION.slice(1, 3) }), { tokenizer: bpe, chatTemplate })).not.toThrow();
+  });
+
+  it('names the record a chat template refuses', () => {
+    const chatTemplate = "{% for m in messages %}{% if loop.index0 % 2 == 0 and m.role != 'user' %}{{ raise_exception('roles must alternate') }}{% endif %}{{ m.content }}{% endfor %}";
+    const run = () => tokenize(jsonl({ messages: CONVERSATION.slice(1, 3) }, { messages: CONVERSATION.slice(2, 4) }), { tokenizer: bpe, chatTemplate });
+    expect(run).toThrow(FileFormatError);
+    expect(run).toThrow(/^train\.jsonl line 2: the chat template refused the conversation \(.*roles must alternate/);
   });
 
   it('says so when the tokenizer has no chat template', () => {

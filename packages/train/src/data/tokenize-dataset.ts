@@ -82,7 +82,13 @@ function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: st
     case 'prompt_completion':
       return encodePromptCompletion(tokenizer, record.prompt, record.completion, opts.completionOnlyLoss ?? false, append);
     case 'chat':
-      return encodeChat(tokenizer, record.messages, opts.completionOnlyLoss ?? false, opts.chatTemplate, where);
+      try {
+        return encodeChat(tokenizer, record.messages, opts.completionOnlyLoss ?? false, opts.chatTemplate, where);
+      } catch (e) {
+        // a template that raises on this conversation (roles must alternate, say): name the record
+        if (e instanceof ArgumentError) throw new FileFormatError(`${where}: the chat template refused the conversation (${e.message})`, { cause: e });
+        throw e;
+      }
     default:
       throw new ArgumentError(`tokenizeDataset: ${where}: not a causal-LM record (${record.format})`);
   }
