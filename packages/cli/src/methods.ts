@@ -1,4 +1,6 @@
-import { MethodRegistry } from '@peft/core';
+import { MethodRegistry, type PeftMethod } from '@peft/core';
+import { ia3 } from '@peft/ia3';
+import { loha } from '@peft/loha';
 import { lora } from '@peft/lora';
 
 /**
@@ -7,10 +9,10 @@ import { lora } from '@peft/lora';
  *
  * @example
  * ```ts
- * CLI_METHODS.map((m) => m.peftType); // ['LORA']
+ * CLI_METHODS.map((m) => m.peftType); // ['LORA', 'LOHA', 'IA3', …]
  * ```
  */
-export const CLI_METHODS = [lora] as const;
+export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, loha, ia3]; // eslint-disable-line @typescript-eslint/no-explicit-any -- each method has its own config type
 
 /**
  * A fresh registry holding {@link CLI_METHODS}; the commands use it instead of the global one, so
@@ -19,7 +21,7 @@ export const CLI_METHODS = [lora] as const;
  *
  * @example
  * ```ts
- * cliRegistry().get('LOHA'); // PluginError: … install @peft/loha …
+ * cliRegistry().get('PREFIX_TUNING'); // PluginError: … install @peft/prefix …
  * ```
  */
 export function cliRegistry(): MethodRegistry {

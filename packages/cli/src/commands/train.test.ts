@@ -34,6 +34,11 @@ const CASES: [string, 'gpt2' | 'llama' | 'bert'][] = [
   ['gpt2_lora', 'gpt2'],
   ['llama_lora', 'llama'],
   ['bert_lora', 'bert'],
+  ['llama_loha', 'llama'],
+  ['bert_loha', 'bert'],
+  ['gpt2_ia3', 'gpt2'],
+  ['llama_ia3', 'llama'],
+  ['bert_ia3', 'bert'],
 ];
 
 describe.each(backends)('peft train on %s', (backend) => {
