@@ -17,8 +17,9 @@ export function kron(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
- * `x · kron(A, B)ᵀ` without forming the Kronecker product, by `(A ⊗ B)·vec(X) = vec(B·X·Aᵀ)`: each
- * input row, read as a `[n, q]` matrix `X`, becomes `A·X·Bᵀ`, read back as a row of length `m·p`.
+ * `x · kron(A, B)ᵀ` without forming the Kronecker product, by `(A ⊗ B)·vec(X) = vec(B·X·Aᵀ)` (the
+ * identity for column-major `vec`; with the row-major rows used here it reads `A·X·Bᵀ`): each input
+ * row, read as a row-major `[n, q]` matrix `X`, becomes `A·X·Bᵀ`, read back as a row of length `m·p`.
  * `x` is `[..., n·q]`; the result is `[..., m·p]`.
  *
  * @example

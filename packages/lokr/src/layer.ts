@@ -65,7 +65,7 @@ export interface LokrSettings {
  * {@link lokrLayout} says (`out = a·b`, `in = c·d`); each is a full matrix or a rank-r product.
  *
  * The forward applies the product without forming ΔW when that is cheaper
- * (`(A ⊗ B)·vec(X) = vec(B·X·Aᵀ)`, see {@link kronLinear}); {@link LokrLinear.kronPath} can force
+ * (`(A ⊗ B)·vec(X) = vec(B·X·Aᵀ)`, see {@link kronLinear}), choosing by a FLOP estimate; {@link LokrLinear.kronPath} can force
  * either way. In training, `rank_dropout` drops output rows of ΔW (rescaled by 1/mean of the mask
  * with `rank_dropout_scale`) and `module_dropout` skips the whole adapter, as in PEFT.
  *
