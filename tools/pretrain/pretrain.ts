@@ -17,7 +17,6 @@ import { parseArgs } from 'node:util';
 import {
   AdamW,
   Generator,
-  type Parameter,
   type PretrainedModel,
   type Tensor,
   clipGradNorm,
@@ -217,7 +216,7 @@ for (let step = state.step + 1; step <= STEPS; step++) {
     l.backward();
     return l.detach();
   });
-  const gradNorm = clipGradNorm(params as Parameter[], 1.0);
+  const gradNorm = clipGradNorm(params, 1.0);
   opt.step();
   opt.zeroGrad();
   ids.dispose();
