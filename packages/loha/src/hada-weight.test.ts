@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Tensor, createCpuBackend, matmul, mul, sum, tidy } from '@peft/core';
-import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
+import { expectClose, liveBuffers, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { hadaWeight } from './hada-weight.js';
 
 const SHAPES = [[6, 3], [3, 5], [6, 3], [3, 5]];
@@ -60,9 +60,12 @@ describe.each(backends)('hadaWeight on $name', ({ backend }) => {
   it('records one graph node and keeps neither product for backward', () => {
     tidy(() => {
       const xs = inputs().map((h) => toTensor(h, backend, true));
+      const before = liveBuffers(backend);
       const d = hadaWeight(xs[0], xs[1], xs[2], xs[3], SCALE);
       expect(d.node?.op).toBe('custom');
       expect(d.node?.inputs).toEqual(xs);
+      // the two [6, 5] products and the unscaled weight were freed: only the result's buffer is new
+      expect(liveBuffers(backend) - before).toBe(1);
     });
   });
 });
