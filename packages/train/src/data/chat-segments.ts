@@ -54,3 +54,32 @@ export function chatSegments(tokenizer: PretrainedTokenizer, messages: readonly 
   if (full.length > done) segments.push({ text: full.slice(done), assistant: false });
   return segments;
 }
+
+/**
+ * Renders a conversational prompt-completion pair with the chat template (the prompt's messages, then
+ * the completion's) and cuts it where the completion starts: after the rendering of the prompt with
+ * the generation prompt. Whitespace the template writes at the very end goes to the non-completion
+ * side. A template whose prompt rendering is not a prefix of the whole is a `ConfigError` naming `where`.
+ *
+ * @example
+ * ```ts
+ * promptCompletionSegments(tokenizer, [{ role: 'user', content: 'Hi' }], [{ role: 'assistant', content: 'Hello!' }]);
+ * // [{ text: '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n', assistant: false }, { text: 'Hello!<|im_end|>', assistant: true }, { text: '\n', assistant: false }]
+ * ```
+ */
+export function promptCompletionSegments(tokenizer: PretrainedTokenizer, prompt: readonly ChatMessage[], completion: readonly ChatMessage[], chatTemplate?: string, where = 'chat'): ChatSegment[] {
+  const full = tokenizer.applyChatTemplate([...prompt, ...completion], { chatTemplate });
+  const before = tokenizer.applyChatTemplate(prompt, { addGenerationPrompt: true, chatTemplate });
+  if (!full.startsWith(before)) {
+    throw new ConfigError(
+      `${where}: cannot locate the completion for completion-only loss: the prompt rendered with a generation prompt is not a prefix of the whole conversation; the chat template does not render conversations prefix-wise (use a template that does, or turn completionOnlyLoss off)`,
+    );
+  }
+  let end = full.length;
+  while (end > before.length && /\s/.test(full[end - 1])) end--;
+  const segments: ChatSegment[] = [];
+  if (before.length > 0) segments.push({ text: before, assistant: false });
+  if (end > before.length) segments.push({ text: full.slice(before.length, end), assistant: true });
+  if (end < full.length) segments.push({ text: full.slice(end), assistant: false });
+  return segments;
+}

@@ -6,7 +6,8 @@ import type { SourceRecord } from './source-record.js';
  * The shape of a dataset's records:
  * - `tokenized`: `{ input_ids, attention_mask?, labels? }` (token ids, already encoded);
  * - `text`: `{ text }` (causal LM over the whole text);
- * - `prompt_completion`: `{ prompt, completion }`;
+ * - `prompt_completion`: `{ prompt, completion }`, both strings, or both lists of chat messages
+ *   ("conversational": the prompt's messages, then the completion's, through the chat template);
  * - `chat`: `{ messages: [{ role, content }, …] }` (rendered with the tokenizer's chat template);
  * - `classification`: `{ text, label }` (label an integer class id or a class name).
  *
@@ -31,7 +32,7 @@ export const DATASET_FORMATS: readonly DatasetFormat[] = ['tokenized', 'chat', '
 export type FormattedRecord =
   | { readonly format: 'tokenized'; readonly line: number; readonly inputIds: readonly number[]; readonly attentionMask?: readonly number[]; readonly labels?: readonly number[] | number }
   | { readonly format: 'text'; readonly line: number; readonly text: string }
-  | { readonly format: 'prompt_completion'; readonly line: number; readonly prompt: string; readonly completion: string }
+  | { readonly format: 'prompt_completion'; readonly line: number; readonly prompt: string | readonly ChatMessage[]; readonly completion: string | readonly ChatMessage[] }
   | { readonly format: 'chat'; readonly line: number; readonly messages: readonly ChatMessage[] }
   | { readonly format: 'classification'; readonly line: number; readonly text: string; readonly label: number | string };
 

@@ -1,6 +1,6 @@
 import { FileFormatError } from '@peft/core';
 import type { ChatMessage, PretrainedTokenizer } from '@peft/models';
-import { chatSegments } from './chat-segments.js';
+import { type ChatSegment, chatSegments, promptCompletionSegments } from './chat-segments.js';
 import type { FormattedRecord } from './dataset-format.js';
 import { type Example, IGNORE_INDEX } from './example.js';
 
@@ -38,27 +38,21 @@ export function encodePromptCompletion(tokenizer: PretrainedTokenizer, prompt: s
 }
 
 /**
- * Encodes a conversation with the chat template: the whole rendering is encoded at once, without
- * added special tokens (the template writes them), as `apply_chat_template` does. Every token is a
- * label unless `completionOnly`, where only assistant turns (see `chatSegments`) keep theirs. When
- * the pieces encoded one by one (each behind a special token, so none is taken for the start of a
- * text) give the same ids as the whole, their token counts place the turns; otherwise the token where a turn starts or ends is
- * found by encoding the rendering up to that point and counting the ids it shares with the whole.
- * Either way the ids are the same with and without masking. At a boundary inside a word, the turn
- * gets every token from the first one the prefix's own encoding does not share (so a token that
- * straddles the start is the turn's), and none that straddles its end.
+ * Encodes rendered pieces of a conversation as one text (no added special tokens) and labels the
+ * tokens of the assistant pieces, -100 elsewhere. When the pieces encoded one by one (each behind a
+ * special token, so none is taken for the start of a text) give the same ids as the whole, their token
+ * counts place the boundaries; otherwise the token where a piece ends is found by encoding the text up
+ * to there and counting the ids it shares with the whole. Either way the ids are those of the whole
+ * text. At a boundary inside a word, an assistant piece gets every token from the first one the
+ * prefix's own encoding does not share (so a token that straddles its start is its), and none that
+ * straddles its end.
  *
  * @example
  * ```ts
- * const { inputIds, labels } = encodeChat(tokenizer, messages, true, undefined, 'train.jsonl line 4');
+ * const { inputIds, labels } = encodeSegments(tokenizer, chatSegments(tokenizer, messages));
  * ```
  */
-export function encodeChat(tokenizer: PretrainedTokenizer, messages: readonly ChatMessage[], completionOnly: boolean, chatTemplate: string | undefined, where: string): { inputIds: number[]; labels: number[] } {
-  if (!completionOnly) {
-    const ids = tokenizer.encode(tokenizer.applyChatTemplate(messages, { chatTemplate }), { addSpecialTokens: false });
-    return { inputIds: ids, labels: [...ids] };
-  }
-  const segments = chatSegments(tokenizer, messages, chatTemplate, where);
+export function encodeSegments(tokenizer: PretrainedTokenizer, segments: readonly ChatSegment[]): { inputIds: number[]; labels: number[] } {
   const full = segments.map((s) => s.text).join('');
   const inputIds = tokenizer.encode(full, { addSpecialTokens: false });
   const labels = new Array<number>(inputIds.length).fill(IGNORE_INDEX);
@@ -92,6 +86,40 @@ export function encodeChat(tokenizer: PretrainedTokenizer, messages: readonly Ch
     token = next;
   }
   return { inputIds, labels };
+}
+
+/**
+ * Encodes a conversation with the chat template: the whole rendering is encoded at once, without
+ * added special tokens (the template writes them), as `apply_chat_template` does. Every token is a
+ * label unless `completionOnly`, where only assistant turns (see `chatSegments`) keep theirs (see
+ * `encodeSegments`); the ids are the same either way.
+ *
+ * @example
+ * ```ts
+ * const { inputIds, labels } = encodeChat(tokenizer, messages, true, undefined, 'train.jsonl line 4');
+ * ```
+ */
+export function encodeChat(tokenizer: PretrainedTokenizer, messages: readonly ChatMessage[], completionOnly: boolean, chatTemplate: string | undefined, where: string): { inputIds: number[]; labels: number[] } {
+  if (!completionOnly) {
+    const ids = tokenizer.encode(tokenizer.applyChatTemplate(messages, { chatTemplate }), { addSpecialTokens: false });
+    return { inputIds: ids, labels: [...ids] };
+  }
+  return encodeSegments(tokenizer, chatSegments(tokenizer, messages, chatTemplate, where));
+}
+
+/**
+ * Encodes a conversational prompt-completion pair with the chat template (the prompt's messages,
+ * then the completion's), like {@link encodeChat}; with `completionOnly` only the completion's
+ * tokens keep their labels (see `promptCompletionSegments`).
+ *
+ * @example
+ * ```ts
+ * encodeChatPromptCompletion(tokenizer, [{ role: 'user', content: 'Hi' }], [{ role: 'assistant', content: 'Hello!' }], true, undefined, 'train.jsonl line 1');
+ * ```
+ */
+export function encodeChatPromptCompletion(tokenizer: PretrainedTokenizer, prompt: readonly ChatMessage[], completion: readonly ChatMessage[], completionOnly: boolean, chatTemplate: string | undefined, where: string): { inputIds: number[]; labels: number[] } {
+  if (!completionOnly) return encodeChat(tokenizer, [...prompt, ...completion], false, chatTemplate, where);
+  return encodeSegments(tokenizer, promptCompletionSegments(tokenizer, prompt, completion, chatTemplate, where));
 }
 
 /**

@@ -85,19 +85,31 @@ function tokenizedRecord(r: RecordReader, line: number): FormattedRecord {
   return { format: 'tokenized', line, inputIds, attentionMask, labels };
 }
 
-function chatRecord(r: RecordReader, line: number): FormattedRecord {
-  const v = r.get('messages');
-  if (!Array.isArray(v)) r.fail(`"messages" must be an array of {role, content}, got ${kindOf(v)}`);
-  if (v.length === 0) r.fail('"messages" must not be empty');
+/** Checks a list of chat messages in `field`. */
+function messageList(r: RecordReader, field: string): ChatMessage[] {
+  const v = r.get(field);
+  if (!Array.isArray(v)) r.fail(`"${field}" must be an array of {role, content}, got ${kindOf(v)}`);
+  if (v.length === 0) r.fail(`"${field}" must not be empty`);
   v.forEach((m: unknown, i) => {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) r.fail(`"messages[${i}]" must be an object {role, content}, got ${kindOf(m)}`);
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) r.fail(`"${field}[${i}]" must be an object {role, content}, got ${kindOf(m)}`);
     const msg = m as Record<string, unknown>;
     for (const key of ['role', 'content']) {
-      if (msg[key] === undefined) r.fail(`"messages[${i}]" is missing "${key}"`);
-      if (typeof msg[key] !== 'string') r.fail(`"messages[${i}].${key}" must be a string, got ${kindOf(msg[key])}`);
+      if (msg[key] === undefined) r.fail(`"${field}[${i}]" is missing "${key}"`);
+      if (typeof msg[key] !== 'string') r.fail(`"${field}[${i}].${key}" must be a string, got ${kindOf(msg[key])}`);
     }
   });
-  return { format: 'chat', line, messages: v as ChatMessage[] };
+  return v as ChatMessage[];
+}
+
+function promptCompletionRecord(r: RecordReader, line: number): FormattedRecord {
+  const prompt = r.get('prompt');
+  if (Array.isArray(prompt)) {
+    const completion = r.get('completion');
+    if (!Array.isArray(completion)) r.fail(`"completion" must be a list of messages like "prompt", got ${kindOf(completion)}`);
+    return { format: 'prompt_completion', line, prompt: messageList(r, 'prompt'), completion: messageList(r, 'completion') };
+  }
+  if (typeof prompt !== 'string') r.fail(`"prompt" must be a string or a list of messages, got ${kindOf(prompt)}`);
+  return { format: 'prompt_completion', line, prompt, completion: r.string('completion') };
 }
 
 const CSV_INTEGER = /^(0|[1-9][0-9]*)$/;
@@ -126,9 +138,9 @@ function formatOne(r: RecordReader, format: DatasetFormat, record: SourceRecord,
     case 'text':
       return { format, line, text: r.string('text') };
     case 'prompt_completion':
-      return { format, line, prompt: r.string('prompt'), completion: r.string('completion') };
+      return promptCompletionRecord(r, line);
     case 'chat':
-      return chatRecord(r, line);
+      return { format, line, messages: messageList(r, 'messages') };
     case 'classification':
       return classificationRecord(r, line, kind);
   }

@@ -104,6 +104,30 @@ describe('tokenizeDataset: prompt_completion', () => {
   });
 });
 
+describe('tokenizeDataset: conversational prompt_completion', () => {
+  const prompt = CONVERSATION.slice(0, 4); // system, user, assistant, user
+  const completion = CONVERSATION.slice(4); // assistant
+
+  it('renders prompt and completion messages with the chat template, like the whole conversation', () => {
+    const { examples } = tokenize(jsonl({ prompt, completion }), { tokenizer: bpe });
+    const ids = bpe.encode(bpe.applyChatTemplate(CONVERSATION), { addSpecialTokens: false });
+    expect(examples[0].inputIds).toEqual(ids);
+    expect(examples[0].labels).toEqual(ids);
+  });
+
+  it('labels only the completion with completionOnlyLoss, not the assistant turns in the prompt', () => {
+    const masked = tokenize(jsonl({ prompt, completion }), { tokenizer: bpe, completionOnlyLoss: true }).examples[0];
+    expect(masked.inputIds).toEqual(bpe.encode(bpe.applyChatTemplate(CONVERSATION), { addSpecialTokens: false }));
+    expect(labelledRuns(bpe, masked.labels as number[])).toEqual(['See you<|im_end|>']);
+  });
+
+  it('refuses a prompt of messages with a completion of text, naming the line', () => {
+    expect(() => tokenize(jsonl({ prompt, completion: 'See you' }), { tokenizer: bpe })).toThrow('train.jsonl line 1: "completion" must be a list of messages like "prompt", got string');
+    expect(() => tokenize(jsonl({ prompt: 'Hi', completion }), { tokenizer: bpe })).toThrow('train.jsonl line 1: "completion" must be a string, got array');
+    expect(() => tokenize(jsonl({ prompt: [{ role: 'user' }], completion }), { tokenizer: bpe })).toThrow('train.jsonl line 1: "prompt[0]" is missing "content"');
+  });
+});
+
 describe('tokenizeDataset: chat', () => {
   it('renders the conversation with the tokenizer’s chat template and labels every token by default', () => {
     const { examples } = tokenize(jsonl({ messages: CONVERSATION }), { tokenizer: bpe });

@@ -1,10 +1,10 @@
 import { ArgumentError, FileFormatError } from '@peft/core';
-import type { PretrainedTokenizer } from '@peft/models';
+import type { ChatMessage, PretrainedTokenizer } from '@peft/models';
 import type { DatasetFormat, FormattedRecord } from './dataset-format.js';
 import { type Example, IGNORE_INDEX } from './example.js';
 import type { FormattedDataset } from './format-records.js';
 import { classLabels, resolveClassLabel } from './class-labels.js';
-import { encodeChat, encodeClassification, encodePromptCompletion, encodeTokenized } from './encode-record.js';
+import { encodeChat, encodeChatPromptCompletion, encodeClassification, encodePromptCompletion, encodeTokenized } from './encode-record.js';
 
 /**
  * Options of {@link tokenizeDataset}.
@@ -72,6 +72,16 @@ function withEos(ids: number[], tokenizer: PretrainedTokenizer, append: boolean)
   return [...ids, eos];
 }
 
+/** Runs a chat-template encoding; a template that raises on the conversation (roles must alternate, say) names the record. */
+function withTemplate<R>(where: string, encode: () => R): R {
+  try {
+    return encode();
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new FileFormatError(`${where}: the chat template refused the conversation (${e.message})`, { cause: e });
+    throw e;
+  }
+}
+
 function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: string, tokenizer: PretrainedTokenizer): { inputIds: number[]; labels: number[] } {
   const append = opts.appendEos ?? true;
   switch (record.format) {
@@ -80,15 +90,12 @@ function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: st
       return { inputIds: ids, labels: [...ids] };
     }
     case 'prompt_completion':
-      return encodePromptCompletion(tokenizer, record.prompt, record.completion, opts.completionOnlyLoss ?? false, append);
-    case 'chat':
-      try {
-        return encodeChat(tokenizer, record.messages, opts.completionOnlyLoss ?? false, opts.chatTemplate, where);
-      } catch (e) {
-        // a template that raises on this conversation (roles must alternate, say): name the record
-        if (e instanceof ArgumentError) throw new FileFormatError(`${where}: the chat template refused the conversation (${e.message})`, { cause: e });
-        throw e;
+      if (typeof record.prompt === 'string' && typeof record.completion === 'string') {
+        return encodePromptCompletion(tokenizer, record.prompt, record.completion, opts.completionOnlyLoss ?? false, append);
       }
+      return withTemplate(where, () => encodeChatPromptCompletion(tokenizer, record.prompt as readonly ChatMessage[], record.completion as readonly ChatMessage[], opts.completionOnlyLoss ?? false, opts.chatTemplate, where));
+    case 'chat':
+      return withTemplate(where, () => encodeChat(tokenizer, record.messages, opts.completionOnlyLoss ?? false, opts.chatTemplate, where));
     default:
       throw new ArgumentError(`tokenizeDataset: ${where}: not a causal-LM record (${record.format})`);
   }
@@ -101,6 +108,8 @@ function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: st
  *   EOS; labels are the ids.
  * - `prompt_completion`: prompt and completion encoded as one text (with special tokens), then EOS;
  *   with `completionOnlyLoss` the prompt's tokens are labelled -100 (see `encodePromptCompletion`).
+ *   Conversational pairs (lists of messages) go through the chat template like `chat`, and with
+ *   `completionOnlyLoss` only the completion's messages carry labels.
  * - `chat`: the conversation rendered by the chat template and encoded without added special tokens
  *   (the template writes them), as `apply_chat_template` does; no EOS is appended (templates end
  *   turns themselves). With `completionOnlyLoss` only assistant turns carry labels (see `chatSegments`).
