@@ -157,6 +157,20 @@ describe.each(backends)('PeftModel with a custom method on $name', ({ backend })
     expectClose(await readF64(w), await readF64(original), { atol: 1e-6 }, 'unmerged weight');
   });
 
+  it('keeps the adapters off for the whole of an asynchronous function, and on again after', async () => {
+    const peft = await make();
+    const plain = await readF64(noGrad(() => new Toy(backend).forward({ inputIds: ids() }).logits));
+    const adapted = await readF64(noGrad(() => peft.forward({ inputIds: ids() }).logits));
+    const inside = await peft.disableAdapter(async () => {
+      await Promise.resolve();
+      return readF64(noGrad(() => peft.forward({ inputIds: ids() }).logits));
+    });
+    expectClose(inside, plain, { atol: 0 }, 'disabled across an await');
+    expectClose(await readF64(noGrad(() => peft.forward({ inputIds: ids() }).logits)), adapted, { atol: 0 }, 'enabled again');
+    await expect(peft.disableAdapter(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expectClose(await readF64(noGrad(() => peft.forward({ inputIds: ids() }).logits)), adapted, { atol: 0 }, 'enabled after a rejection');
+  });
+
   it('runs one adapter per row in a mixed batch', async () => {
     const peft = await make(0.5);
     await peft.addAdapter('other', SCALE_SCHEMA.create({ init: -0.25 }));

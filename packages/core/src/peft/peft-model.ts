@@ -269,25 +269,33 @@ export class PeftModel extends Module implements PretrainedModel {
 
   /**
    * Runs `fn` with every adapter switched off (the base model alone) and switches them back on
-   * afterwards, even if `fn` throws. Merged adapters are unmerged first.
+   * afterwards, even if `fn` throws. Merged adapters are unmerged first. An asynchronous `fn`
+   * (generation, evaluation) keeps them off until its promise settles: run nothing else on the model
+   * meanwhile.
    *
    * @example
    * ```ts
    * const baseLogits = peft.disableAdapter(() => peft.forward({ inputIds }).logits);
+   * const baseText = await peft.disableAdapter(() => generate(peft, [ids], { maxNewTokens: 8 }));
    * ```
    */
   disableAdapter<T>(fn: () => T): T {
     this.checkLoaded('disableAdapter');
     const toggled = this.layerLikes();
+    const restore = (): void => {
+      for (const l of toggled) l.disabled = false;
+    };
     for (const l of toggled) l.disabled = true;
+    let pending = false;
     try {
       const out = fn();
       if (out instanceof Promise) {
-        throw new ArgumentError('disableAdapter: fn returned a Promise; run asynchronous work outside and keep fn synchronous');
+        pending = true;
+        return out.finally(restore) as T;
       }
       return out;
     } finally {
-      for (const l of toggled) l.disabled = false;
+      if (!pending) restore();
     }
   }
 
