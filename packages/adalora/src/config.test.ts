@@ -31,10 +31,10 @@ describe('adaloraConfig', () => {
     expect(() => ADALORA_SCHEMA.parse({ peft_type: 'ADALORA', total_step: 10, bias: 'all' })).toThrow(/bias="all" is not supported/);
   });
 
-  it('reads rank_pattern as module → booleans, one per initial rank', () => {
+  it('reads rank_pattern as module → booleans, one per rank', () => {
     const c = adaloraConfig({ totalStep: 10, initR: 3, rankPattern: new Map([['model.layers.0.self_attn.q_proj.lora_E', [true, false, true]]]) });
     expect(c.rankPattern?.get('model.layers.0.self_attn.q_proj.lora_E')).toEqual([true, false, true]);
-    expect(() => adaloraConfig({ totalStep: 10, initR: 2, rankPattern: new Map([['x.lora_E', [true, false, true]]]) })).toThrow(/has 3 flags, expected init_r = 2/);
+    expect(ADALORA_SCHEMA.parse({ peft_type: 'ADALORA', total_step: 10, rank_pattern: { 'x.lora_E': [false, true] } }).rankPattern).toEqual(new Map([['x.lora_E', [false, true]]]));
     expect(() => ADALORA_SCHEMA.parse({ peft_type: 'ADALORA', total_step: 10, rank_pattern: { 'x.lora_E': [1, 0] } })).toThrow(/rank_pattern\["x.lora_E"\] must be a list of booleans/);
   });
 

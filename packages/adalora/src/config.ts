@@ -12,7 +12,8 @@ const WHAT = '@peft/adalora';
 
 /**
  * Which ranks of each module survive, by the saved name of its singular values
- * (`transformer.h.0.attn.c_attn.lora_E` → `[true, false, …]`, one flag per rank of `init_r`), as
+ * (`transformer.h.0.attn.c_attn.lora_E` → `[true, false, …]`, one flag per rank the module had when
+ * the mask was made: `init_r`, unless training went on from a pruned adapter), as
  * Hugging Face PEFT writes AdaLoRA's `rank_pattern`. Null until the rank allocator first masks ranks.
  *
  * @example
@@ -144,9 +145,6 @@ function checkAdaLora(c: AdaLoraConfig): void {
   const hasPattern = typeof c.layersPattern === 'string' ? c.layersPattern !== '' : c.layersPattern !== null && c.layersPattern.length > 0;
   if (hasPattern && c.layersToTransform === null) {
     throw new ConfigError(`${where}: layers_pattern needs layers_to_transform too (got layers_pattern ${JSON.stringify(c.layersPattern)} and no layers_to_transform)`);
-  }
-  for (const [name, flags] of c.rankPattern ?? []) {
-    if (flags.length !== c.initR) throw new ConfigError(`${where}: rank_pattern["${name}"] has ${flags.length} flags, expected init_r = ${c.initR}`);
   }
 }
 

@@ -61,6 +61,18 @@ describe.each(backends)('SvdLinear on $name', ({ backend }) => {
     expect(layer.deltaWeight('default').shape).toEqual([4, 12]);
   });
 
+  it('holds a module whose ranks were all pruned as rank 0: saved as empty tensors, the base output unchanged', async () => {
+    const base = new Linear(4, 3, { backend, generator: new Generator(1) });
+    const layer = new SvdLinear(base);
+    layer.addAdapter('default', ctx(adaloraConfig({ totalStep: 10, initR: 2, rankPattern: new Map([['proj.lora_E', [false, false]]]) })));
+    layer.activeAdapters = ['default'];
+    const state = layer.adapterState('default');
+    expect([state.get('lora_A')!.shape, state.get('lora_E')!.shape, state.get('lora_B')!.shape]).toEqual([[0, 4], [0, 1], [3, 0]]);
+    const x = randn([2, 4], { backend, generator: new Generator(2) });
+    expectClose(await readF64(noGrad(() => layer.forward(x))), await readF64(noGrad(() => base.forward(x))), { atol: 0, rtol: 0 }, 'output');
+    expect(await readF64(layer.deltaWeight('default'))).toEqual(new Float64Array(12));
+  });
+
   it('frees an adapter and keeps the other', () => {
     const layer = new SvdLinear(new Linear(4, 4, { backend }));
     const c = adaloraConfig({ totalStep: 10, initR: 2 });
