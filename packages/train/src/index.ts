@@ -31,7 +31,6 @@ export { MetricsLog, memoryMetricsStore, serializeMetrics, parseMetricsJsonl } f
 export type { MetricsEntry, MetricsStore, MetricsValue, MetricsLogOpenOptions } from './report/metrics-log.js';
 export { lossCurveSvg, lossSeriesFromMetrics, smoothLoss } from './report/loss-curve.js';
 export type { LossPoint, LossSeries, LossCurveOptions } from './report/loss-curve.js';
-export type { RecordSourceKind, SourceRecord, ParsedRecords, TextSampleBy, ReadRecordsOptions, DatasetFormat, FormattedRecord, FormattedDataset, Example, ChatSegment, ClassLabels, TokenizeOptions, TokenizedDataset, LoadDatasetOptions, PackOptions, PadOptions, PaddedBatch, CollatedBatch, SplitOptions, DatasetSplit, DataLoaderOptions, DataLoaderState, LoadedBatch } from './data/index.js';
-export { kindOf, parseJsonl, parseCsv, parseText, readRecords, recordKindOf, DATASET_FORMATS, inferFormat, checkFormat, formatRecords, IGNORE_INDEX, chatSegments, classLabels, resolveClassLabel, encodeChat, encodeClassification, encodeTokenized, tokenizeDataset, loadDataset, packExamples, padExamples, collateExamples, createCollator, seededPermutation, checkSeed, splitDataset, DataLoader } from './data/index.js';
 export { completionAccuracy } from './completion-accuracy.js';
 export type { CompletionAccuracy } from './completion-accuracy.js';
+export * from './data/index.js';
