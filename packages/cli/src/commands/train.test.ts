@@ -36,6 +36,7 @@ const CASES: [string, 'gpt2' | 'llama' | 'bert'][] = [
   ['bert_lora', 'bert'],
   ['llama_loha', 'llama'],
   ['bert_loha', 'bert'],
+  ['llama_lokr', 'llama'],
   ['gpt2_ia3', 'gpt2'],
   ['llama_ia3', 'llama'],
   ['bert_ia3', 'bert'],
