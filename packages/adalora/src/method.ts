@@ -44,7 +44,7 @@ export const ADALORA_DEFAULT_TARGETS: Readonly<Record<string, readonly string[]>
  * (`orth_reg_weight · mean ‖A·Aᵀ − I‖_F, ‖Bᵀ·B − I‖_F`) added to the loss, and the
  * {@link RankAllocator} run after every optimizer step, whose `rank_pattern` goes into the stored
  * config (so `saveAdapter` writes it and prunes the saved tensors). The allocator's moving averages
- * are the hooks' state.
+ * and the current `rank_pattern` are the hooks' state.
  *
  * @example
  * ```ts
@@ -71,7 +71,7 @@ export function adaloraTrainingHooks(ctx: TrainingHooksContext<AdaLoraConfig>): 
     afterOptimizerStep: async (step) => void (await allocator.update(step)),
     stateDict: () => allocator.stateDict(),
     loadStateDict: (state) => allocator.loadStateDict(state),
-    dispose: () => allocator.reset(),
+    dispose: () => allocator.dispose(),
   };
 }
 

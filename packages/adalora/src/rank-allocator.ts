@@ -78,6 +78,10 @@ export class RankAllocator {
   /** The total rank at the start: the rows of every `lora_A`. */
   readonly initBudget: number;
   private averages = new Map<string, Averages>();
+  /** The config's `rank_pattern` as 0/1 tensors, for the state (rebuilt when the pattern changes). */
+  private maskCache: { source: RankMasks; tensors: Map<string, Tensor> } | undefined;
+  /** Masks restored by {@link RankAllocator.loadStateDict}, written into the config on the next update. */
+  private pendingMasks: Map<string, Tensor> | undefined;
 
   constructor(private readonly opts: RankAllocatorOptions) {
     let n = 0;
@@ -106,6 +110,7 @@ export class RankAllocator {
    * ```
    */
   async update(step: number): Promise<{ budget: number; masks?: RankMasks }> {
+    await this.resolvePendingMasks();
     const c = this.opts.config();
     const last = c.totalStep! - c.tfinal;
     const { budget, mask } = this.budget(step);
@@ -122,13 +127,24 @@ export class RankAllocator {
     return { budget, masks };
   }
 
-  /** The moving averages, keyed `exp_avg_ipt.<module>.<lora_A|lora_B|lora_E>` and `exp_avg_unc.…`. @example `allocator.stateDict().size` */
+  /**
+   * The allocator's state: the moving averages, keyed `exp_avg_ipt.<module>.<lora_A|lora_B|lora_E>`
+   * and `exp_avg_unc.…`, and the config's current `rank_pattern` as 0/1 vectors keyed
+   * `rank_pattern.<module>.lora_E` (a resumed run must re-apply frozen masks). The tensors are the
+   * allocator's own: do not dispose them.
+   *
+   * @example
+   * ```ts
+   * [...allocator.stateDict().keys()]; // ['exp_avg_ipt.transformer.h.0.attn.c_attn.lora_A', …]
+   * ```
+   */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
     for (const [k, a] of this.averages) {
       out.set(`exp_avg_ipt.${k}`, a.sensitivity);
       out.set(`exp_avg_unc.${k}`, a.uncertainty);
     }
+    for (const [k, t] of this.pendingMasks ?? this.maskTensors()) out.set(`rank_pattern.${k}`, t);
     return out;
   }
 
@@ -143,11 +159,18 @@ export class RankAllocator {
    */
   loadStateDict(state: ReadonlyMap<string, Tensor>): void {
     const next = new Map<string, Partial<Averages>>();
+    const masks = new Map<string, Tensor>();
     const params = this.parameters();
+    const modules = new Set([...this.opts.layers.keys()].map(rankMaskKey));
     for (const [key, t] of state) {
       const dot = key.indexOf('.');
       const kind = key.slice(0, dot);
       const name = key.slice(dot + 1);
+      if (kind === 'rank_pattern') {
+        if (!modules.has(name) || t.rank !== 1) throw new ArgumentError(`adalora: loadStateDict: unexpected state "${key}" [${t.shape}] (expected rank_pattern.<module>.lora_E, a vector)`);
+        masks.set(name, t);
+        continue;
+      }
       const p = params.get(name);
       if (!p || (kind !== 'exp_avg_ipt' && kind !== 'exp_avg_unc')) {
         throw new ArgumentError(`adalora: loadStateDict: unexpected state "${key}" (expected exp_avg_ipt.<module>.<lora_A|lora_B|lora_E> or exp_avg_unc.…)`);
@@ -161,6 +184,8 @@ export class RankAllocator {
     if (incomplete.length) throw new ArgumentError(`adalora: loadStateDict: both averages are needed for ${incomplete.join(', ')}`);
     this.reset();
     for (const [name, e] of next) this.averages.set(name, { sensitivity: keep(copyTensor(e.sensitivity!)), uncertainty: keep(copyTensor(e.uncertainty!)) });
+    this.disposePending();
+    if (masks.size) this.pendingMasks = new Map([...masks].map(([k, t]) => [k, keep(copyTensor(t))]));
   }
 
   /** Frees the moving averages. @example `allocator.reset()` */
@@ -170,6 +195,42 @@ export class RankAllocator {
       a.uncertainty.dispose();
     }
     this.averages = new Map();
+  }
+
+  /** Frees everything the allocator holds (the adapter is gone). @example `allocator.dispose()` */
+  dispose(): void {
+    this.reset();
+    this.disposePending();
+    for (const t of this.maskCache?.tensors.values() ?? []) t.dispose();
+    this.maskCache = undefined;
+  }
+
+  private disposePending(): void {
+    for (const t of this.pendingMasks?.values() ?? []) t.dispose();
+    this.pendingMasks = undefined;
+  }
+
+  /** Writes masks restored from a state into the config (reading them back is asynchronous). */
+  private async resolvePendingMasks(): Promise<void> {
+    const pending = this.pendingMasks;
+    if (!pending) return;
+    const masks = new Map<string, boolean[]>();
+    for (const [k, t] of [...pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) masks.set(k, [...(await t.data())].map((v) => v > 0.5));
+    this.disposePending();
+    this.opts.setRankPattern(masks);
+  }
+
+  /** The config's rank_pattern as 0/1 tensors (cached while the pattern is the same object). */
+  private maskTensors(): Map<string, Tensor> {
+    const masks = this.opts.config().rankPattern;
+    if (this.maskCache?.source === masks) return this.maskCache.tensors;
+    for (const t of this.maskCache?.tensors.values() ?? []) t.dispose();
+    this.maskCache = undefined;
+    if (!masks) return new Map();
+    const backend = this.opts.layers.values().next().value?.weight.backend;
+    const tensors = new Map([...masks].map(([k, flags]) => [k, keep(fromArray(flags.map(Number), [flags.length], { backend }))]));
+    this.maskCache = { source: masks, tensors };
+    return tensors;
   }
 
   /** The scored parameters by `<module>.<lora_A|lora_B|lora_E>`. */
