@@ -4,4 +4,4 @@
 # `peft demo` (see `pnpm -s peft demo --help`).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh" || exit 1
-exec pnpm -s peft demo "$@"
+exec pnpm -s demo "$@"
