@@ -78,7 +78,7 @@ export async function trainAndSave(cfg: TrainConfig, setup: TrainingSetup, progr
   const source = batchSource(data.train, { batchSize: a.perDeviceTrainBatchSize, shuffle: a.shuffle, seed: a.seed, tokenizer });
   const resumeStep = cfg.resumeFromCheckpoint ? await checkpointStep(cfg) : undefined;
   const log = await MetricsLog.open(metricsFileStore(cfg.outputDir), { resumeFromStep: resumeStep ?? 0 });
-  const progress = opts?.quiet ? undefined : new ProgressReporter({ write: (s) => void progressOut.write(s), isTTY: progressOut.isTTY, columns: progressOut.columns }, { total: undefined, label: 'train', startStep: resumeStep ?? 0, logEverySteps: a.loggingSteps });
+  let progress: ProgressReporter | undefined;
   const trainer = new Trainer(peft, {
     args: a,
     train: source,
@@ -89,6 +89,10 @@ export async function trainAndSave(cfg: TrainConfig, setup: TrainingSetup, progr
       onStep: (s) => progress?.update(s.step, { loss: s.loss, lr: s.learningRate, tokens: s.tokens }),
     },
   });
+  if (!opts?.quiet) {
+    const out = { write: (text: string) => void progressOut.write(text), isTTY: progressOut.isTTY, columns: progressOut.columns };
+    progress = new ProgressReporter(out, { total: trainer.totalSteps, label: 'train', startStep: resumeStep ?? 0, logEverySteps: a.loggingSteps });
+  }
   let result: TrainResult;
   try {
     result = await trainer.train({ resumeFrom: cfg.resumeFromCheckpoint });
