@@ -1,4 +1,4 @@
-import { FileFormatError, type Optimizer, type OptimizerStateDict, Tensor } from '@peft/core';
+import { FileFormatError, type Optimizer, Tensor } from '@peft/core';
 
 /**
  * An optimizer's state as flat tensors (`state.<index>.<key>`) plus JSON-able metadata (counters and
