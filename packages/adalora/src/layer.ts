@@ -170,12 +170,20 @@ export class SvdLinear extends AdapterLayer<AdaLoraConfig> implements LinearLike
     ]);
   }
 
-  /** The factor the adapter's product is multiplied by: `lora_alpha / (ranknum + 1e-5)` (`ranknum` for alpha 0). @example `layer.scalingOf('default')` */
+  /**
+   * The factor the adapter's product is multiplied by: `lora_alpha / (ranknum + 1e-5)`; with
+   * `lora_alpha` 0, PEFT uses the module's rank `r` instead of alpha.
+   *
+   * @example
+   * ```ts
+   * layer.scalingOf('default'); // 8 / 6.00001 for lora_alpha 8, init_r 6
+   * ```
+   */
   scalingOf(name: string): number {
     const alpha = this.loraAlpha.get(name);
     if (alpha === undefined) throw new ArgumentError(`SvdLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
     const ranknum = this.ranknum.get(name)!;
-    const scaling = alpha > 0 ? alpha : ranknum;
+    const scaling = alpha > 0 ? alpha : this.r.get(name)!;
     // PEFT keeps ranknum as a float32 parameter and adds 1e-5 in float32
     return scaling / Math.fround(Math.fround(ranknum) + Math.fround(RANKNUM_EPS));
   }
