@@ -5,6 +5,7 @@ export type { UnaryModule } from './module.js';
 export type { LoadStateDictResult } from './load-state-dict.js';
 export { ModuleList } from './module-list.js';
 export { ModuleDict } from './module-dict.js';
+export { ParameterDict } from './parameter-dict.js';
 export { Sequential } from './sequential.js';
 export type { LayerOptions } from './layer-options.js';
 export { isLinearLike } from './linear-like.js';
