@@ -12,6 +12,17 @@ await describeMethodConformance({
   configs: [
     { name: 'default init', bases: ['gpt2', 'llama'], config: () => adaloraConfig({ ...small }) },
     { name: 'random init (initLoraWeights: false)', noOpAtInit: false, config: () => adaloraConfig({ ...small, loraAlpha: 1, initLoraWeights: false }) },
+    {
+      name: 'pruned (rank_pattern: modules of ranks 3 and 1)',
+      config: () =>
+        adaloraConfig({
+          ...small,
+          rankPattern: new Map([
+            ['transformer.h.0.attn.c_attn.lora_E', [true, false, true, true]],
+            ['transformer.h.1.attn.c_attn.lora_E', [false, true, false, false]],
+          ]),
+        }),
+    },
     { name: 'modules_to_save (SEQ_CLS)', bases: ['bert-seq-cls'], config: () => adaloraConfig({ ...small, taskType: 'SEQ_CLS', targetModules: ['query', 'value'] }) },
     { name: "'all-linear'", bases: ['llama'], config: () => adaloraConfig({ ...small, targetModules: 'all-linear' }) },
   ],
