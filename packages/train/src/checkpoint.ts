@@ -152,6 +152,24 @@ export async function pruneCheckpoints(dir: string, keep: number): Promise<void>
   for (const c of all.slice(0, Math.max(0, all.length - keep))) await fs.rm(c.path, { recursive: true, force: true });
 }
 
+/**
+ * Removes the temporary folders a crash in the middle of {@link writeCheckpoint} left in `dir`
+ * (`.checkpoint-<step>.*.tmp` / `.old`); complete checkpoints are untouched.
+ *
+ * @example
+ * ```ts
+ * await removeStaleCheckpointFiles('out');
+ * ```
+ */
+export async function removeStaleCheckpointFiles(dir: string): Promise<string[]> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((n) => /^\.checkpoint-\d+\..*\.(tmp|old)$/.test(n));
+  for (const n of stale) await fs.rm(join(dir, n), { recursive: true, force: true });
+  return stale;
+}
+
 async function syncDir(dir: string): Promise<void> {
   const fs = await import('node:fs/promises');
   const h = await fs.open(dir, 'r').catch(() => undefined);

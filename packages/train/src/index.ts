@@ -20,7 +20,7 @@ export { evaluateModel, disposeBatch } from './evaluate.js';
 export { EarlyStopping } from './early-stopping.js';
 export { decayParameterGroups, trainableParameters } from './parameter-groups.js';
 export { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
-export { CHECKPOINT_FILES, checkpointName, writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints } from './checkpoint.js';
+export { CHECKPOINT_FILES, checkpointName, writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, removeStaleCheckpointFiles } from './checkpoint.js';
 export type { CheckpointContents } from './checkpoint.js';
 export * from './schedule/index.js';
 export { ProgressReporter } from './report/progress.js';

@@ -1,5 +1,5 @@
 import { AdamW, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, tidy } from '@peft/core';
-import { type CheckpointContents, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type CheckpointContents, listCheckpoints, pruneCheckpoints, readCheckpoint, removeStaleCheckpointFiles, writeCheckpoint } from './checkpoint.js';
 import { EarlyStopping } from './early-stopping.js';
 import { disposeBatch, evaluateModel } from './evaluate.js';
 import { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
@@ -114,6 +114,7 @@ export class Trainer<E = unknown> {
     const a = this.args;
     const { loader } = this.options.train;
     const callbacks = this.options.callbacks ?? {};
+    if (this.options.outputDir) await removeStaleCheckpointFiles(this.options.outputDir);
     if (opts?.resumeFrom) await this.resume(opts.resumeFrom);
     else manualSeed(a.seed);
     const started = Date.now();
