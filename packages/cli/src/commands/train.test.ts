@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseSafetensors } from '@peft/core';
 import { nodeGPU } from '@peft/core/node';
 import { testWebGPU } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,8 @@ const CASES: [string, 'gpt2' | 'llama' | 'bert'][] = [
   ['gpt2_lora', 'gpt2'],
   ['llama_lora', 'llama'],
   ['bert_lora', 'bert'],
+  ['gpt2_adalora', 'gpt2'],
+  ['llama_adalora', 'llama'],
   ['llama_loha', 'llama'],
   ['bert_loha', 'bert'],
   ['llama_lokr', 'llama'],
@@ -116,5 +119,25 @@ describe('peft train with bad input', () => {
     const res = await run('train', '--config', cfg);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/train\.json: invalid JSON/);
+  });
+});
+
+describe('peft train with AdaLoRA', () => {
+  it('allocates ranks on its own: the saved adapter carries the final rank_pattern and tensors sliced to it', async () => {
+    const data = join(scratchDir(), 'train.jsonl');
+    writeFileSync(data, `${Array.from({ length: 8 }, (_, i) => JSON.stringify({ input_ids: Array.from({ length: 8 }, (_, k) => 2 + ((i * 5 + k * 3) % 90)) })).join('\n')}\n`);
+    const out = scratchDir();
+    const method = { peft_type: 'ADALORA', init_r: 4, target_r: 1, tinit: 2, tfinal: 2, deltaT: 1, total_step: 10, lora_alpha: 8, target_modules: ['c_attn'], fan_in_fan_out: true };
+    const res = await run('train', '--model', fixtureModel('gpt2'), '--method', JSON.stringify(method), '--train', data, '--output_dir', out, '--max_steps', '10', '--learning_rate', '0.02', '--per_device_train_batch_size', '4', '--backend', 'cpu', '--quiet');
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')) as { rank_pattern: Record<string, boolean[]> | null };
+    expect(saved.rank_pattern).not.toBeNull();
+    const kept = Object.values(saved.rank_pattern!).map((mask) => mask.filter(Boolean).length);
+    expect(kept.length).toBe(2); // c_attn of both layers
+    expect(kept.reduce((a, b) => a + b, 0)).toBe(2); // target_r 1 per module, budget shared globally
+    const tensors = parseSafetensors(readFileSync(join(out, 'adapter_model.safetensors'))).tensors;
+    const eShapes = [...tensors].filter(([k]) => k.endsWith('lora_E')).map(([, t]) => t.shape[0]);
+    expect(eShapes.sort()).toEqual([...kept].sort());
   });
 });
