@@ -17,5 +17,4 @@ export { IA3_FIELDS, IA3_SCHEMA, ia3Config, checkFeedforwardSubset, isFeedforwar
 export type { IA3Config } from './config.js';
 export { IA3_DEFAULT_TARGETS, IA3_DEFAULT_FEEDFORWARD, ia3DefaultTargets, ia3DefaultFeedforward } from './default-targets.js';
 export { Ia3Linear } from './layer.js';
-export { VectorDict } from './vector-dict.js';
 export { addWeightedIa3Adapter } from './weighted-adapter.js';

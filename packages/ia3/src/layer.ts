@@ -7,6 +7,7 @@ import {
   MergeError,
   type Module,
   Parameter,
+  ParameterDict,
   type Tensor,
   composite,
   currentAdapterRows,
@@ -22,7 +23,6 @@ import {
   where,
 } from '@peft/core';
 import { type IA3Config, isFeedforwardModule } from './config.js';
-import { VectorDict } from './vector-dict.js';
 
 /** What a zero vector entry is replaced by when unmerging divides it back out (PEFT adds it to every entry). */
 const UNMERGE_EPS = 1e-8;
@@ -47,7 +47,7 @@ const UNMERGE_EPS = 1e-8;
  * ```
  */
 export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
-  private vectors = this.registerModule('ia3_l', new VectorDict());
+  private vectors = this.registerModule('ia3_l', new ParameterDict());
   /** Whether each adapter scales the input (feed-forward module) rather than the output. */
   readonly feedforward = new Map<string, boolean>();
 
@@ -81,7 +81,7 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
   }
 
   /** The vectors by adapter name (`ia3_l.<adapter>`). @example `layer.ia3L.get('default').shape // [out, 1]` */
-  get ia3L(): VectorDict {
+  get ia3L(): ParameterDict {
     return this.vectors;
   }
 
@@ -232,7 +232,7 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
     return new Parameter(initOnes ? ones(shape, opts) : randn(shape, { ...opts, generator }));
   }
 
-  private replaceVectors(next: VectorDict): void {
+  private replaceVectors(next: ParameterDict): void {
     // a module's parameters cannot be unregistered: swap in a new dict, keeping the child order
     const children = [...this.namedChildren()];
     for (const [k] of children) this.removeChild(k);

@@ -20,4 +20,3 @@ export { LohaLinear } from './layer.js';
 export type { LohaSettings } from './layer.js';
 export { hadaWeight } from './hada-weight.js';
 export { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';
-export { ParameterDict } from './parameter-dict.js';

@@ -7,6 +7,7 @@ import {
   type LinearLike,
   type Module,
   Parameter,
+  ParameterDict,
   type Tensor,
   add,
   contiguous,
@@ -19,7 +20,6 @@ import {
 import type { LohaConfig } from './config.js';
 import { hadaWeight } from './hada-weight.js';
 import { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';
-import { ParameterDict } from './parameter-dict.js';
 
 /** The four factor tables, in the order PEFT registers (and saves) them. */
 const TABLES = ['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b'] as const;

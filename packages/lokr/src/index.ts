@@ -22,4 +22,3 @@ export { factorization, lokrLayout } from './factorization.js';
 export type { LokrLayout } from './factorization.js';
 export { kron, kronLinear, kronFlops } from './kron.js';
 export { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';
-export { ParameterDict } from './parameter-dict.js';

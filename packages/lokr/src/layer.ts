@@ -7,6 +7,7 @@ import {
   type LinearLike,
   type Module,
   Parameter,
+  ParameterDict,
   type Tensor,
   add,
   contiguous,
@@ -21,7 +22,6 @@ import type { LokrConfig } from './config.js';
 import { type LokrLayout, lokrLayout } from './factorization.js';
 import { kron, kronFlops, kronLinear } from './kron.js';
 import { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';
-import { ParameterDict } from './parameter-dict.js';
 
 /** The factor tables, in the order PEFT registers them. */
 const TABLES = ['lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b'] as const;

@@ -23,5 +23,4 @@ export type { DoraLayer, DoraLinearLayer, DoraEmbeddingLayer } from './dora.js';
 export type { LoraVariant } from './lora-variant.js';
 export type { InitLoraWeights } from './init-lora-weights.js';
 export { loraScaling } from './scaling.js';
-export { ParameterDict } from './parameter-dict.js';
 export { addWeightedLoraAdapter } from './weighted-adapter.js';

@@ -8,6 +8,7 @@ import {
   type LayerContext,
   ModuleDict,
   Parameter,
+  ParameterDict,
   type Tensor,
   add,
   embedding,
@@ -23,7 +24,6 @@ import {
 import type { LoraConfig } from './config.js';
 import { type DoraEmbeddingLayer, DoraEmbeddingVariant, type DoraMagnitude } from './dora.js';
 import type { LoraVariant } from './lora-variant.js';
-import { ParameterDict } from './parameter-dict.js';
 import { loraScaling } from './scaling.js';
 
 
