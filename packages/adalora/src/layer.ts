@@ -1,4 +1,5 @@
 import {
+  ParameterDict,
   AdapterLayer,
   ArgumentError,
   ConfigError,
@@ -22,7 +23,6 @@ import {
   zeros,
 } from '@peft/core';
 import type { AdaLoraConfig } from './config.js';
-import { ParameterDict } from './parameter-dict.js';
 import { rankMaskOf } from './rank-pattern.js';
 
 /** PEFT adds this to `ranknum` before dividing by it. */
