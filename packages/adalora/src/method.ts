@@ -94,7 +94,7 @@ export const adalora: PeftMethod<AdaLoraConfig> = {
   peftType: 'ADALORA',
   packageName: '@peft/adalora',
   schema: ADALORA_SCHEMA,
-  defaultTargets: (modelType) => ADALORA_DEFAULT_TARGETS[modelType],
+  defaultTargets: (modelType) => (Object.hasOwn(ADALORA_DEFAULT_TARGETS, modelType) ? ADALORA_DEFAULT_TARGETS[modelType] : undefined),
   canWrap: (m) => isLinearLike(m),
   createLayer: createSvdLayer,
   adjustConfig: (config, wrapped, warn) => {

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatPythonJson, parseStrictJson } from '@peft/core';
 import { caseDir } from '@peft/testing';
-import { LOHA_SCHEMA, lohaConfig, lohaDefaultTargets } from './index.js';
+import { LOHA_SCHEMA, loha, lohaConfig } from './index.js';
+
+const lohaDefaultTargets = (t: string) => loha.defaultTargets!(t);
 
 /** The keys `LoHaConfig().to_dict()` has in PEFT 0.21, `peft_version` aside. */
 const PEFT_KEYS = [

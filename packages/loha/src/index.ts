@@ -15,7 +15,6 @@
 export { loha, createLohaLayer } from './method.js';
 export { LOHA_FIELDS, LOHA_SCHEMA, lohaConfig } from './config.js';
 export type { LohaConfig } from './config.js';
-export { LOHA_DEFAULT_TARGETS, lohaDefaultTargets } from './default-targets.js';
 export { LohaLinear } from './layer.js';
 export type { LohaSettings } from './layer.js';
 export { hadaWeight } from './hada-weight.js';

@@ -1,6 +1,5 @@
-import { ConfigError, type LayerContext, type Module, type PeftMethod, isLinearLike } from '@peft/core';
+import { ConfigError, type LayerContext, type Module, type PeftMethod, isLinearLike, loraFamilyTargets } from '@peft/core';
 import { LOHA_SCHEMA, type LohaConfig } from './config.js';
-import { lohaDefaultTargets } from './default-targets.js';
 import { LohaLinear } from './layer.js';
 
 /**
@@ -38,7 +37,7 @@ export const loha: PeftMethod<LohaConfig> = {
   peftType: 'LOHA',
   packageName: '@peft/loha',
   schema: LOHA_SCHEMA,
-  defaultTargets: lohaDefaultTargets,
+  defaultTargets: loraFamilyTargets,
   canWrap: (m) => isLinearLike(m),
   createLayer: createLohaLayer,
 };

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatPythonJson, parseStrictJson } from '@peft/core';
 import { caseDir } from '@peft/testing';
-import { LOKR_SCHEMA, lokrConfig, lokrDefaultTargets } from './index.js';
+import { LOKR_SCHEMA, lokr, lokrConfig } from './index.js';
+
+const lokrDefaultTargets = (t: string) => lokr.defaultTargets!(t);
 
 /** The keys `LoKrConfig().to_dict()` has in PEFT 0.21, `peft_version` aside. */
 const PEFT_KEYS = [

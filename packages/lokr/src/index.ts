@@ -15,7 +15,6 @@
 export { lokr, createLokrLayer } from './method.js';
 export { LOKR_FIELDS, LOKR_SCHEMA, lokrConfig } from './config.js';
 export type { LokrConfig } from './config.js';
-export { LOKR_DEFAULT_TARGETS, lokrDefaultTargets } from './default-targets.js';
 export { LokrLinear } from './layer.js';
 export type { KronPath, LokrSettings } from './layer.js';
 export { factorization, lokrLayout } from './factorization.js';

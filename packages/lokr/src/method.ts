@@ -1,6 +1,5 @@
-import { ConfigError, type LayerContext, type Module, type PeftMethod, isLinearLike } from '@peft/core';
+import { ConfigError, type LayerContext, type Module, type PeftMethod, isLinearLike, loraFamilyTargets } from '@peft/core';
 import { LOKR_SCHEMA, type LokrConfig } from './config.js';
-import { lokrDefaultTargets } from './default-targets.js';
 import { LokrLinear } from './layer.js';
 
 /**
@@ -38,7 +37,7 @@ export const lokr: PeftMethod<LokrConfig> = {
   peftType: 'LOKR',
   packageName: '@peft/lokr',
   schema: LOKR_SCHEMA,
-  defaultTargets: lokrDefaultTargets,
+  defaultTargets: loraFamilyTargets,
   canWrap: (m) => isLinearLike(m),
   createLayer: createLokrLayer,
 };

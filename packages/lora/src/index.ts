@@ -15,7 +15,6 @@
 export { lora, createLoraLayer, loraExtraParameters } from './method.js';
 export { LORA_FIELDS, LORA_SCHEMA, loraConfig } from './config.js';
 export type { LoraConfig } from './config.js';
-export { LORA_DEFAULT_TARGETS, loraDefaultTargets } from './default-targets.js';
 export { LoraLinear } from './lora-linear.js';
 export { LoraEmbedding } from './lora-embedding.js';
 export { DoraMagnitude, DoraLinearVariant, DoraEmbeddingVariant, doraWeightNorm } from './dora.js';

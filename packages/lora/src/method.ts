@@ -7,9 +7,9 @@ import {
   type Module,
   type PeftMethod,
   isLinearLike,
+  loraFamilyTargets,
 } from '@peft/core';
 import { LORA_SCHEMA, type LoraConfig } from './config.js';
-import { loraDefaultTargets } from './default-targets.js';
 import { LoraEmbedding } from './lora-embedding.js';
 import { LoraLinear } from './lora-linear.js';
 import { addWeightedLoraAdapter } from './weighted-adapter.js';
@@ -108,7 +108,7 @@ export const lora: PeftMethod<LoraConfig> = {
   peftType: 'LORA',
   packageName: '@peft/lora',
   schema: LORA_SCHEMA,
-  defaultTargets: loraDefaultTargets,
+  defaultTargets: loraFamilyTargets,
   canWrap: (m) => m instanceof Embedding || isLinearLike(m),
   createLayer: createLoraLayer,
   adjustConfig: (config, wrapped, warn) => {

@@ -1,15 +1,16 @@
 /**
- * Hugging Face PEFT's default LoKr `target_modules` per model type
- * (`TRANSFORMERS_MODELS_TO_LOKR_TARGET_MODULES_MAPPING`, a copy of LoRA's), used when a config gives
- * none. PEFT 0.21's `gemma4` entry is a regex string, which the list-valued protocol cannot express,
- * so it is left out (pass `targetModules` for that model).
+ * Hugging Face PEFT's default `target_modules` per model type for LoRA and the methods that copy its
+ * table (LoHa, LoKr): `TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING`, used when a config gives
+ * none. PEFT 0.21's `gemma4` entry is a regex string, which a list-valued default cannot express, so
+ * it is left out (pass target modules for that model).
  *
  * @example
  * ```ts
- * LOKR_DEFAULT_TARGETS.llama; // ['q_proj', 'v_proj']
+ * LORA_FAMILY_TARGETS.gpt2;  // ['c_attn']
+ * LORA_FAMILY_TARGETS.llama; // ['q_proj', 'v_proj']
  * ```
  */
-export const LOKR_DEFAULT_TARGETS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+export const LORA_FAMILY_TARGETS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   t5: ['q', 'v'],
   mt5: ['q', 'v'],
   bart: ['q_proj', 'v_proj'],
@@ -52,13 +53,15 @@ export const LOKR_DEFAULT_TARGETS: Readonly<Record<string, readonly string[]>> =
 });
 
 /**
- * The default LoKr targets for a model type, or undefined when PEFT knows none.
+ * The default LoRA-family targets for a model type ({@link LORA_FAMILY_TARGETS}), or undefined when
+ * Hugging Face PEFT knows none. A method uses it as its `defaultTargets`.
  *
  * @example
  * ```ts
- * lokrDefaultTargets('bert'); // ['query', 'value']
+ * loraFamilyTargets('bert'); // ['query', 'value']
+ * const method = { ...mine, defaultTargets: loraFamilyTargets };
  * ```
  */
-export function lokrDefaultTargets(modelType: string): readonly string[] | undefined {
-  return Object.hasOwn(LOKR_DEFAULT_TARGETS, modelType) ? LOKR_DEFAULT_TARGETS[modelType] : undefined;
+export function loraFamilyTargets(modelType: string): readonly string[] | undefined {
+  return Object.hasOwn(LORA_FAMILY_TARGETS, modelType) ? LORA_FAMILY_TARGETS[modelType] : undefined;
 }
