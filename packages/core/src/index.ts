@@ -58,6 +58,7 @@ export type { PeftConfig, TaskType, ConfigSchema, ConfigOf, ConfigOptions, Confi
 export { TARGET_FIELDS, isTargetedConfig } from './peft/targeted-config.js';
 export type { TargetedConfig } from './peft/targeted-config.js';
 export { AdapterLayer } from './peft/adapter-layer.js';
+export { LinearAdapterLayer } from './peft/linear-adapter-layer.js';
 export type { LayerContext } from './peft/layer-context.js';
 export type { PeftMethod, ExtraParameter, ExtraParametersContext, WeightedAdapterRequest } from './peft/peft-method.js';
 export { MethodRegistry, registerMethod, defaultRegistry } from './peft/method-registry.js';
