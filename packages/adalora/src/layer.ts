@@ -1,18 +1,16 @@
 import {
   ParameterDict,
-  AdapterLayer,
+  LinearAdapterLayer,
   ArgumentError,
   ConfigError,
   Dropout,
   Identity,
   type LayerContext,
-  type LinearLike,
   type Module,
   ModuleDict,
   Parameter,
   type Tensor,
   add,
-  contiguous,
   full,
   matmul,
   mul,
@@ -29,7 +27,7 @@ import { rankMaskOf } from './rank-pattern.js';
 const RANKNUM_EPS = 1e-5;
 
 /**
- * AdaLoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, any {@link LinearLike} module): the update
+ * AdaLoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, any `LinearLike` module): the update
  * is kept in SVD form, `ΔW = B·diag(E)·A`, and the output becomes
  * `base(x) + dropout(x)·(A⊙E)ᵀ·Bᵀ · lora_alpha / (ranknum + 1e-5)` for every active adapter.
  *
@@ -51,7 +49,7 @@ const RANKNUM_EPS = 1e-5;
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class SvdLinear extends AdapterLayer<AdaLoraConfig> implements LinearLike {
+export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig> {
   /** Dropout (or Identity when `lora_dropout` is 0) per adapter, applied to the adapter's input. */
   readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
   private dictA = this.registerModule('lora_A', new ParameterDict());
@@ -64,35 +62,6 @@ export class SvdLinear extends AdapterLayer<AdaLoraConfig> implements LinearLike
   readonly loraAlpha = new Map<string, number>();
   /** `init_r` per adapter: the `ranknum` the output is divided by. */
   readonly ranknum = new Map<string, number>();
-
-  constructor(base: Module & LinearLike) {
-    super(base);
-  }
-
-  private get base(): Module & LinearLike {
-    return this.baseLayer as Module & LinearLike;
-  }
-
-  /** The base layer's input size. */
-  get inFeatures(): number {
-    return this.base.inFeatures;
-  }
-  /** The base layer's output size. */
-  get outFeatures(): number {
-    return this.base.outFeatures;
-  }
-  /** The base layer's weight. */
-  get weight(): Parameter {
-    return this.base.weight;
-  }
-  /** The base layer's bias (null if it has none). */
-  get bias(): Parameter | null {
-    return this.base.bias;
-  }
-  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
-  get fanInFanOut(): boolean {
-    return this.base.fanInFanOut;
-  }
 
   /** Right singular vectors per adapter (`lora_A.<adapter>`, `[r, in]`). @example `layer.loraA.get('default')` */
   get loraA(): ParameterDict {
@@ -208,7 +177,7 @@ export class SvdLinear extends AdapterLayer<AdaLoraConfig> implements LinearLike
    */
   override deltaWeight(name: string): Tensor {
     const d = mul(matmul(this.dictB.get(name), this.scaledA(name)), this.scalingOf(name));
-    return this.fanInFanOut ? contiguous(transpose(d)) : d;
+    return this.inBaseLayout(d);
   }
 
   protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {

@@ -1,11 +1,9 @@
 import {
-  AdapterLayer,
+  LinearAdapterLayer,
   ArgumentError,
   type Generator,
   type LayerContext,
-  type LinearLike,
   MergeError,
-  type Module,
   Parameter,
   ParameterDict,
   type Tensor,
@@ -28,7 +26,7 @@ import { type IA3Config, isFeedforwardModule } from './config.js';
 const UNMERGE_EPS = 1e-8;
 
 /**
- * (IA)³ on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any {@link LinearLike} module): a learned
+ * (IA)³ on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any `LinearLike` module): a learned
  * vector `l` per adapter rescales the layer's output, `base(x) ⊙ l` (`l` of shape `[out, 1]`), or, for
  * a feed-forward module, its input, `base(x ⊙ l)` (`l` of shape `[1, in]`). Several active adapters
  * multiply their vectors. The vectors start at 1 (`init_ia3_weights`; otherwise N(0, 1)).
@@ -46,39 +44,10 @@ const UNMERGE_EPS = 1e-8;
  * const y = layer.forward(x); // base(x) ⊙ l
  * ```
  */
-export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
+export class Ia3Linear extends LinearAdapterLayer<IA3Config> {
   private vectors = this.registerModule('ia3_l', new ParameterDict());
   /** Whether each adapter scales the input (feed-forward module) rather than the output. */
   readonly feedforward = new Map<string, boolean>();
-
-  constructor(base: Module & LinearLike) {
-    super(base);
-  }
-
-  private get base(): Module & LinearLike {
-    return this.baseLayer as Module & LinearLike;
-  }
-
-  /** The base layer's input size. */
-  get inFeatures(): number {
-    return this.base.inFeatures;
-  }
-  /** The base layer's output size. */
-  get outFeatures(): number {
-    return this.base.outFeatures;
-  }
-  /** The base layer's weight. */
-  get weight(): Parameter {
-    return this.base.weight;
-  }
-  /** The base layer's bias (null if it has none). */
-  get bias(): Parameter | null {
-    return this.base.bias;
-  }
-  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
-  get fanInFanOut(): boolean {
-    return this.base.fanInFanOut;
-  }
 
   /** The vectors by adapter name (`ia3_l.<adapter>`). @example `layer.ia3L.get('default').shape // [out, 1]` */
   get ia3L(): ParameterDict {
@@ -132,8 +101,8 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
 
   /**
    * `base(x)` scaled by every active adapter (see the class notes); a disabled or merged layer, and a
-   * mixed batch (one adapter per row), take {@link AdapterLayer}'s path, which calls `applyAdapter`
-   * once per adapter.
+   * mixed batch (one adapter per row), take the inherited `AdapterLayer.forward` path, which calls
+   * `applyAdapter` once per adapter.
    *
    * @example
    * ```ts
@@ -148,7 +117,6 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
 
   /** The layer's output with the given adapters: inputs scaled by the feed-forward vectors, outputs by the others. */
   private scaled(names: readonly string[], x: Tensor): Tensor {
-    const base = this.base as unknown as { forward(x: Tensor): Tensor };
     const product = (ff: boolean, size: number): Tensor | undefined =>
       names
         .filter((n) => this.feedforward.get(n) === ff)
@@ -158,7 +126,7 @@ export class Ia3Linear extends AdapterLayer<IA3Config> implements LinearLike {
         }, undefined);
     const inScale = product(true, this.inFeatures);
     const outScale = product(false, this.outFeatures);
-    const y = base.forward(inScale ? mul(x, inScale) : x);
+    const y = this.base.forward(inScale ? mul(x, inScale) : x);
     return outScale ? mul(y, outScale) : y;
   }
 

@@ -1,5 +1,5 @@
 import {
-  AdapterLayer,
+  LinearAdapterLayer,
   ArgumentError,
   ConfigError,
   type Generator,
@@ -10,11 +10,9 @@ import {
   ParameterDict,
   type Tensor,
   add,
-  contiguous,
   kaimingUniform,
   linear,
   mul,
-  transpose,
   zeros,
 } from '@peft/core';
 import type { LohaConfig } from './config.js';
@@ -66,37 +64,13 @@ export interface LohaSettings {
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class LohaLinear extends AdapterLayer<LohaConfig> implements LinearLike {
+export class LohaLinear extends LinearAdapterLayer<LohaConfig> {
   private tables: Record<TableName, ParameterDict>;
   private readonly settings = new Map<string, LohaSettings>();
 
   constructor(base: Module & LinearLike) {
     super(base);
     this.tables = Object.fromEntries(TABLES.map((t) => [t, this.registerModule(t, new ParameterDict())])) as Record<TableName, ParameterDict>;
-  }
-
-  private get base(): Module & LinearLike {
-    return this.baseLayer as Module & LinearLike;
-  }
-  /** The base layer's input size. */
-  get inFeatures(): number {
-    return this.base.inFeatures;
-  }
-  /** The base layer's output size. */
-  get outFeatures(): number {
-    return this.base.outFeatures;
-  }
-  /** The base layer's weight. */
-  get weight(): Parameter {
-    return this.base.weight;
-  }
-  /** The base layer's bias (null if it has none). */
-  get bias(): Parameter | null {
-    return this.base.bias;
-  }
-  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
-  get fanInFanOut(): boolean {
-    return this.base.fanInFanOut;
   }
 
   /**
@@ -172,7 +146,7 @@ export class LohaLinear extends AdapterLayer<LohaConfig> implements LinearLike {
    */
   override deltaWeight(name: string): Tensor {
     const d = this.hadaDelta(name);
-    return this.fanInFanOut ? contiguous(transpose(d)) : d;
+    return this.inBaseLayout(d);
   }
 
   protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {

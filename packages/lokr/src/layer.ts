@@ -1,5 +1,5 @@
 import {
-  AdapterLayer,
+  LinearAdapterLayer,
   ArgumentError,
   ConfigError,
   type Generator,
@@ -10,12 +10,10 @@ import {
   ParameterDict,
   type Tensor,
   add,
-  contiguous,
   kaimingUniform,
   linear,
   matmul,
   mul,
-  transpose,
   zeros,
 } from '@peft/core';
 import type { LokrConfig } from './config.js';
@@ -81,7 +79,7 @@ export interface LokrSettings {
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class LokrLinear extends AdapterLayer<LokrConfig> implements LinearLike {
+export class LokrLinear extends LinearAdapterLayer<LokrConfig> {
   /** How the forward applies the Kronecker product (default `'auto'`: by a FLOP estimate). */
   kronPath: KronPath = 'auto';
   private tables: Record<TableName, ParameterDict>;
@@ -90,30 +88,6 @@ export class LokrLinear extends AdapterLayer<LokrConfig> implements LinearLike {
   constructor(base: Module & LinearLike) {
     super(base);
     this.tables = Object.fromEntries(TABLES.map((t) => [t, this.registerModule(t, new ParameterDict())])) as Record<TableName, ParameterDict>;
-  }
-
-  private get base(): Module & LinearLike {
-    return this.baseLayer as Module & LinearLike;
-  }
-  /** The base layer's input size. */
-  get inFeatures(): number {
-    return this.base.inFeatures;
-  }
-  /** The base layer's output size. */
-  get outFeatures(): number {
-    return this.base.outFeatures;
-  }
-  /** The base layer's weight. */
-  get weight(): Parameter {
-    return this.base.weight;
-  }
-  /** The base layer's bias (null if it has none). */
-  get bias(): Parameter | null {
-    return this.base.bias;
-  }
-  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
-  get fanInFanOut(): boolean {
-    return this.base.fanInFanOut;
   }
 
   /**
@@ -208,7 +182,7 @@ export class LokrLinear extends AdapterLayer<LokrConfig> implements LinearLike {
   override deltaWeight(name: string): Tensor {
     const [w1, w2] = this.factors(name);
     const d = mul(kron(w1, w2), this.settingsOf(name).scaling);
-    return this.fanInFanOut ? contiguous(transpose(d)) : d;
+    return this.inBaseLayout(d);
   }
 
   /** Whether the forward of `rows` input rows applies adapter `name` without forming ΔW. @example `layer.usesFactoredPath('default', 16)` */

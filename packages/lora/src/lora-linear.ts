@@ -1,25 +1,23 @@
 import {
-  AdapterLayer,
+  LinearAdapterLayer,
   ArgumentError,
   ConfigError,
   Dropout,
   Identity,
   type LayerContext,
   type Linear,
-  type LinearLike,
   MergeError,
-  type Module,
   ModuleDict,
   type Parameter,
   type Tensor,
   add,
-  contiguous,
   fromArray,
   matmul,
   mul,
   noGrad,
   tidy,
-  transpose, type UnaryModule } from '@peft/core';
+  type UnaryModule,
+} from '@peft/core';
 import type { LoraConfig } from './config.js';
 import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';
 import { type InitLoraWeights, usesBaseWeight } from './init-lora-weights.js';
@@ -27,9 +25,8 @@ import { baseWeightFactors, makeLoraPair, transposeHost } from './lora-init.js';
 import type { LoraVariant } from './lora-variant.js';
 import { loraScaling } from './scaling.js';
 
-
 /**
- * LoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any {@link LinearLike} module): the
+ * LoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any `LinearLike` module): the
  * output becomes `base(x) + B·A·dropout(x) · scaling` for every active adapter, with
  * `scaling = lora_alpha / r` (rsLoRA: `lora_alpha / √r`). `ΔW` is never formed in the forward.
  *
@@ -51,7 +48,7 @@ import { loraScaling } from './scaling.js';
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class LoraLinear extends AdapterLayer<LoraConfig> implements LinearLike, DoraLinearLayer {
+export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLinearLayer {
   /** Dropout (or Identity when `lora_dropout` is 0) per adapter, applied to the adapter's input. */
   readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
   /** `in → r` per adapter. */
@@ -71,34 +68,6 @@ export class LoraLinear extends AdapterLayer<LoraConfig> implements LinearLike, 
   private readonly variants = new Map<string, LoraVariant<LoraLinear>>();
   private readonly pending = new Map<string, InitLoraWeights>();
 
-  constructor(base: Module & LinearLike) {
-    super(base);
-  }
-
-  private get base(): Module & LinearLike {
-    return this.baseLayer as Module & LinearLike;
-  }
-
-  /** The base layer's input size. */
-  get inFeatures(): number {
-    return this.base.inFeatures;
-  }
-  /** The base layer's output size. */
-  get outFeatures(): number {
-    return this.base.outFeatures;
-  }
-  /** The base layer's weight. */
-  get weight(): Parameter {
-    return this.base.weight;
-  }
-  /** The base layer's bias (null if it has none). */
-  get bias(): Parameter | null {
-    return this.base.bias;
-  }
-  /** Whether the base weight is stored `[in, out]` (GPT-2's Conv1D). */
-  get fanInFanOut(): boolean {
-    return this.base.fanInFanOut;
-  }
   /** Same as {@link LoraLinear.fanInFanOut}: DoRA's rows are the transposed base weight. */
   get baseTransposed(): boolean {
     return this.base.fanInFanOut;
@@ -234,7 +203,7 @@ export class LoraLinear extends AdapterLayer<LoraConfig> implements LinearLike, 
    */
   override deltaWeight(name: string): Tensor {
     const d = mul(this.loraProduct(name), this.scalingOf(name));
-    return this.fanInFanOut ? contiguous(transpose(d)) : d;
+    return this.inBaseLayout(d);
   }
 
   protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
