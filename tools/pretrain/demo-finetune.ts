@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     lr: { type: 'string', default: '2e-3' },
     r: { type: 'string', default: '8' },
     alpha: { type: 'string', default: '16' },
+    targets: { type: 'string', default: 'c_attn,c_proj' },
     'train-limit': { type: 'string', default: '0' },
     'eval-limit': { type: 'string', default: '0' },
     'log-every': { type: 'string', default: '10' },
@@ -74,11 +75,11 @@ report('before', before);
 
 manualSeed(Number(args.seed));
 const registry = new MethodRegistry().register(lora);
-const config = loraConfig({ r: Number(args.r), loraAlpha: Number(args.alpha), loraDropout: 0, fanInFanOut: true, targetModules: ['c_attn', 'c_proj'] });
+const config = loraConfig({ r: Number(args.r), loraAlpha: Number(args.alpha), loraDropout: 0, fanInFanOut: true, targetModules: args.targets.split(',') });
 const peft = await getPeftModel(model, config, { registry, generator: new Generator(Number(args.seed) + 1) });
 peft.train();
 const trainable = [...peft.parameters()].filter((p) => p.requiresGrad);
-console.log(`LoRA r ${args.r}, alpha ${args.alpha} on c_attn + c_proj: ${trainable.reduce((a, p) => a + p.size, 0)} trainable parameters`);
+console.log(`LoRA r ${args.r}, alpha ${args.alpha} on ${args.targets.split(',').join(' + ')}: ${trainable.reduce((a, p) => a + p.size, 0)} trainable parameters`);
 const opt = new AdamW(trainable, { lr: LR, weightDecay: 0 });
 
 /** Linear warm-up over the first 10% of the steps, then linear decay to zero. */
