@@ -256,7 +256,9 @@ const heldout = await streamLoss(model, streams.heldout, Number.MAX_SAFE_INTEGER
 // the same number of tokens from the start of the training stream, for a train/held-out comparison
 const trainEval = await streamLoss(model, streams.train, Math.floor(streams.heldout.length / SEQ));
 mkdirSync(args.out, { recursive: true });
-await saveTensorsFile(join(args.out, 'model.safetensors'), model.stateDict(), { metadata: { format: 'pt' } });
+// as transformers saves a tied model: lm_head.weight is the embedding, so the file leaves it out
+const weights = new Map([...model.stateDict()].filter(([name]) => name !== 'lm_head.weight'));
+await saveTensorsFile(join(args.out, 'model.safetensors'), weights, { metadata: { format: 'pt' } });
 writeFileSync(join(args.out, 'config.json'), gpt2ConfigJson(shape));
 writeFileSync(join(args.out, 'generation_config.json'), generationConfigJson(shape));
 const result = {
