@@ -75,6 +75,7 @@ export type { TrainableCounts } from './peft/trainable-parameters.js';
 export { PeftModel, DEFAULT_ADAPTER } from './peft/peft-model.js';
 export { getPeftModel } from './peft/get-peft-model.js';
 export { LORA_FAMILY_TARGETS, loraFamilyTargets } from './peft/lora-family-targets.js';
+export { moduleDropped, rankDropoutMask } from './peft/adapter-dropout.js';
 export type { AdapterTrainingHooks, TrainingHooksContext } from './peft/training-hooks.js';
 export { TunerRoot } from './peft/tuner-root.js';
 export { applyActiveAdapters } from './peft/adapter-activation.js';

@@ -18,4 +18,3 @@ export type { LohaConfig } from './config.js';
 export { LohaLinear } from './layer.js';
 export type { LohaSettings } from './layer.js';
 export { hadaWeight } from './hada-weight.js';
-export { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';

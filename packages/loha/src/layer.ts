@@ -14,10 +14,11 @@ import {
   linear,
   mul,
   zeros,
+  moduleDropped,
+  rankDropoutMask,
 } from '@peft/core';
 import type { LohaConfig } from './config.js';
 import { hadaWeight } from './hada-weight.js';
-import { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';
 
 /** The four factor tables, in the order PEFT registers (and saves) them. */
 const TABLES = ['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b'] as const;

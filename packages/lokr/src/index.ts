@@ -20,4 +20,3 @@ export type { KronPath, LokrSettings } from './layer.js';
 export { factorization, lokrLayout } from './factorization.js';
 export type { LokrLayout } from './factorization.js';
 export { kron, kronLinear, kronFlops } from './kron.js';
-export { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';

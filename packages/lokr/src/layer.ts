@@ -15,11 +15,12 @@ import {
   matmul,
   mul,
   zeros,
+  moduleDropped,
+  rankDropoutMask,
 } from '@peft/core';
 import type { LokrConfig } from './config.js';
 import { type LokrLayout, lokrLayout } from './factorization.js';
 import { kron, kronFlops, kronLinear } from './kron.js';
-import { moduleDropped, rankDropoutMask } from './lycoris-dropout.js';
 
 /** The factor tables, in the order PEFT registers them. */
 const TABLES = ['lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b'] as const;

@@ -1,7 +1,11 @@
-import { type Backend, type DType, type Generator, type Tensor, defaultGenerator, fromArray } from '@peft/core';
+import type { Backend } from '../backend.js';
+import type { DType } from '../dtype.js';
+import { fromArray } from '../ops/creation.js';
+import { type Generator, defaultGenerator } from '../random.js';
+import type { Tensor } from '../tensor.js';
 
 /**
- * LyCORIS' module dropout (training only): whether the adapter is skipped in this forward pass,
+ * Module dropout for adapters (LyCORIS' `module_dropout`, used by LoHa and LoKr; training only): whether the adapter is skipped in this forward pass,
  * which happens with probability `p` (PEFT: the adapter runs when `rand() > p`).
  *
  * @example
@@ -15,7 +19,7 @@ export function moduleDropped(p: number, training: boolean, generator?: Generato
 }
 
 /**
- * LyCORIS' rank dropout (training only): a `[rows]` mask that keeps each output row of the weight
+ * Rank dropout for adapters (LyCORIS' `rank_dropout`, used by LoHa and LoKr; training only): a `[rows]` mask that keeps each output row of the weight
  * change when `rand() > p`, divided by its mean when `rescale` is true, so the kept rows make up for
  * the dropped ones. Undefined when it does nothing (evaluation, or `p` 0). If every row is dropped
  * the mask is all zeros (PyTorch would divide 0 by 0 and give NaNs).
