@@ -26,15 +26,15 @@ export interface TrainingSetup {
 
 /**
  * Loads the base model, puts the adapter on it (a new one from `method`, or `adapter` loaded
- * trainable), and reads the datasets. Notes go to stderr.
+ * trainable), and reads the datasets. Notes go to stderr (or to `opts.warn`).
  *
  * @example
  * ```ts
  * const { peft, data } = await loadTraining(cfg, session.backend, io);
  * ```
  */
-export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO): Promise<TrainingSetup> {
-  const warn = (m: string): void => void io.stderr.write(`peft: note: ${m}\n`);
+export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO, opts?: { warn?: (message: string) => void }): Promise<TrainingSetup> {
+  const warn = opts?.warn ?? ((m: string): void => void io.stderr.write(`peft: note: ${m}\n`));
   const source = checkpointFolder(cfg.model);
   const model = await loadModelFrom(source, backend, io);
   const tokenizer = await optionalTokenizer(source);

@@ -19,7 +19,7 @@ generations with and without the adapter, and saves the adapter, metrics.jsonl a
 Nothing is downloaded.
 
   --output_dir DIR     where the adapter goes (default ./peft-demo)
-  --max_steps N        optimizer steps (default 150)
+  --max_steps N        optimizer steps (default 200)
   --train_examples N   use only the first N training examples (default: all)
   --eval_examples N    evaluate on the first N held-out examples (default: all)
   --backend B          webgpu (default; falls back to cpu) or cpu
@@ -49,7 +49,7 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'fine-tune a LoRA adapter on the embedded model and task, and show before / after',
   usage: USAGE,
-  async run(argv, { io }) {
+  async run(argv, { io, verbose }) {
     const { values } = parseCommandArgs('demo', argv, {
       output_dir: { type: 'string' },
       max_steps: { type: 'string' },
@@ -59,7 +59,7 @@ export const demoCommand: Command = {
       quiet: { type: 'boolean' },
     });
     const assets = demoAssetsDir();
-    const maxSteps = numberFlag('demo', '--max_steps', values.max_steps, { integer: true, min: 1 }) ?? 150;
+    const maxSteps = numberFlag('demo', '--max_steps', values.max_steps, { integer: true, min: 1 }) ?? 200;
     const trainN = numberFlag('demo', '--train_examples', values.train_examples, { integer: true, min: 1 });
     const evalN = numberFlag('demo', '--eval_examples', values.eval_examples, { integer: true, min: 1 });
     const outputDir = resolve((values.output_dir as string | undefined) ?? 'peft-demo');
@@ -71,7 +71,8 @@ export const demoCommand: Command = {
     const session = await openBackend(parseBackendChoice('demo', values.backend), io);
     try {
       const say = (s: string): void => void io.stdout.write(`${s}\n`);
-      const setup = await loadTraining(cfg, session.backend, io);
+      // notes about the embedded recipe (per-layer fan_in_fan_out) are not the user's to act on
+      const setup = await loadTraining(cfg, session.backend, io, { warn: (m) => void (verbose ? io.stderr.write(`peft: note: ${m}\n`) : undefined) });
       const { peft, tokenizer } = setup;
       if (trainN !== undefined) setup.data.train.splice(trainN);
       if (evalN !== undefined) setup.data.eval?.splice(evalN);
