@@ -24,7 +24,7 @@ describe('peft demo', () => {
     expect(Number(before![2])).toBeGreaterThan(3);
     expect(Number(after![1])).toBeGreaterThanOrEqual(50);
     expect(Number(after![2])).toBeLessThan(0.6);
-    expect(res.stdout).toMatch(/samples \(held out\):\n.*\n    expected " (spam|ham)"; base model .*; with the adapter /);
+    expect(res.stdout).toMatch(/samples \(held out\):\n.*\n {4}expected " (spam|ham)"; base model .*; with the adapter /);
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'metrics.jsonl', 'loss_curve.svg']) expect(existsSync(join(out, f)), f).toBe(true);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
     expect(lines.filter((l) => l.loss !== undefined).map((l) => l.step)).toEqual([1, 10, 20, 30, 40]);
