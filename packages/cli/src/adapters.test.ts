@@ -111,15 +111,15 @@ describe('peft forward and generate with adapters, in words and in error', () =>
   const model = fixtureModel('gpt2');
 
   it('refuses an adapter whose peft_type the CLI has no method for, naming the package to install', async () => {
-    const dir = join(scratchDir(), 'loha');
+    const dir = join(scratchDir(), 'boft');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LOHA' }));
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'BOFT' }));
     for (const cmd of [['forward', '--input', jsonFile({ input_ids: [[1, 2]] })], ['generate', '--ids', '1,2']]) {
       const { code, stdout, stderr } = await run(cmd[0], '--model', model, '--adapter', dir, ...cmd.slice(1), '--backend', 'cpu');
       expect(code).toBe(1);
       expect(stdout).toBe('');
-      expect(stderr).toMatch(/^peft: .*peft_type "LOHA".*install @peft\/loha/);
-      expect(stderr).toContain('registered: LORA');
+      expect(stderr).toMatch(/^peft: .*peft_type "BOFT".*install @peft\/boft/);
+      expect(stderr).toContain('registered: LORA, ADALORA, LOHA, LOKR, IA3');
     }
   });
 

@@ -60,16 +60,16 @@ describe('peft inspect on an adapter folder', () => {
   });
 
   it('describes an adapter of a method the CLI lacks, but refuses to load it with --model', async () => {
-    const dir = join(scratchDir(), 'loha');
+    const dir = join(scratchDir(), 'boft');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LOHA', r: 2, alpha: 4, target_modules: ['c_attn'] }));
-    await saveSafetensorsFile(join(dir, 'adapter_model.safetensors'), { 'base_model.model.x.hada_w1_a': { dtype: 'F32', shape: [2, 3], data: new Float32Array(6) } });
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'BOFT', r: 2, alpha: 4, target_modules: ['c_attn'] }));
+    await saveSafetensorsFile(join(dir, 'adapter_model.safetensors'), { 'base_model.model.x.boft_R': { dtype: 'F32', shape: [2, 3], data: new Float32Array(6) } });
     const report = await inspectJson(dir);
-    expect(report).toMatchObject({ peftType: 'LOHA', method: null, rank: 2, alpha: 4, parameters: 6 });
+    expect(report).toMatchObject({ peftType: 'BOFT', method: null, rank: 2, alpha: 4, parameters: 6 });
     const loaded = await run('inspect', dir, '--model', fixtureModel('gpt2'));
     expect(loaded.code).toBe(1);
     expect(loaded.stdout).toBe('');
-    expect(loaded.stderr).toMatch(/^peft: inspect: no method is registered for peft_type "LOHA": install @peft\/loha/);
+    expect(loaded.stderr).toMatch(/^peft: inspect: no method is registered for peft_type "BOFT": install @peft\/boft/);
   });
 
   it('rejects --model on a model folder and a config without peft_type', async () => {
