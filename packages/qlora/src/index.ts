@@ -1,0 +1,3 @@
+export * from './codebooks.js';
+export * from './blockwise.js';
+export * from './quantize.js';
