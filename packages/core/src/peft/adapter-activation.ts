@@ -27,4 +27,5 @@ export function applyActiveAdapters(peft: PeftModel, active: readonly string[]):
     for (const e of peft.extraParameters(n)) if (e.trainable) extra.set(e.parameter, (extra.get(e.parameter) ?? false) || trains(n));
   }
   for (const [p, t] of extra) p.requiresGrad = t;
+  for (const [n, encoder] of peft.prompt_encoder ?? []) encoder.setRequiresGrad(trains(n));
 }

@@ -8,6 +8,7 @@ import { type JsonValue, parseStrictJson } from '../io/strict-json.js';
 import type { Tensor } from '../tensor.js';
 import { adapterStateDict } from './adapter-state.js';
 import type { PeftModel } from './peft-model.js';
+import { promptSavedState } from './prompt-adapter.js';
 
 /** The file names of a saved adapter, as Hugging Face PEFT writes them. */
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -44,14 +45,15 @@ export async function adapterFiles(peft: PeftModel, name: string): Promise<Adapt
   // the first matching pattern wins, so their order is kept (Python PEFT sorts them, which can change
   // the ranks of its own adapter on reload)
   const text = formatPythonJson(method.schema.toJson(config), { keepOrderOf: ['rank_pattern', 'alpha_pattern'] });
-  const state: ReadonlyMap<string, Tensor> = adapterStateDict(peft, name);
+  const encoder = peft.prompt_encoder?.has(name) ? peft.prompt_encoder.get(name) : undefined;
+  const state: ReadonlyMap<string, Tensor> = encoder ? promptSavedState(encoder) : adapterStateDict(peft, name);
   const layers = new Map(peft.layers().filter(([, l]) => l.hasAdapter(name)));
   const saved = method.savedState?.({ model: peft.model, layers, adapterName: name, config }, state) ?? state;
   try {
     const weights = await serializeTensors(saved, { metadata: { format: 'pt' } });
     return { config: text, weights };
   } finally {
-    const live = new Set(state.values());
+    const live = new Set<Tensor>(encoder ? [...encoder.parameters()] : state.values());
     for (const t of saved.values()) if (!live.has(t)) t.dispose();
   }
 }

@@ -5,6 +5,7 @@ import { shapesEqual } from '../shape.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import type { PeftModel } from './peft-model.js';
+import { PROMPT_EMBEDDINGS_KEY } from './prompt-adapter.js';
 
 /** The prefix of every saved adapter tensor name (PEFT's `base_model.model.`). @example `SAVED_PREFIX + 'transformer.h.0.attn.c_attn.lora_A.weight'` */
 export const SAVED_PREFIX = 'base_model.model.';
@@ -30,6 +31,9 @@ export function adapterStateDict(peft: PeftModel, name: string): Map<string, Par
     for (const [k, p] of w.adapterState(name)) out.set(`${SAVED_PREFIX}${path}.${k}`, p);
   }
   for (const e of peft.extraParameters(name)) if (e.saved) out.set(`${SAVED_PREFIX}${e.path}`, e.parameter);
+  // a prompt-learning adapter saves one tensor; a plain table is that tensor itself
+  const table = peft.prompt_encoder?.has(name) ? peft.prompt_encoder.get(name).savedParameter() : undefined;
+  if (table) out.set(PROMPT_EMBEDDINGS_KEY, table);
   return out;
 }
 

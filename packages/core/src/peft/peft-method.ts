@@ -7,6 +7,7 @@ import type { LayerContext } from './layer-context.js';
 import type { PeftModel } from './peft-model.js';
 import type { Tensor } from '../tensor.js';
 import type { AdapterTrainingHooks, TrainingHooksContext } from './training-hooks.js';
+import type { PromptEncoder, PromptEncoderContext } from './prompt-encoder.js';
 
 /**
  * A base-model parameter that an adapter also trains and/or saves (LoRA's `bias: "all"`, the embedding
@@ -115,4 +116,12 @@ export interface PeftMethod<C extends PeftConfig = PeftConfig> {
    * once per adapter when it is added; {@link PeftModel} and the trainer run it automatically.
    */
   trainingHooks?(ctx: TrainingHooksContext<C>): AdapterTrainingHooks | undefined;
+  /**
+   * Prompt-learning methods (prompt tuning, p-tuning, prefix tuning) wrap no module: they make one
+   * {@link PromptEncoder} per adapter, whose output core injects as virtual tokens or as per-layer
+   * key/value prefixes. The config arrives completed from the model (`token_dim`, `num_layers`, …);
+   * with `inferenceMode` (always for an adapter read from a file) the encoder must be a plain table
+   * of the saved `prompt_embeddings` (`PromptEmbedding`).
+   */
+  createPromptEncoder?(config: C, ctx: PromptEncoderContext): PromptEncoder | Promise<PromptEncoder>;
 }

@@ -22,6 +22,9 @@ import { type TargetExplanation, explainTargets, validateTargetSpec } from './ta
 import { type TargetedConfig, isTargetedConfig } from './targeted-config.js';
 import { type TrainableCounts, formatTrainableParameters } from './trainable-parameters.js';
 import { TrainingHookSet } from './training-hook-set.js';
+import { type PromptEncoderContext } from './prompt-encoder.js';
+import { PromptEncoders, promptForward } from './prompt-injection.js';
+import { activePromptEncoder, createPromptAdapter, isPromptMethod } from './prompt-adapter.js';
 
 /** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
 export const DEFAULT_ADAPTER = 'default';
@@ -43,6 +46,8 @@ export interface PeftModelOptions {
   generator?: Generator;
   /** Receives warnings (unknown config keys, unexpected tensors). Default: `console.warn`. */
   warn?: (message: string) => void;
+  /** Tokenizes prompt tuning's `prompt_tuning_init_text` (TEXT init) with the named tokenizer. */
+  tokenize?: PromptEncoderContext['tokenize'];
 }
 
 /** The inputs of {@link PeftModel.forward}: the model's inputs, plus optional per-row adapter names. @example `{ inputIds, adapterNames: ['a', '__base__'] }` */
@@ -78,6 +83,9 @@ export class PeftModel extends Module implements PretrainedModel {
   private readonly warn: (message: string) => void;
   private unloaded = false;
   private readonly hooks = new TrainingHookSet();
+  private readonly tokenize: PromptEncoderContext['tokenize'];
+  /** The prompt-learning adapters' encoders by name (present once one is added). */
+  prompt_encoder?: PromptEncoders;
 
   constructor(model: PretrainedModel, opts?: PeftModelOptions) {
     super();
@@ -86,6 +94,7 @@ export class PeftModel extends Module implements PretrainedModel {
     this.registry = opts?.registry ?? defaultRegistry();
     this.generator = opts?.generator;
     this.warn = opts?.warn ?? ((m) => console.warn(m));
+    this.tokenize = opts?.tokenize;
     model.setRequiresGrad(false);
   }
 
@@ -127,8 +136,10 @@ export class PeftModel extends Module implements PretrainedModel {
    */
   forward(inputs: PeftInputs): ModelOutput {
     const { adapterNames, ...rest } = inputs;
+    const encoder = activePromptEncoder(this.prompt_encoder, this.active);
+    if (encoder && adapterNames) throw new ArgumentError('PeftModel.forward: adapterNames (one adapter per row) does not work with a prompt-learning adapter');
     if (adapterNames === undefined) {
-      const out = this.model.forward(rest);
+      const out = encoder ? promptForward(this.model, encoder, rest) : this.model.forward(rest);
       const training = this.trainingAdapters();
       if (!out.loss || !this.hooks.has(training)) return out;
       return { ...out, loss: this.hooks.addRegularizers(out.loss, training, { training: this.training }) };
@@ -210,6 +221,7 @@ export class PeftModel extends Module implements PretrainedModel {
    * ```
    */
   async addAdapter(name: string, config: PeftConfig): Promise<void> {
+    if (isPromptMethod(this.methodOf(config))) return this.addPromptAdapter(name, config, false);
     this.addAdapterLayers(name, config);
     try {
       await this.initializeLayers(name);
@@ -224,13 +236,28 @@ export class PeftModel extends Module implements PretrainedModel {
     for (const [, layer] of this.layers()) if (layer.hasAdapter(name)) await layer.initializeAdapter?.(name);
   }
 
-  /** Injects adapter `name` without the asynchronous initialisation. */
-  private addAdapterLayers(name: string, config: PeftConfig, opts?: { fromFile?: boolean }): void {
+  /** Adds a prompt-learning adapter: its encoder goes into `prompt_encoder`, nothing is wrapped. */
+  private async addPromptAdapter(name: string, config: PeftConfig, fromFile: boolean): Promise<void> {
+    this.checkName(name);
+    const made = await createPromptAdapter(this.model, this.methodOf(config), config, { fromFile, generator: this.generator, tokenize: this.tokenize });
+    this.prompt_encoder ??= this.registerModule('prompt_encoder', new PromptEncoders());
+    this.prompt_encoder.set(name, made.encoder);
+    this.peftConfig.set(name, made.config);
+    if (this.peftConfig.size === 1) this.active = [name];
+    applyActiveAdapters(this, this.active);
+  }
+
+  private checkName(name: string): void {
     this.checkLoaded('addAdapter');
     if (typeof name !== 'string' || name === '' || name.includes('.') || name === BASE_ADAPTER) {
       throw new ArgumentError(`addAdapter: expected an adapter name without dots (not "${BASE_ADAPTER}"), got ${JSON.stringify(name)}`);
     }
     if (this.peftConfig.has(name)) throw new ArgumentError(`addAdapter: an adapter named "${name}" already exists (adapters: ${this.names()})`);
+  }
+
+  /** Injects adapter `name` without the asynchronous initialisation. */
+  private addAdapterLayers(name: string, config: PeftConfig, opts?: { fromFile?: boolean }): void {
+    this.checkName(name);
     const method = this.methodOf(config) as PeftMethod<TargetedConfig>;
     if (!isTargetedConfig(config)) throw new PluginError(`addAdapter: ${config.peftType} configs have no target_modules; this method is not supported by PeftModel yet`);
     validateTargetSpec(config, method.schema.name);
@@ -325,6 +352,7 @@ export class PeftModel extends Module implements PretrainedModel {
       w.removeAdapter(name);
       if (!w.modules_to_save.size) this.model.replaceModule(path, w.original_module);
     }
+    this.prompt_encoder?.delete(name);
     this.peftConfig.delete(name);
     this.hooks.delete(name);
     applyActiveAdapters(this, this.active);
@@ -554,11 +582,13 @@ export class PeftModel extends Module implements PretrainedModel {
     const method = this.registry.get(files.peftType, 'loadAdapter');
     const parsed = method.schema.parse(files.config, { warn: this.warn, where: `${files.label}/adapter_config.json` });
     const config = method.schema.create({ ...(parsed as object), inferenceMode: !opts?.isTrainable });
-    this.addAdapterLayers(name, config, { fromFile: true });
+    const prompt = isPromptMethod(method);
+    if (prompt) await this.addPromptAdapter(name, config, true);
+    else this.addAdapterLayers(name, config, { fromFile: true });
     try {
       // as in PEFT, initialisations that rewrite the base weight (PiSSA, OLoRA) run before the saved
       // adapter weights replace the initial ones
-      await this.initializeLayers(name);
+      if (!prompt) await this.initializeLayers(name);
       this.loadAdapterStateDict(name, files.tensors, { label: `${files.label}/adapter_model.safetensors` });
     } catch (e) {
       this.deleteAdapter(name);
@@ -596,7 +626,7 @@ export class PeftModel extends Module implements PretrainedModel {
   }
 
   private layerLikes(): { disabled: boolean }[] {
-    return [...this.layers().map(([, l]) => l), ...this.wrappers().map(([, w]) => w)];
+    return [...this.layers().map(([, l]) => l), ...this.wrappers().map(([, w]) => w), ...(this.prompt_encoder ? [this.prompt_encoder] : [])];
   }
 
   private names(): string {
