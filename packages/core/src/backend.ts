@@ -91,6 +91,28 @@ export interface AdamWStep {
 }
 
 /**
+ * The quantised matrix of a 4-bit dequantising matmul ({@link Backend.matmul4bit}): a `[rows, cols]`
+ * row-major matrix `D` cut into blocks of `blocksize` consecutive elements, element `e` stored as a
+ * 4-bit code (bitsandbytes' order: byte `e >> 1`, the even element in the high nibble; bytes packed
+ * little-endian into u32 words) and read as `code[c] · absmax[e / blocksize]`.
+ * With `transpose` the product is `x @ Dᵀ` (`K = cols`, `N = rows`, an `nn.Linear` weight);
+ * without, `x @ D` (`K = rows`, `N = cols`, a GPT-2 `Conv1D` weight).
+ *
+ * @example
+ * ```ts
+ * const q: Matmul4bit = { code: nf4Values, blocksize: 64, rows: 768, cols: 768, transpose: true };
+ * ```
+ */
+export interface Matmul4bit {
+  /** The 16 float32 values the codes stand for. */
+  readonly code: readonly number[];
+  readonly blocksize: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly transpose: boolean;
+}
+
+/**
  * Memory the backend holds, for leak checks and the soak test.
  *
  * @example
@@ -194,4 +216,10 @@ export interface Backend {
    * instead of five kernels.
    */
   softmax?(x: View, log: boolean): BufferHandle;
+  /**
+   * Optional matmul with a 4-bit quantised matrix that is dequantised inside the kernel (no float
+   * copy of it is made): `x` is a contiguous f32 view `[..., K]`, `packed` a u32 view of the codes,
+   * `absmax` an f32 view with one scale per block; the result is f32 `[..., N]` (see {@link Matmul4bit}).
+   */
+  matmul4bit?(x: View, packed: View, absmax: View, q: Matmul4bit): BufferHandle;
 }

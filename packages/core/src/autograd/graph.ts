@@ -1,4 +1,4 @@
-import type { NormKind } from '../backend.js';
+import type { Matmul4bit, NormKind } from '../backend.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import type { CustomAttrs } from './custom-function.js';
@@ -47,6 +47,7 @@ export interface OpAttrs {
   max: { axes: readonly number[]; keepdim: boolean };
   min: { axes: readonly number[]; keepdim: boolean };
   matmul: object;
+  matmul4bit: { q: Matmul4bit };
   reshape: object;
   permute: { perm: readonly number[] };
   expand: object;

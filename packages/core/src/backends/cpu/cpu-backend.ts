@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
 import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
@@ -11,6 +11,7 @@ import { cpuNorm } from './cpu-norm.js';
 import { cpuSoftmax } from './cpu-softmax.js';
 import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
 import { cpuMatmul } from './cpu-matmul.js';
+import { cpuMatmul4bit } from './cpu-matmul-4bit.js';
 import { cpuReduce } from './cpu-reduce.js';
 import { at, stridedOffsets } from './strided.js';
 
@@ -188,6 +189,10 @@ export class CpuBackend implements Backend {
 
   softmax(x: View, log: boolean): BufferHandle {
     return this.track(cpuSoftmax(x, log, this.wide));
+  }
+
+  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit): BufferHandle {
+    return this.track(cpuMatmul4bit(x, packed, absmax, q, this.wide));
   }
 
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {

@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
 import { type DType, type TypedArray, hostArray } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, isContiguous, shapeSize } from '../../shape.js';
@@ -20,6 +20,7 @@ import {
 import { adamwKernel } from './kernels/adamw.js';
 import { normKernel } from './kernels/norm.js';
 import { softmaxKernel } from './kernels/softmax.js';
+import { matmul4bitKernel } from './kernels/matmul-4bit.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
@@ -253,6 +254,15 @@ export class WebGPUBackend implements Backend {
     const n = shapeSize(x.shape);
     const out = this.alloc('softmax', n, 'f32');
     if (n > 0) this.run(softmaxKernel(x, log), [xb, out.buffer]);
+    return out;
+  }
+
+  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit): BufferHandle {
+    const ins = [this.input(x, 'matmul4bit'), this.input(packed, 'matmul4bit'), this.input(absmax, 'matmul4bit')];
+    const k = x.shape[x.shape.length - 1];
+    const n = (k === 0 ? 0 : shapeSize(x.shape) / k) * (q.transpose ? q.rows : q.cols);
+    const out = this.alloc('matmul4bit', n, 'f32');
+    if (n > 0) this.run(matmul4bitKernel(x, packed, absmax, q), [...ins, out.buffer]);
     return out;
   }
 

@@ -1,0 +1,87 @@
+import type { Matmul4bit, View } from '../../../backend.js';
+import { shapeSize } from '../../../shape.js';
+import { type Kernel, MAX_GRID, binding, header, word } from './wgsl.js';
+
+/** Output columns per workgroup (one per invocation). */
+const WG = 64;
+/** Rows of x each invocation computes, so one dequantised weight serves TM products. */
+const TM = 4;
+
+/** A float32 value as an exact WGSL literal. */
+function f32Literal(v: number): string {
+  const f = Math.fround(v);
+  const s = Object.is(f, -0) ? '-0.0' : String(f);
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
+}
+
+/**
+ * The 4-bit dequantising matmul: each invocation owns one output column `n` and {@link TM} rows of
+ * `x`, and walks `k` reading the 4-bit codes of its weight row straight from the packed words
+ * (`code[c] · absmax[e / blocksize]`), so no float copy of the weight exists. With `transpose`
+ * (an `[out, in]` weight) and `cols % 8 == 0`, the 8 codes of one u32 word are consumed together
+ * with a single absmax read. The code table is baked into the source (it is part of the key).
+ *
+ * @example
+ * ```ts
+ * const k = matmul4bitKernel(x, packed, absmax, q); // bindings: x, packed, absmax, out
+ * ```
+ */
+export function matmul4bitKernel(x: View, packed: View, absmax: View, q: Matmul4bit): Kernel {
+  const k = x.shape[x.shape.length - 1];
+  const m = k === 0 ? 0 : shapeSize(x.shape) / k;
+  const n = q.transpose ? q.rows : q.cols;
+  const words = [m, n, k, q.cols, q.blocksize, x.offset, packed.offset, absmax.offset];
+  const wordWise = q.transpose && q.cols % 8 === 0 && packed.offset === 0;
+  const table = q.code.map(f32Literal).join(', ');
+  const key = `matmul4bit:${q.transpose ? 't' : 'n'}:${wordWise ? 'w' : 'e'}:${table}`;
+  const acc = Array.from({ length: TM }, (_, r) => `acc${r}`);
+  const fma = (w: string, kk: string): string =>
+    acc.map((a, r) => `      ${a} = ${a} + x[xo + min(m0 + ${r}u, M - 1u) * K + ${kk}] * ${w};`).join('\n');
+  const body = wordWise
+    ? `  let rowStart = n * cols;
+  for (var k = 0u; k < K; k = k + 8u) {
+    let e = rowStart + k;
+    let wd = packed[e >> 3u];
+    let s = absmax[ao + e / bs];
+    for (var j = 0u; j < 8u; j = j + 1u) {
+      let c = (wd >> (((j >> 1u) << 3u) + select(4u, 0u, (j & 1u) == 1u))) & 15u;
+      let w = CODE[c] * s;
+${fma('w', '(k + j)')}
+    }
+  }`
+    : `  for (var k = 0u; k < K; k = k + 1u) {
+    let e = ${q.transpose ? 'n * cols + k' : 'k * cols + n'};
+    let wd = packed[po + (e >> 3u)];
+    let c = (wd >> ((((e >> 1u) & 3u) << 3u) + select(4u, 0u, (e & 1u) == 1u))) & 15u;
+    let w = CODE[c] * absmax[ao + e / bs];
+${fma('w', 'k')}
+  }`;
+  const source = (): string =>
+    header(['f32'], words.length) +
+    binding(1, 'x', 'f32', 'read') +
+    binding(2, 'packed', 'u32', 'read') +
+    binding(3, 'absmax', 'f32', 'read') +
+    binding(4, 'out', 'f32', 'write') +
+    `var<private> CODE: array<f32, 16> = array<f32, 16>(${table});
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let M = ${word(0)};
+  let N = ${word(1)};
+  let K = ${word(2)};
+  let cols = ${word(3)};
+  let bs = ${word(4)};
+  let xo = ${word(5)};
+  let po = ${word(6)};
+  let ao = ${word(7)};
+  let n = gid.x;
+  let m0 = gid.y * ${TM}u;
+  if (n >= N || m0 >= M) { return; }
+${acc.map((a) => `  var ${a} = 0.0;`).join('\n')}
+${body}
+${acc.map((a, r) => `  if (m0 + ${r}u < M) { out[(m0 + ${r}u) * N + n] = ${a}; }`).join('\n')}
+}
+`;
+  const gy = Math.ceil(m / TM);
+  if (gy > MAX_GRID) throw new RangeError(`matmul4bit: ${m} rows need more than ${MAX_GRID * TM}; split the batch`);
+  return { key, source, access: ['read', 'read', 'read', 'write'], words, grid: [Math.max(1, Math.ceil(n / WG)), Math.max(1, gy), 1] };
+}

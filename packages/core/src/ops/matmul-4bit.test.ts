@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { Matmul4bit } from '../backend.js';
+import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
+import { testBackends } from '../test-utils/backends.js';
+import { expectClose } from '../test-utils/numeric.js';
+import { matmul } from './matmul.js';
+import { matmul4bit } from './matmul-4bit.js';
+import { tensor } from './creation.js';
+import { transpose } from './views.js';
+
+const NF4 = [
+  -1, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0,
+  0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+  0.7229568362236023, 1,
+];
+
+/** Random codes packed bitsandbytes-style (high nibble first) into little-endian u32 words, and the float32 matrix they stand for. */
+function randomQuantized(rows: number, cols: number, blocksize: number, seed: number) {
+  let s = seed;
+  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const numel = rows * cols;
+  const bytes = new Uint8Array(Math.ceil(numel / 8) * 4);
+  const codes = Array.from({ length: numel }, () => Math.floor(rnd() * 16));
+  codes.forEach((c, e) => (bytes[e >> 1] |= e % 2 === 0 ? c << 4 : c));
+  const absmax = Float32Array.from({ length: Math.ceil(numel / blocksize) }, () => 0.01 + rnd());
+  const dense = Float32Array.from(codes, (c, e) => Math.fround(NF4[c]) * absmax[Math.floor(e / blocksize)]);
+  return { words: new Uint32Array(bytes.buffer), absmax, dense };
+}
+
+const shapes = [
+  { rows: 48, cols: 64, blocksize: 64, transpose: true, x: [5, 64] },
+  { rows: 48, cols: 64, blocksize: 32, transpose: false, x: [2, 3, 48] },
+  { rows: 7, cols: 37, blocksize: 32, transpose: true, x: [6, 37] },
+  { rows: 37, cols: 7, blocksize: 128, transpose: false, x: [9, 37] },
+];
+
+describe('matmul4bit on the cpu reference', () => {
+  it.each(shapes)('equals dequantise-then-matmul bit for bit ([$rows, $cols], blocksize $blocksize, transpose $transpose)', async (c) => {
+    const cpu = createCpuBackend();
+    const q = randomQuantized(c.rows, c.cols, c.blocksize, 7);
+    const spec: Matmul4bit = { code: NF4, blocksize: c.blocksize, rows: c.rows, cols: c.cols, transpose: c.transpose };
+    const xs = Float32Array.from({ length: c.x.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * 0.7));
+    const x = tensor(xs, { backend: cpu }).reshape(c.x);
+    const d = tensor(q.dense, { backend: cpu }).reshape([c.rows, c.cols]);
+    const got = await matmul4bit(x, tensor(q.words, { dtype: 'u32', backend: cpu }), tensor(q.absmax, { backend: cpu }), spec).data();
+    const want = await matmul(x, c.transpose ? transpose(d) : d).data();
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+
+  it('names the sizes when x does not fit the quantised matrix', () => {
+    const cpu = createCpuBackend();
+    const q = randomQuantized(8, 32, 32, 1);
+    const spec: Matmul4bit = { code: NF4, blocksize: 32, rows: 8, cols: 32, transpose: true };
+    const x = tensor(new Float32Array(16), { backend: cpu }).reshape([2, 8]);
+    expect(() => matmul4bit(x, tensor(q.words, { dtype: 'u32', backend: cpu }), tensor(q.absmax, { backend: cpu }), spec)).toThrow(
+      'matmul4bit: x must end in the inner size 32, got x [2, 8]',
+    );
+  });
+});
+
+const backends = await testBackends();
+
+describe.each(backends)('matmul4bit on $name', ({ backend }) => {
+  it.each(shapes)('matches the cpu reference ([$rows, $cols], blocksize $blocksize, transpose $transpose)', async (c) => {
+    const cpu = createCpuBackend();
+    const q = randomQuantized(c.rows, c.cols, c.blocksize, 11);
+    const spec: Matmul4bit = { code: NF4, blocksize: c.blocksize, rows: c.rows, cols: c.cols, transpose: c.transpose };
+    const xs = Float32Array.from({ length: c.x.reduce((a, b) => a * b) }, (_, i) => Math.cos(i * 0.3));
+    const run = (b: typeof backend) =>
+      matmul4bit(tensor(xs, { backend: b }).reshape(c.x), tensor(q.words, { dtype: 'u32', backend: b }), tensor(q.absmax, { backend: b }), spec).data();
+    expectClose(await run(backend), await run(cpu), { atol: 1e-4, rtol: 1e-5 });
+  });
+});

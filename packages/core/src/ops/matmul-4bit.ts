@@ -1,0 +1,44 @@
+import type { Matmul4bit } from '../backend.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { composite } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { backendOf, result } from './apply.js';
+import { contiguous } from './elementwise.js';
+
+/**
+ * `x @ D` (or `x @ Dᵀ` with `q.transpose`) where `D` is a 4-bit quantised matrix (see
+ * {@link Matmul4bit}) that the backend dequantises inside its kernel. `x` is f32 `[..., K]`, `packed`
+ * the u32 code words (`ceil(rows·cols / 8)`), `absmax` the f32 block scales. The quantised matrix is
+ * frozen: gradients flow to `x` only.
+ *
+ * @example
+ * ```ts
+ * const y = matmul4bit(x, packed, absmax, { code: NF4, blocksize: 64, rows: 96, cols: 32, transpose: true }); // [..., 96]
+ * ```
+ */
+export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4bit): Tensor {
+  const backend = backendOf('matmul4bit', x, packed, absmax);
+  if (!backend.matmul4bit) throw new ArgumentError(`matmul4bit: the ${backend.name} backend has no 4-bit matmul`);
+  if (x.dtype !== 'f32' || packed.dtype !== 'u32' || absmax.dtype !== 'f32') {
+    throw new DTypeError(`matmul4bit: expected x f32, packed u32, absmax f32, got ${x.dtype}, ${packed.dtype}, ${absmax.dtype}`);
+  }
+  if (q.code.length !== 16) throw new ArgumentError(`matmul4bit: expected a code table of 16 values, got ${q.code.length}`);
+  const k = q.transpose ? q.cols : q.rows;
+  const n = q.transpose ? q.rows : q.cols;
+  const numel = q.rows * q.cols;
+  if (x.rank < 1 || x.shape[x.rank - 1] !== k) {
+    throw new ShapeError(`matmul4bit: x must end in the inner size ${k}, got x ${fmtShape(x.shape)}`);
+  }
+  if (packed.size * 8 < numel || absmax.size * q.blocksize < numel) {
+    throw new ShapeError(
+      `matmul4bit: a [${q.rows}, ${q.cols}] matrix needs ${Math.ceil(numel / 8)} code words and ${Math.ceil(numel / q.blocksize)} scales, got ${packed.size} and ${absmax.size}`,
+    );
+  }
+  return composite(() => {
+    const xc = x.isContiguous ? x : contiguous(x);
+    const pc = packed.isContiguous ? packed : contiguous(packed);
+    const ac = absmax.isContiguous ? absmax : contiguous(absmax);
+    const buf = backend.matmul4bit!(xc.view('matmul4bit'), pc.view('matmul4bit'), ac.view('matmul4bit'), q);
+    return result('matmul4bit', [xc, pc, ac], { q }, backend, buf, [...x.shape.slice(0, -1), n], 'f32');
+  });
+}
