@@ -1,3 +1,21 @@
+/**
+ * `@peft/qlora`: QLoRA — base weights in 4 bits (NF4 / FP4, bitsandbytes' layout and numerics),
+ * dequantised inside core's `matmul4bit` kernel, with float32 adapters (LoRA and the other dense-layer
+ * methods) on top.
+ *
+ * @example
+ * ```ts
+ * import { quantizeModel, prepareModelForKbitTraining } from '@peft/qlora';
+ * await quantizeModel(model, { quantType: 'nf4', doubleQuant: true });
+ * prepareModelForKbitTraining(model);
+ * const peft = await getPeftModel(model, loraConfig({ r: 8, targetModules: 'all-linear' }));
+ * ```
+ *
+ * @packageDocumentation
+ */
 export * from './codebooks.js';
 export * from './blockwise.js';
 export * from './quantize.js';
+export * from './quantized-linear.js';
+export * from './quantize-model.js';
+export * from './prepare-kbit.js';

@@ -1,0 +1,64 @@
+import { type Module, isLinearLike } from '@peft/core';
+import type { Quantize4bitOptions } from './quantize.js';
+import { QuantizedLinear } from './quantized-linear.js';
+
+/**
+ * Options of {@link quantizeModel}: the 4-bit format, and the dense layers to leave in full precision.
+ *
+ * @example
+ * ```ts
+ * const o: QuantizeModelOptions = { quantType: 'nf4', doubleQuant: true, skipModules: ['lm_head', 'score'] };
+ * ```
+ */
+export interface QuantizeModelOptions extends Quantize4bitOptions {
+  /** Module names (last path component or full path) kept in float: `['lm_head']` by default, as transformers does. */
+  readonly skipModules?: readonly string[];
+}
+
+/**
+ * What {@link quantizeModel} did: the replaced layers and their weight bytes before and after.
+ *
+ * @example
+ * ```ts
+ * console.log(`${report.modules.length} layers, ${report.floatBytes} -> ${report.quantizedBytes} bytes`);
+ * ```
+ */
+export interface QuantizeReport {
+  readonly modules: readonly string[];
+  readonly floatBytes: number;
+  readonly quantizedBytes: number;
+}
+
+/**
+ * Replaces every dense layer of `model` (Linear and GPT-2 Conv1D, except `skipModules`) by a
+ * {@link QuantizedLinear} holding its weight in 4 bits, in place, and frees the float weights. Layers
+ * whose weight another module shares (tied embeddings) are left alone.
+ *
+ * @example
+ * ```ts
+ * const report = await quantizeModel(model, { quantType: 'nf4', doubleQuant: true });
+ * ```
+ */
+export async function quantizeModel(model: Module, options: QuantizeModelOptions = {}): Promise<QuantizeReport> {
+  const skip = new Set(options.skipModules ?? ['lm_head']);
+  const owners = new Map<object, number>();
+  for (const [, m] of model.namedModules()) for (const p of m.parameters({ recurse: false })) owners.set(p, (owners.get(p) ?? 0) + 1);
+  const targets: [string, Module][] = [];
+  for (const [path, m] of model.namedModules()) {
+    if (path === '' || !isLinearLike(m) || m instanceof QuantizedLinear) continue;
+    const name = path.split('.').pop()!;
+    if (skip.has(name) || skip.has(path) || (owners.get(m.weight) ?? 0) > 1) continue;
+    targets.push([path, m]);
+  }
+  let floatBytes = 0;
+  let quantizedBytes = 0;
+  for (const [path, m] of targets) {
+    if (!isLinearLike(m)) continue;
+    const q = await QuantizedLinear.fromLinear(m, options);
+    floatBytes += m.weight.size * 4;
+    quantizedBytes += q.weightBytes();
+    model.replaceModule(path, q);
+    m.dispose();
+  }
+  return { modules: targets.map(([p]) => p), floatBytes, quantizedBytes };
+}
