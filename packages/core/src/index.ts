@@ -74,7 +74,7 @@ export { formatTrainableParameters } from './peft/trainable-parameters.js';
 export type { TrainableCounts } from './peft/trainable-parameters.js';
 export { PeftModel, DEFAULT_ADAPTER } from './peft/peft-model.js';
 export { getPeftModel } from './peft/get-peft-model.js';
-export { PROMPT_LEARNING_FIELDS, completePromptLearningConfig, isPromptLearningConfig } from './peft/prompt-learning-config.js';
+export { PROMPT_LEARNING_FIELDS, completePromptLearningConfig, nullableIntField, isPromptLearningConfig } from './peft/prompt-learning-config.js';
 export type { PromptLearningConfig } from './peft/prompt-learning-config.js';
 export { PromptEmbedding } from './peft/prompt-encoder.js';
 export type { PromptEncoder, PromptEncoderContext, PromptKind } from './peft/prompt-encoder.js';

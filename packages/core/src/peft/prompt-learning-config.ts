@@ -28,7 +28,16 @@ export interface PromptLearningConfig extends PeftConfig {
   readonly numLayers: number | null;
 }
 
-function nullableInt(key: string): ConfigField<number | null> {
+/**
+ * A config field holding a positive integer or null (PEFT's `Optional[int]` options such as
+ * `token_dim` and `encoder_hidden_size`, null until filled in from the model).
+ *
+ * @example
+ * ```ts
+ * const hidden = nullableIntField('encoder_hidden_size'); // default null
+ * ```
+ */
+export function nullableIntField(key: string): ConfigField<number | null> {
   const inner = configField.int(key, 1, { min: 1 });
   return {
     key,
@@ -48,10 +57,10 @@ function nullableInt(key: string): ConfigField<number | null> {
  */
 export const PROMPT_LEARNING_FIELDS = {
   numVirtualTokens: configField.int('num_virtual_tokens', 20, { min: 1 }),
-  tokenDim: nullableInt('token_dim'),
-  numTransformerSubmodules: nullableInt('num_transformer_submodules'),
-  numAttentionHeads: nullableInt('num_attention_heads'),
-  numLayers: nullableInt('num_layers'),
+  tokenDim: nullableIntField('token_dim'),
+  numTransformerSubmodules: nullableIntField('num_transformer_submodules'),
+  numAttentionHeads: nullableIntField('num_attention_heads'),
+  numLayers: nullableIntField('num_layers'),
   // stored for other tools, no effect here
   autoMapping: configField.json('auto_mapping', null),
 };
