@@ -5,7 +5,7 @@ import { Ia3Linear } from './layer.js';
 import { addWeightedIa3Adapter } from './weighted-adapter.js';
 
 /**
- * Wraps a dense layer (`Linear`, GPT-2's `Conv1D`, any {@link LinearLike} module) in a new
+ * Wraps a dense layer (`Linear`, GPT-2's `Conv1D`, any `LinearLike` module) in a new
  * {@link Ia3Linear} holding adapter `ctx.adapterName`.
  *
  * @example

@@ -35,7 +35,7 @@ import type { PeftConfig } from './config-schema.js';
  */
 export abstract class LinearAdapterLayer<C extends PeftConfig = PeftConfig> extends AdapterLayer<C> implements LinearLike {
   /**
-   * Wraps `base`, which must be a dense layer (see {@link isLinearLike}).
+   * Wraps `base`, which must be a dense layer (see `isLinearLike`).
    *
    * @throws ArgumentError when `base` lacks one of the {@link LinearLike} fields.
    * @example
