@@ -25,7 +25,8 @@ export function rootUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return `Usage: peft <command> [options]
 
-Run, generate with and inspect Hugging Face checkpoints with @peft (WebGPU, or the CPU backend).
+Fine-tune adapters on Hugging Face checkpoints, and run, generate with, merge and inspect them,
+with @peft (WebGPU, or the CPU backend).
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
