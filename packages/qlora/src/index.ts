@@ -19,3 +19,4 @@ export * from './quantize.js';
 export * from './quantized-linear.js';
 export * from './quantize-model.js';
 export * from './prepare-kbit.js';
+export * from './merge.js';
