@@ -16,6 +16,8 @@ const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
   BOFT: '@peft/boft',
   OFT: '@peft/oft',
   VERA: '@peft/vera',
+  BOTTLENECK: '@peft/adapters',
+  BITFIT: '@peft/bitfit',
 };
 
 /**
