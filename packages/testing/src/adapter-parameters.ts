@@ -15,6 +15,7 @@ export function adapterParameters(peft: PeftModel, name: string): Set<Parameter>
   const out = new Set<Parameter>();
   for (const [, layer] of peft.layers()) if (layer.hasAdapter(name)) for (const p of layer.adapterState(name).values()) out.add(p);
   for (const [, w] of peft.wrappers()) if (w.hasAdapter(name)) for (const p of w.adapterState(name).values()) out.add(p);
+  if (peft.prompt_encoder?.has(name)) for (const p of peft.prompt_encoder.get(name).parameters()) out.add(p);
   return out;
 }
 

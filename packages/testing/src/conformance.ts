@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AdamW,
   AdapterLayer,
+  ArgumentError,
   type Backend,
   Generator,
   MergeError,
@@ -15,6 +16,7 @@ import {
   type ModelInputs,
   type Tensor,
   memorySource,
+  narrow,
   noGrad,
   tidy,
 } from '@peft/core';
@@ -72,6 +74,11 @@ export interface MethodConformanceOptions<C extends PeftConfig = PeftConfig> {
   readonly mergeable?: boolean;
   /** Seed of the base weights, the adapter initialisation and the perturbations (default 0). */
   readonly seed?: number;
+  /**
+   * Whether one batch may mix adapters row by row (`adapterNames`; default true). If not (prompt
+   * learning, as in PEFT), the forward must refuse it with an ArgumentError.
+   */
+  readonly perRowAdapters?: boolean;
 }
 
 type Batch = ReturnType<typeof tinyBatch>;
@@ -127,7 +134,9 @@ export async function describeMethodConformance<C extends PeftConfig>(opts: Meth
   describe.each(backends)(`${opts.method.peftType} method conformance on $name`, ({ backend }) => {
     for (const c of opts.configs) {
       for (const base of c.bases ?? opts.bases ?? ['gpt2']) {
-        describe(`${c.name} on ${base}`, () => describeCase({ c, base, backend, registry, seed, noOpAtInit: c.noOpAtInit ?? opts.noOpAtInit ?? false, mergeable: opts.mergeable ?? true }));
+        describe(`${c.name} on ${base}`, () =>
+          describeCase({ c, base, backend, registry, seed, noOpAtInit: c.noOpAtInit ?? opts.noOpAtInit ?? false, mergeable: opts.mergeable ?? true, perRowAdapters: opts.perRowAdapters ?? true }),
+        );
       }
     }
   });
@@ -141,9 +150,19 @@ interface CaseContext {
   readonly seed: number;
   readonly noOpAtInit: boolean;
   readonly mergeable: boolean;
+  readonly perRowAdapters: boolean;
 }
 
-function describeCase({ c, base, backend, registry, seed, noOpAtInit, mergeable }: CaseContext): void {
+/**
+ * The logits at the input positions: prompt tuning and p-tuning put their virtual positions first
+ * (`[batch, virtual + seq, vocab]`, as PEFT returns them), which are left out here so that every
+ * method's output compares with the base model's.
+ */
+function atInputPositions(logits: Tensor, seq: number): Tensor {
+  return logits.shape.length === 3 && logits.shape[1] > seq ? narrow(logits, 1, logits.shape[1] - seq, seq) : logits;
+}
+
+function describeCase({ c, base, backend, registry, seed, noOpAtInit, mergeable, perRowAdapters }: CaseContext): void {
   const made: { dispose(): void }[] = [];
   afterEach(() => {
     for (const m of made.splice(0)) m.dispose();
@@ -172,7 +191,7 @@ function describeCase({ c, base, backend, registry, seed, noOpAtInit, mergeable 
   };
   const logits = (m: { forward(i: ModelInputs & { adapterNames?: readonly string[] }): { logits: Tensor } }, b: Batch, adapterNames?: readonly string[]): Promise<Float64Array> => {
     const inputs = { ...inputsOf(b), ...(adapterNames ? { adapterNames } : {}) };
-    const t = noGrad(() => m.forward(inputs).logits);
+    const t = noGrad(() => atInputPositions(m.forward(inputs).logits, b.inputIds.shape[1]));
     made.push(t);
     return readF64(t);
   };
@@ -308,14 +327,21 @@ function describeCase({ c, base, backend, registry, seed, noOpAtInit, mergeable 
     const peft = await perturbed();
     const withAdapter = await logits(peft, b);
     const reference = await logits(baseLike(peft), b);
-    const disabled = noGrad(() => peft.disableAdapter(() => peft.forward(inputsOf(b)).logits));
+    const disabled = noGrad(() => peft.disableAdapter(() => atInputPositions(peft.forward(inputsOf(b)).logits, b.inputIds.shape[1])));
     made.push(disabled);
     expectClose(await readF64(disabled), reference, { atol: 1e-6, rtol: 0 }, 'logits with the adapter disabled');
     expectClose(await logits(peft, b), withAdapter, { atol: 0, rtol: 0 }, 'logits after disableAdapter');
     expect(maxAbsDiff(withAdapter, reference)).toBeGreaterThan(1e-4);
   });
 
-  it('gives each row of a mixed batch the output of its own adapter (adapterNames)', async () => {
+  if (!perRowAdapters) {
+    it('refuses one adapter per row (adapterNames) with an ArgumentError', async () => {
+      const b = batch();
+      const peft = await perturbed(['default', 'other']);
+      peft.eval();
+      expect(() => peft.forward({ ...inputsOf(b), adapterNames: ['default', 'other', '__base__'] })).toThrow(ArgumentError);
+    });
+  } else it('gives each row of a mixed batch the output of its own adapter (adapterNames)', async () => {
     const b = batch();
     const peft = await perturbed(['default', 'other']);
     peft.eval();

@@ -1,4 +1,4 @@
-import { ArgumentError, ConfigError, PluginError } from '../errors.js';
+import { ArgumentError, ConfigError, MergeError, PluginError } from '../errors.js';
 import type { ModelInfo, ModelInputs, ModelOutput, PretrainedModel } from '../models/pretrained-model.js';
 import type { Embedding } from '../nn/embedding.js';
 import { Module } from '../nn/module.js';
@@ -352,7 +352,7 @@ export class PeftModel extends Module implements PretrainedModel {
       w.removeAdapter(name);
       if (!w.modules_to_save.size) this.model.replaceModule(path, w.original_module);
     }
-    this.prompt_encoder?.delete(name);
+    this.prompt_encoder?.delete(name)?.dispose();
     this.peftConfig.delete(name);
     this.hooks.delete(name);
     applyActiveAdapters(this, this.active);
@@ -371,6 +371,8 @@ export class PeftModel extends Module implements PretrainedModel {
   merge(adapterNames: readonly string[] = this.active): void {
     this.checkLoaded('merge');
     for (const n of adapterNames) if (!this.peftConfig.has(n)) throw new ArgumentError(`merge: no adapter named "${n}" (adapters: ${this.names()})`);
+    const prompt = adapterNames.filter((n) => this.prompt_encoder?.has(n));
+    if (prompt.length) throw new MergeError(`merge: prompt-learning adapters (${prompt.map((n) => `"${n}"`).join(', ')}) add virtual tokens and have no weights to merge into the base model`);
     for (const [, layer] of this.layers()) layer.merge(adapterNames.filter((n) => layer.hasAdapter(n)));
   }
 

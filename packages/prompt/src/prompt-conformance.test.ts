@@ -1,0 +1,14 @@
+import { describeMethodConformance } from '@peft/testing';
+import { promptTuningConfig } from './config.js';
+import { promptTuning } from './method.js';
+
+await describeMethodConformance({
+  method: promptTuning,
+  mergeable: false,
+  perRowAdapters: false,
+  bases: ['gpt2', 'llama', 'bert-seq-cls'],
+  configs: [
+    { name: 'random init', config: () => promptTuningConfig({ numVirtualTokens: 4 }) },
+    { name: 'sample-vocab init', config: () => promptTuningConfig({ numVirtualTokens: 3, promptTuningInit: 'SAMPLE_VOCAB' }), bases: ['llama'] },
+  ],
+});
