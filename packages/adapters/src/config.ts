@@ -53,6 +53,7 @@ export const BOTTLENECK_FIELDS = {
   bottleneckSize: optionalInt('bottleneck_size'),
   nonLinearity: configField.choice<BottleneckActivation>('non_linearity', BOTTLENECK_ACTIVATIONS, 'relu'),
   scaling: configField.float('scaling', 1),
+  adapterDropout: configField.float('adapter_dropout', 0, { min: 0, max: 1 }),
   lnBefore: configField.bool('ln_before', false),
   lnAfter: configField.bool('ln_after', false),
   initWeights: configField.bool('init_weights', true),
@@ -60,7 +61,7 @@ export const BOTTLENECK_FIELDS = {
 
 /**
  * A bottleneck adapter's configuration: `config` (placement), `reductionFactor` or an explicit
- * `bottleneckSize`, `nonLinearity`, `scaling`, optional layer norms `lnBefore` / `lnAfter`,
+ * `bottleneckSize`, `nonLinearity`, `scaling`, `adapterDropout` (on the adapter's output, in training), optional layer norms `lnBefore` / `lnAfter`,
  * `initWeights` (up-projection zero, so a new adapter is the identity), and the targeting options.
  *
  * @example

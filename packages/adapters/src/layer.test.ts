@@ -140,6 +140,24 @@ describe.each(backends)('BottleneckLayer on $name', ({ backend }) => {
     expectClose(await readF64(off), await readF64(keepAll(noGrad(() => block.forward(h, r)))), { atol: 0, rtol: 0 }, 'disabled');
   });
 
+  it('drops adapter outputs in training mode only (adapter_dropout)', async () => {
+    const base = new Linear(8, 8, { backend, generator: new Generator(0) });
+    const layer = layerWith(base, bottleneckConfig({ bottleneckSize: 4, initWeights: false, adapterDropout: 0.5 }));
+    const x = keepAll(randn([4, 8], { backend, generator: new Generator(1) }));
+    const y = await readF64(keepAll(noGrad(() => dense(x, base))));
+    layer.eval();
+    const full = await readF64(keepAll(noGrad(() => layer.forward(x))));
+    layer.train();
+    const dropped = await readF64(keepAll(noGrad(() => layer.forward(x))));
+    layer.eval();
+    expectClose(await readF64(keepAll(noGrad(() => layer.forward(x)))), full, { atol: 0, rtol: 0 }, 'eval mode is deterministic');
+    // each adapter entry is either dropped (output = y) or scaled by 2 (output = y + 2·A)
+    const kinds = dropped.map((v, i) => (Math.abs(v - y[i]) < 1e-5 ? 0 : Math.abs(v - (y[i] + 2 * (full[i] - y[i]))) < 1e-4 ? 1 : -1));
+    expect(kinds.filter((k) => k === -1).length, 'entries neither dropped nor scaled').toBe(0);
+    expect(kinds.filter((k) => k === 0).length).toBeGreaterThan(0);
+    expect(kinds.filter((k) => k === 1).length).toBeGreaterThan(0);
+  });
+
   it('refuses to wrap a module without a dense layer', () => {
     expect(() => new BottleneckLayer(keepAll(new LayerNorm([8], { backend })))).toThrow(/dense layer/);
   });

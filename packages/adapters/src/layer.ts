@@ -13,6 +13,7 @@ import {
   add,
   composite,
   currentAdapterRows,
+  dropout,
   fromArray,
   gelu,
   isLinearLike,
@@ -50,6 +51,14 @@ export function streamFeatures(module: Module): number | undefined {
   return last;
 }
 
+/** How one adapter runs. */
+interface Setting {
+  readonly parallel: boolean;
+  readonly scaling: number;
+  readonly dropout: number;
+  readonly act: (x: Tensor) => Tensor;
+}
+
 /** A module whose forward takes a second tensor, the residual stream (BERT's `output` blocks). */
 interface ResidualOutput {
   forward(x: Tensor, residual: Tensor): Tensor;
@@ -57,7 +66,8 @@ interface ResidualOutput {
 
 /**
  * Bottleneck adapters on one module of the base model. Each adapter is
- * `A(h) = scaling · lnAfter(up(act(down(lnBefore(h)))))`, with `down` `[features → width]` and `up`
+ * `A(h) = dropout(scaling · lnAfter(up(act(down(lnBefore(h))))))` (dropout `adapter_dropout`, in
+ * training mode only), with `down` `[features → width]` and `up`
  * `[width → features]` (`adapter_down.<name>`, `adapter_up.<name>`, Linear layers with biases, saved as
  * `adapter_down.weight` …; the optional norms are `adapter_ln_before` / `adapter_ln_after`).
  *
@@ -85,7 +95,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
   private readonly up = this.registerModule('adapter_up', new ModuleDict<Linear>());
   private readonly lnBefore = this.registerModule('adapter_ln_before', new ModuleDict<LayerNorm>());
   private readonly lnAfter = this.registerModule('adapter_ln_after', new ModuleDict<LayerNorm>());
-  private readonly settings = new Map<string, { parallel: boolean; scaling: number; act: (x: Tensor) => Tensor }>();
+  private readonly settings = new Map<string, Setting>();
 
   constructor(base: Module) {
     super(base);
@@ -115,7 +125,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
     this.up.set(name, new Linear(width, this.features, { ...opts, skipInit: c.initWeights }));
     if (c.lnBefore) this.lnBefore.set(name, new LayerNorm([this.features], opts));
     if (c.lnAfter) this.lnAfter.set(name, new LayerNorm([this.features], opts));
-    this.settings.set(name, { parallel: c.config === 'parallel', scaling: c.scaling, act: ACTIVATIONS[c.nonLinearity] });
+    this.settings.set(name, { parallel: c.config === 'parallel', scaling: c.scaling, dropout: c.adapterDropout, act: ACTIVATIONS[c.nonLinearity] });
     this.adapterNames.push(name);
   }
 
@@ -163,7 +173,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
    * ```
    */
   bottleneck(name: string, h: Tensor): Tensor {
-    const { scaling, act } = this.setting(name);
+    const { scaling, act, dropout: p } = this.setting(name);
     if (h.shape[h.rank - 1] !== this.features) {
       throw new ShapeError(`BottleneckLayer: adapter "${name}" reads a stream of ${this.features} features, got an input of shape [${h.shape.join(', ')}]`);
     }
@@ -171,7 +181,8 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
       const normed = this.lnBefore.has(name) ? this.lnBefore.get(name).forward(h) : h;
       let a = this.up.get(name).forward(act(this.down.get(name).forward(normed)));
       if (this.lnAfter.has(name)) a = this.lnAfter.get(name).forward(a);
-      return scaling === 1 ? a : mul(a, scaling);
+      if (scaling !== 1) a = mul(a, scaling);
+      return p > 0 && this.training ? dropout(a, p, { training: true }) : a;
     });
   }
 
@@ -216,7 +227,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
     );
   }
 
-  private setting(name: string): { parallel: boolean; scaling: number; act: (x: Tensor) => Tensor } {
+  private setting(name: string): Setting {
     const s = this.settings.get(name);
     if (!s) throw new ArgumentError(`BottleneckLayer: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
     return s;
