@@ -47,13 +47,17 @@ describe('matmul4bit on the cpu reference', () => {
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 
-  it('names the sizes when x does not fit the quantised matrix', () => {
+  it('names the sizes when x does not fit the quantised matrix, and rejects a block size that is not a power of two', () => {
     const cpu = createCpuBackend();
     const q = randomQuantized(8, 32, 32, 1);
     const spec: Matmul4bit = { code: NF4, blocksize: 32, rows: 8, cols: 32, transpose: true };
     const x = tensor(new Float32Array(16), { backend: cpu }).reshape([2, 8]);
     expect(() => matmul4bit(x, tensor(q.words, { dtype: 'u32', backend: cpu }), tensor(q.absmax, { backend: cpu }), spec)).toThrow(
       'matmul4bit: x must end in the inner size 32, got x [2, 8]',
+    );
+    const x32 = tensor(new Float32Array(64), { backend: cpu }).reshape([2, 32]);
+    expect(() => matmul4bit(x32, tensor(q.words, { dtype: 'u32', backend: cpu }), tensor(q.absmax, { backend: cpu }), { ...spec, blocksize: 48 })).toThrow(
+      'matmul4bit: expected a power-of-two blocksize of at least 8, got 48',
     );
   });
 });

@@ -22,6 +22,9 @@ export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4
   if (x.dtype !== 'f32' || packed.dtype !== 'u32' || absmax.dtype !== 'f32') {
     throw new DTypeError(`matmul4bit: expected x f32, packed u32, absmax f32, got ${x.dtype}, ${packed.dtype}, ${absmax.dtype}`);
   }
+  if (!Number.isInteger(q.blocksize) || q.blocksize < 8 || (q.blocksize & (q.blocksize - 1)) !== 0) {
+    throw new ArgumentError(`matmul4bit: expected a power-of-two blocksize of at least 8, got ${q.blocksize}`);
+  }
   if (q.code.length !== 16) throw new ArgumentError(`matmul4bit: expected a code table of 16 values, got ${q.code.length}`);
   const k = q.transpose ? q.cols : q.rows;
   const n = q.transpose ? q.rows : q.cols;

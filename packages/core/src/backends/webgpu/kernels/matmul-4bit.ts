@@ -5,7 +5,7 @@ import { type Kernel, MAX_GRID, binding, header, word } from './wgsl.js';
 /** Output columns per workgroup (one per invocation). */
 const WG = 64;
 /** Rows of x each invocation computes, so one dequantised weight serves TM products. */
-const TM = 4;
+const TM = 8;
 
 /** A float32 value as an exact WGSL literal. */
 function f32Literal(v: number): string {
@@ -30,7 +30,7 @@ export function matmul4bitKernel(x: View, packed: View, absmax: View, q: Matmul4
   const k = x.shape[x.shape.length - 1];
   const m = k === 0 ? 0 : shapeSize(x.shape) / k;
   const n = q.transpose ? q.rows : q.cols;
-  const words = [m, n, k, q.cols, q.blocksize, x.offset, packed.offset, absmax.offset];
+  const words = [m, n, k, q.cols, Math.log2(q.blocksize), x.offset, packed.offset, absmax.offset];
   const wordWise = q.transpose && q.cols % 8 === 0 && packed.offset === 0;
   const table = q.code.map(f32Literal).join(', ');
   const key = `matmul4bit:${q.transpose ? 't' : 'n'}:${wordWise ? 'w' : 'e'}:${table}`;
@@ -42,7 +42,7 @@ export function matmul4bitKernel(x: View, packed: View, absmax: View, q: Matmul4
   for (var k = 0u; k < K; k = k + 8u) {
     let e = rowStart + k;
     let wd = packed[e >> 3u];
-    let s = absmax[ao + e / bs];
+    let s = absmax[ao + (e >> bs)];
     for (var j = 0u; j < 8u; j = j + 1u) {
       let c = (wd >> (((j >> 1u) << 3u) + select(4u, 0u, (j & 1u) == 1u))) & 15u;
       let w = CODE[c] * s;
@@ -53,7 +53,7 @@ ${fma('w', '(k + j)')}
     let e = ${q.transpose ? 'n * cols + k' : 'k * cols + n'};
     let wd = packed[po + (e >> 3u)];
     let c = (wd >> ((((e >> 1u) & 3u) << 3u) + select(4u, 0u, (e & 1u) == 1u))) & 15u;
-    let w = CODE[c] * absmax[ao + e / bs];
+    let w = CODE[c] * absmax[ao + (e >> bs)];
 ${fma('w', 'k')}
   }`;
   const source = (): string =>
@@ -69,7 +69,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let N = ${word(1)};
   let K = ${word(2)};
   let cols = ${word(3)};
-  let bs = ${word(4)};
+  let bs = ${word(4)}; // log2 of the block size
   let xo = ${word(5)};
   let po = ${word(6)};
   let ao = ${word(7)};
