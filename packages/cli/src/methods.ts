@@ -1,5 +1,7 @@
 import { MethodRegistry, type PeftMethod } from '@peft/core';
 import { adalora } from '@peft/adalora';
+import { bottleneck } from '@peft/adapters';
+import { bitfit } from '@peft/bitfit';
 import { ia3 } from '@peft/ia3';
 import { loha } from '@peft/loha';
 import { lokr } from '@peft/lokr';
@@ -14,7 +16,7 @@ import { lora } from '@peft/lora';
  * CLI_METHODS.map((m) => m.peftType); // ['LORA', 'LOHA', 'IA3', …]
  * ```
  */
-export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, adalora, loha, lokr, ia3]; // eslint-disable-line @typescript-eslint/no-explicit-any -- each method has its own config type
+export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, adalora, loha, lokr, ia3, bottleneck, bitfit]; // eslint-disable-line @typescript-eslint/no-explicit-any -- each method has its own config type
 
 /**
  * A fresh registry holding {@link CLI_METHODS}; the commands use it instead of the global one, so
