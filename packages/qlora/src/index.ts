@@ -20,3 +20,4 @@ export * from './quantized-linear.js';
 export * from './quantize-model.js';
 export * from './prepare-kbit.js';
 export * from './merge.js';
+export * from './memory.js';
