@@ -67,7 +67,7 @@ export { ModulesToSaveWrapper } from './peft/modules-to-save.js';
 export { candidateModules } from './peft/candidate-modules.js';
 export { injectAdapter, removeAdapterLayers, resolveTargets, wrapModulesToSave } from './peft/adapter-injection.js';
 export type { LayerOwners } from './peft/adapter-injection.js';
-export { SAVED_PREFIX, adapterStateDict, loadAdapterState } from './peft/adapter-state.js';
+export { SAVED_PREFIX, PROMPT_SAVED_PREFIX, adapterStateDict, loadAdapterState } from './peft/adapter-state.js';
 export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, adapterFiles, writeAdapterDirectory, readAdapterFiles } from './peft/adapter-files.js';
 export type { AdapterFiles, ReadAdapter } from './peft/adapter-files.js';
 export { formatTrainableParameters } from './peft/trainable-parameters.js';

@@ -6,6 +6,8 @@ import {
   type Backend,
   MethodRegistry,
   type PeftMethod,
+  type Parameter,
+  PROMPT_SAVED_PREFIX,
   PeftModel,
   type Tensor,
   getPeftModel,
@@ -116,7 +118,17 @@ export async function describePromptParity(opts: PromptParityOptions): Promise<v
         const method = registry.get(c.adapter_config.peft_type as string, 'test');
         const config = method.schema.parse({ ...c.adapter_config, inference_mode: false }, { warn: () => {} });
         const peft = await getPeftModel(await loadFixtureModel(c.model as string, backend), config, options);
-        expect(peft.printTrainableParameters(() => {})).toBe(c.print_trainable_parameters);
+        const heads = classifierCopies(peft);
+        expect(heads.length > 0, 'a trained classifier copy exactly for SEQ_CLS').toBe(c.adapter_config.task_type === 'SEQ_CLS');
+        if (heads.length) {
+          // PEFT 0.21 (our default) trains the classifier of a SEQ_CLS adapter; the fixtures (0.15) kept it frozen
+          const copies = heads.reduce((n, p) => n + p.size, 0);
+          expect(peft.trainableParameters()).toEqual({ trainable: c.trainable_params + copies, all: c.all_params + copies });
+          for (const p of heads) p.requiresGrad = false;
+          expect(peft.trainableParameters()).toEqual({ trainable: c.trainable_params, all: c.all_params + copies });
+        } else {
+          expect(peft.printTrainableParameters(() => {})).toBe(c.print_trainable_parameters);
+        }
         const initial = readCaseTensors(name, 'initial_trainable_params.safetensors', backend);
         if (c.adapter_config.prompt_tuning_init === 'TEXT') await compareTensors(trainable(peft), initial, FIXTURE_TOLERANCE.logits, `${name} TEXT init on ${bname}`);
         const params = trainable(peft);
@@ -146,7 +158,8 @@ export async function describePromptParity(opts: PromptParityOptions): Promise<v
         expectClose(await readF64(evalLoss), [c.train.loss_after_training_eval_mode], FIXTURE_TOLERANCE.laterLoss, `${name} eval loss after training on ${bname}`);
         const saved = loadSafetensorsTensors((await peft.adapterFiles()).weights, { backend }).tensors;
         const trained = loadSafetensorsTensors(readFileSync(join(caseDir(name), 'trained', 'adapter_model.safetensors')), { backend }).tensors;
-        await compareTensors(saved, trained, FIXTURE_TOLERANCE.trainedParams, `${name} trained file on ${bname}`);
+        await compareTensors(withoutHead(saved), trained, FIXTURE_TOLERANCE.trainedParams, `${name} trained file on ${bname}`);
+        await expectBaseClassifier(saved, peft, `${name} frozen classifier on ${bname}`);
       });
 
       it('saves the case’s files: keys, shapes, dtypes, metadata and config, tensors bit-exact', async () => {
@@ -156,14 +169,18 @@ export async function describePromptParity(opts: PromptParityOptions): Promise<v
         const ours = parseSafetensors(files.weights);
         const theirs = parseSafetensors(readFileSync(join(caseDir(name), 'adapter_model.safetensors')));
         expect(ours.metadata).toEqual(c.adapter_safetensors.metadata);
-        expect([...ours.tensors.keys()]).toEqual(['prompt_embeddings']);
+        const heads = c.adapter_config.task_type === 'SEQ_CLS' ? ['base_model.classifier.bias', 'base_model.classifier.weight'] : [];
+        expect([...ours.tensors.keys()].sort()).toEqual([...heads, 'prompt_embeddings']);
+        await expectBaseClassifier(loadSafetensorsTensors(files.weights, { backend }).tensors, peft, `${name} saved classifier on ${bname}`);
         const a = ours.tensors.get('prompt_embeddings')!;
         const b = theirs.tensors.get('prompt_embeddings')!;
         expect({ dtype: a.dtype, shape: a.shape }).toEqual({ dtype: b.dtype, shape: b.shape });
         expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
         const ourConfig = parseStrictJson(files.config, 'ours') as Map<string, unknown>;
         const theirConfig = parseStrictJson(readFileSync(join(caseDir(name), 'adapter_config.json'), 'utf8'), 'theirs') as Map<string, unknown>;
-        expect([...ourConfig.keys()].sort()).toEqual([...theirConfig.keys()].sort());
+        // PEFT 0.21 also writes modules_to_save (the classifier heads for SEQ_CLS)
+        expect([...ourConfig.keys()].sort()).toEqual([...new Set([...theirConfig.keys(), 'modules_to_save'])].sort());
+        expect(plain(ourConfig.get('modules_to_save'))).toEqual(c.adapter_config.task_type === 'SEQ_CLS' ? ['classifier', 'score'] : null);
         for (const [k, v] of theirConfig) expect(plain(ourConfig.get(k)), `config value of "${k}"`).toEqual(plain(v));
       });
     });
@@ -182,6 +199,24 @@ export async function describePromptParity(opts: PromptParityOptions): Promise<v
       });
     });
   });
+}
+
+/** The trainable copies of the classification head that a SEQ_CLS prompt adapter adds. */
+function classifierCopies(peft: PeftModel): Parameter[] {
+  return peft.wrappers().flatMap(([, w]) => [...w.adapterState(peft.activeAdapter).values()]);
+}
+
+function withoutHead(tensors: ReadonlyMap<string, Tensor>): Map<string, Tensor> {
+  return new Map([...tensors].filter(([k]) => !k.startsWith(PROMPT_SAVED_PREFIX) || k === 'prompt_embeddings'));
+}
+
+/** The saved classifier (if any) equals the base model's: the fixtures' classifier never trained. */
+async function expectBaseClassifier(saved: ReadonlyMap<string, Tensor>, peft: PeftModel, what: string): Promise<void> {
+  for (const [k, t] of saved) {
+    if (!k.startsWith(PROMPT_SAVED_PREFIX)) continue;
+    const path = k.slice(PROMPT_SAVED_PREFIX.length).replace(/\.(weight|bias)$/, '.original_module.$1');
+    expectClose(await readF64(t), await readF64(peft.model.getParameter(path)), { atol: 0, rtol: 0 }, `${what}: ${k}`);
+  }
 }
 
 function shapeOf(x: unknown): number[] {

@@ -46,15 +46,16 @@ export async function adapterFiles(peft: PeftModel, name: string): Promise<Adapt
   // the ranks of its own adapter on reload)
   const text = formatPythonJson(method.schema.toJson(config), { keepOrderOf: ['rank_pattern', 'alpha_pattern'] });
   const encoder = peft.prompt_encoder?.has(name) ? peft.prompt_encoder.get(name) : undefined;
-  const state: ReadonlyMap<string, Tensor> = encoder ? promptSavedState(encoder) : adapterStateDict(peft, name);
+  const live: ReadonlyMap<string, Tensor> = adapterStateDict(peft, name);
+  const state: ReadonlyMap<string, Tensor> = encoder ? new Map([...live, ...promptSavedState(encoder)]) : live;
   const layers = new Map(peft.layers().filter(([, l]) => l.hasAdapter(name)));
   const saved = method.savedState?.({ model: peft.model, layers, adapterName: name, config }, state) ?? state;
   try {
     const weights = await serializeTensors(saved, { metadata: { format: 'pt' } });
     return { config: text, weights };
   } finally {
-    const live = new Set<Tensor>(encoder ? [...encoder.parameters()] : state.values());
-    for (const t of saved.values()) if (!live.has(t)) t.dispose();
+    const kept = new Set(live.values());
+    for (const t of saved.values()) if (!kept.has(t)) t.dispose();
   }
 }
 

@@ -10,6 +10,9 @@ import { PROMPT_EMBEDDINGS_KEY } from './prompt-adapter.js';
 /** The prefix of every saved adapter tensor name (PEFT's `base_model.model.`). @example `SAVED_PREFIX + 'transformer.h.0.attn.c_attn.lora_A.weight'` */
 export const SAVED_PREFIX = 'base_model.model.';
 
+/** The prefix of a prompt-learning adapter's saved modules to save (`base_model.classifier.weight`). @example `PROMPT_SAVED_PREFIX + 'classifier.weight'` */
+export const PROMPT_SAVED_PREFIX = 'base_model.';
+
 /**
  * Adapter `name`'s parameters under their saved names: each adapter layer's `adapterState` under its
  * path, each module-to-save copy under the original module's names, and the method's saved extra
@@ -26,9 +29,12 @@ export function adapterStateDict(peft: PeftModel, name: string): Map<string, Par
     if (!layer.hasAdapter(name)) continue;
     for (const [k, p] of layer.adapterState(name)) out.set(`${SAVED_PREFIX}${path}.${k}`, p);
   }
+  // PEFT saves a prompt-learning adapter's modules to save under `base_model.<path>` (its prompt model
+  // holds the base model directly)
+  const wrapperPrefix = peft.prompt_encoder?.has(name) ? PROMPT_SAVED_PREFIX : SAVED_PREFIX;
   for (const [path, w] of peft.wrappers()) {
     if (!w.hasAdapter(name)) continue;
-    for (const [k, p] of w.adapterState(name)) out.set(`${SAVED_PREFIX}${path}.${k}`, p);
+    for (const [k, p] of w.adapterState(name)) out.set(`${wrapperPrefix}${path}.${k}`, p);
   }
   for (const e of peft.extraParameters(name)) if (e.saved) out.set(`${SAVED_PREFIX}${e.path}`, e.parameter);
   // a prompt-learning adapter saves one tensor; a plain table is that tensor itself
@@ -56,6 +62,8 @@ export function loadAdapterState(
   const label = opts.label ?? 'loadAdapter';
   const expected = adapterStateDict(peft, name);
   const optional = new Set(peft.extraParameters(name).map((e) => `${SAVED_PREFIX}${e.path}`));
+  // PEFT 0.15 saved no classifier with a SEQ_CLS prompt adapter: the copy then stays the base's
+  if (peft.prompt_encoder?.has(name)) for (const k of expected.keys()) if (k !== PROMPT_EMBEDDINGS_KEY) optional.add(k);
   const missing = [...expected.keys()].filter((k) => !tensors.has(k) && !optional.has(k));
   if (missing.length) {
     throw new FileFormatError(

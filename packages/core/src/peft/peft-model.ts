@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor.js';
 import { AdapterLayer } from './adapter-layer.js';
 import { BASE_ADAPTER, withAdapterRows } from './adapter-rows.js';
 import { applyActiveAdapters } from './adapter-activation.js';
-import { type LayerOwners, injectAdapter, removeAdapterLayers, resolveTargets } from './adapter-injection.js';
+import { type LayerOwners, injectAdapter, removeAdapterLayers, resolveTargets, wrapModulesToSave } from './adapter-injection.js';
 import { TunerRoot } from './tuner-root.js';
 import { adapterStateDict, loadAdapterState } from './adapter-state.js';
 import { type AdapterFiles, adapterFiles, readAdapterFiles, writeAdapterDirectory } from './adapter-files.js';
@@ -242,6 +242,7 @@ export class PeftModel extends Module implements PretrainedModel {
     const made = await createPromptAdapter(this.model, this.methodOf(config), config, { fromFile, generator: this.generator, tokenize: this.tokenize });
     this.prompt_encoder ??= this.registerModule('prompt_encoder', new PromptEncoders());
     this.prompt_encoder.set(name, made.encoder);
+    wrapModulesToSave(this.model, name, made.config.modulesToSave);
     this.peftConfig.set(name, made.config);
     if (this.peftConfig.size === 1) this.active = [name];
     applyActiveAdapters(this, this.active);

@@ -26,6 +26,11 @@ export interface PromptLearningConfig extends PeftConfig {
   readonly numAttentionHeads: number | null;
   /** The base model's layers (filled in from the model). */
   readonly numLayers: number | null;
+  /**
+   * Modules trained whole and saved next to the prompt (`base_model.<path>.weight`). For a `SEQ_CLS`
+   * adapter the classification head (`classifier`, `score`) is always added, as PEFT 0.21 does.
+   */
+  readonly modulesToSave: readonly string[] | null;
 }
 
 /**
@@ -61,6 +66,7 @@ export const PROMPT_LEARNING_FIELDS = {
   numTransformerSubmodules: nullableIntField('num_transformer_submodules'),
   numAttentionHeads: nullableIntField('num_attention_heads'),
   numLayers: nullableIntField('num_layers'),
+  modulesToSave: configField.names('modules_to_save'),
   // stored for other tools, no effect here
   autoMapping: configField.json('auto_mapping', null),
 };
@@ -77,9 +83,13 @@ export function isPromptLearningConfig(config: PeftConfig): config is PromptLear
   return 'numVirtualTokens' in config && 'tokenDim' in config;
 }
 
+/** The head names PEFT 0.21 trains and saves with a `SEQ_CLS` prompt-learning adapter. */
+const CLASSIFIER_HEADS = ['classifier', 'score'];
+
 /**
  * Fills in the model facts Hugging Face PEFT writes (`token_dim`, `num_layers`,
- * `num_attention_heads`, `num_transformer_submodules`) where the config leaves them null. A method's
+ * `num_attention_heads`, `num_transformer_submodules`) where the config leaves them null, and adds the
+ * classification head to `modules_to_save` for a `SEQ_CLS` adapter (PEFT 0.21; 0.15 left it frozen). A method's
  * `prepareConfig` runs first and may set them otherwise (prefix tuning uses the key/value heads).
  *
  * @example
@@ -97,5 +107,6 @@ export function completePromptLearningConfig<C extends PromptLearningConfig>(con
     numLayers: config.numLayers ?? info.numLayers,
     numAttentionHeads: config.numAttentionHeads ?? info.numAttentionHeads,
     numTransformerSubmodules: config.numTransformerSubmodules ?? 1,
+    modulesToSave: config.taskType === 'SEQ_CLS' ? [...new Set([...(config.modulesToSave ?? []), ...CLASSIFIER_HEADS])] : config.modulesToSave,
   });
 }
