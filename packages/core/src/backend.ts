@@ -110,6 +110,12 @@ export interface Matmul4bit {
   readonly rows: number;
   readonly cols: number;
   readonly transpose: boolean;
+  /**
+   * Double-quantised scales: `absmax` then holds one 8-bit code per block (four per u32 word,
+   * little-endian) and the scale of block `b` is `code[q] · nestedAbsmax[b / blocksize] + offset`
+   * (float32, rounded after the product and after the sum).
+   */
+  readonly nested?: { readonly code: readonly number[]; readonly blocksize: number; readonly offset: number };
 }
 
 /**
@@ -219,7 +225,8 @@ export interface Backend {
   /**
    * Optional matmul with a 4-bit quantised matrix that is dequantised inside the kernel (no float
    * copy of it is made): `x` is a contiguous f32 view `[..., K]`, `packed` a u32 view of the codes,
-   * `absmax` an f32 view with one scale per block; the result is f32 `[..., N]` (see {@link Matmul4bit}).
+   * `absmax` an f32 view with one scale per block (or, with `q.nested`, a u32 view of 8-bit codes and
+   * `nestedAbsmax` an f32 view); the result is f32 `[..., N]` (see {@link Matmul4bit}).
    */
-  matmul4bit?(x: View, packed: View, absmax: View, q: Matmul4bit): BufferHandle;
+  matmul4bit?(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle;
 }

@@ -24,7 +24,7 @@ function randomQuantized(rows: number, cols: number, blocksize: number, seed: nu
   codes.forEach((c, e) => (bytes[e >> 1] |= e % 2 === 0 ? c << 4 : c));
   const absmax = Float32Array.from({ length: Math.ceil(numel / blocksize) }, () => 0.01 + rnd());
   const dense = Float32Array.from(codes, (c, e) => Math.fround(NF4[c]) * absmax[Math.floor(e / blocksize)]);
-  return { words: new Uint32Array(bytes.buffer), absmax, dense };
+  return { words: new Uint32Array(bytes.buffer), absmax, dense, codes };
 }
 
 const shapes = [
@@ -62,7 +62,40 @@ describe('matmul4bit on the cpu reference', () => {
   });
 });
 
+/** An 8-bit scale code table (any 256 values) and scales double-quantised with it in nested blocks of 4. */
+const DQ_CODE = Array.from({ length: 256 }, (_, i) => Math.fround((i - 127.5) / 128));
+function doubleQuantized(rows: number, cols: number, blocksize: number, seed: number) {
+  const base = randomQuantized(rows, cols, blocksize, seed);
+  const blocks = base.absmax.length;
+  const codes = Uint8Array.from({ length: Math.ceil(blocks / 4) * 4 }, (_, b) => (b * 37 + seed) % 256);
+  const outer = Float32Array.from({ length: Math.ceil(blocks / 4) }, (_, i) => 0.1 + i / 16);
+  const offset = Math.fround(0.7);
+  const scales = Float32Array.from({ length: blocks }, (_, b) => Math.fround(DQ_CODE[codes[b]] * outer[b >> 2]) + offset);
+  const dense = Float32Array.from(base.codes, (c, e) => Math.fround(NF4[c]) * scales[Math.floor(e / blocksize)]);
+  return { words: base.words, scaleWords: new Uint32Array(codes.buffer), outer, offset, dense };
+}
+
 const backends = await testBackends();
+
+describe.each([...backends])('matmul4bit with double-quantised scales on $name', ({ backend }) => {
+  it.each(shapes)('equals dequantise-then-matmul ([$rows, $cols], blocksize $blocksize, transpose $transpose)', async (c) => {
+    const cpu = createCpuBackend();
+    const q = doubleQuantized(c.rows, c.cols, c.blocksize, 3);
+    const spec: Matmul4bit = { code: NF4, blocksize: c.blocksize, rows: c.rows, cols: c.cols, transpose: c.transpose, nested: { code: DQ_CODE, blocksize: 4, offset: q.offset } };
+    const xs = Float32Array.from({ length: c.x.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * 0.3));
+    const got = await matmul4bit(
+      tensor(xs, { backend }).reshape(c.x),
+      tensor(q.words, { dtype: 'u32', backend }),
+      tensor(q.scaleWords, { dtype: 'u32', backend }),
+      spec,
+      tensor(q.outer, { backend }),
+    ).data();
+    const d = tensor(q.dense, { backend: cpu }).reshape([c.rows, c.cols]);
+    const want = await matmul(tensor(xs, { backend: cpu }).reshape(c.x), c.transpose ? transpose(d) : d).data();
+    if (backend.name === 'cpu') expect(Array.from(got)).toEqual(Array.from(want));
+    else expectClose(got, want, { atol: 1e-4, rtol: 1e-5 });
+  });
+});
 
 describe.each(backends)('matmul4bit on $name', ({ backend }) => {
   it.each(shapes)('matches the cpu reference ([$rows, $cols], blocksize $blocksize, transpose $transpose)', async (c) => {

@@ -8,19 +8,24 @@ import { contiguous } from './elementwise.js';
 /**
  * `x @ D` (or `x @ Dᵀ` with `q.transpose`) where `D` is a 4-bit quantised matrix (see
  * {@link Matmul4bit}) that the backend dequantises inside its kernel. `x` is f32 `[..., K]`, `packed`
- * the u32 code words (`ceil(rows·cols / 8)`), `absmax` the f32 block scales. The quantised matrix is
- * frozen: gradients flow to `x` only.
+ * the u32 code words (`ceil(rows·cols / 8)`), `absmax` the f32 block scales — or, with `q.nested`
+ * (double quantisation), the u32 words of the 8-bit scale codes, with `nestedAbsmax` their f32 outer
+ * scales. The quantised matrix is frozen: gradients flow to `x` only.
  *
  * @example
  * ```ts
  * const y = matmul4bit(x, packed, absmax, { code: NF4, blocksize: 64, rows: 96, cols: 32, transpose: true }); // [..., 96]
  * ```
  */
-export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4bit): Tensor {
-  const backend = backendOf('matmul4bit', x, packed, absmax);
+export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4bit, nestedAbsmax?: Tensor): Tensor {
+  const backend = backendOf('matmul4bit', x, packed, absmax, ...(nestedAbsmax ? [nestedAbsmax] : []));
   if (!backend.matmul4bit) throw new ArgumentError(`matmul4bit: the ${backend.name} backend has no 4-bit matmul`);
-  if (x.dtype !== 'f32' || packed.dtype !== 'u32' || absmax.dtype !== 'f32') {
-    throw new DTypeError(`matmul4bit: expected x f32, packed u32, absmax f32, got ${x.dtype}, ${packed.dtype}, ${absmax.dtype}`);
+  const scaleType = q.nested ? 'u32' : 'f32';
+  if (x.dtype !== 'f32' || packed.dtype !== 'u32' || absmax.dtype !== scaleType) {
+    throw new DTypeError(`matmul4bit: expected x f32, packed u32, absmax ${scaleType}, got ${x.dtype}, ${packed.dtype}, ${absmax.dtype}`);
+  }
+  if (q.nested && (!nestedAbsmax || nestedAbsmax.dtype !== 'f32' || q.nested.code.length !== 256 || (q.nested.blocksize & (q.nested.blocksize - 1)) !== 0)) {
+    throw new ArgumentError('matmul4bit: double-quantised scales need an f32 nestedAbsmax, a code table of 256 values and a power-of-two nested blocksize');
   }
   if (!Number.isInteger(q.blocksize) || q.blocksize < 8 || (q.blocksize & (q.blocksize - 1)) !== 0) {
     throw new ArgumentError(`matmul4bit: expected a power-of-two blocksize of at least 8, got ${q.blocksize}`);
@@ -32,7 +37,8 @@ export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4
   if (x.rank < 1 || x.shape[x.rank - 1] !== k) {
     throw new ShapeError(`matmul4bit: x must end in the inner size ${k}, got x ${fmtShape(x.shape)}`);
   }
-  if (packed.size * 8 < numel || absmax.size * q.blocksize < numel) {
+  const scalesPerWord = q.nested ? 4 : 1;
+  if (packed.size * 8 < numel || absmax.size * scalesPerWord * q.blocksize < numel) {
     throw new ShapeError(
       `matmul4bit: a [${q.rows}, ${q.cols}] matrix needs ${Math.ceil(numel / 8)} code words and ${Math.ceil(numel / q.blocksize)} scales, got ${packed.size} and ${absmax.size}`,
     );
@@ -41,7 +47,8 @@ export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4
     const xc = x.isContiguous ? x : contiguous(x);
     const pc = packed.isContiguous ? packed : contiguous(packed);
     const ac = absmax.isContiguous ? absmax : contiguous(absmax);
-    const buf = backend.matmul4bit!(xc.view('matmul4bit'), pc.view('matmul4bit'), ac.view('matmul4bit'), q);
-    return result('matmul4bit', [xc, pc, ac], { q }, backend, buf, [...x.shape.slice(0, -1), n], 'f32');
+    const nc = nestedAbsmax && q.nested ? (nestedAbsmax.isContiguous ? nestedAbsmax : contiguous(nestedAbsmax)) : undefined;
+    const buf = backend.matmul4bit!(xc.view('matmul4bit'), pc.view('matmul4bit'), ac.view('matmul4bit'), q, nc?.view('matmul4bit'));
+    return result('matmul4bit', [xc, pc, ac, ...(nc ? [nc] : [])], { q }, backend, buf, [...x.shape.slice(0, -1), n], 'f32');
   });
 }

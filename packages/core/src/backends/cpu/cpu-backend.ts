@@ -191,8 +191,8 @@ export class CpuBackend implements Backend {
     return this.track(cpuSoftmax(x, log, this.wide));
   }
 
-  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit): BufferHandle {
-    return this.track(cpuMatmul4bit(x, packed, absmax, q, this.wide));
+  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle {
+    return this.track(cpuMatmul4bit(x, packed, absmax, q, nestedAbsmax, this.wide));
   }
 
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {

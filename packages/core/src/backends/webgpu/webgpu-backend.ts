@@ -257,12 +257,13 @@ export class WebGPUBackend implements Backend {
     return out;
   }
 
-  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit): BufferHandle {
-    const ins = [this.input(x, 'matmul4bit'), this.input(packed, 'matmul4bit'), this.input(absmax, 'matmul4bit')];
+  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle {
+    const views = q.nested && nestedAbsmax ? [x, packed, absmax, nestedAbsmax] : [x, packed, absmax];
+    const ins = views.map((v) => this.input(v, 'matmul4bit'));
     const k = x.shape[x.shape.length - 1];
     const n = (k === 0 ? 0 : shapeSize(x.shape) / k) * (q.transpose ? q.rows : q.cols);
     const out = this.alloc('matmul4bit', n, 'f32');
-    if (n > 0) this.run(matmul4bitKernel(x, packed, absmax, q), [...ins, out.buffer]);
+    if (n > 0) this.run(matmul4bitKernel(x, packed, absmax, q, nestedAbsmax), [...ins, out.buffer]);
     return out;
   }
 
