@@ -41,6 +41,7 @@ export function memoryBreakdown(model: Module): MemoryBreakdown {
     if (m instanceof QuantizedLinear) {
       baseWeights += m.weightBytes();
       dense.add(m.packedWeight).add(m.absmax).add(m.weight);
+      if (m.nestedAbsmax) dense.add(m.nestedAbsmax);
     } else if (isLinearLike(m) && !m.weight.requiresGrad && !dense.has(m.weight)) {
       baseWeights += bytesOf(m.weight);
       dense.add(m.weight);

@@ -39,6 +39,10 @@ describe.each(backends)('QuantizedLinear on $name', ({ backend }) => {
     expect(q.weightBytes()).toBe(numel / 2 + (numel / 64) * 4);
     for (const t of [...q.parameters(), ...q.buffers()]) expect(t.dtype === 'f32' ? t.size : 0).toBeLessThan(numel / 8);
     expect([...q.parameters()].every((p) => !p.requiresGrad)).toBe(true);
+    // double quantisation keeps the scales as 8-bit codes on the backend (and one outer scale per 256 blocks)
+    const dq = await QuantizedLinear.fromLinear(new Linear(256, 128, { backend }), { doubleQuant: true });
+    expect(dq.absmax.dtype).toBe('u32');
+    expect(dq.weightBytes()).toBe(numel / 2 + numel / 64 + 2 * 4);
   });
 
   it('passes the gradient to its input', async () => {

@@ -12,8 +12,8 @@ import {
   tensor,
   zeros,
 } from '@peft/core';
-import { type QuantType, codeTable } from './codebooks.js';
-import { type QuantState4bit, type Quantize4bitOptions, dequantize4bit, quantize4bit } from './quantize.js';
+import { DYNAMIC_CODE, type QuantType, codeTable } from './codebooks.js';
+import { NESTED_BLOCKSIZE, type QuantState4bit, type Quantize4bitOptions, dequantize4bit, quantize4bit } from './quantize.js';
 
 /**
  * The packed codes as little-endian u32 words (bitsandbytes' bytes, zero-padded to a multiple of 4).
@@ -31,7 +31,7 @@ export function codeWords(packed: Uint8Array): Uint32Array {
 
 /**
  * A dense layer whose weight is stored in 4 bits (NF4 or FP4, bitsandbytes' layout) on the backend:
- * the code words and one float32 scale per block, nothing else. The forward runs core's
+ * the code words and the block scales (float32, or 8-bit codes with double quantisation), nothing else. The forward runs core's
  * `matmul4bit`, which dequantises inside the kernel, and adds the float32 bias. The quantised weight
  * is frozen.
  *
@@ -51,8 +51,13 @@ export class QuantizedLinear extends Module implements LinearLike {
   readonly bias: Parameter | null;
   /** The code words, u32 `[ceil(numel / 8)]`. */
   readonly packedWeight: Variable;
-  /** The float32 block scales (reconstructed from the double-quantised ones when `state.nested` is set). */
+  /**
+   * The block scales: float32, or with double quantisation (`state.nested`) their 8-bit codes as u32
+   * words (four per word), decoded in the kernel with {@link QuantizedLinear.nestedAbsmax}.
+   */
   readonly absmax: Variable;
+  /** The outer float32 scales of the double-quantised block scales (one per 256 blocks), or null. */
+  readonly nestedAbsmax: Variable | null;
   private readonly spec: Matmul4bit;
 
   constructor(
@@ -69,8 +74,17 @@ export class QuantizedLinear extends Module implements LinearLike {
     this.weight = this.registerParameter('weight', new Parameter(zeros([0], { backend }), { requiresGrad: false }));
     this.bias = bias ? this.registerParameter('bias', new Parameter(bias, { requiresGrad: false })) : null;
     this.packedWeight = this.registerBuffer('weight_packed', tensor(codeWords(state.packed), { dtype: 'u32', backend }));
-    this.absmax = this.registerBuffer('weight_absmax', tensor(state.absmax, { backend }));
-    this.spec = { code: Array.from(codeTable(state.quantType)), blocksize: state.blocksize, rows, cols, transpose: !fanInFanOut };
+    const nested = state.nested;
+    this.absmax = this.registerBuffer('weight_absmax', nested ? tensor(codeWords(nested.absmaxQ), { dtype: 'u32', backend }) : tensor(state.absmax, { backend }));
+    this.nestedAbsmax = nested ? this.registerBuffer('weight_nested_absmax', tensor(nested.nestedAbsmax, { backend })) : null;
+    this.spec = {
+      code: Array.from(codeTable(state.quantType)),
+      blocksize: state.blocksize,
+      rows,
+      cols,
+      transpose: !fanInFanOut,
+      ...(nested ? { nested: { code: Array.from(DYNAMIC_CODE), blocksize: NESTED_BLOCKSIZE, offset: nested.offset } } : {}),
+    };
   }
 
   /**
@@ -115,17 +129,17 @@ export class QuantizedLinear extends Module implements LinearLike {
    *
    * @example
    * ```ts
-   * q.weightBytes(); // 4096·4096 / 2 + 4096·4096 / 64 · 4 for a 4096² NF4 layer
+   * q.weightBytes(); // 4096² / 2 + 4096² / 64 · 4 for a 4096² NF4 layer (· 1 + a little with double quantisation)
    * ```
    */
   weightBytes(): number {
-    return this.packedWeight.size * 4 + this.absmax.size * 4;
+    return this.packedWeight.size * 4 + this.absmax.size * 4 + (this.nestedAbsmax ? this.nestedAbsmax.size * 4 : 0);
   }
 
   /** `x @ Wᵀ + b` with the 4-bit weight dequantised in the kernel. @example `q.forward(x)` */
   forward(x: Tensor): Tensor {
     const xf = x.dtype === 'f32' ? x : cast(x, 'f32');
-    const y = matmul4bit(xf, this.packedWeight, this.absmax, this.spec);
+    const y = matmul4bit(xf, this.packedWeight, this.absmax, this.spec, this.nestedAbsmax ?? undefined);
     return this.bias ? add(y, this.bias) : y;
   }
 
