@@ -119,7 +119,7 @@ describe('peft forward and generate with adapters, in words and in error', () =>
       expect(code).toBe(1);
       expect(stdout).toBe('');
       expect(stderr).toMatch(/^peft: .*peft_type "BOFT".*install @peft\/boft/);
-      expect(stderr).toContain('registered: LORA, ADALORA, LOHA, LOKR, IA3, BOTTLENECK, BITFIT');
+      expect(stderr).toContain('registered: LORA, ADALORA, LOHA, LOKR, IA3, BOTTLENECK, BITFIT, PROMPT_TUNING, P_TUNING, PREFIX_TUNING');
     }
   });
 

@@ -6,6 +6,9 @@ import { ia3 } from '@peft/ia3';
 import { loha } from '@peft/loha';
 import { lokr } from '@peft/lokr';
 import { lora } from '@peft/lora';
+import { pTuning } from '@peft/p-tuning';
+import { prefixTuning } from '@peft/prefix';
+import { promptTuning } from '@peft/prompt';
 
 /**
  * Every adapter method the `peft` command knows, in one list: a method package adds its export here
@@ -16,7 +19,7 @@ import { lora } from '@peft/lora';
  * CLI_METHODS.map((m) => m.peftType); // ['LORA', 'LOHA', 'IA3', …]
  * ```
  */
-export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, adalora, loha, lokr, ia3, bottleneck, bitfit]; // eslint-disable-line @typescript-eslint/no-explicit-any -- each method has its own config type
+export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, adalora, loha, lokr, ia3, bottleneck, bitfit, promptTuning, pTuning, prefixTuning]; // eslint-disable-line @typescript-eslint/no-explicit-any -- each method has its own config type
 
 /**
  * A fresh registry holding {@link CLI_METHODS}; the commands use it instead of the global one, so
@@ -25,7 +28,7 @@ export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, adalora, loha, lok
  *
  * @example
  * ```ts
- * cliRegistry().get('PREFIX_TUNING'); // PluginError: … install @peft/prefix …
+ * cliRegistry().get('BOFT'); // PluginError: … install @peft/boft …
  * ```
  */
 export function cliRegistry(): MethodRegistry {

@@ -40,15 +40,17 @@ export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO
   const tokenizer = await optionalTokenizer(source);
   manualSeed(cfg.args.seed);
   const registry = cliRegistry();
+  // prompt tuning's TEXT init encodes its text with the base model's tokenizer (special tokens included, as PEFT)
+  const tokenize = tokenizer ? (text: string): number[] => tokenizer.encode(text) : undefined;
   let peft: PeftModel;
   if (cfg.adapter) {
-    peft = await PeftModel.fromPretrained(model, cfg.adapter, { registry, isTrainable: true, warn });
+    peft = await PeftModel.fromPretrained(model, cfg.adapter, { registry, isTrainable: true, warn, tokenize });
   } else {
     const raw = { ...cfg.method! };
     if (raw.task_type === undefined) raw.task_type = model.info.task === 'sequence-classification' ? 'SEQ_CLS' : model.info.task === 'causal-lm' ? 'CAUSAL_LM' : undefined;
     const method = registry.get(String(raw.peft_type), 'peft train');
     const config = method.schema.parse(raw, { warn, where: 'method' });
-    peft = await getPeftModel(model, config, { registry, warn });
+    peft = await getPeftModel(model, config, { registry, warn, tokenize });
   }
   const data = await prepareData(cfg.data, {
     tokenizer,

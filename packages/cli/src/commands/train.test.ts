@@ -43,6 +43,10 @@ const CASES: [string, 'gpt2' | 'llama' | 'bert'][] = [
   ['gpt2_ia3', 'gpt2'],
   ['llama_ia3', 'llama'],
   ['bert_ia3', 'bert'],
+  ['gpt2_prompt_random', 'gpt2'],
+  ['llama_prompt_random', 'llama'],
+  ['gpt2_prefix', 'gpt2'],
+  ['llama_prefix', 'llama'],
 ];
 
 describe.each(backends)('peft train on %s', (backend) => {
