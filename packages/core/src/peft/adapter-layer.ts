@@ -8,6 +8,8 @@ import { type Parameter, isParameter } from '../nn/parameter.js';
 import { currentAdapterRows, mixAdapterRows } from './adapter-rows.js';
 import type { PeftConfig } from './config-schema.js';
 import type { LayerContext } from './layer-context.js';
+import type { CompositionChild } from './composition-block.js';
+import { composeAdapters } from './composition-forward.js';
 
 /**
  * A module that wraps one frozen module of the base model (`base_layer`) and holds any number of named
@@ -35,6 +37,11 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig> extends Mo
   readonly adapterNames: string[] = [];
   /** The adapters applied in `forward` (set by the PeftModel). */
   activeAdapters: readonly string[] = [];
+  /**
+   * How the active adapters combine in `forward` (set by the PeftModel's `setComposition`); when
+   * undefined, the active adapters apply in turn.
+   */
+  composition: CompositionChild | undefined = undefined;
   /** When true, `forward` is the base module's alone (merged adapters are unmerged first). */
   disabled = false;
   /** Adapters whose weights are currently merged into the base weight, in merge order. */
@@ -113,6 +120,10 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig> extends Mo
     if (!rows && active.length === 0) return base.forward(x);
     return composite(() => {
       const y = base.forward(x);
+      if (!rows && this.composition !== undefined) {
+        const apply = (name: string, xs: Tensor, ys: Tensor): Tensor | undefined => (active.includes(name) ? this.applyAdapter(name, xs, ys) : undefined);
+        return composeAdapters(this.composition, x, y, apply, this.constructor.name);
+      }
       if (!rows) return active.reduce((acc, name) => this.applyAdapter(name, x, acc), y);
       return mixAdapterRows(y, (name) => (this.hasAdapter(name) ? this.applyAdapter(name, x, y) : undefined), this.constructor.name);
     });
