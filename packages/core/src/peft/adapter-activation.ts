@@ -1,10 +1,12 @@
 import type { Parameter } from '../nn/parameter.js';
 import type { PeftModel } from './peft-model.js';
+import { layerComposition } from './composition-state.js';
 
 /**
  * Makes `active` the adapters every layer and modules-to-save wrapper of `peft` runs, and sets which
  * parameters train: those of active adapters not loaded for inference, plus the trainable extra
- * parameters of such adapters (biases); everything else is frozen.
+ * parameters of such adapters (biases); everything else is frozen. Layers also get the model's
+ * composition block, if one is set.
  *
  * @example
  * ```ts
@@ -13,7 +15,9 @@ import type { PeftModel } from './peft-model.js';
  */
 export function applyActiveAdapters(peft: PeftModel, active: readonly string[]): void {
   const trains = (n: string): boolean => active.includes(n) && !peft.peftConfig.get(n)!.inferenceMode;
+  const composition = layerComposition(peft);
   for (const [, layer] of peft.layers()) {
+    layer.composition = composition;
     layer.activeAdapters = active.filter((n) => layer.hasAdapter(n));
     for (const n of layer.adapterNames) for (const p of layer.adapterState(n).values()) p.requiresGrad = trains(n);
     layer.baseLayer.setRequiresGrad(false);

@@ -1,19 +1,12 @@
 import { ArgumentError, ConfigError } from '../errors.js';
 import type { CheckpointSource } from '../io/checkpoint-source.js';
-import type { PretrainedModel } from '../models/pretrained-model.js';
 import { type AdapterFiles, writeAdapterDirectory } from './adapter-files.js';
-import { type AdapterKinds, type CompositionChild, compositionAdapters, isFlatStack, validateComposition } from './composition-block.js';
-import { PeftModel, type PeftModelOptions } from './peft-model.js';
+import { type AdapterKinds, type CompositionChild, compositionAdapters, validateComposition } from './composition-block.js';
+import { type CompositionState, compositionState, layerComposition, setCompositionState } from './composition-state.js';
+import type { PeftModel } from './peft-model.js';
 
 /** The manifest a saved composition keeps beside its adapter folders. @example `source.readText(COMPOSITION_FILE)` */
 export const COMPOSITION_FILE = 'composition.json';
-
-interface CompositionState {
-  readonly block: CompositionChild;
-  readonly off: ReadonlySet<string>;
-}
-
-const states = new WeakMap<PeftModel, CompositionState>();
 
 /**
  * What each adapter of `peft` is for the validator: `'prompt'` for prompt-learning adapters,
@@ -42,14 +35,14 @@ export function adapterKinds(peft: PeftModel): AdapterKinds {
 export function setComposition(peft: PeftModel, block: CompositionChild, opts?: { off?: Iterable<string> }): void {
   const checked = validateComposition(block, adapterKinds(peft));
   const names = compositionAdapters(checked);
-  const off = new Set(opts?.off ?? states.get(peft)?.off ?? []);
+  const off = new Set(opts?.off ?? compositionState(peft)?.off ?? []);
   for (const n of off) if (!names.includes(n)) off.delete(n);
   const on = names.filter((n) => !off.has(n));
   if (on.length === 0) throw new ArgumentError(`setComposition: every adapter of the composition is switched off (${names.map((n) => `"${n}"`).join(', ')}); switch one on, or use disableAdapter(fn) for the base model alone`);
-  peft.setAdapter(on);
-  const perLayer = typeof checked === 'string' || isFlatStack(checked) ? undefined : checked;
+  peft.setAdapter(on); // forgets the previous composition
+  setCompositionState(peft, { block: checked, off });
+  const perLayer = layerComposition(peft);
   for (const [, layer] of peft.layers()) layer.composition = perLayer;
-  states.set(peft, { block: checked, off });
 }
 
 /**
@@ -61,12 +54,12 @@ export function setComposition(peft: PeftModel, block: CompositionChild, opts?: 
  * ```
  */
 export function activeComposition(peft: PeftModel): CompositionChild | undefined {
-  return states.get(peft)?.block;
+  return compositionState(peft)?.block;
 }
 
 /** The adapters of the composition switched off with {@link disableCompositionAdapters}. @example `switchedOffAdapters(peft) // ['bitfit']` */
 export function switchedOffAdapters(peft: PeftModel): string[] {
-  return [...(states.get(peft)?.off ?? [])];
+  return [...(compositionState(peft)?.off ?? [])];
 }
 
 /**
@@ -79,12 +72,13 @@ export function switchedOffAdapters(peft: PeftModel): string[] {
  * ```
  */
 export function clearComposition(peft: PeftModel): void {
-  if (!states.delete(peft)) return;
+  if (!compositionState(peft)) return;
+  setCompositionState(peft, undefined);
   for (const [, layer] of peft.layers()) layer.composition = undefined;
 }
 
 function current(peft: PeftModel, op: string): CompositionState {
-  const state = states.get(peft);
+  const state = compositionState(peft);
   if (!state) throw new ArgumentError(`${op}: no composition is set; call setComposition first`);
   return state;
 }
@@ -180,20 +174,17 @@ export function subSource(source: CheckpointSource, folder: string): CheckpointS
 }
 
 /**
- * Wraps `model` and loads a saved composition (a folder in Node, or any {@link CheckpointSource}):
- * every adapter from its subfolder under its own name, then the composition and the adapters that
- * were switched off. The methods of the adapters' `peft_type`s must be registered.
+ * Loads a saved composition (a folder in Node, or any {@link CheckpointSource}) into `peft` (a
+ * PeftModel without those adapters): every adapter from its subfolder under its own name, frozen
+ * unless `isTrainable`, then the composition and the adapters that were switched off. The methods of
+ * the adapters' `peft_type`s must be registered. `PeftModel.loadComposition` wraps a model and calls it.
  *
  * @example
  * ```ts
- * const peft = await loadComposition(model, 'out/stack', { registry });
+ * await loadCompositionInto(new PeftModel(model, { registry }), 'out/stack');
  * ```
  */
-export async function loadComposition(
-  model: PretrainedModel,
-  source: string | CheckpointSource,
-  opts?: PeftModelOptions & { isTrainable?: boolean },
-): Promise<PeftModel> {
+export async function loadCompositionInto(peft: PeftModel, source: string | CheckpointSource, opts?: { isTrainable?: boolean }): Promise<void> {
   const src = typeof source === 'string' ? (await import('../io/directory-source.js')).directorySource(source) : source;
   const text = await src.readText(COMPOSITION_FILE);
   if (text === undefined) throw new ArgumentError(`loadComposition: ${src.label} has no ${COMPOSITION_FILE}`);
@@ -207,12 +198,10 @@ export async function loadComposition(
   if (typeof adapters !== 'object' || adapters === null || Array.isArray(adapters)) {
     throw new ConfigError(`loadComposition: ${src.label}/${COMPOSITION_FILE}: expected "adapters" to be an object of { path, peft_type } by name, got ${JSON.stringify(adapters)}`);
   }
-  const peft = new PeftModel(model, opts);
   for (const [name, entry] of Object.entries(adapters as Record<string, { path?: unknown }>)) {
     const path = typeof entry?.path === 'string' ? entry.path : name;
     await peft.loadAdapter(subSource(src, path), name, { isTrainable: opts?.isTrainable });
   }
   const off = Array.isArray(manifest.disabled) ? (manifest.disabled as unknown[]).filter((n): n is string => typeof n === 'string') : [];
   setComposition(peft, manifest.composition as CompositionChild, { off });
-  return peft;
 }

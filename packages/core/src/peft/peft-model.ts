@@ -25,6 +25,9 @@ import { TrainingHookSet } from './training-hook-set.js';
 import { type PromptEncoderContext } from './prompt-encoder.js';
 import { PromptEncoders, promptForward } from './prompt-injection.js';
 import { activePromptEncoder, createPromptAdapter, isPromptMethod } from './prompt-adapter.js';
+import { type CompositionChild, compositionAdapters } from './composition-block.js';
+import { layerComposition } from './composition-state.js';
+import * as composition from './composition.js';
 
 /** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
 export const DEFAULT_ADAPTER = 'default';
@@ -291,8 +294,100 @@ export class PeftModel extends Module implements PretrainedModel {
     const merged = this.layers().some(([, l]) => l.mergedAdapters.length);
     if (merged) this.warn('setAdapter: adapters are merged; unmerging them first');
     this.unmerge();
+    composition.clearComposition(this);
     this.active = list;
     applyActiveAdapters(this, this.active);
+  }
+
+  /**
+   * Makes `block` how the adapters run: a {@link CompositionBlock} (`stack`, `parallel`, `average`,
+   * `batchSplit`, nested; see `Stack`, `Parallel`, …) or an adapter name, validated first. Its adapters
+   * become the active ones and train together (unless loaded for inference). `setAdapter` forgets it.
+   *
+   * @example
+   * ```ts
+   * peft.setComposition(Stack('lora', 'adapters', 'bitfit', 'prefix'));
+   * peft.setComposition(Parallel('task-a', 'task-b'));
+   * ```
+   */
+  setComposition(block: CompositionChild): void {
+    this.checkLoaded('setComposition');
+    composition.setComposition(this, block, { off: [] });
+  }
+
+  /** The composition set with `setComposition`, as validated data, or undefined. @example `JSON.stringify(peft.activeComposition)` */
+  get activeComposition(): CompositionChild | undefined {
+    return composition.activeComposition(this);
+  }
+
+  /**
+   * Switches adapters of the composition off alone: a stack runs without them, a parallel or average
+   * block without their change, batchSplit rows of theirs get the base; they stop training.
+   * `enableAdapters` switches them back on; `switchedOffAdapters` lists them.
+   *
+   * @example
+   * ```ts
+   * peft.disableAdapters(['bitfit']); // the stack without BitFit
+   * ```
+   */
+  disableAdapters(names: readonly string[]): void {
+    this.checkLoaded('disableAdapters');
+    composition.disableCompositionAdapters(this, names);
+  }
+
+  /** Switches adapters of the composition back on. @example `peft.enableAdapters(['bitfit'])` */
+  enableAdapters(names: readonly string[]): void {
+    this.checkLoaded('enableAdapters');
+    composition.enableCompositionAdapters(this, names);
+  }
+
+  /** The adapters of the composition switched off with `disableAdapters`. @example `peft.switchedOffAdapters // ['bitfit']` */
+  get switchedOffAdapters(): string[] {
+    return composition.switchedOffAdapters(this);
+  }
+
+  /**
+   * The composition's files by relative path: each adapter's two files in a subfolder named after it
+   * and the manifest `composition.json` (the block, the adapters' folders and types, those switched off).
+   *
+   * @example
+   * ```ts
+   * const loaded = await PeftModel.loadComposition(model, memorySource(Object.fromEntries(await peft.compositionFiles())), { registry });
+   * ```
+   */
+  compositionFiles(): Promise<Map<string, string | Uint8Array>> {
+    this.checkLoaded('compositionFiles');
+    return composition.compositionFiles(this);
+  }
+
+  /**
+   * Saves the composition: each of its adapters into its own subfolder of `dir`, and
+   * `composition.json` beside them. Node only.
+   *
+   * @example
+   * ```ts
+   * await peft.saveComposition('out/stack');
+   * ```
+   */
+  saveComposition(dir: string): Promise<void> {
+    this.checkLoaded('saveComposition');
+    return composition.saveComposition(this, dir);
+  }
+
+  /**
+   * Wraps `model` and loads a composition saved with `saveComposition` (a folder in Node, or any
+   * {@link CheckpointSource}): each adapter under its own name, then the composition. The adapters are
+   * frozen unless `isTrainable`.
+   *
+   * @example
+   * ```ts
+   * const peft = await PeftModel.loadComposition(model, 'out/stack', { registry });
+   * ```
+   */
+  static async loadComposition(model: PretrainedModel, source: string | CheckpointSource, opts?: PeftModelOptions & { isTrainable?: boolean }): Promise<PeftModel> {
+    const peft = new PeftModel(model, opts);
+    await composition.loadCompositionInto(peft, source, { isTrainable: opts?.isTrainable });
+    return peft;
   }
 
   /**
@@ -339,6 +434,11 @@ export class PeftModel extends Module implements PretrainedModel {
   deleteAdapter(name: string): void {
     this.checkLoaded('deleteAdapter');
     if (!this.peftConfig.has(name)) throw new ArgumentError(`deleteAdapter: no adapter named "${name}" (adapters: ${this.names()})`);
+    const block = this.activeComposition;
+    if (block !== undefined && compositionAdapters(block).includes(name)) {
+      this.warn(`deleteAdapter: "${name}" is part of the composition; the composition is forgotten`);
+      composition.clearComposition(this);
+    }
     if (this.active.length === 1 && this.active[0] === name && this.peftConfig.size > 1) {
       const next = [...this.peftConfig.keys()].find((n) => n !== name)!;
       this.warn(`deleteAdapter: "${name}" was active; "${next}" is active now`);
@@ -374,6 +474,7 @@ export class PeftModel extends Module implements PretrainedModel {
     for (const n of adapterNames) if (!this.peftConfig.has(n)) throw new ArgumentError(`merge: no adapter named "${n}" (adapters: ${this.names()})`);
     const prompt = adapterNames.filter((n) => this.prompt_encoder?.has(n));
     if (prompt.length) throw new MergeError(`merge: prompt-learning adapters (${prompt.map((n) => `"${n}"`).join(', ')}) add virtual tokens and have no weights to merge into the base model`);
+    if (layerComposition(this)) throw new MergeError('merge: the composition is not a plain stack (parallel, average or batchSplit); merging adds every adapter\'s change and would not reproduce it. Call setAdapter first');
     for (const [, layer] of this.layers()) layer.merge(adapterNames.filter((n) => layer.hasAdapter(n)));
   }
 
