@@ -36,7 +36,7 @@ export function adapterStateDict(peft: PeftModel, name: string): Map<string, Par
     if (!w.hasAdapter(name)) continue;
     for (const [k, p] of w.adapterState(name)) out.set(`${wrapperPrefix}${path}.${k}`, p);
   }
-  for (const e of peft.extraParameters(name)) if (e.saved) out.set(`${SAVED_PREFIX}${e.path}`, e.parameter);
+  for (const e of peft.extraParameters(name)) if (e.saved) out.set(e.savedName ?? `${SAVED_PREFIX}${e.path}`, e.parameter);
   // a prompt-learning adapter saves one tensor; a plain table is that tensor itself
   const table = peft.prompt_encoder?.has(name) ? peft.prompt_encoder.get(name).savedParameter() : undefined;
   if (table) out.set(PROMPT_EMBEDDINGS_KEY, table);
@@ -61,7 +61,7 @@ export function loadAdapterState(
 ): void {
   const label = opts.label ?? 'loadAdapter';
   const expected = adapterStateDict(peft, name);
-  const optional = new Set(peft.extraParameters(name).map((e) => `${SAVED_PREFIX}${e.path}`));
+  const optional = new Set(peft.extraParameters(name).map((e) => e.savedName ?? `${SAVED_PREFIX}${e.path}`));
   // PEFT 0.15 saved no classifier with a SEQ_CLS prompt adapter: the copy then stays the base's
   if (peft.prompt_encoder?.has(name)) for (const k of expected.keys()) if (k !== PROMPT_EMBEDDINGS_KEY) optional.add(k);
   const missing = [...expected.keys()].filter((k) => !tensors.has(k) && !optional.has(k));

@@ -10,13 +10,18 @@ import type { AdapterTrainingHooks, TrainingHooksContext } from './training-hook
 import type { PromptEncoder, PromptEncoderContext } from './prompt-encoder.js';
 
 /**
- * A base-model parameter that an adapter also trains and/or saves (LoRA's `bias: "all"`, the embedding
- * matrix saved next to an embedding adapter). `path` is the parameter's in-memory name relative to the
- * base model (`transformer.h.0.attn.c_attn.base_layer.bias`); it is saved as `base_model.model.<path>`.
+ * A parameter that an adapter also trains and/or saves besides its layers' own: a base-model parameter
+ * (LoRA's `bias: "all"`, the embedding matrix saved next to an embedding adapter) or a tensor the method
+ * shares between its layers (VeRA's frozen projections). `path` is the parameter's in-memory name
+ * relative to the base model (`transformer.h.0.attn.c_attn.base_layer.bias`); it is saved as
+ * `base_model.model.<path>`, or as `savedName` when given (a name outside the base model, such as
+ * `base_model.vera_A`). Saved extra parameters are loaded back when the file has them and keep their
+ * values when it does not.
  *
  * @example
  * ```ts
  * const extra: ExtraParameter = { path: 'transformer.ln_f.bias', parameter: p, trainable: true, saved: true };
+ * const shared: ExtraParameter = { path: 'vera_A', savedName: 'base_model.vera_A', parameter: a, trainable: false, saved: true };
  * ```
  */
 export interface ExtraParameter {
@@ -24,6 +29,8 @@ export interface ExtraParameter {
   readonly parameter: Parameter;
   readonly trainable: boolean;
   readonly saved: boolean;
+  /** The full name in `adapter_model.safetensors` (default `base_model.model.<path>`). */
+  readonly savedName?: string;
 }
 
 /**
