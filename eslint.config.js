@@ -62,6 +62,21 @@ export default tseslint.config(
     },
   },
   {
+    // examples are third-party code: the public entry points only, never a path into packages/
+    files: ['examples/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/packages/**', '@peft/*', '!@peft/core', '@peft/core/*', '!@peft/core/node'], message: 'Examples import only the public API: @peft/core and @peft/core/node.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // scripts and benchmarks talk to the terminal
     files: ['tools/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
