@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Backend, ConfigError, PeftModel, type PretrainedModel, getPeftModel, manualSeed } from '@peft/core';
 import type { CheckpointSource, PretrainedTokenizer } from '@peft/models';
-import { type EvalMetrics, MetricsLog, type PreparedData, ProgressReporter, type TrainConfig, type TrainResult, Trainer, batchSource, lossCurveSvg, lossSeriesFromMetrics, prepareData } from '@peft/train';
+import { type EvalMetrics, MetricsLog, type PreparedData, ProgressReporter, type TrainConfig, type TrainResult, Trainer, batchSource, disposeBatch, lossCurveSvg, lossSeriesFromMetrics, prepareData } from '@peft/train';
 import { metricsFileStore } from '@peft/train/node';
+import { activationBytes, memoryBreakdown, prepareModelForKbitTraining, quantizeModel } from '@peft/qlora';
 import { checkpointFolder, loadModelFrom, optionalTokenizer } from './checkpoint.js';
 import type { CliIO, TextSink } from './io.js';
 import { cliRegistry } from './methods.js';
@@ -37,6 +38,12 @@ export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO
   const warn = opts?.warn ?? ((m: string): void => void io.stderr.write(`peft: note: ${m}\n`));
   const source = checkpointFolder(cfg.model);
   const model = await loadModelFrom(source, backend, io);
+  if (cfg.quantization) {
+    const q = cfg.quantization;
+    const report = await quantizeModel(model, { quantType: q.quantType, doubleQuant: q.doubleQuant, ...(q.skipModules ? { skipModules: q.skipModules } : {}) });
+    prepareModelForKbitTraining(model);
+    warn(`loaded ${report.modules.length} dense layers in 4 bits (${q.quantType}${q.doubleQuant ? ', double quantisation' : ''}): ${mb(report.floatBytes)} → ${mb(report.quantizedBytes)}`);
+  }
   const tokenizer = await optionalTokenizer(source);
   manualSeed(cfg.args.seed);
   const registry = cliRegistry();
@@ -91,6 +98,7 @@ export async function trainAndSave(cfg: TrainConfig, setup: TrainingSetup, progr
       onStep: (s) => progress?.update(s.step, { loss: s.loss, lr: s.learningRate, tokens: s.tokens }),
     },
   });
+  if (!opts?.quiet && resumeStep === undefined) progressOut.write(`${await memoryLine(setup, source, a.perDeviceTrainBatchSize)}\n`);
   if (!opts?.quiet) {
     const out = { write: (text: string) => void progressOut.write(text), isTTY: progressOut.isTTY, columns: progressOut.columns };
     progress = new ProgressReporter(out, { total: trainer.totalSteps, label: 'train', startStep: resumeStep ?? 0, logEverySteps: a.loggingSteps });
@@ -107,6 +115,30 @@ export async function trainAndSave(cfg: TrainConfig, setup: TrainingSetup, progr
   const svg = lossCurveSvg(lossSeriesFromMetrics(log.entries), { title: `${peft.peftConfig.get(peft.activeAdapter)?.peftType ?? 'adapter'} training loss` });
   await writeFileAtomic(join(cfg.outputDir, 'loss_curve.svg'), (h) => writeAll(h, new TextEncoder().encode(svg)));
   return { result, finalEval: result.evaluations.at(-1) };
+}
+
+/**
+ * One line of where the memory goes: base weights (4-bit ones counted packed), other frozen tensors,
+ * adapters, AdamW's moments, and the activations one training micro-batch keeps for the backward
+ * (measured on the first batch).
+ */
+async function memoryLine(setup: TrainingSetup, source: ReturnType<typeof batchSource>, batchSize: number): Promise<string> {
+  const m = memoryBreakdown(setup.peft);
+  const batch = source.collate(setup.data.train.slice(0, batchSize), setup.peft.parameters().next().value!.backend);
+  let act: number;
+  try {
+    const wasTraining = setup.peft.training;
+    setup.peft.train();
+    act = await activationBytes(setup.peft, () => setup.peft.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, labels: batch.labels }).loss!);
+    if (!wasTraining) setup.peft.eval();
+  } finally {
+    disposeBatch(batch);
+  }
+  return `memory: base weights ${mb(m.baseWeights)}, other frozen ${mb(m.baseOther)}, adapters ${mb(m.adapters)}, optimizer state ${mb(m.optimizerState)}, activations ${mb(act)} per micro-batch of ${batchSize}`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
 /** The step of the checkpoint a run resumes from (for trimming the metrics log). */

@@ -13,7 +13,7 @@ export type { BatchSource, BatchLoader, ModelBatch, MetricsLine, EvalMetrics, Tr
 export { DEFAULT_TRAINING_ARGS, resolveTrainingArgs } from './training-args.js';
 export type { TrainingArgs } from './training-args.js';
 export { parseTrainConfig, TRAIN_CONFIG_KEYS, DATA_CONFIG_KEYS } from './train-config.js';
-export type { TrainConfig, DataConfig } from './train-config.js';
+export type { TrainConfig, DataConfig, QuantizationConfig } from './train-config.js';
 export { prepareData, batchSource } from './prepare-data.js';
 export type { PreparedData } from './prepare-data.js';
 export { evaluateModel, disposeBatch } from './evaluate.js';

@@ -43,3 +43,18 @@ describe('parseTrainConfig', () => {
     expect(parse({ ...base, resume_from_checkpoint: 'out/checkpoint-4' }).resumeFromCheckpoint).toBe('/work/run/out/checkpoint-4');
   });
 });
+
+describe('the quantization section', () => {
+  it("reads Hugging Face's BitsAndBytesConfig names", () => {
+    const cfg = parse({ ...base, quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'fp4', bnb_4bit_use_double_quant: true, llm_int8_skip_modules: ['lm_head', 'score'] } });
+    expect(cfg.quantization).toEqual({ quantType: 'fp4', doubleQuant: true, skipModules: ['lm_head', 'score'] });
+    expect(parse({ ...base, quantization: { load_in_4bit: true } }).quantization).toEqual({ quantType: 'nf4', doubleQuant: false, skipModules: undefined });
+    expect(parse(base).quantization).toBeUndefined();
+  });
+
+  it('refuses what it cannot do, naming the field', () => {
+    expect(() => parse({ ...base, quantization: { load_in_8bit: true } })).toThrow(/unknown key "load_in_8bit" \(did you mean "load_in_4bit"\?\)/);
+    expect(() => parse({ ...base, quantization: { load_in_4bit: true, bnb_4bit_compute_dtype: 'bfloat16' } })).toThrow(/only "float32" compute/);
+    expect(() => parse({ ...base, quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'int4' } })).toThrow(/must be "nf4" or "fp4", got "int4"/);
+  });
+});

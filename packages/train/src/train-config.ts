@@ -28,6 +28,24 @@ export interface DataConfig {
 }
 
 /**
+ * The `quantization` section of a training config: load the base model's dense layers in 4 bits
+ * (QLoRA), with Hugging Face's `BitsAndBytesConfig` names. Only float32 compute is offered.
+ *
+ * @example
+ * ```ts
+ * const q: QuantizationConfig = { quantType: 'nf4', doubleQuant: true, skipModules: ['lm_head'] };
+ * ```
+ */
+export interface QuantizationConfig {
+  /** `bnb_4bit_quant_type`: 'nf4' (default) or 'fp4'. */
+  readonly quantType: 'nf4' | 'fp4';
+  /** `bnb_4bit_use_double_quant` (default false). */
+  readonly doubleQuant: boolean;
+  /** `llm_int8_skip_modules`: dense layers kept in full precision (default: the output head). */
+  readonly skipModules?: readonly string[];
+}
+
+/**
  * A parsed, validated training config (`peft train --config train.json`).
  *
  * @example
@@ -48,6 +66,8 @@ export interface TrainConfig {
   readonly args: TrainingArgs;
   /** A checkpoint folder, or 'latest' (the newest under output_dir). */
   readonly resumeFromCheckpoint?: string;
+  /** Load the base model's dense layers in 4 bits (QLoRA). */
+  readonly quantization?: QuantizationConfig;
 }
 
 /** Training-config keys that are `TrainingArgs` fields (snake_case, as Hugging Face's TrainingArguments). */
@@ -62,7 +82,8 @@ const ARG_KEYS: Readonly<Record<string, keyof TrainingArgs>> = Object.fromEntrie
  * TRAIN_CONFIG_KEYS.includes('learning_rate'); // true
  * ```
  */
-export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', ...Object.keys(ARG_KEYS)];
+export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', ...Object.keys(ARG_KEYS)];
+const QUANT_KEYS = ['load_in_4bit', 'bnb_4bit_quant_type', 'bnb_4bit_use_double_quant', 'bnb_4bit_compute_dtype', 'llm_int8_skip_modules'];
 /**
  * Every key of a training config's `data` section.
  *
@@ -123,7 +144,8 @@ export function parseTrainConfig(raw: unknown, opts: { label: string; baseDir?: 
     throw new ConfigError(msg);
   }
   const resume = str(obj, 'resume_from_checkpoint', where, false);
-  return { model, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
+  const quantization = obj.quantization === undefined || obj.quantization === null ? undefined : parseQuantization(obj.quantization, `${where}: "quantization"`);
+  return { quantization, model, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
 }
 
 function parseData(raw: unknown, at: string, resolve: (p: string) => string): DataConfig {
@@ -154,6 +176,23 @@ function parseData(raw: unknown, at: string, resolve: (p: string) => string): Da
     evalSplit: split,
     labels: d.labels,
   };
+}
+
+function parseQuantization(raw: unknown, at: string): QuantizationConfig {
+  const q = object(raw, at, '"quantization"');
+  unknownKeys(q, QUANT_KEYS, at);
+  if (q.load_in_4bit !== true) throw new ConfigError(`${at}.load_in_4bit must be true (4-bit loading is the only quantisation offered), got ${show(q.load_in_4bit)}`);
+  const type = q.bnb_4bit_quant_type ?? 'nf4';
+  if (type !== 'nf4' && type !== 'fp4') throw new ConfigError(`${at}.bnb_4bit_quant_type must be "nf4" or "fp4", got ${show(type)}`);
+  const double = q.bnb_4bit_use_double_quant ?? false;
+  if (typeof double !== 'boolean') throw new ConfigError(`${at}.bnb_4bit_use_double_quant must be true or false, got ${show(double)}`);
+  const compute = q.bnb_4bit_compute_dtype ?? 'float32';
+  if (compute !== 'float32') throw new ConfigError(`${at}.bnb_4bit_compute_dtype: only "float32" compute is offered, got ${show(compute)}`);
+  const skip = q.llm_int8_skip_modules;
+  if (skip !== undefined && skip !== null && !(Array.isArray(skip) && skip.every((m) => typeof m === 'string'))) {
+    throw new ConfigError(`${at}.llm_int8_skip_modules must be a list of module names, got ${show(skip)}`);
+  }
+  return { quantType: type, doubleQuant: double, skipModules: (skip as string[] | null | undefined) ?? undefined };
 }
 
 function object(v: unknown, at: string, what: string): Record<string, unknown> {

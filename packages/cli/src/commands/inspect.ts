@@ -1,13 +1,15 @@
-import { ADAPTER_CONFIG_FILE, FileFormatError, type SafetensorsHeader, readSafetensorsHeader } from '@peft/core';
+import { ADAPTER_CONFIG_FILE, FileFormatError, type SafetensorsHeader, createCpuBackend, readSafetensorsHeader } from '@peft/core';
+import { memoryBreakdown, quantizeModel } from '@peft/qlora';
 import { type CheckpointSource, readModelConfig, resolveArchitecture } from '@peft/models';
 import { parseCommandArgs } from '../args.js';
-import { checkpointFolder } from '../checkpoint.js';
+import { checkpointFolder, loadModelFrom } from '../checkpoint.js';
 import type { Command } from '../command.js';
+import type { CliIO } from '../io.js';
 import { formatCount, formatTable } from '../format.js';
 import { addModelFacts, describeAdapter, formatAdapterReport } from './inspect-adapter.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft inspect DIR [--model DIR] [--json]
+const USAGE = `Usage: peft inspect DIR [--model DIR] [--quantize nf4|fp4] [--json]
 
 Describes a checkpoint folder without loading its weights: the architecture, key config.json fields,
 the parameter count, and every tensor's name, shape and dtype from the safetensors header(s)
@@ -19,6 +21,9 @@ adapter_model.safetensors.
 
   --model DIR  (adapter folders) also load the adapter onto this base model (on the CPU) and print
                its trainable-parameter line and the modules the config wraps
+  --quantize Q (model folders) also load the model on the CPU, quantise its dense layers in 4 bits
+               (nf4 or fp4, with double quantisation, as peft train's "quantization" does) and print
+               the weights' memory before and after
   --json       print one JSON object instead of the table
   -h, --help   this text
 `;
@@ -54,7 +59,8 @@ export const inspectCommand: Command = {
   summary: 'describe a checkpoint or adapter folder (config, parameter count, tensors) without loading weights',
   usage: USAGE,
   async run(argv, { io }) {
-    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' } }, 1);
+    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' }, quantize: { type: 'string' } }, 1);
+    if (values.quantize !== undefined && values.quantize !== 'nf4' && values.quantize !== 'fp4') throw new UsageError(`inspect: --quantize expects nf4 or fp4, got "${String(values.quantize)}"`);
     if (positionals.length === 0) throw new UsageError('inspect: the checkpoint folder DIR is required');
     const source = checkpointFolder(positionals[0]);
     if (await source.has(ADAPTER_CONFIG_FILE)) {
@@ -64,6 +70,7 @@ export const inspectCommand: Command = {
       return 0;
     }
     if (values.model !== undefined) throw new UsageError(`inspect: --model DIR applies to adapter folders; ${source.label} has no ${ADAPTER_CONFIG_FILE}`);
+    const memory = values.quantize === undefined ? undefined : await quantizedMemory(source, values.quantize, io);
     const config = await readModelConfig(source);
     const named = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : undefined;
     let className: string | undefined;
@@ -78,7 +85,7 @@ export const inspectCommand: Command = {
     const tensors = await readTensorTable(source);
     const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
     if (values.json) {
-      const report = { architecture: named ?? null, className: className ?? null, supported: className !== undefined, modelType: config.model_type ?? null, config: fields, parameters, tensors };
+      const report = { architecture: named ?? null, className: className ?? null, supported: className !== undefined, modelType: config.model_type ?? null, config: fields, parameters, tensors, ...(memory ? { memory } : {}) };
       io.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
@@ -87,6 +94,7 @@ export const inspectCommand: Command = {
       `architecture  ${named ?? '(none listed)'}${className && className !== named ? ` (built as ${className})` : ''}, ${support}`,
       `model_type    ${String(config.model_type ?? '(none)')}`,
       `parameters    ${formatCount(parameters)} (${parameters}) in ${tensors.length} tensors`,
+      ...(memory ? [`memory        weights ${mib(memory.floatBytes)} in full precision; ${mib(memory.quantizedBytes)} with ${memory.layers} dense layers in 4 bits (${memory.quantType}, double quantisation)`] : []),
       '',
       'config:',
       ...Object.entries(fields).map(([k, v]) => `  ${k.padEnd(24)} ${JSON.stringify(v)}`),
@@ -99,6 +107,20 @@ export const inspectCommand: Command = {
     return 0;
   },
 };
+
+/** Weight memory of a model before and after 4-bit quantisation of its dense layers (loaded on the CPU). */
+async function quantizedMemory(source: CheckpointSource, quantType: 'nf4' | 'fp4', io: CliIO): Promise<{ quantType: string; layers: number; floatBytes: number; quantizedBytes: number }> {
+  const model = await loadModelFrom(source, createCpuBackend(), io);
+  model.setRequiresGrad(false); // a frozen base, as it is under an adapter
+  const before = memoryBreakdown(model);
+  const report = await quantizeModel(model, { quantType, doubleQuant: true });
+  const after = memoryBreakdown(model);
+  return { quantType, layers: report.modules.length, floatBytes: before.baseWeights + before.baseOther, quantizedBytes: after.baseWeights + after.baseOther };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
 
 /**
  * Every tensor of a checkpoint from its safetensors header(s): `model.safetensors`, or the shards that
