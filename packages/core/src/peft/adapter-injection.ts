@@ -79,6 +79,12 @@ export function injectAdapter<C extends TargetedConfig>(
     const m = matchTarget(spec, path);
     if (!m.matched) continue;
     const ours = module instanceof AdapterLayer && owners.get(module) === method;
+    if (module instanceof AdapterLayer && !ours) {
+      // the inner layer would be hidden from the PeftModel (activation, saving, deletion)
+      throw new ConfigError(
+        `${method.schema.name}: target module "${path}" already holds adapters of another method (${module.constructor.name}: ${module.adapterNames.map((n) => `"${n}"`).join(', ')}); two methods cannot wrap the same module yet: give this adapter targets that leave "${path}" out`,
+      );
+    }
     if (!ours && method.canWrap && !method.canWrap(module)) {
       throw new ConfigError(
         `${method.schema.name}: target module "${path}" is a ${module.constructor.name}, which the method cannot wrap (it supports the layer kinds listed in its docs)`,
