@@ -9,8 +9,6 @@ import {
   Module,
   Parallel,
   PeftModel,
-  type PeftConfig,
-  type PeftMethod,
   type Parameter,
   type PretrainedModel,
   Stack,
@@ -29,10 +27,8 @@ import { bottleneck, bottleneckConfig } from '@peft/adapters';
 import { lora, loraConfig } from '@peft/lora';
 import { createTinyModel, perturbAdapter, tinyBatch } from '@peft/testing';
 import { bitfit, bitfitConfig } from './index.js';
+import { prefixTuning, prefixTuningConfig } from '@peft/prefix';
 
-// @peft/prefix is not a devDependency of this package yet: its source is loaded directly
-type PrefixPackage = { prefixTuning: PeftMethod; prefixTuningConfig(o: { numVirtualTokens: number }): PeftConfig };
-const { prefixTuning, prefixTuningConfig } = (await import(/* @vite-ignore */ new URL('../../prefix/src/index.ts', import.meta.url).href)) as PrefixPackage;
 
 const backends = await testBackends();
 const NAMES = ['lora', 'adapters', 'bitfit', 'prefix'] as const;
@@ -53,8 +49,7 @@ describe.each(backends)('a stack of LoRA, bottleneck adapters, BitFit and a pref
   afterEach(() => {
     for (const m of made.splice(0)) m.dispose();
   });
-  const registry = new MethodRegistry();
-  for (const m of [lora, bottleneck, bitfit, prefixTuning]) registry.register(m);
+  const registry = new MethodRegistry().register(lora).register(bottleneck).register(bitfit).register(prefixTuning);
   const base = (): PretrainedModel => {
     const m = createTinyModel('gpt2', backend, 0);
     made.push(m);

@@ -1,14 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdamW, type Backend, Generator, MethodRegistry, PeftModel, type PeftConfig, type PeftMethod, Stack, type Tensor, fromArray, noGrad, tidy } from '@peft/core';
+import { AdamW, type Backend, Generator, MethodRegistry, PeftModel, type PeftConfig, Stack, type Tensor, fromArray, noGrad, tidy } from '@peft/core';
 import { readF64, testBackends } from '@peft/core/testing';
 import { bottleneck, bottleneckConfig } from '@peft/adapters';
 import { lora, loraConfig } from '@peft/lora';
 import { createTinyModel } from '@peft/testing';
 import { bitfit, bitfitConfig } from './index.js';
+import { prefixTuning, prefixTuningConfig } from '@peft/prefix';
 
-// @peft/prefix is not a devDependency of this package yet: its source is loaded directly
-type PrefixPackage = { prefixTuning: PeftMethod; prefixTuningConfig(o: { numVirtualTokens: number }): PeftConfig };
-const { prefixTuning, prefixTuningConfig } = (await import(/* @vite-ignore */ new URL('../../prefix/src/index.ts', import.meta.url).href)) as PrefixPackage;
 
 const backends = await testBackends();
 const STEPS = 30;
@@ -33,8 +31,7 @@ describe.each(backends)('training LoRA, adapters, BitFit and a prefix together o
   afterEach(() => {
     for (const m of made.splice(0)) m.dispose();
   });
-  const registry = new MethodRegistry();
-  for (const m of [lora, bottleneck, bitfit, prefixTuning]) registry.register(m);
+  const registry = new MethodRegistry().register(lora).register(bottleneck).register(bitfit).register(prefixTuning);
 
   /** Trains the named adapters as one stack for STEPS AdamW steps; returns the last training loss and the held-out loss. */
   const train = async (names: readonly string[]): Promise<{ trainable: number; first: number; train: number; heldOut: number }> => {
