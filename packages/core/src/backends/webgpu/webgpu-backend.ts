@@ -21,6 +21,7 @@ import { adamwKernel } from './kernels/adamw.js';
 import { normKernel } from './kernels/norm.js';
 import { softmaxKernel } from './kernels/softmax.js';
 import { matmul4bitKernel } from './kernels/matmul-4bit.js';
+import { encodeMatmul4bitTexture } from './kernels/matmul-4bit-texture.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
@@ -263,7 +264,10 @@ export class WebGPUBackend implements Backend {
     const k = x.shape[x.shape.length - 1];
     const n = (k === 0 ? 0 : shapeSize(x.shape) / k) * (q.transpose ? q.rows : q.cols);
     const out = this.alloc('matmul4bit', n, 'f32');
-    if (n > 0) this.run(matmul4bitKernel(x, packed, absmax, q, nestedAbsmax), [...ins, out.buffer]);
+    if (n === 0) return out;
+    // on CPU adapters the subgroup/texture kernel; elsewhere (or when it does not apply) the plain one
+    const tuned = this.softwareAdapter && encodeMatmul4bitTexture(this.runner, { x, packed, absmax, nestedAbsmax }, ins, q, out.buffer);
+    if (!tuned) this.run(matmul4bitKernel(x, packed, absmax, q, nestedAbsmax), [...ins, out.buffer]);
     return out;
   }
 
