@@ -32,10 +32,11 @@ const shapes = [
   { rows: 48, cols: 64, blocksize: 32, transpose: false, x: [2, 3, 48] },
   { rows: 7, cols: 37, blocksize: 32, transpose: true, x: [6, 37] },
   { rows: 37, cols: 7, blocksize: 128, transpose: false, x: [9, 37] },
-  // several row and column tiles with ragged edges, blocks of one word, blocks across rows
+  // several row and column tiles with ragged edges, blocks of one word, blocks across rows, one block per tile row
   { rows: 72, cols: 160, blocksize: 32, transpose: true, x: [70, 160] },
   { rows: 96, cols: 40, blocksize: 8, transpose: false, x: [37, 96] },
   { rows: 24, cols: 40, blocksize: 64, transpose: true, x: [3, 40] },
+  { rows: 24, cols: 128, blocksize: 64, transpose: false, x: [21, 24] },
 ];
 
 describe('matmul4bit on the cpu reference', () => {

@@ -50,6 +50,23 @@ function f32Literal(v: number): string {
 const nibbleShift = (q: number): number => (q >> 1) * 8 + (q & 1 ? 0 : 4);
 const COMP = ['x', 'y', 'z', 'w'];
 
+/** The code table as a tree of selects on the four bits of a code (no indexed memory load). */
+function codeFn(code: readonly number[]): string {
+  let level = code.map(f32Literal);
+  const lines: string[] = [];
+  for (let bit = 0; level.length > 1; bit++) {
+    lines.push(`  let b${bit} = (c & ${1 << bit}u) != 0u;`);
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const name = `t${bit}_${i >> 1}`;
+      lines.push(`  let ${name} = select(${level[i]}, ${level[i + 1]}, b${bit});`);
+      next.push(name);
+    }
+    level = next;
+  }
+  return `fn code(c: u32) -> f32 {\n${lines.join('\n')}\n  return ${level[0]};\n}`;
+}
+
 /**
  * WGSL of the 4-bit texture kernel. Bindings: 0 parameters, 1 x's texture, 2 the code words, 3 the
  * scales (f32, or u32 words of 8-bit codes), [4 the outer scales,] then the output buffer.
@@ -59,7 +76,7 @@ const COMP = ['x', 'y', 'z', 'w'];
  * const src = matmul4bitTextureSource(q, 8, { tm: 32, tw: 2 }, 12, true);
  * ```
  */
-export function matmul4bitTextureSource(q: Matmul4bit, sg: number, tile: Matmul4bitTile, wShift: number, storageTex: boolean): string {
+export function matmul4bitTextureSource(q: Matmul4bit, sg: number, tile: Matmul4bitTile, wShift: number, storageTex: boolean, sharedScale = false): string {
   const { tm, tw } = tile;
   const nested = q.nested ?? null;
   const texType = storageTex ? 'texture_storage_2d<rgba32float, read>' : 'texture_2d<f32>';
@@ -68,13 +85,20 @@ export function matmul4bitTextureSource(q: Matmul4bit, sg: number, tile: Matmul4
     const xy = `vec2u((${at}) & ${mask}, (${at}) >> ${wShift}u)`;
     return storageTex ? `textureLoad(Xt, ${xy})` : `textureLoad(Xt, ${xy}, 0)`;
   };
+  // transposed weights read their words from an r32uint texture (measured faster there), plain ones from the buffer
+  const wordTex = q.transpose;
+  const wfetch = (at: string): string => {
+    if (!wordTex) return `packed[${at}]`;
+    const xy = `vec2u((${at}) & ${mask}, (${at}) >> ${wShift}u)`;
+    return storageTex ? `textureLoad(Wt, ${xy}).x` : `textureLoad(Wt, ${xy}, 0).x`;
+  };
   const L: string[] = [];
   L.push(`enable subgroups;\n${header(['f32'], 12)}`);
   L.push(`@group(0) @binding(1) var Xt: ${texType};
-@group(0) @binding(2) var<storage, read> packed: array<u32>;
+@group(0) @binding(2) ${wordTex ? `var Wt: ${storageTex ? 'texture_storage_2d<r32uint, read>' : 'texture_2d<u32>'}` : 'var<storage, read> packed: array<u32>'};
 @group(0) @binding(3) var<storage, read> absmax: array<${nested ? 'u32' : 'f32'}>;
 ${nested ? '@group(0) @binding(4) var<storage, read> nested: array<f32>;\n' : ''}@group(0) @binding(${nested ? 5 : 4}) var<storage, read_write> out: array<f32>;
-const CODE = array<f32, 16>(${q.code.map(f32Literal).join(', ')});`);
+${codeFn(q.code)}`);
   if (nested) {
     L.push(`const DQ = array<f32, 256>(${nested.code.map(f32Literal).join(', ')});
 fn scale(b: u32) -> f32 {
@@ -108,10 +132,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
     s.push(`  let grp = ${word(11)};\n  for (var g0 = 0u; g0 < rw; g0 = g0 + grp) {`);
     for (let j = 0; j < tw; j++) s.push(`    let s${j} = scale((sb${j} + g0 * 8u) >> bs);`);
     s.push(`    for (var kw = g0; kw < g0 + grp; kw++) {`);
-    for (let j = 0; j < tw; j++) s.push(`      let wd${j} = packed[pw${j} + kw];`);
+    for (let j = 0; j < tw; j++) s.push(`      let wd${j} = ${wfetch(`pw${j} + kw`)};`);
     for (let g = 0; g < fetches; g++) for (let h = 0; h < 2; h++) s.push(`      let a${g}_${h} = ${fetch(`xb${g} + kw * 2u + ${h}u`)};`);
     for (let j = 0; j < tw; j++) {
-      for (let qq = 0; qq < 8; qq++) s.push(`      let w${j}_${qq} = CODE[(wd${j} >> ${nibbleShift(qq)}u) & 15u] * s${j};`);
+      for (let qq = 0; qq < 8; qq++) s.push(`      let w${j}_${qq} = code((wd${j} >> ${nibbleShift(qq)}u) & 15u) * s${j};`);
     }
     for (let i = 0; i < tm; i++) {
       s.push(`      { let x0 = subgroupShuffle(a${Math.floor(i / sg)}_0, ${i % sg}u); let x1 = subgroupShuffle(a${Math.floor(i / sg)}_1, ${i % sg}u);`);
@@ -137,12 +161,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
     for (let i = 0; i < tm; i++) for (let j = 0; j < tw; j++) for (let qq = 0; qq < 8; qq++) L.push(`  var c${i}_${j}_${qq} = 0.0;`);
     s.push('  for (var kb = 0u; kb < kt; kb++) {');
     for (let g = 0; g < fetches; g++) s.push(`    let a${g} = ${fetch(`xb${g} + kb`)};`);
+    // one block holds all the workgroup's columns at a k: lanes 0-3 read the 4 scales, shuffles share them
+    if (sharedScale) s.push('    let sv = scale((min(kb * 4u + (lane & 3u), K - 1u) * N + w0 * 8u) >> bs);');
     for (let kk = 0; kk < 4; kk++) {
       s.push(`    {\n      let k = kb * 4u + ${kk}u;`);
       for (let j = 0; j < tw; j++) {
-        s.push(`      let wd${j} = packed[pw${j} + k * nw];`);
-        s.push(`      let s${j} = scale((k * N + min(cw${j}, nw - 1u) * 8u) >> bs);`);
-        for (let qq = 0; qq < 8; qq++) s.push(`      let w${j}_${qq} = CODE[(wd${j} >> ${nibbleShift(qq)}u) & 15u] * s${j};`);
+        s.push(`      let wd${j} = ${wfetch(`pw${j} + k * nw`)};`);
+        s.push(sharedScale ? `      let s${j} = subgroupShuffle(sv, ${kk}u);` : `      let s${j} = scale((k * N + min(cw${j}, nw - 1u) * 8u) >> bs);`);
+        for (let qq = 0; qq < 8; qq++) s.push(`      let w${j}_${qq} = code((wd${j} >> ${nibbleShift(qq)}u) & 15u) * s${j};`);
       }
       for (let i = 0; i < tm; i++) {
         s.push(`      { let x = subgroupShuffle(a${Math.floor(i / sg)}.${COMP[kk]}, ${i % sg}u);`);
@@ -171,7 +197,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
 class Resources {
   readonly pipelines = new Map<string, GPUComputePipeline>();
   readonly params = new Map<string, GPUBuffer>();
-  texture: GPUTexture | null = null;
+  readonly textures = new Map<GPUTextureFormat, GPUTexture>();
   readonly wShift: number;
   readOnlyStorage = false;
   readonly sg: number;
@@ -214,18 +240,20 @@ class Resources {
   }
 
   /** The x texture, grown to at least `texels` (later commands may reuse it: they run in order). */
-  xTexture(texels: number): GPUTexture | null {
+  texture(format: 'rgba32float' | 'r32uint', texels: number): GPUTexture | null {
     const width = 1 << this.wShift;
     const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(texels / width))));
     if (rows > this.device.limits.maxTextureDimension2D) return null;
-    if (!this.texture || this.texture.height < rows) {
-      this.texture = this.device.createTexture({
+    let t = this.textures.get(format);
+    if (!t || t.height < rows) {
+      t = this.device.createTexture({
         size: [width, rows],
-        format: 'rgba32float',
+        format,
         usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
       });
+      this.textures.set(format, t);
     }
-    return this.texture;
+    return t;
   }
 }
 
@@ -268,13 +296,18 @@ export function encodeMatmul4bitTexture(
   const gy = Math.ceil(m / tile.tm);
   if (gx > MAX_GRID || gy > MAX_GRID) return false;
   const texels = (m * k) / 4;
-  const tex = res.xTexture(texels);
-  if (!tex) return false;
+  const wordCount = Math.ceil((q.rows * q.cols) / 8);
+  const tex = res.texture('rgba32float', texels);
+  const wTex = q.transpose ? res.texture('r32uint', wordCount) : null;
+  if (!tex || (q.transpose && !wTex)) return false;
   // words sharing one scale: a block holds whole words of one row of the product when it divides the row
   const group = q.transpose && k % q.blocksize === 0 ? q.blocksize / 8 : 1;
   const storageTex = res.readOnlyStorage;
-  const pipe = res.pipeline(matmul4bitTextureSource(q, sg, tile, res.wShift, storageTex));
+  // plain weight: the workgroup's 8 * sg * tw columns at one k lie in one block when blocks divide rows
+  const sharedScale = !q.transpose && n % q.blocksize === 0 && q.blocksize % (8 * sg * tile.tw) === 0;
+  const pipe = res.pipeline(matmul4bitTextureSource(q, sg, tile, res.wShift, storageTex, sharedScale));
   const words = [m, n, k, q.cols, Math.log2(q.blocksize), 0, packed.offset, absmax.offset, 0, 0, 0, group];
+  if (wTex) words[6] = 0; // the word texture starts at the first code word
   if (nested && q.nested) [words[8], words[9], words[10]] = [Math.log2(q.nested.blocksize), nested.offset, f32Bits(q.nested.offset)];
   const [xBuf, pBuf, aBuf, nBuf] = bufs;
   const width = 1 << res.wShift;
@@ -284,13 +317,17 @@ export function encodeMatmul4bitTexture(
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: res.uniform(words) } },
     { binding: 1, resource: tex.createView() },
-    { binding: 2, resource: { buffer: pBuf } },
+    { binding: 2, resource: wTex ? wTex.createView() : { buffer: pBuf } },
     { binding: 3, resource: { buffer: aBuf } },
     ...(nested ? [{ binding: 4, resource: { buffer: nBuf } }] : []),
     { binding: nested ? 5 : 4, resource: { buffer: out } },
   ];
   const group0 = runner.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+  const wFull = Math.floor(wordCount / width);
+  const wRest = wordCount - wFull * width;
   runner.encode((enc) => {
+    if (wTex && wFull > 0) enc.copyBufferToTexture({ buffer: pBuf, offset: packed.offset * 4, bytesPerRow: width * 4 }, { texture: wTex }, [width, wFull, 1]);
+    if (wTex && wRest > 0) enc.copyBufferToTexture({ buffer: pBuf, offset: (packed.offset + wFull * width) * 4 }, { texture: wTex, origin: [0, wFull, 0] }, [wRest, 1, 1]);
     if (full > 0) enc.copyBufferToTexture({ buffer: xBuf, offset: first * 16, bytesPerRow: width * 16 }, { texture: tex }, [width, full, 1]);
     if (rest > 0) enc.copyBufferToTexture({ buffer: xBuf, offset: (first + full * width) * 16 }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
     const pass = enc.beginComputePass();
