@@ -31,6 +31,9 @@ The config (JSON; paths relative to the file) uses Hugging Face's TrainingArgume
   shuffle (true)  logging_steps (10)  eval_steps (0: at the end)  save_steps (0: no checkpoints)
   save_total_limit (null)  early_stopping_patience (0: off)  early_stopping_threshold (0)
   resume_from_checkpoint        a checkpoint-<step> folder, or "latest"
+  quantization                  QLoRA: load the base's dense layers in 4 bits, with BitsAndBytesConfig
+                                names: {"load_in_4bit": true, "bnb_4bit_quant_type": "nf4" | "fp4",
+                                "bnb_4bit_use_double_quant": bool, "llm_int8_skip_modules": [...]}
 
 Every key can also be given as a flag, which wins over the file: --learning_rate 1e-3 (or
 --learning-rate), --train FILE, --max_length 256, --method '{"peft_type": "LORA", "r": 4}'.
