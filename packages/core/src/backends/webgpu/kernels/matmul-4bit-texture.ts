@@ -4,9 +4,12 @@
  * texel = four consecutive k of one row) and one workgroup is one subgroup whose lanes each fetch a
  * different row's texel and share it by `subgroupShuffle`, so every x value is read once per tile
  * instead of once per output column. Each lane owns a register tile of outputs: every packed u32
- * word (eight codes) is loaded once, decoded once and reused across all `tm` rows of the tile, and
- * each block scale is read once per block (double-quantised 8-bit scales are decoded there too).
- * The weight stays 4-bit in GPU memory; no float copy of it is made.
+ * word (eight codes) is loaded once, decoded once (a select tree on its four bits, no indexed load)
+ * and reused across all `tm` rows of the tile. Scales: a transposed (`[out, in]`) weight reads each
+ * column's scale once per block; a plain one reads one per word, or one per four k shared by the
+ * lanes when a block spans the tile's columns (double-quantised 8-bit scales are decoded there too).
+ * A transposed weight's code words are read from an r32uint texture (one scratch texture per device,
+ * refilled per call by a copy: still 4 bits per weight); no float copy of the weight is ever made.
  *
  * @packageDocumentation
  */
