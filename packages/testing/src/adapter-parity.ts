@@ -16,6 +16,7 @@ import {
 } from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { caseDir, flat, intTensor, loadFixtureModel, readCaseTensors, readFixtureCase, hasCaseFile, type FixtureCase } from './fixture-files.js';
+import { compareTensors, trainBatch, trainable } from './parity-support.js';
 
 /** The fixtures README's tolerances (float32). */
 export const FIXTURE_TOLERANCE = {
@@ -54,24 +55,8 @@ async function load(name: string, backend: Backend, registry: MethodRegistry, is
   return { c, peft, evalInputs };
 }
 
-function trainBatch(c: FixtureCase, backend: Backend): { inputIds: Tensor; attentionMask: Tensor; labels: Tensor } {
-  const t = c.train;
-  return { inputIds: intTensor(t.train_input_ids, backend), attentionMask: intTensor(t.train_attention_mask, backend), labels: intTensor(t.train_labels, backend) };
-}
 
-/** Every requires-grad parameter by in-memory name. */
-function trainable(peft: PeftModel): Map<string, Tensor> {
-  return new Map([...peft.namedParameters()].filter(([, p]) => p.requiresGrad));
-}
 
-async function compareTensors(actual: ReadonlyMap<string, Tensor>, expected: ReadonlyMap<string, Tensor>, tol: { atol: number; rtol: number }, what: string): Promise<void> {
-  expect([...actual.keys()].sort(), `${what}: names`).toEqual([...expected.keys()].sort());
-  for (const [k, e] of expected) {
-    const a = actual.get(k)!;
-    expect(a.shape, `${what}: shape of ${k}`).toEqual(e.shape);
-    expectClose(await readF64(a), await readF64(e), tol, `${what}: ${k}`);
-  }
-}
 
 /**
  * Registers vitest suites that check methods against Python PEFT's golden "standard" cases, on every

@@ -21,6 +21,7 @@ import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { generate } from '@peft/models';
 import { FIXTURE_TOLERANCE } from './adapter-parity.js';
 import { FIXTURE_CASES, caseDir, flat, intTensor, loadFixtureModel, readCaseTensors, readFixtureCase, type FixtureCase } from './fixture-files.js';
+import { compareTensors, trainBatch, trainable } from './parity-support.js';
 
 /** Options of {@link describePromptParity}. @example `{ methods: [promptTuning], cases: ['gpt2_prompt_random'], generateCases: ['gpt2_prompt_generate'] }` */
 export interface PromptParityOptions {
@@ -56,23 +57,8 @@ function evalInputs(c: FixtureCase, backend: Backend): { inputIds: Tensor; atten
   return { inputIds: intTensor(c.inputs.input_ids, backend), attentionMask: intTensor(c.inputs.attention_mask, backend) };
 }
 
-function trainBatch(c: FixtureCase, backend: Backend): { inputIds: Tensor; attentionMask: Tensor; labels: Tensor } {
-  const t = c.train;
-  return { inputIds: intTensor(t.train_input_ids, backend), attentionMask: intTensor(t.train_attention_mask, backend), labels: intTensor(t.train_labels, backend) };
-}
 
-function trainable(peft: PeftModel): Map<string, Tensor> {
-  return new Map([...peft.namedParameters()].filter(([, p]) => p.requiresGrad));
-}
 
-async function compareTensors(actual: ReadonlyMap<string, Tensor>, expected: ReadonlyMap<string, Tensor>, tol: { atol: number; rtol: number }, what: string): Promise<void> {
-  expect([...actual.keys()].sort(), `${what}: names`).toEqual([...expected.keys()].sort());
-  for (const [k, e] of expected) {
-    const a = actual.get(k)!;
-    expect(a.shape, `${what}: shape of ${k}`).toEqual(e.shape);
-    expectClose(await readF64(a), await readF64(e), tol, `${what}: ${k}`);
-  }
-}
 
 /**
  * Registers vitest suites that check prompt-learning methods (prompt tuning, p-tuning, prefix tuning)
