@@ -4,25 +4,11 @@
  *
  *   node --conditions=@peft/source --import tsx tools/export-interop.ts OUT_DIR
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { AdamW, MethodRegistry, type PeftConfig, PeftModel, type Tensor, createCpuBackend, fromArray, noGrad, tidy } from '@peft/core';
-import { directorySource } from '@peft/core/node';
-import { loadPretrained } from '@peft/models';
+import { resolve } from 'node:path';
+import { type InteropCase, exportInteropCases } from '@peft/testing';
 import { lora, loraConfig } from '../src/index.js';
 
-const out = resolve(process.argv[2] ?? 'interop-out');
-const models = resolve(import.meta.dirname, '..', '..', 'models', 'test', 'fixtures');
-const backend = createCpuBackend();
-const registry = new MethodRegistry().register(lora);
-
-interface Case {
-  name: string;
-  model: 'gpt2' | 'llama' | 'bert';
-  configs: Record<string, PeftConfig>;
-}
-
-const cases: Case[] = [
+const cases: InteropCase[] = [
   { name: 'gpt2_lora', model: 'gpt2', configs: { default: loraConfig({ r: 4, loraAlpha: 8, targetModules: ['c_attn', 'c_fc'], initLoraWeights: false }) } },
   { name: 'gpt2_dora_rslora', model: 'gpt2', configs: { default: loraConfig({ r: 4, loraAlpha: 8, useDora: true, useRslora: true, targetModules: ['c_attn'], initLoraWeights: false }) } },
   { name: 'gpt2_embedding_bias_all', model: 'gpt2', configs: { default: loraConfig({ r: 4, targetModules: ['wte', 'c_attn'], bias: 'all', initLoraWeights: false }) } },
@@ -46,37 +32,4 @@ const cases: Case[] = [
   { name: 'bert_seq_cls', model: 'bert', configs: { default: loraConfig({ r: 4, targetModules: ['query', 'value'], taskType: 'SEQ_CLS', initLoraWeights: false }) } },
 ];
 
-const ids = [
-  [5, 17, 42, 8, 99, 3, 61, 20],
-  [11, 2, 73, 45, 6, 88, 30, 14],
-];
-
-function ints(rows: number[][]): Tensor {
-  return fromArray(rows.flat(), [rows.length, rows[0]!.length], { dtype: 'i32', backend });
-}
-
-for (const c of cases) {
-  const model = await loadPretrained(directorySource(join(models, c.model)), { backend, onWarning: () => {} });
-  const peft = new PeftModel(model, { registry, warn: () => {} });
-  for (const [name, config] of Object.entries(c.configs)) await peft.addAdapter(name, config);
-  peft.setAdapter(Object.keys(c.configs));
-  // two AdamW steps so biases and modules-to-save copies move away from the base
-  const opt = new AdamW([...peft.parameters()].filter((p) => p.requiresGrad), { lr: 1e-2, weightDecay: 0 });
-  const labels = c.model === 'bert' ? fromArray([0, 2], [2], { dtype: 'i32', backend }) : ints(ids);
-  peft.train();
-  for (let step = 0; step < 2; step++) {
-    tidy(() => peft.forward({ inputIds: ints(ids), labels }).loss!.backward());
-    opt.step();
-    peft.zeroGrad();
-  }
-  peft.eval();
-  const logits = await noGrad(() => peft.forward({ inputIds: ints(ids) }).logits).data();
-  const dir = join(out, c.name);
-  await peft.saveAdapter(dir);
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    join(dir, 'expected.json'),
-    JSON.stringify({ model: join(models, c.model), adapters: Object.keys(c.configs), active: Object.keys(c.configs), input_ids: ids, logits: Array.from(logits), shape: [2, ...(c.model === 'bert' ? [3] : [8, 100])] }),
-  );
-  console.log(`wrote ${dir}`);
-}
+await exportInteropCases(cases, { methods: [lora], out: resolve(process.argv[2] ?? 'interop-out') });

@@ -15,3 +15,5 @@ export type { TinyBase } from './tiny-models.js';
 export { adapterParameters, baseParameters, perturbAdapter, snapshot } from './adapter-parameters.js';
 export { describePromptParity, tinyTokenize } from './prompt-parity.js';
 export type { PromptParityOptions } from './prompt-parity.js';
+export { exportInteropCases } from './interop-export.js';
+export type { InteropCase } from './interop-export.js';
