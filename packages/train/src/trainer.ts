@@ -127,25 +127,26 @@ export class Trainer<E = unknown> {
     const total = this.totalSteps;
     while (this.globalStep < total) {
       const step = this.globalStep;
-      let lossSum = 0;
+      const microLosses: Tensor[] = [];
       let stepTokens = 0;
       for (let micro = 0; micro < a.gradientAccumulationSteps; micro++) {
         const next = loader.next();
         epoch = next.epoch;
         const batch = this.options.train.collate(next.batch, this.backend);
         try {
-          lossSum += await this.forwardBackward(batch);
+          microLosses.push(this.forwardBackward(batch));
           stepTokens += batch.tokens;
         } finally {
           disposeBatch(batch);
         }
       }
-      const loss = lossSum / a.gradientAccumulationSteps;
       let gradNorm: Tensor | undefined;
       if (a.maxGradNorm !== null && a.maxGradNorm > 0) gradNorm = clipGradNorm(this.params.values(), a.maxGradNorm);
       const lr = this.schedule.at(step);
       this.optimizer.lr = lr;
       this.optimizer.step();
+      // one wait per step: the micro-batch losses are read back together once the step is queued
+      const loss = (await readAll(microLosses)).reduce((x, y) => x + y, 0) / a.gradientAccumulationSteps;
       await this.model.afterOptimizerStep(step);
       this.optimizer.zeroGrad();
       this.globalStep = step + 1;
@@ -256,20 +257,15 @@ export class Trainer<E = unknown> {
     }
   }
 
-  /** One micro-batch forward + backward; resolves to its (unscaled) loss. */
-  private async forwardBackward(batch: ModelBatch): Promise<number> {
+  /** One micro-batch forward + backward; the (unscaled) loss, detached, still on the device. */
+  private forwardBackward(batch: ModelBatch): Tensor {
     const scale = 1 / this.args.gradientAccumulationSteps;
-    const loss = tidy(() => {
+    return tidy(() => {
       const out = this.model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, labels: batch.labels });
       if (!out.loss) throw new ConfigError('Trainer: the model returned no loss for a batch with labels');
       (scale === 1 ? out.loss : out.loss.mul(scale)).backward();
       return out.loss.detach();
     });
-    try {
-      return await loss.item();
-    } finally {
-      loss.dispose();
-    }
   }
 
   /** How far through the current epoch the loader is (0…1). */
@@ -277,6 +273,15 @@ export class Trainer<E = unknown> {
     const s = this.options.train.loader.state() as { index?: number } | undefined;
     const per = this.options.train.loader.batchesPerEpoch;
     return typeof s?.index === 'number' && per > 0 ? Math.min(1, s.index / per) : 0;
+  }
+}
+
+/** Reads scalar tensors back together and frees them. */
+async function readAll(tensors: Tensor[]): Promise<number[]> {
+  try {
+    return await Promise.all(tensors.map((t) => t.item()));
+  } finally {
+    for (const t of tensors) t.dispose();
   }
 }
 
