@@ -1,37 +1,9 @@
-import { type Backend, FileFormatError, type Tensor, loadSafetensorsTensors, serializeTensors } from '@peft/core';
+import { type Backend, FileFormatError } from '@peft/core';
+import { type CheckpointContents, checkpointName, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec.js';
 
-/** File names inside a checkpoint folder. @example `join(dir, CHECKPOINT_FILES.state)` */
-export const CHECKPOINT_FILES = Object.freeze({
-  /** Every trainable parameter by its in-memory name (exact f32 values). */
-  params: 'trainable_params.safetensors',
-  /** Optimizer state tensors (`state.<index>.<key>`); counters and groups in the metadata. */
-  optimizer: 'optimizer.safetensors',
-  /** State of the adapters' training hooks (AdaLoRA's sensitivity averages). */
-  hooks: 'training_hooks.safetensors',
-  /** Step, epoch, data position, random state, early-stopping state (JSON). */
-  state: 'trainer_state.json',
-});
-
-/**
- * Everything a training checkpoint holds besides the adapter files: written by the trainer, read
- * back on resume.
- *
- * @example
- * ```ts
- * const cp: CheckpointContents = { params, optimizer: { tensors, meta }, hooks: new Map(), state: { globalStep: 10 } };
- * ```
- */
-export interface CheckpointContents {
-  readonly params: ReadonlyMap<string, Tensor>;
-  readonly optimizer: { readonly tensors: ReadonlyMap<string, Tensor>; readonly meta: unknown };
-  readonly hooks: ReadonlyMap<string, Tensor>;
-  readonly state: Readonly<Record<string, unknown>>;
-}
-
-/** The name of the checkpoint folder of step `step`. @example `checkpointName(50) // 'checkpoint-50'` */
-export function checkpointName(step: number): string {
-  return `checkpoint-${step}`;
-}
+// The checkpoint format lives in checkpoint-codec.ts (browser-safe); these are its Node folders.
+export { CHECKPOINT_FILES, checkpointName } from './checkpoint-codec.js';
+export type { CheckpointContents } from './checkpoint-codec.js';
 
 /**
  * Writes a checkpoint folder `dir/checkpoint-<step>` atomically: every file (the adapter files given
@@ -53,11 +25,7 @@ export async function writeCheckpoint(dir: string, step: number, contents: Check
   await fs.mkdir(tmp, { recursive: true });
   try {
     await adapterFiles(tmp);
-    const write = async (name: string, bytes: Uint8Array): Promise<void> => writeFileAtomic(join(tmp, name), (h) => writeAll(h, bytes));
-    await write(CHECKPOINT_FILES.params, await serializeTensors(contents.params));
-    await write(CHECKPOINT_FILES.optimizer, await serializeTensors(contents.optimizer.tensors, { metadata: { optimizer: JSON.stringify(contents.optimizer.meta) } }));
-    await write(CHECKPOINT_FILES.hooks, await serializeTensors(contents.hooks));
-    await write(CHECKPOINT_FILES.state, new TextEncoder().encode(`${JSON.stringify(contents.state, null, 2)}\n`));
+    for (const [name, bytes] of await encodeCheckpoint(contents)) await writeFileAtomic(join(tmp, name), (h) => writeAll(h, bytes));
     const old = join(dir, `.${checkpointName(step)}.${process.pid}.${Date.now()}.old`);
     const existed = await fs.rename(target, old).then(
       () => true,
@@ -92,31 +60,7 @@ export async function readCheckpoint(folder: string, backend?: Backend): Promise
       throw new FileFormatError(`resume: ${join(folder, name)} cannot be read (${(e as Error).message}); expected a checkpoint folder written by the trainer`, { cause: e });
     }
   };
-  const tensors = (name: string, bytes: Uint8Array): ReturnType<typeof loadSafetensorsTensors> => {
-    try {
-      return loadSafetensorsTensors(bytes, { backend });
-    } catch (e) {
-      throw new FileFormatError(`resume: ${join(folder, name)}: ${(e as Error).message}`, { cause: e });
-    }
-  };
-  const stateText = new TextDecoder().decode(await read(CHECKPOINT_FILES.state));
-  let state: unknown;
-  try {
-    state = JSON.parse(stateText);
-  } catch (e) {
-    throw new FileFormatError(`resume: ${join(folder, CHECKPOINT_FILES.state)}: invalid JSON (${(e as Error).message})`, { cause: e });
-  }
-  if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new FileFormatError(`resume: ${join(folder, CHECKPOINT_FILES.state)}: expected a JSON object`);
-  const params = tensors(CHECKPOINT_FILES.params, await read(CHECKPOINT_FILES.params)).tensors;
-  const opt = tensors(CHECKPOINT_FILES.optimizer, await read(CHECKPOINT_FILES.optimizer));
-  const hooks = tensors(CHECKPOINT_FILES.hooks, await read(CHECKPOINT_FILES.hooks)).tensors;
-  let meta: unknown;
-  try {
-    meta = JSON.parse(opt.metadata?.optimizer ?? 'null');
-  } catch (e) {
-    throw new FileFormatError(`resume: ${join(folder, CHECKPOINT_FILES.optimizer)}: the "optimizer" metadata is not valid JSON`, { cause: e });
-  }
-  return { params, optimizer: { tensors: opt.tensors, meta }, hooks, state: state as Record<string, unknown> };
+  return decodeCheckpoint(read, folder, backend);
 }
 
 /**

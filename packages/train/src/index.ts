@@ -20,8 +20,12 @@ export { evaluateModel, disposeBatch } from './evaluate.js';
 export { EarlyStopping } from './early-stopping.js';
 export { decayParameterGroups, trainableParameters } from './parameter-groups.js';
 export { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
-export { CHECKPOINT_FILES, checkpointName, writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, removeStaleCheckpointFiles } from './checkpoint.js';
-export type { CheckpointContents } from './checkpoint.js';
+export { CHECKPOINT_FILES, checkpointName, encodeCheckpoint, decodeCheckpoint } from './checkpoint-codec.js';
+export type { CheckpointContents } from './checkpoint-codec.js';
+export { memoryCheckpointStore, adapterCheckpointFiles } from './checkpoint-store.js';
+export type { CheckpointStore, CheckpointEntry } from './checkpoint-store.js';
+// Node folder functions, kept here for existing callers; tree-shaken out of browser bundles
+export { writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, removeStaleCheckpointFiles } from './checkpoint.js';
 export * from './schedule/index.js';
 export { ProgressReporter } from './report/progress.js';
 export type { ProgressOutput, ProgressOptions, ProgressMetrics } from './report/progress.js';

@@ -1,5 +1,6 @@
-import { AdamW, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, tidy } from '@peft/core';
-import { type CheckpointContents, listCheckpoints, pruneCheckpoints, readCheckpoint, removeStaleCheckpointFiles, writeCheckpoint } from './checkpoint.js';
+import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, tidy } from '@peft/core';
+import type { CheckpointContents } from './checkpoint-codec.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 import { EarlyStopping } from './early-stopping.js';
 import { disposeBatch, evaluateModel } from './evaluate.js';
 import { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
@@ -40,7 +41,12 @@ export interface TrainerOptions<E = unknown> {
   readonly train: BatchSource<E>;
   /** Held-out examples, evaluated every `evalSteps` and at the end. */
   readonly evalExamples?: readonly E[];
-  /** Checkpoints (`checkpoint-<step>/`) are written here every `saveSteps`. */
+  /** Where checkpoints are saved every `saveSteps` and resumed from: `memoryCheckpointStore()` in a browser, `checkpointFileStore(dir)` in Node. */
+  readonly checkpoints?: CheckpointStore;
+  /**
+   * Node only: checkpoints (`checkpoint-<step>/`) go to this folder, as with
+   * `checkpoints: checkpointFileStore(outputDir)` (from `@peft/train/node`, loaded when first needed).
+   */
   readonly outputDir?: string;
   readonly callbacks?: TrainerCallbacks;
 }
@@ -72,6 +78,7 @@ export class Trainer<E = unknown> {
   private readonly early: EarlyStopping;
   private readonly backend: Backend;
   private readonly params: Map<string, Parameter>;
+  private fileStore: CheckpointStore | undefined;
 
   constructor(
     readonly model: PeftModel,
@@ -114,7 +121,8 @@ export class Trainer<E = unknown> {
     const a = this.args;
     const { loader } = this.options.train;
     const callbacks = this.options.callbacks ?? {};
-    if (this.options.outputDir) await removeStaleCheckpointFiles(this.options.outputDir);
+    const store = await this.checkpointStore();
+    if (store) await store.removeStale();
     if (opts?.resumeFrom) await this.resume(opts.resumeFrom);
     else manualSeed(a.seed);
     const started = Date.now();
@@ -168,7 +176,7 @@ export class Trainer<E = unknown> {
         await callbacks.onLog?.({ step: this.globalStep, eval_loss: m.loss, eval_perplexity: m.perplexity, ...(m.accuracy !== undefined ? { eval_accuracy: m.accuracy } : {}) });
         stoppedEarly = this.early.update(m.loss);
       }
-      if (this.options.outputDir && a.saveSteps > 0 && (this.globalStep % a.saveSteps === 0 || stoppedEarly)) {
+      if (store && a.saveSteps > 0 && (this.globalStep % a.saveSteps === 0 || stoppedEarly)) {
         const path = await this.saveCheckpoint();
         await callbacks.onCheckpoint?.(path, this.globalStep);
       }
@@ -201,8 +209,8 @@ export class Trainer<E = unknown> {
    * ```
    */
   async saveCheckpoint(): Promise<string> {
-    const dir = this.options.outputDir;
-    if (!dir) throw new ConfigError('Trainer.saveCheckpoint: no outputDir was given');
+    const store = await this.checkpointStore();
+    if (!store) throw new ConfigError('Trainer.saveCheckpoint: no checkpoints store or outputDir was given');
     const opt = optimizerStateToTensors(this.optimizer);
     const contents: CheckpointContents = {
       params: this.params,
@@ -218,8 +226,10 @@ export class Trainer<E = unknown> {
       },
     };
     try {
-      const path = await writeCheckpoint(dir, this.globalStep, contents, (tmp) => this.model.saveAdapter(tmp));
-      if (this.args.saveTotalLimit !== null) await pruneCheckpoints(dir, this.args.saveTotalLimit);
+      const adapters = new Map<string, AdapterFiles>();
+      for (const name of this.model.peftConfig.keys()) adapters.set(name, await this.model.adapterFiles(name));
+      const path = await store.save(this.globalStep, contents, adapters);
+      if (this.args.saveTotalLimit !== null) await store.prune(this.args.saveTotalLimit);
       return path;
     } finally {
       for (const t of opt.tensors.values()) t.dispose();
@@ -229,13 +239,13 @@ export class Trainer<E = unknown> {
   /** Restores a checkpoint folder (or the latest under outputDir). */
   private async resume(from: string): Promise<void> {
     let folder = from;
+    const store = await this.checkpointStore();
     if (from === 'latest') {
-      const dir = this.options.outputDir;
-      const latest = dir ? (await listCheckpoints(dir)).at(-1) : undefined;
-      if (!latest) throw new ConfigError(`Trainer: resume_from_checkpoint "latest" but ${dir ?? 'outputDir'} holds no checkpoint-<step> folder`);
+      const latest = store ? (await store.list()).at(-1) : undefined;
+      if (!latest) throw new ConfigError(`Trainer: resume_from_checkpoint "latest" but ${store?.label ?? 'outputDir'} holds no checkpoint-<step> folder`);
       folder = latest.path;
     }
-    const cp = await readCheckpoint(folder, this.backend);
+    const cp = store ? await store.load(folder, this.backend) : await (await nodeCheckpoints()).checkpointFileStore(folder).load(folder, this.backend);
     try {
       for (const [name, p] of this.params) {
         const saved = cp.params.get(name);
@@ -257,6 +267,14 @@ export class Trainer<E = unknown> {
     }
   }
 
+  /** The checkpoint store: the one given, or the file store on `outputDir` (Node), or none. */
+  private async checkpointStore(): Promise<CheckpointStore | undefined> {
+    if (this.options.checkpoints) return this.options.checkpoints;
+    if (!this.options.outputDir) return undefined;
+    this.fileStore ??= (await nodeCheckpoints()).checkpointFileStore(this.options.outputDir);
+    return this.fileStore;
+  }
+
   /** One micro-batch forward + backward; the (unscaled) loss, detached, still on the device. */
   private forwardBackward(batch: ModelBatch): Tensor {
     const scale = 1 / this.args.gradientAccumulationSteps;
@@ -273,6 +291,19 @@ export class Trainer<E = unknown> {
     const s = this.options.train.loader.state() as { index?: number } | undefined;
     const per = this.options.train.loader.batchesPerEpoch;
     return typeof s?.index === 'number' && per > 0 ? Math.min(1, s.index / per) : 0;
+  }
+}
+
+/**
+ * `@peft/train/node`, loaded only when a run names an `outputDir` (or resumes from a folder without a
+ * store). The specifier is a variable so that browser bundlers leave the Node file code out.
+ */
+async function nodeCheckpoints(): Promise<typeof import('./node.js')> {
+  const entry = '@peft/train/node';
+  try {
+    return (await import(/* @vite-ignore */ entry)) as typeof import('./node.js');
+  } catch (e) {
+    throw new ConfigError(`Trainer: outputDir needs the Node file system (${(e as Error).message}); in a browser pass checkpoints: memoryCheckpointStore()`);
   }
 }
 
