@@ -106,6 +106,26 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
+ * Runs `fn` with gradient recording on, even inside {@link noGrad} or a gradient rule (PyTorch's
+ * `torch.enable_grad`): how a rule that recomputes a block (see {@link checkpoint}) records the graph
+ * it differentiates.
+ *
+ * @example
+ * ```ts
+ * noGrad(() => enableGrad(() => isGradEnabled())); // true
+ * ```
+ */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
  * Whether ops currently record the graph.
  *
  * @example

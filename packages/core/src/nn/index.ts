@@ -18,3 +18,5 @@ export { RMSNorm } from './rms-norm.js';
 export { Dropout } from './dropout.js';
 export { GELU, ReLU, SiLU, Tanh, Sigmoid } from './activations.js';
 export { Identity } from './identity.js';
+export { setGradientCheckpointing, isGradientCheckpointable } from './gradient-checkpointing.js';
+export type { GradientCheckpointable } from './gradient-checkpointing.js';

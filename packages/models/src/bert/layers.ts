@@ -17,6 +17,7 @@ import {
 import { applyActivation } from '../activation.js';
 import { defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { embedInputs } from '../embed-inputs.js';
+import { forwardLayers } from '../forward-layers.js';
 import type { BertConfig } from './config.js';
 
 /**
@@ -241,6 +242,10 @@ export class BertLayer extends Module {
  */
 export class BertEncoder extends Module {
   readonly layer: ModuleList<BertLayer>;
+  /** Layers run under gradient checkpointing when gradients are recorded (see `setGradientCheckpointing`). */
+  gradientCheckpointing = false;
+  /** @internal Marks this body for `setGradientCheckpointing`. */
+  readonly supportsGradientCheckpointing = true as const;
 
   constructor(config: BertConfig, opts: LayerOptions = {}) {
     super();
@@ -250,9 +255,8 @@ export class BertEncoder extends Module {
   /** @example `encoder.forward(h, ctx)` */
   forward(h: Tensor, ctx: BertLayerContext): Tensor {
     return composite(() => {
-      let x = h;
-      for (const l of this.layer) x = l.forward(x, ctx);
-      return x;
+      const checkpointing = this.gradientCheckpointing && !ctx.cache;
+      return forwardLayers(this.layer, h, { checkpointing, name: 'layer' }, (l, x) => l.forward(x, ctx));
     });
   }
 }

@@ -19,6 +19,7 @@ import { applyActivation } from '../activation.js';
 import { attentionBias, defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { causalLMOutput, lmHead } from '../lm-head.js';
 import { embedInputs } from '../embed-inputs.js';
+import { forwardLayers } from '../forward-layers.js';
 import type { GPT2Config } from './config.js';
 
 /**
@@ -158,6 +159,10 @@ export class GPT2Model extends Module {
   readonly drop: Dropout;
   readonly h: ModuleList<GPT2Block>;
   readonly ln_f: LayerNorm;
+  /** Layers run under gradient checkpointing when gradients are recorded (see `setGradientCheckpointing`). */
+  gradientCheckpointing = false;
+  /** @internal Marks this body for `setGradientCheckpointing`. */
+  readonly supportsGradientCheckpointing = true as const;
 
   constructor(
     readonly config: GPT2Config,
@@ -186,7 +191,7 @@ export class GPT2Model extends Module {
       if (inputs.tokenTypeIds) h = h.add(this.wte.forward(inputs.tokenTypeIds));
       h = this.drop.forward(h);
       const ctx: GPT2ForwardContext = { bias: attentionBias({ queryLength: s, pastLength: past, causal: true, attentionMask: inputs.attentionMask, like: h }), cache };
-      for (const block of this.h) h = block.forward(h, ctx);
+      h = forwardLayers(this.h, h, { checkpointing: this.gradientCheckpointing && !cache, name: 'h' }, (block, x) => block.forward(x, ctx));
       return this.ln_f.forward(h);
     });
   }

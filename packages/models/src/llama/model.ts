@@ -18,6 +18,7 @@ import { applyActivation } from '../activation.js';
 import { attentionBias, defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { causalLMOutput, lmHead } from '../lm-head.js';
 import { embedInputs } from '../embed-inputs.js';
+import { forwardLayers } from '../forward-layers.js';
 import type { LlamaConfig } from './config.js';
 import { LlamaRotaryEmbedding, applyRotary } from './rope.js';
 import { slidingWindowBias } from './sliding-window.js';
@@ -173,6 +174,10 @@ export class LlamaModel extends Module {
   readonly norm: RMSNorm;
   /** Rotary embeddings (no parameters: the frequencies follow from the config). */
   readonly rotary: LlamaRotaryEmbedding;
+  /** Layers run under gradient checkpointing when gradients are recorded (see `setGradientCheckpointing`). */
+  gradientCheckpointing = false;
+  /** @internal Marks this body for `setGradientCheckpointing`. */
+  readonly supportsGradientCheckpointing = true as const;
 
   constructor(
     readonly config: LlamaConfig,
@@ -205,7 +210,7 @@ export class LlamaModel extends Module {
       }
       const biasFor = (window: number | undefined): Tensor | undefined => (window === undefined ? base : windowed.get(window));
       const ctx: LlamaForwardContext = { biasFor, cos, sin, cache };
-      for (const layer of this.layers) h = layer.forward(h, ctx);
+      h = forwardLayers(this.layers, h, { checkpointing: this.gradientCheckpointing && !cache, name: 'layers' }, (layer, x) => layer.forward(x, ctx));
       return this.norm.forward(h);
     });
   }
