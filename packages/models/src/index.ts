@@ -7,7 +7,7 @@
  */
 export { ConfigReader } from './config-reader.js';
 export type { CheckpointSource } from '@peft/core';
-export { memorySource } from '@peft/core';
+export { memorySource, urlSource, fileSource } from '@peft/core';
 export { loadCheckpointWeights } from './checkpoint-weights.js';
 export type { WeightMapping, LoadWeightsOptions } from './checkpoint-weights.js';
 export type { Architecture } from './architecture.js';
