@@ -72,6 +72,16 @@ describe.each(backends)('Trainer on $name', ({ backend }) => {
     expect(resumed.losses).toEqual(whole.losses.slice(4));
   });
 
+  it('trains with gradient checkpointing to exactly the losses of a run without it (dropout on)', async () => {
+    const args: Partial<TrainingArgs> = { learningRate: 1e-2, maxSteps: 4, perDeviceTrainBatchSize: 4, seed: 3 };
+    const train = countingExamples(12, 10, 4);
+    const plain = await trainer(await loraModel(backend, 0.1), args, { train }).train();
+    const peft = await loraModel(backend, 0.1);
+    const recomputed = await trainer(peft, { ...args, gradientCheckpointing: true }, { train }).train();
+    expect((peft.model as unknown as { transformer: { gradientCheckpointing: boolean } }).transformer.gradientCheckpointing).toBe(true);
+    expect(recomputed.losses).toEqual(plain.losses);
+  });
+
   it('sums accumulated micro-batches like one large batch of equal-length rows', async () => {
     const train = countingExamples(8, 10, 3);
     const big = await trainer(await loraModel(backend), { learningRate: 1e-2, maxSteps: 3, perDeviceTrainBatchSize: 8, shuffle: false, maxGradNorm: null }, { train }).train();

@@ -1,4 +1,4 @@
-import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, tidy } from '@peft/core';
+import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
 import type { CheckpointContents } from './checkpoint-codec.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { EarlyStopping } from './early-stopping.js';
@@ -91,6 +91,7 @@ export class Trainer<E = unknown> {
     this.params = params;
     this.backend = params.values().next().value!.backend;
     const a = this.args;
+    if (a.gradientCheckpointing) setGradientCheckpointing(model);
     this.optimizer = new AdamW(decayParameterGroups(model, a.weightDecay), { lr: a.learningRate, betas: [a.adamBeta1, a.adamBeta2], eps: a.adamEpsilon, weightDecay: a.weightDecay });
     const total = this.totalSteps;
     const warmup = resolveWarmupSteps({ warmupSteps: a.warmupSteps, warmupRatio: a.warmupRatio, totalSteps: total });

@@ -40,6 +40,12 @@ export interface TrainingArgs {
   warmupRatio: number;
   /** Gradients are clipped to this global L2 norm (1.0); 0 or null: no clipping. */
   maxGradNorm: number | null;
+  /**
+   * Recompute each transformer layer in backward instead of keeping its activations (false): less
+   * memory for about one more forward per step, same gradients. The Trainer only turns it on (a model
+   * prepared with it, as by `prepareModelForKbitTraining`, keeps it).
+   */
+  gradientCheckpointing: boolean;
   /** Seed of shuffling, dropout and adapter initialisation (42). */
   seed: number;
   /** Shuffle the training examples every epoch (true). */
@@ -81,6 +87,7 @@ export const DEFAULT_TRAINING_ARGS: Readonly<TrainingArgs> = Object.freeze({
   warmupSteps: 0,
   warmupRatio: 0,
   maxGradNorm: 1.0,
+  gradientCheckpointing: false,
   seed: 42,
   shuffle: true,
   loggingSteps: 10,
@@ -135,6 +142,9 @@ export function resolveTrainingArgs(partial: Partial<TrainingArgs> = {}): Traini
   if (args.saveTotalLimit !== null) num('saveTotalLimit', (v) => int(v) && v >= 1, 'an integer >= 1, or null to keep every checkpoint');
   if (!(LR_SCHEDULE_TYPES as readonly string[]).includes(args.lrSchedulerType)) {
     throw new ConfigError(`TrainingArgs.lrSchedulerType: expected one of ${LR_SCHEDULE_TYPES.join(', ')}, got ${JSON.stringify(args.lrSchedulerType)}`);
+  }
+  if (typeof args.gradientCheckpointing !== 'boolean') {
+    throw new ConfigError(`TrainingArgs.gradientCheckpointing: expected true or false, got ${JSON.stringify(args.gradientCheckpointing)}`);
   }
   if (typeof args.shuffle !== 'boolean') throw new ConfigError(`TrainingArgs.shuffle: expected true or false, got ${JSON.stringify(args.shuffle)}`);
   if (args.maxSteps === 0) args.maxSteps = -1;
