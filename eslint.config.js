@@ -70,7 +70,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/packages/**', '@peft/*', '!@peft/core', '@peft/core/*', '!@peft/core/node'], message: 'Examples import only the public API: @peft/core and @peft/core/node.' },
+            { group: ['**/packages/**', '@peft/*/*', '!@peft/*/node'], message: 'Examples import only the public entry points: @peft/<package> and @peft/<package>/node.' },
           ],
         },
       ],

@@ -1,5 +1,6 @@
 /**
  * `pnpm bench [names…] [--quick] [--json] [--backend cpu|webgpu]`
+ * `pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile]` (see side-by-side/run.ts)
  *
  * Runs every `bench/*.bench.ts` (or the named ones) on each backend, prints a table per benchmark (or,
  * with `--json`, one JSON object per row on stdout) and writes the run to bench/results/.
@@ -21,8 +22,19 @@ const { values: flags, positionals: names } = parseArgs({
     json: { type: 'boolean', default: false },
     backend: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
+    'write-docs': { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    profile: { type: 'boolean', default: false },
   },
 });
+
+if (names[0] === 'side-by-side') {
+  const { runSideBySide } = await import('./side-by-side/run.js');
+  await runSideBySide({ quick: flags.quick, json: flags.json, writeDocs: flags['write-docs'], rounds: flags.rounds ? Number(flags.rounds) : undefined,
+    profile: flags.profile || process.env.PEFT_PROFILE === '1',
+  });
+  process.exit(0);
+}
 
 async function loadBenches(): Promise<Bench[]> {
   const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
@@ -36,7 +48,8 @@ async function loadBenches(): Promise<Bench[]> {
 
 const all = await loadBenches();
 if (flags.help) {
-  console.log('pnpm bench [names...] [--quick] [--json] [--backend cpu|webgpu]\n');
+  console.log('pnpm bench [names...] [--quick] [--json] [--backend cpu|webgpu]');
+  console.log('pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile]   @peft vs tfjs-webgpu vs PyTorch\n');
   for (const b of all) console.log(`  ${b.name.padEnd(12)} ${b.description}`);
   process.exit(0);
 }

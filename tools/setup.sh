@@ -7,10 +7,13 @@
 #   4. A WebGPU adapter must be usable from Node (Dawn, npm `webgpu`). On Debian bookworm without one,
 #      Mesa's lavapipe software Vulkan driver is installed from bookworm-backports (bookworm's own Mesa 22
 #      is too old for Dawn).
+#   5. Chromium for the browser demo's end-to-end test (examples/browser): Debian's `chromium` package
+#      when /usr/bin/chromium is missing (it runs WebGPU on SwiftShader with --enable-unsafe-webgpu).
 #
 # Environment:
 #   PEFT_REQUIRE_WEBGPU=1   fail when no adapter can be made to work (CI sets it); otherwise warn.
 #   PEFT_SKIP_GPU_SETUP=1   never touch system packages; only probe and report.
+#   PEFT_CHROMIUM=PATH      the Chromium the browser test launches (default /usr/bin/chromium).
 #
 # Run it directly, or source it from another script to keep the variables it exports (XDG_RUNTIME_DIR, PATH);
 # sourcing also leaves the caller in the repository root.
@@ -69,6 +72,9 @@ _peft_setup() {
     printf '%s\n' "$stamp" >"$stamp_file"
   fi
 
+  # --- 5. Chromium (checked first: step 4 returns when it is done) ---------------------------------
+  _peft_setup_chromium || return 1
+
   # --- 4. WebGPU -----------------------------------------------------------------------------------
   if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
     export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/runtime-$(id -u)"
@@ -122,6 +128,37 @@ _peft_install_lavapipe() {
   $sudo apt-get update || { warn "apt-get update failed"; return 1; }
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1 ||
     { warn "apt-get install of mesa-vulkan-drivers libvulkan1 failed"; return 1; }
+}
+
+# Chromium for the browser test: present, installed with apt (Debian's `chromium`), or a warning; with
+# PEFT_REQUIRE_WEBGPU=1 a missing browser is an error, as the test then fails instead of skipping.
+_peft_setup_chromium() {
+  local chromium="${PEFT_CHROMIUM:-/usr/bin/chromium}" sudo=""
+  if [ -x "$chromium" ]; then
+    say "chromium: $("$chromium" --version 2>/dev/null || echo "$chromium")"
+    return 0
+  fi
+  if [ "$(uname -s)" = Linux ] && [ "${PEFT_SKIP_GPU_SETUP:-0}" != 1 ] && [ -z "${PEFT_CHROMIUM:-}" ] && command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+    if [ "$(id -u)" = 0 ] || [ -n "$sudo" ]; then
+      say "installing Chromium (Debian's chromium) for the browser test"
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ||
+        { $sudo apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium; } ||
+        warn "apt-get install chromium failed"
+    else
+      warn "installing Chromium needs root, and sudo is not available"
+    fi
+    if [ -x "$chromium" ]; then
+      say "chromium: $("$chromium" --version 2>/dev/null || echo "$chromium")"
+      return 0
+    fi
+  fi
+  if [ "${PEFT_REQUIRE_WEBGPU:-0}" = 1 ]; then
+    die "PEFT_REQUIRE_WEBGPU=1 but there is no Chromium at $chromium for the browser test (install Debian's chromium, or set PEFT_CHROMIUM)"
+    return 1
+  fi
+  warn "no Chromium at $chromium: the browser test (examples/browser) skips its browser cases"
+  return 0
 }
 
 # Adds the bookworm-backports source, reusing the Debian mirror (and key) the system already uses, in the

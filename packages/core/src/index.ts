@@ -44,6 +44,8 @@ export { fileSource } from './io/file-source.js';
 export { parseStrictJson, JsonNumberText, isWellFormedUtf16 } from './io/strict-json.js';
 export type { JsonValue } from './io/strict-json.js';
 export { WebGPUBackend, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';
+export { KernelProfiler, kernelFamily } from './backends/webgpu/kernel-profiler.js';
+export type { KernelProfile, KernelProfileEntry, ProfileMethod } from './backends/webgpu/kernel-profiler.js';
 export type { WebGPUBackendOptions } from './backends/webgpu/webgpu-backend.js';
 export { BufferPool } from './backends/webgpu/buffer-pool.js';
 export { PipelineCache } from './backends/webgpu/pipeline-cache.js';

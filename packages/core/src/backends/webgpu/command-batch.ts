@@ -1,4 +1,5 @@
 import { BindGroupCache } from './bind-group-cache.js';
+import type { KernelProfiler } from './kernel-profiler.js';
 import type { CompiledKernel } from './pipeline-cache.js';
 
 /**
@@ -55,6 +56,8 @@ export class CommandBatch {
   submits = 0;
   /** The bind groups of this batch's dispatches, reused across batches. */
   readonly groups: BindGroupCache;
+  /** When set, every dispatch is timed by kernel family (see {@link KernelProfiler}). */
+  profiler: KernelProfiler | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -88,7 +91,7 @@ export class CommandBatch {
    * batch.dispatch(compiled, [a, b, out], words, [16, 1, 1]);
    * ```
    */
-  dispatch(kernel: CompiledKernel, buffers: readonly GPUBuffer[], words: readonly number[], grid: readonly [number, number, number]): void {
+  dispatch(kernel: CompiledKernel, buffers: readonly GPUBuffer[], words: readonly number[], grid: readonly [number, number, number], family = 'kernel'): void {
     const bindBytes = Math.max(1, Math.ceil(words.length / 4)) * 16;
     const slot = Math.ceil(bindBytes / this.align) * this.align;
     if (this.count >= this.maxDispatches || this.arenaUsed + slot > this.arenaHost.byteLength) this.submit();
@@ -98,10 +101,13 @@ export class CommandBatch {
     this.arenaUsed += slot;
     this.count++;
     const group = this.groups.get(kernel.layout, bindBytes, buffers);
-    const pass = this.computePass();
+    const profiler = this.profiler;
+    if (profiler) this.endPass();
+    const pass = this.computePass(profiler?.timestamps(family));
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, group, [offset]);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    if (profiler) this.profiled(profiler, family);
   }
 
   /**
@@ -113,11 +119,17 @@ export class CommandBatch {
    * batch.encode((enc) => enc.copyBufferToTexture(src, dst, size));
    * ```
    */
-  encode(fn: (encoder: GPUCommandEncoder) => void): void {
+  encode(fn: (encoder: GPUCommandEncoder) => void, family = 'encoded'): void {
     if (this.count >= this.maxDispatches) this.submit();
     this.endPass();
     this.count++;
+    const profiler = this.profiler;
+    const begin = profiler?.timestamps(family, 'begin');
+    if (begin) this.commandEncoder().beginComputePass({ timestampWrites: begin }).end();
     fn(this.commandEncoder());
+    const end = begin && profiler?.timestamps(family, 'end');
+    if (end) this.commandEncoder().beginComputePass({ timestampWrites: end }).end();
+    if (profiler) this.profiled(profiler, family);
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches. @example `batch.copy(src, 0, dst, 0, 64)` */
@@ -165,6 +177,7 @@ export class CommandBatch {
     if (encoder) {
       this.endPass();
       if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, this.arenaUsed / 4);
+      this.profiler?.resolve(encoder);
       this.encoder = null;
       this.arenaUsed = 0;
       this.count = 0;
@@ -190,8 +203,18 @@ export class CommandBatch {
     return (this.encoder ??= this.device.createCommandEncoder());
   }
 
-  private computePass(): GPUComputePassEncoder {
-    return (this.pass ??= this.commandEncoder().beginComputePass());
+  private computePass(timestampWrites?: GPUComputePassTimestampWrites): GPUComputePassEncoder {
+    return (this.pass ??= this.commandEncoder().beginComputePass(timestampWrites ? { timestampWrites } : undefined));
+  }
+
+  /** After a profiled dispatch: each gets its own pass (timestamps), or its own submit (CPU timing). */
+  private profiled(profiler: KernelProfiler, family: string): void {
+    if (profiler.submitEach) {
+      this.submit();
+      profiler.submitted(family);
+    } else {
+      this.endPass();
+    }
   }
 
   private endPass(): void {

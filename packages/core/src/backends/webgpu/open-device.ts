@@ -23,6 +23,8 @@ export async function openDevice(opts: {
   if (opts.f16 !== false && adapter.features.has('shader-f16')) features.push('shader-f16');
   // subgroups let the texture matmul share operands between lanes on CPU adapters (kernels/matmul-select.ts)
   if (adapter.features.has('subgroups')) features.push('subgroups');
+  // timestamps let the kernel profiler (backend.startProfile) time dispatches on the device itself
+  if (adapter.features.has('timestamp-query')) features.push('timestamp-query');
   const l = adapter.limits;
   const device = await adapter.requestDevice({
     requiredFeatures: features,

@@ -28,6 +28,7 @@ import { encodeMatmul } from './kernels/matmul.js';
 import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';
 import type { Kernel } from './kernels/wgsl.js';
+import { type KernelProfile, KernelProfiler, kernelFamily } from './kernel-profiler.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { describeAdapter, isSoftwareAdapter, openDevice } from './open-device.js';
 
@@ -86,6 +87,7 @@ export class WebGPUBackend implements Backend {
   private liveBytes = 0;
   private destroyed = false;
   private readonly runner: KernelRunner;
+  private readonly batchSize: number;
 
   constructor(
     /** The device every kernel runs on. */
@@ -98,7 +100,8 @@ export class WebGPUBackend implements Backend {
     this.dtypes = new Set<DType>(f16 ? ['f32', 'f16', 'i32', 'u32', 'bool'] : ['f32', 'i32', 'u32', 'bool']);
     this.state = new DeviceState(device);
     this.pipelines = new PipelineCache(device, (e) => this.state.record(e, true));
-    this.batch = new CommandBatch(device, { uniformAlign: device.limits.minUniformBufferOffsetAlignment, maxDispatches: opts.batchSize });
+    this.batchSize = opts.batchSize ?? 256;
+    this.batch = new CommandBatch(device, { uniformAlign: device.limits.minUniformBufferOffsetAlignment, maxDispatches: this.batchSize });
     this.maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     const retire = (b: GPUBuffer): void => {
       this.batch.groups.forget(b);
@@ -118,8 +121,45 @@ export class WebGPUBackend implements Backend {
       scratch: (bytes) => this.pool.acquire(bytes),
       recycle: (b) => this.pool.release(b),
       device,
-      encode: (fn) => this.batch.encode(fn),
+      encode: (fn, family) => this.batch.encode(fn, family),
     };
+  }
+
+  // ---- profiling ----
+
+  /**
+   * Starts timing every dispatch by kernel family until {@link stopProfile}: with GPU timestamps
+   * when the device has `timestamp-query`, else on the CPU with one submit and queue wait per
+   * dispatch (slower, coarser; the profile says which). Submits what is pending first.
+   *
+   * @example
+   * ```ts
+   * gpu.startProfile(); step(); const p = await gpu.stopProfile();
+   * ```
+   */
+  startProfile(): void {
+    this.check('startProfile');
+    this.batch.submit();
+    this.batch.profiler = new KernelProfiler(this.device, Math.max(512, this.batchSize));
+  }
+
+  /**
+   * Stops profiling and returns the time per kernel family since {@link startProfile} (null when
+   * none was started). Submits what is pending and waits for it.
+   *
+   * @example
+   * ```ts
+   * for (const e of (await gpu.stopProfile())!.entries) console.log(e.family, e.ms);
+   * ```
+   */
+  async stopProfile(): Promise<KernelProfile | null> {
+    const profiler = this.batch.profiler;
+    if (!profiler) return null;
+    this.batch.submit();
+    this.batch.profiler = null;
+    const report = await profiler.report();
+    this.check('stopProfile');
+    return report;
   }
 
   // ---- memory ----
@@ -344,7 +384,7 @@ export class WebGPUBackend implements Backend {
   }
 
   private run(kernel: Kernel, buffers: readonly GPUBuffer[]): void {
-    this.batch.dispatch(this.pipelines.get(kernel), buffers, kernel.words, kernel.grid);
+    this.batch.dispatch(this.pipelines.get(kernel), buffers, kernel.words, kernel.grid, this.batch.profiler ? kernelFamily(kernel.key) : undefined);
   }
 
   private input(view: View, op: string): GPUBuffer {

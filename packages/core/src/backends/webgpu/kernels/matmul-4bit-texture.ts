@@ -338,6 +338,6 @@ export function encodeMatmul4bitTexture(
     pass.setBindGroup(0, group0);
     pass.dispatchWorkgroups(gx, gy, 1);
     pass.end();
-  });
+  }, 'matmul4bit-texture');
   return true;
 }

@@ -18,7 +18,7 @@ import { MAX_GRID } from './wgsl.js';
 export interface TextureRunner {
   readonly device: GPUDevice;
   /** Records commands in order with the backend's dispatches; no compute pass is open while `fn` runs. */
-  encode(fn: (encoder: GPUCommandEncoder) => void): void;
+  encode(fn: (encoder: GPUCommandEncoder) => void, family?: string): void;
 }
 
 /**
@@ -227,7 +227,7 @@ function stage(runner: TextureRunner, res: DeviceResources, p: OperandPlan, v: V
     runner.encode((enc) => {
       if (full > 0) enc.copyBufferToTexture({ buffer: buf, offset: first * 16, bytesPerRow: width * 16 }, { texture: tex }, [width, full, 1]);
       if (rest > 0) enc.copyBufferToTexture({ buffer: buf, offset: (first + full * width) * 16 }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
-    });
+    }, 'matmul-texture copy-in');
     return;
   }
   const plane = p.pack!;
@@ -247,7 +247,7 @@ function stage(runner: TextureRunner, res: DeviceResources, p: OperandPlan, v: V
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(Math.ceil(Math.ceil(plane.q / 4) / 64), plane.rows, layers);
     pass.end();
-  });
+  }, 'matmul-texture pack');
 }
 
 /**
@@ -281,7 +281,7 @@ function transposeB(runner: TextureRunner, res: DeviceResources, pb: OperandPlan
     p.setBindGroup(0, group);
     p.dispatchWorkgroups(Math.ceil(Math.ceil(n / 4) / 64), kbs, batches);
     p.end();
-  });
+  }, 'matmul-texture transpose');
   const batchStrides = broadcast ? batchShape.map(() => 0) : contiguousStrides(batchShape).map((s) => s * n * kbs);
   return { plan: { format: 'k4', texels: batches * n * kbs, copyFrom: null, pack: null, rowStride: kbs, batchStrides }, tex };
 }
@@ -368,7 +368,7 @@ export function encodeTextureMatmul(
       pass.setBindGroup(0, group);
       pass.dispatchWorkgroups(gx, gy, count);
       pass.end();
-    });
+    }, 'matmul-texture');
   }
   if (tc) {
     const width = 1 << res.wShift;
@@ -377,7 +377,7 @@ export function encodeTextureMatmul(
     runner.encode((enc) => {
       if (full > 0) enc.copyTextureToBuffer({ texture: tc }, { buffer: out, bytesPerRow: width * 16 }, [width, full, 1]);
       if (rest > 0) enc.copyTextureToBuffer({ texture: tc, origin: [0, full, 0] }, { buffer: out, offset: full * width * 16 }, [rest, 1, 1]);
-    });
+    }, 'matmul-texture copy-out');
     res.releaseTexture(tc);
   }
   res.releaseTexture(ta);

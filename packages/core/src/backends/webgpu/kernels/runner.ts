@@ -21,6 +21,6 @@ export interface KernelRunner {
   recycle(buffer: GPUBuffer): void;
   /** The device, for kernel families that manage their own pipelines and textures (matmul-texture). */
   readonly device?: GPUDevice;
-  /** Records commands in order with the dispatches; no compute pass is open while `fn` runs. */
-  encode?(fn: (encoder: GPUCommandEncoder) => void): void;
+  /** Records commands in order with the dispatches; no compute pass is open while `fn` runs. `family` names it in profiles. */
+  encode?(fn: (encoder: GPUCommandEncoder) => void, family?: string): void;
 }

@@ -1,0 +1,209 @@
+import { type AdapterFiles, type Backend, DEFAULT_ADAPTER, MethodRegistry, type PeftModel, fromArray, getPeftModel, manualSeed, urlSource } from '@peft/core';
+import { lora } from '@peft/lora';
+import { type PretrainedTokenizer, generate, loadPretrained, loadTokenizer } from '@peft/models';
+import { Trainer, batchSource, completionAccuracy, memoryCheckpointStore, parseTrainConfig, prepareData } from '@peft/train';
+import type { DemoOptions } from './demo-options.js';
+
+/**
+ * One optimizer step as the page shows it.
+ *
+ * @example
+ * ```ts
+ * const p: StepProgress = { step: 3, totalSteps: 12, loss: 2.4, tokensPerSecond: 410 };
+ * ```
+ */
+export interface StepProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  /** Tokens trained on per second since training started. */
+  readonly tokensPerSecond: number;
+}
+
+/**
+ * A held-out e-mail with the base model's and the adapter's greedy continuation.
+ *
+ * @example
+ * ```ts
+ * const s: Sample = { prompt: 'Subject: …\nLabel:', expected: ' spam', base: ' the', adapter: ' spam' };
+ * ```
+ */
+export interface Sample {
+  readonly prompt: string;
+  readonly expected: string;
+  readonly base: string;
+  readonly adapter: string;
+}
+
+/**
+ * Everything a finished run produced: the losses, speed, accuracy before and after, samples, the
+ * adapter's Hugging Face files, and the logits of a fixed input (for comparing with another runtime).
+ *
+ * @example
+ * ```ts
+ * const { losses, adapter } = await runDemo(opts, backend, '/', {});
+ * ```
+ */
+export interface DemoResult {
+  readonly backend: string;
+  readonly losses: readonly number[];
+  readonly tokensPerSecond: number;
+  readonly trainSeconds: number;
+  readonly accuracyBefore: number;
+  readonly accuracyAfter: number;
+  readonly samples: readonly Sample[];
+  readonly adapter: AdapterFiles;
+  /** A fixed prompt's token ids and the adapted model's logits for it (`[1, ids.length, vocab]`, flat). */
+  readonly probe: { readonly inputIds: readonly number[]; readonly logits: Float32Array };
+}
+
+/**
+ * What {@link runDemo} reports while it runs.
+ *
+ * @example
+ * ```ts
+ * const hooks: DemoHooks = { onStatus: (s) => (statusEl.textContent = s), onStep: (p) => chart.add(p) };
+ * ```
+ */
+export interface DemoHooks {
+  onStatus?(text: string): void;
+  onStep?(progress: StepProgress): void;
+}
+
+/** The prompt whose logits the page exposes: fixed text, so another runtime can rebuild the input. */
+export const PROBE_TEXT = 'Subject: Cheap meds, no prescription needed\nOrder today and save 80% on all\nLabel:';
+
+/**
+ * The demo end to end in the browser: loads the embedded GPT-2 and the spam-or-ham task from
+ * `assetsUrl` (the folder holding `base-model/` and `demo-task/`), puts a LoRA adapter on it with the
+ * task's recipe, measures label accuracy, trains `opts.steps` steps with an in-memory checkpoint
+ * store, measures again, generates samples with and without the adapter, and returns the adapter's
+ * files.
+ *
+ * @example
+ * ```ts
+ * const result = await runDemo(parseDemoOptions(location.search), backend, import.meta.env.BASE_URL, { onStep: draw });
+ * ```
+ */
+export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: string, hooks: DemoHooks = {}): Promise<DemoResult> {
+  const say = (s: string): void => hooks.onStatus?.(s);
+  const base = assetsUrl.endsWith('/') ? assetsUrl : `${assetsUrl}/`;
+  const fetchText = async (path: string): Promise<string> => {
+    const r = await fetch(base + path);
+    if (!r.ok) throw new Error(`fetching ${base + path} answered ${r.status}`);
+    return r.text();
+  };
+  say('loading the base model and tokenizer');
+  const source = urlSource(`${base}base-model/`);
+  const model = await loadPretrained(source, { backend, onWarning: () => {} });
+  const tokenizer = await loadTokenizer(source);
+  const recipe = JSON.parse(await fetchText('demo-task/recipe.json')) as Record<string, unknown>;
+  const cfg = parseTrainConfig(
+    {
+      ...recipe,
+      model: 'base-model',
+      data: { ...(recipe.data as object), train: 'demo-task/train.jsonl', eval: 'demo-task/eval.jsonl' },
+      output_dir: 'browser',
+      max_steps: opts.steps,
+      per_device_train_batch_size: opts.batch,
+      warmup_steps: Math.min(Number(recipe.warmup_steps ?? 0), Math.floor(opts.steps / 4)),
+    },
+    { label: 'demo recipe' },
+  );
+  say('tokenizing the task');
+  const data = await prepareData(cfg.data, { tokenizer, vocabSize: model.info.vocabSize, seed: cfg.args.seed, readText: fetchText });
+  const registry = new MethodRegistry();
+  registry.register(lora);
+  manualSeed(cfg.args.seed);
+  const config = lora.schema.parse({ ...cfg.method }, { warn: () => {}, where: 'method' });
+  const peft = await getPeftModel(model, config, { registry, warn: () => {} });
+  const pairs = parsePairs(await fetchText('demo-task/eval.jsonl')).slice(0, opts.evalExamples);
+  const batchSize = Math.min(cfg.args.perDeviceEvalBatchSize, pairs.length);
+
+  say(`labelling ${pairs.length} held-out e-mails with the base model`);
+  const before = await peft.disableAdapter(() => completionAccuracy(peft, tokenizer, pairs, { batchSize }));
+
+  say(`training ${opts.steps} steps`);
+  const started = performance.now();
+  let tokens = 0;
+  const trainer = new Trainer(peft, {
+    args: { ...cfg.args, evalSteps: 0 },
+    train: batchSource(data.train, { batchSize: cfg.args.perDeviceTrainBatchSize, shuffle: cfg.args.shuffle, seed: cfg.args.seed, tokenizer }),
+    checkpoints: memoryCheckpointStore(),
+    callbacks: {
+      onStep: (s) => {
+        tokens += s.tokens;
+        const seconds = (performance.now() - started) / 1000;
+        hooks.onStep?.({ step: s.step, totalSteps: s.totalSteps, loss: s.loss, tokensPerSecond: seconds > 0 ? tokens / seconds : 0 });
+      },
+    },
+  });
+  const result = await trainer.train();
+
+  say(`labelling ${pairs.length} held-out e-mails with the adapter`);
+  const after = await completionAccuracy(peft, tokenizer, pairs, { batchSize });
+  say('generating samples');
+  const samples = await sampleGenerations(peft, tokenizer, pairs.slice(0, opts.samples));
+  const probe = await probeLogits(peft, tokenizer);
+  const adapter = await peft.adapterFiles(DEFAULT_ADAPTER);
+  return {
+    backend: backend.description,
+    losses: result.losses,
+    tokensPerSecond: result.tokens / Math.max(result.seconds, 1e-9),
+    trainSeconds: result.seconds,
+    accuracyBefore: before.accuracy,
+    accuracyAfter: after.accuracy,
+    samples,
+    adapter,
+    probe,
+  };
+}
+
+/**
+ * The adapted model's logits for {@link PROBE_TEXT} (eval mode, no cache).
+ *
+ * @example
+ * ```ts
+ * const { inputIds, logits } = await probeLogits(peft, tokenizer);
+ * ```
+ */
+export async function probeLogits(peft: PeftModel, tokenizer: PretrainedTokenizer): Promise<{ inputIds: number[]; logits: Float32Array }> {
+  const inputIds = tokenizer.encode(PROBE_TEXT);
+  const backend = peft.parameters().next().value!.backend;
+  peft.eval();
+  const ids = fromArray(inputIds, [1, inputIds.length], { dtype: 'i32', backend });
+  try {
+    const logits = peft.forward({ inputIds: ids }).logits;
+    try {
+      return { inputIds, logits: Float32Array.from(await logits.data()) };
+    } finally {
+      logits.dispose();
+    }
+  } finally {
+    ids.dispose();
+  }
+}
+
+async function sampleGenerations(peft: PeftModel, tokenizer: PretrainedTokenizer, pairs: readonly Pair[]): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (const p of pairs) {
+    const ids = tokenizer.encode(p.prompt);
+    const text = (seq: number[]): string => tokenizer.decode(seq.slice(ids.length), { skipSpecialTokens: true });
+    const baseOut = await peft.disableAdapter(() => generate(peft, [ids], { maxNewTokens: 6 }));
+    const adapted = await generate(peft, [ids], { maxNewTokens: 6 });
+    out.push({ prompt: p.prompt, expected: p.completion, base: text(baseOut.sequences[0]), adapter: text(adapted.sequences[0]) });
+  }
+  return out;
+}
+
+interface Pair {
+  readonly prompt: string;
+  readonly completion: string;
+}
+
+function parsePairs(text: string): Pair[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Pair);
+}

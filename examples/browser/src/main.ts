@@ -1,0 +1,127 @@
+// The demo page: wires the DOM to runDemo. Results are also put on `window.__peftResult` and on data
+// attributes, so an automated browser can read them.
+import { DEFAULT_ADAPTER, type AdapterFiles } from '@peft/core';
+import { openBrowserBackend } from './browser-backend.js';
+import { parseDemoOptions } from './demo-options.js';
+import { type DemoResult, runDemo } from './demo-run.js';
+import { downloadBytes } from './download.js';
+import { LossChart } from './loss-chart.js';
+
+/** What the page exposes for tests once a run ends (numbers as plain arrays). */
+interface PageResult {
+  state: 'ready' | 'training' | 'done' | 'error';
+  /** `webgpu` or `cpu`. */
+  backendName?: string;
+  backend?: string;
+  losses: number[];
+  tokensPerSecond?: number;
+  trainSeconds?: number;
+  accuracyBefore?: number;
+  accuracyAfter?: number;
+  probe?: { inputIds: number[]; logits: number[] };
+  error?: string;
+}
+
+declare global {
+  interface Window {
+    __peftResult?: PageResult;
+  }
+}
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const opts = parseDemoOptions(location.search);
+const chart = new LossChart($('chart'));
+const page: PageResult = { state: 'ready', losses: [] };
+window.__peftResult = page;
+
+function setState(state: PageResult['state'], text: string): void {
+  page.state = state;
+  const el = $('status');
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+function showResult(r: DemoResult): void {
+  $('final-loss').textContent = r.losses.at(-1)!.toFixed(4);
+  $('tokens-per-second').textContent = r.tokensPerSecond.toFixed(0);
+  $('accuracy').textContent = `${pct(r.accuracyBefore)} → ${pct(r.accuracyAfter)}`;
+  const body = $('samples').querySelector('tbody')!;
+  body.replaceChildren(
+    ...r.samples.map((s) => {
+      const tr = document.createElement('tr');
+      for (const text of [excerpt(s.prompt), s.expected, s.base, s.adapter]) {
+        const td = document.createElement('td');
+        td.textContent = JSON.stringify(text);
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+  wireDownloads(r.adapter);
+}
+
+function wireDownloads(files: AdapterFiles): void {
+  const weights = $<HTMLButtonElement>('download-weights');
+  const config = $<HTMLButtonElement>('download-config');
+  weights.onclick = () => downloadBytes('adapter_model.safetensors', files.weights);
+  config.onclick = () => downloadBytes('adapter_config.json', files.config, 'application/json');
+  weights.disabled = false;
+  config.disabled = false;
+}
+
+async function start(): Promise<void> {
+  const { backend, note } = await openBrowserBackend(opts.cpu);
+  page.backendName = backend.name;
+  page.backend = backend.description;
+  $('device').textContent = `backend: ${backend.name}, ${backend.description}${note ? ` — ${note}` : ''}`;
+  const button = $<HTMLButtonElement>('train');
+  const train = async (): Promise<void> => {
+    button.disabled = true;
+    setState('training', 'loading…');
+    try {
+      const result = await runDemo(opts, backend, import.meta.env.BASE_URL, {
+        onStatus: (s) => ($('status').textContent = s),
+        onStep: (p) => {
+          page.losses.push(p.loss);
+          if (p.step === 1) $('first-loss').textContent = p.loss.toFixed(4);
+          $('step').textContent = `${p.step} / ${p.totalSteps}`;
+          $('loss').textContent = p.loss.toFixed(4);
+          $('tokens-per-second').textContent = p.tokensPerSecond.toFixed(0);
+          chart.add({ step: p.step, loss: p.loss });
+        },
+      });
+      chart.draw();
+      showResult(result);
+      Object.assign(page, {
+        tokensPerSecond: result.tokensPerSecond,
+        trainSeconds: result.trainSeconds,
+        accuracyBefore: result.accuracyBefore,
+        accuracyAfter: result.accuracyAfter,
+        probe: { inputIds: [...result.probe.inputIds], logits: Array.from(result.probe.logits) },
+      });
+      setState('done', `done: ${result.losses.length} steps in ${result.trainSeconds.toFixed(1)} s (adapter "${DEFAULT_ADAPTER}")`);
+    } catch (e) {
+      page.error = (e as Error).stack ?? String(e);
+      setState('error', `failed: ${(e as Error).message}`);
+      button.disabled = false;
+    }
+  };
+  button.onclick = () => void train();
+  button.disabled = false;
+  setState('ready', `ready: ${opts.steps} steps of ${opts.batch} e-mails`);
+  if (opts.autostart) await train();
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function excerpt(prompt: string): string {
+  const flat = prompt.replace(/\s+/g, ' ');
+  return flat.length > 70 ? `${flat.slice(0, 70)}…` : flat;
+}
+
+start().catch((e: unknown) => {
+  page.error = String(e);
+  setState('error', `failed: ${(e as Error).message}`);
+});
