@@ -5,6 +5,7 @@ import type { CheckpointSource } from '@peft/core';
 import { loadCheckpointWeights } from './checkpoint-weights.js';
 import { ConfigReader } from './config-reader.js';
 import { gpt2Architecture } from './gpt2/architecture.js';
+import { checkConfigFitsCheckpoint } from './input-validation.js';
 import { parseJsonObject } from './json-object.js';
 import { llamaArchitecture } from './llama/architecture.js';
 
@@ -113,6 +114,7 @@ export async function loadPretrained(source: CheckpointSource, opts: LoadPretrai
   const config = await readModelConfig(source);
   const { architecture, className } = pick(config, opts.className, `${source.label}/config.json`);
   const reader = new ConfigReader(config, `${source.label}/config.json`);
+  await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`);
   const model = architecture.classes[className](reader, { backend: opts.backend, skipInit: true });
   try {
     await loadCheckpointWeights(model, source, architecture.weights(className, reader), opts);

@@ -4,7 +4,8 @@ import type { CheckpointSource } from '../io/checkpoint-source.js';
 import { formatPythonJson } from '../io/python-json.js';
 import { readSafetensors } from '../io/safetensors-reader.js';
 import { serializeTensors, tensorsFromSafetensors } from '../io/safetensors-tensors.js';
-import { type JsonValue, parseStrictJson } from '../io/strict-json.js';
+import type { SafetensorsContents } from '../io/safetensors.js';
+import { JsonNumberText, type JsonValue, parseStrictJson } from '../io/strict-json.js';
 import type { Tensor } from '../tensor.js';
 import { adapterStateDict } from './adapter-state.js';
 import type { PeftModel } from './peft-model.js';
@@ -122,6 +123,59 @@ export async function readAdapterFiles(
     );
   }
   const contents = await src.withBytes(ADAPTER_WEIGHTS_FILE, (bytes) => readSafetensors(bytes));
+  checkSizesFitWeights(config, contents, where);
   const tensors = tensorsFromSafetensors(contents, { backend: opts?.backend });
   return { label: src.label, peftType, config, tensors };
+}
+
+/** Ranks: each is a dimension of some saved tensor (lora_A is [r, in], AdaLoRA's lora_E [r, 1]). */
+const RANK_FIELDS = ['r', 'init_r', 'target_r'];
+
+/**
+ * Refuses, before the adapter is built, size fields that the saved weights cannot back: a rank larger
+ * than every dimension in the file, or a prompt (`num_virtual_tokens` × `token_dim`, p-tuning's
+ * encoder) far larger than the file's values. Building the adapter allocates from these numbers
+ * before the weights' shapes are compared, so a corrupted config would otherwise allocate gigabytes
+ * (or fail inside the allocator).
+ */
+function checkSizesFitWeights(config: Map<string, JsonValue>, contents: SafetensorsContents, where: string): void {
+  let maxDim = 0;
+  let values = 0;
+  for (const t of contents.tensors.values()) {
+    let n = 1;
+    for (const d of t.shape) {
+      maxDim = Math.max(maxDim, d);
+      n *= d;
+    }
+    values += n;
+  }
+  const num = (key: string): number | undefined => {
+    const v = config.get(key);
+    const x = v instanceof JsonNumberText ? v.value : v;
+    return typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : undefined;
+  };
+  const refuse = (what: string, got: number, limit: string): never => {
+    throw new FileFormatError(`${where}: ${what} is ${got}, but ${ADAPTER_WEIGHTS_FILE} ${limit}; the config and the weights do not belong together`);
+  };
+  for (const key of RANK_FIELDS) {
+    const r = num(key);
+    if (r !== undefined && r > maxDim) refuse(`"${key}"`, r, `has no dimension above ${maxDim}`);
+  }
+  const pattern = config.get('rank_pattern');
+  if (pattern instanceof Map) {
+    for (const [name, v] of pattern) {
+      const r = v instanceof JsonNumberText ? v.value : v;
+      if (typeof r === 'number' && r > maxDim) refuse(`rank_pattern["${name}"]`, r, `has no dimension above ${maxDim}`);
+    }
+  }
+  // prompt learning: the prompt table, and p-tuning's encoder (not saved: bounded more loosely)
+  const tokens = num('num_virtual_tokens') ?? 1;
+  const dim = num('token_dim') ?? 1;
+  const prompt = tokens * dim * (num('num_transformer_submodules') ?? 1);
+  if (prompt > values) refuse('num_virtual_tokens × token_dim × num_transformer_submodules', prompt, `holds ${values} values`);
+  const encoder = (num('encoder_hidden_size') ?? 1) * dim * Math.max(1, num('encoder_num_layers') ?? 1);
+  const loose = 64 * values + 2 ** 22;
+  if (encoder > loose) refuse('encoder_hidden_size × token_dim × encoder_num_layers', encoder, `holds ${values} values (at most ${loose} allowed for an encoder that is not saved)`);
+  const layers = num('num_layers');
+  if (layers !== undefined && layers > values) refuse('"num_layers"', layers, `holds ${values} values`);
 }

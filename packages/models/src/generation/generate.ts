@@ -9,6 +9,7 @@ import {
   reshape,
   tidy,
 } from '@peft/core';
+import { checkTokenIds } from '../input-validation.js';
 import { type SamplingOptions, TokenSampler } from './sampling.js';
 
 /**
@@ -81,6 +82,7 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
   if (batch === 0 || promptLength === 0 || inputIds.some((r) => r.length !== promptLength)) {
     throw new ArgumentError(`generate: expected a non-empty [batch, length] array of prompt ids with rows of equal length, got rows of lengths [${inputIds.map((r) => r.length).join(', ')}]`);
   }
+  checkTokenIds('generate', inputIds, model.info.vocabSize);
   const maxNew = opts.maxNewTokens ?? 20;
   if (!Number.isInteger(maxNew) || maxNew < 0) throw new ArgumentError(`generate: expected maxNewTokens to be a non-negative integer, got ${maxNew}`);
   const mask = (opts.attentionMask ?? inputIds.map((r) => r.map(() => 1))).map((r) => [...r]);

@@ -112,6 +112,12 @@ export class PretrainedTokenizer {
     if (tokenizerJson.added_tokens !== undefined && !Array.isArray(tokenizerJson.added_tokens)) {
       throw new FileFormatError(`${label}/tokenizer.json: expected "added_tokens" to be a list, got ${typeof tokenizerJson.added_tokens}`);
     }
+    for (const t of (tokenizerJson.added_tokens as unknown[] | undefined) ?? []) {
+      const token = t as { content?: unknown; id?: unknown } | null;
+      if (typeof token?.content !== 'string' || typeof token.id !== 'number' || !Number.isInteger(token.id) || token.id < 0) {
+        throw new FileFormatError(`${label}/tokenizer.json: expected each of "added_tokens" to have a string "content" and a non-negative integer "id", got ${JSON.stringify(t)?.slice(0, 80)}`);
+      }
+    }
     const complete = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...tokenizerJson };
     try {
       this.tokenizer = new Tokenizer(complete, { ...config });

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { memorySource, readSafetensors } from '../../packages/core/src/index.js';
+import { loadPretrained } from '../../packages/models/src/index.js';
+import { allocationBudget, runFuzzTarget } from './fuzz-runner.js';
+import { seedBytes, seedText } from './targets/seed-files.js';
+import { FUZZ_TARGETS } from './targets/index.js';
+
+const PER_TARGET = 250;
+
+describe('the loaders under fuzzing (CI-sized run of pnpm fuzz)', () => {
+  it.each(FUZZ_TARGETS.map((t) => [t.name, t] as const))('%s: every input loads or throws a PeftError in time, within its allocation budget', async (_name, target) => {
+    const report = await runFuzzTarget(target, { seed: 20261123, count: PER_TARGET, deadlineMs: 2000 });
+    expect(report.examples).toEqual([]);
+    expect(report.crashes + report.hangs + report.oversized).toBe(0);
+    expect(report.tried).toBe(PER_TARGET);
+    // the mutations are mild enough that some inputs still load, and hostile enough that most do not
+    expect(report.outcomes.loaded ?? 0).toBeGreaterThan(0);
+    expect(report.outcomes.loaded ?? 0).toBeLessThan(PER_TARGET);
+  });
+});
+
+describe('allocation before validation', () => {
+  it('refuses a safetensors header claiming a 2^40-element tensor without allocating it', async () => {
+    const header = new TextEncoder().encode(JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 20, 2 ** 20], data_offsets: [0, 2 ** 42] } }));
+    const file = new Uint8Array(8 + header.length + 16);
+    new DataView(file.buffer).setBigUint64(0, BigInt(header.length), true);
+    file.set(header, 8);
+    const before = process.memoryUsage().arrayBuffers;
+    const t0 = performance.now();
+    await expect(memorySource({ f: file }).withBytes('f', (b) => readSafetensors(b))).rejects.toThrow(/safetensors/);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(allocationBudget(file.length));
+  });
+
+  it('refuses a config.json describing a model far larger than its weights before building it', async () => {
+    const config = JSON.parse(await seedText('packages/models/test/fixtures/gpt2/config.json')) as Record<string, unknown>;
+    const weights = await seedBytes('packages/models/test/fixtures/gpt2/model.safetensors');
+    const before = process.memoryUsage().arrayBuffers;
+    const source = memorySource({ 'config.json': JSON.stringify({ ...config, n_embd: 76_800, n_head: 4 }), 'model.safetensors': weights }, 'gpt2');
+    await expect(loadPretrained(source)).rejects.toThrow(/gpt2\/config\.json: describes a model of at least .* parameters, but its weights hold \d+ bytes/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(allocationBudget(weights.length));
+  });
+});
