@@ -1,4 +1,4 @@
-import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
+import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, DeviceError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
 import type { CheckpointContents } from './checkpoint-codec.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { EarlyStopping } from './early-stopping.js';
@@ -8,6 +8,13 @@ import { decayParameterGroups, trainableParameters } from './parameter-groups.js
 import { type LrSchedule, createLrSchedule, resolveWarmupSteps } from './schedule/lr-schedule.js';
 import { type TrainingArgs, resolveTrainingArgs } from './training-args.js';
 import type { BatchSource, EvalMetrics, MetricsLine, ModelBatch, TrainResult } from './trainer-types.js';
+
+/** Where the step loop was when an error came: before this step's update, during it, or after the step finished. */
+interface FailurePoint {
+  phase: 'before-update' | 'updating' | 'done';
+  loader: unknown;
+  rng: { seed: number; counter: number };
+}
 
 /**
  * What the trainer reports as it runs (all optional): every metrics line, every step (for progress
@@ -134,57 +141,102 @@ export class Trainer<E = unknown> {
     let epoch = 0;
     this.model.train();
     const total = this.totalSteps;
-    while (this.globalStep < total) {
-      const step = this.globalStep;
-      const microLosses: Tensor[] = [];
-      let stepTokens = 0;
-      for (let micro = 0; micro < a.gradientAccumulationSteps; micro++) {
-        const next = loader.next();
-        epoch = next.epoch;
-        const batch = this.options.train.collate(next.batch, this.backend);
-        try {
-          microLosses.push(this.forwardBackward(batch));
-          stepTokens += batch.tokens;
-        } finally {
-          disposeBatch(batch);
+    // where the step loop is, so that a device error can be answered with a checkpoint of the last finished step
+    let at: FailurePoint = { phase: 'done', loader: loader.state(), rng: defaultGenerator().state() };
+    let savedStep = opts?.resumeFrom ? this.globalStep : -1;
+    try {
+      while (this.globalStep < total) {
+        const step = this.globalStep;
+        at = { phase: 'before-update', loader: loader.state(), rng: defaultGenerator().state() };
+        const microLosses: Tensor[] = [];
+        let stepTokens = 0;
+        for (let micro = 0; micro < a.gradientAccumulationSteps; micro++) {
+          const next = loader.next();
+          epoch = next.epoch;
+          const batch = this.options.train.collate(next.batch, this.backend);
+          try {
+            microLosses.push(this.forwardBackward(batch));
+            stepTokens += batch.tokens;
+          } finally {
+            disposeBatch(batch);
+          }
         }
+        let gradNorm: Tensor | undefined;
+        if (a.maxGradNorm !== null && a.maxGradNorm > 0) gradNorm = clipGradNorm(this.params.values(), a.maxGradNorm);
+        const lr = this.schedule.at(step);
+        this.optimizer.lr = lr;
+        at.phase = 'updating';
+        this.optimizer.step();
+        // one wait per step: the micro-batch losses are read back together once the step is queued
+        const loss = (await readAll(microLosses)).reduce((x, y) => x + y, 0) / a.gradientAccumulationSteps;
+        await this.model.afterOptimizerStep(step);
+        this.optimizer.zeroGrad();
+        this.globalStep = step + 1;
+        at.phase = 'done';
+        losses.push(loss);
+        tokens += stepTokens;
+        const fractionalEpoch = epoch + this.epochProgress();
+        callbacks.onStep?.({ step: this.globalStep, totalSteps: total, loss, learningRate: lr, tokens: stepTokens, epoch: fractionalEpoch });
+        if (this.globalStep % a.loggingSteps === 0 || this.globalStep === 1 || this.globalStep === total) {
+          const norm = gradNorm ? await gradNorm.item() : undefined;
+          const seconds = (Date.now() - started) / 1000;
+          await callbacks.onLog?.({ step: this.globalStep, epoch: round(fractionalEpoch), loss, learning_rate: lr, ...(norm !== undefined ? { grad_norm: norm } : {}), tokens_per_second: seconds > 0 ? Math.round(tokens / seconds) : 0 });
+        }
+        gradNorm?.dispose();
+        if (!Number.isFinite(loss)) throw new ConfigError(`Trainer: the training loss became ${loss} at step ${this.globalStep}; lower learning_rate or enable max_grad_norm`);
+        const evalNow = this.options.evalExamples?.length && ((a.evalSteps > 0 && this.globalStep % a.evalSteps === 0) || this.globalStep === total);
+        if (evalNow) {
+          const m = await this.evaluate();
+          evaluations.push({ ...m, step: this.globalStep });
+          await callbacks.onLog?.({ step: this.globalStep, eval_loss: m.loss, eval_perplexity: m.perplexity, ...(m.accuracy !== undefined ? { eval_accuracy: m.accuracy } : {}) });
+          stoppedEarly = this.early.update(m.loss);
+        }
+        if (store && a.saveSteps > 0 && (this.globalStep % a.saveSteps === 0 || stoppedEarly)) {
+          const path = await this.saveCheckpoint();
+          savedStep = this.globalStep;
+          await callbacks.onCheckpoint?.(path, this.globalStep);
+        }
+        if (stoppedEarly) break;
       }
-      let gradNorm: Tensor | undefined;
-      if (a.maxGradNorm !== null && a.maxGradNorm > 0) gradNorm = clipGradNorm(this.params.values(), a.maxGradNorm);
-      const lr = this.schedule.at(step);
-      this.optimizer.lr = lr;
-      this.optimizer.step();
-      // one wait per step: the micro-batch losses are read back together once the step is queued
-      const loss = (await readAll(microLosses)).reduce((x, y) => x + y, 0) / a.gradientAccumulationSteps;
-      await this.model.afterOptimizerStep(step);
-      this.optimizer.zeroGrad();
-      this.globalStep = step + 1;
-      losses.push(loss);
-      tokens += stepTokens;
-      const fractionalEpoch = epoch + this.epochProgress();
-      callbacks.onStep?.({ step: this.globalStep, totalSteps: total, loss, learningRate: lr, tokens: stepTokens, epoch: fractionalEpoch });
-      if (this.globalStep % a.loggingSteps === 0 || this.globalStep === 1 || this.globalStep === total) {
-        const norm = gradNorm ? await gradNorm.item() : undefined;
-        const seconds = (Date.now() - started) / 1000;
-        await callbacks.onLog?.({ step: this.globalStep, epoch: round(fractionalEpoch), loss, learning_rate: lr, ...(norm !== undefined ? { grad_norm: norm } : {}), tokens_per_second: seconds > 0 ? Math.round(tokens / seconds) : 0 });
-      }
-      gradNorm?.dispose();
-      if (!Number.isFinite(loss)) throw new ConfigError(`Trainer: the training loss became ${loss} at step ${this.globalStep}; lower learning_rate or enable max_grad_norm`);
-      const evalNow = this.options.evalExamples?.length && ((a.evalSteps > 0 && this.globalStep % a.evalSteps === 0) || this.globalStep === total);
-      if (evalNow) {
-        const m = await this.evaluate();
-        evaluations.push({ ...m, step: this.globalStep });
-        await callbacks.onLog?.({ step: this.globalStep, eval_loss: m.loss, eval_perplexity: m.perplexity, ...(m.accuracy !== undefined ? { eval_accuracy: m.accuracy } : {}) });
-        stoppedEarly = this.early.update(m.loss);
-      }
-      if (store && a.saveSteps > 0 && (this.globalStep % a.saveSteps === 0 || stoppedEarly)) {
-        const path = await this.saveCheckpoint();
-        await callbacks.onCheckpoint?.(path, this.globalStep);
-      }
-      if (stoppedEarly) break;
+    } catch (e) {
+      throw await this.checkpointOnDeviceError(e, at, savedStep);
     }
     this.model.eval();
     return { globalStep: this.globalStep, losses, evaluations, stoppedEarly, seconds: (Date.now() - started) / 1000, tokens };
+  }
+
+  /**
+   * After a device error (out of memory, a failed kernel) in the step loop, saves a checkpoint of the
+   * last finished step when the parameters still hold it: the error came before this step's optimizer
+   * update (the loader and random state are wound back to the step's start) or after the step
+   * finished. Nothing is saved after a device loss (the parameters were on the lost device) or during
+   * the update (some parameters may have changed). The error is returned with a note of what was
+   * saved and how to resume; other errors are returned unchanged.
+   */
+  private async checkpointOnDeviceError(e: unknown, at: FailurePoint, savedStep: number): Promise<unknown> {
+    if (!(e instanceof DeviceError) || (!this.options.outputDir && !this.options.checkpoints)) return e;
+    const resume = "resume with trainer.train({ resumeFrom: 'latest' }) (peft train --resume)";
+    const last = savedStep >= 0 ? `checkpoint-${savedStep}` : undefined;
+    let note: string;
+    if (e.code === 'DEVICE_LOST' || at.phase === 'updating') {
+      const why = e.code === 'DEVICE_LOST' ? 'the parameters were on the lost device' : 'the error came during the optimizer update';
+      note = last ? `no checkpoint was written now (${why}); ${resume} to continue from ${last}` : `no checkpoint was written (${why}), and none exists yet: set save_steps to checkpoint periodically`;
+    } else if (savedStep === this.globalStep) {
+      note = `the last finished step, ${this.globalStep}, is already in ${last}; ${resume}`;
+    } else {
+      try {
+        if (at.phase === 'before-update') {
+          this.options.train.loader.restore(at.loader);
+          defaultGenerator().setState(at.rng);
+          this.optimizer.zeroGrad();
+        }
+        const path = await this.saveCheckpoint();
+        note = `the trainer saved the last finished step, ${this.globalStep}, to ${path}; ${resume}`;
+      } catch (saveError) {
+        note = `saving a checkpoint of step ${this.globalStep} failed too (${(saveError as Error).message})${last ? `; ${resume} to continue from ${last}` : ''}`;
+      }
+    }
+    return new DeviceError(e.code as 'DEVICE_LOST' | 'OUT_OF_MEMORY' | 'BACKEND', `${e.message}\n(${note})`, { cause: e });
   }
 
   /**
