@@ -112,7 +112,23 @@ export class FileFormatError extends PeftError {
 }
 
 /**
- * The GPU device was lost or refused an allocation.
+ * What to do after a device loss or a failed allocation; {@link DeviceError} appends it to the message.
+ *
+ * @example
+ * ```ts
+ * console.log(DEVICE_ERROR_ADVICE.OUT_OF_MEMORY);
+ * ```
+ */
+export const DEVICE_ERROR_ADVICE = {
+  OUT_OF_MEMORY:
+    'To fit: lower the batch size (per_device_train_batch_size; raise gradient_accumulation_steps to keep the effective batch) or max_length, turn on gradient_checkpointing, or dispose tensors you no longer need (tidy / dispose).',
+  DEVICE_LOST:
+    "To continue: every tensor on this device is gone; create a new backend and load the model and adapter again. Training resumes from its last checkpoint (trainer.train({ resumeFrom: 'latest' }), peft train --resume).",
+} as const;
+
+/**
+ * The GPU device was lost or refused an allocation. For `DEVICE_LOST` and `OUT_OF_MEMORY` the message
+ * ends with what to do ({@link DEVICE_ERROR_ADVICE}).
  *
  * @example
  * ```ts
@@ -121,7 +137,8 @@ export class FileFormatError extends PeftError {
  */
 export class DeviceError extends PeftError {
   constructor(code: 'DEVICE_LOST' | 'OUT_OF_MEMORY' | 'BACKEND', message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
+    const advice = code === 'BACKEND' ? undefined : DEVICE_ERROR_ADVICE[code];
+    super(code, advice && !message.includes(advice) ? `${message}\n${advice}` : message, options);
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Backend, DeviceError, MethodRegistry, getPeftModel, manualSeed } from '@peft/core';
+import { type Backend, DEVICE_ERROR_ADVICE, DeviceError, MethodRegistry, getPeftModel, manualSeed } from '@peft/core';
 import { testBackends } from '@peft/core/testing';
 import { lora, loraConfig } from '@peft/lora';
 import { createTinyModel } from '@peft/testing';
@@ -47,7 +47,7 @@ describe.each(backends)('Trainer after a device error on $name', ({ backend }) =
     const oom = new DeviceError('OUT_OF_MEMORY', 'webgpu upload: out of memory');
     const failed = run(backend, dir, { batch: 13, error: oom });
     await expect(failed).rejects.toThrow(DeviceError);
-    await expect(failed).rejects.toThrow(/^webgpu upload: out of memory\n\(the trainer saved the last finished step, 6, to .*checkpoint-6; resume with trainer.train\(\{ resumeFrom: 'latest' \}\)/);
+    await expect(failed).rejects.toThrow(/^webgpu upload: out of memory\nTo fit: lower the batch size .*\n\(the trainer saved the last finished step, 6, to .*checkpoint-6; resume with trainer.train\(\{ resumeFrom: 'latest' \}\)/);
     expect(checkpoints(dir)).toEqual(['checkpoint-4', 'checkpoint-6']);
     const resumed = await run(backend, dir, undefined, true);
     expect(resumed.losses).toEqual(whole.losses.slice(6));
@@ -57,7 +57,7 @@ describe.each(backends)('Trainer after a device error on $name', ({ backend }) =
     const dir = mkdtempSync(join(tmpdir(), 'peft-lost-'));
     const lost = new DeviceError('DEVICE_LOST', 'webgpu run: the device was lost (reason: unknown)');
     await expect(run(backend, dir, { batch: 13, error: lost })).rejects.toThrow(
-      "webgpu run: the device was lost (reason: unknown)\n(no checkpoint was written now (the parameters were on the lost device); resume with trainer.train({ resumeFrom: 'latest' }) (peft train --resume) to continue from checkpoint-4)",
+      `webgpu run: the device was lost (reason: unknown)\n${DEVICE_ERROR_ADVICE.DEVICE_LOST}\n(no checkpoint was written now (the parameters were on the lost device); resume with trainer.train({ resumeFrom: 'latest' }) (peft train --resume) to continue from checkpoint-4)`,
     );
     expect(checkpoints(dir)).toEqual(['checkpoint-4']);
   });

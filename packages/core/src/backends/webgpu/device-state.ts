@@ -1,4 +1,5 @@
 import { DeviceError } from '../../errors.js';
+import { deviceLostError, gpuErrorToDeviceError } from './device-errors.js';
 
 /**
  * Watches a device for the errors WebGPU reports asynchronously (device loss, uncaptured validation
@@ -20,11 +21,7 @@ export class DeviceState {
     void device.lost.then((info) => {
       this.lostInfo = { reason: info.reason, message: info.message };
     });
-    device.addEventListener('uncapturederror', (ev) => {
-      const error = ev.error;
-      const oom = typeof GPUOutOfMemoryError !== 'undefined' && error instanceof GPUOutOfMemoryError;
-      this.record(new DeviceError(oom ? 'OUT_OF_MEMORY' : 'BACKEND', `webgpu: ${oom ? 'out of memory' : 'device error'}: ${error.message}`));
-    });
+    device.addEventListener('uncapturederror', (ev) => this.record(gpuErrorToDeviceError(ev.error, 'webgpu')));
   }
 
   /** True once the device was lost or destroyed. @example `if (state.isLost) ...` */
@@ -62,10 +59,7 @@ export class DeviceState {
    */
   takeError(op: string): DeviceError | null {
     if (this.destroyed) return new DeviceError('DEVICE_LOST', `webgpu ${op}: the backend was destroyed`);
-    if (this.lostInfo) {
-      const { reason, message } = this.lostInfo;
-      return new DeviceError('DEVICE_LOST', `webgpu ${op}: the device was lost (reason: ${reason}${message ? `: ${message}` : ''})`);
-    }
+    if (this.lostInfo) return deviceLostError(op, this.lostInfo);
     if (this.pending.length === 0) return null;
     let first = this.pending[0];
     const more = this.pending.length - 1;
