@@ -143,7 +143,7 @@ function mb(bytes: number): string {
 
 /** The step of the checkpoint a run resumes from (for trimming the metrics log). */
 async function checkpointStep(cfg: TrainConfig): Promise<number> {
-  const { listCheckpoints } = await import('@peft/train');
+  const { listCheckpoints } = await import('@peft/train/node');
   if (cfg.resumeFromCheckpoint === 'latest') {
     const latest = (await listCheckpoints(cfg.outputDir)).at(-1);
     if (!latest) throw new ConfigError(`resume_from_checkpoint "latest": ${cfg.outputDir} holds no checkpoint-<step> folder`);

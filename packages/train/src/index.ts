@@ -24,8 +24,6 @@ export { CHECKPOINT_FILES, checkpointName, encodeCheckpoint, decodeCheckpoint } 
 export type { CheckpointContents } from './checkpoint-codec.js';
 export { memoryCheckpointStore, adapterCheckpointFiles } from './checkpoint-store.js';
 export type { CheckpointStore, CheckpointEntry } from './checkpoint-store.js';
-// Node folder functions, kept here for existing callers; tree-shaken out of browser bundles
-export { writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, removeStaleCheckpointFiles } from './checkpoint.js';
 export * from './schedule/index.js';
 export { ProgressReporter } from './report/progress.js';
 export type { ProgressOutput, ProgressOptions, ProgressMetrics } from './report/progress.js';

@@ -7,3 +7,4 @@
 export { readDatasetFile } from './data/node.js';
 export { metricsFileStore, METRICS_FILE } from './report/metrics-file-store.js';
 export { checkpointFileStore } from './checkpoint-file-store.js';
+export { writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, removeStaleCheckpointFiles } from './checkpoint.js';
