@@ -70,7 +70,14 @@ export interface DemoHooks {
   onStep?(progress: StepProgress): void;
 }
 
-/** The prompt whose logits the page exposes: fixed text, so another runtime can rebuild the input. */
+/**
+ * The prompt whose logits the page exposes: fixed text, so another runtime can rebuild the input.
+ *
+ * @example
+ * ```ts
+ * const ids = tokenizer.encode(PROBE_TEXT);
+ * ```
+ */
 export const PROBE_TEXT = 'Subject: Cheap meds, no prescription needed\nOrder today and save 80% on all\nLabel:';
 
 /**
