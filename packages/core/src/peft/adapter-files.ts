@@ -6,6 +6,7 @@ import { readSafetensors } from '../io/safetensors-reader.js';
 import { serializeTensors, tensorsFromSafetensors } from '../io/safetensors-tensors.js';
 import type { SafetensorsContents } from '../io/safetensors.js';
 import { JsonNumberText, type JsonValue, parseStrictJson } from '../io/strict-json.js';
+import type { PretrainedModel } from '../models/pretrained-model.js';
 import type { Tensor } from '../tensor.js';
 import { adapterStateDict } from './adapter-state.js';
 import type { PeftModel } from './peft-model.js';
@@ -178,4 +179,38 @@ function checkSizesFitWeights(config: Map<string, JsonValue>, contents: Safetens
   if (encoder > loose) refuse('encoder_hidden_size × token_dim × encoder_num_layers', encoder, `holds ${values} values (at most ${loose} allowed for an encoder that is not saved)`);
   const layers = num('num_layers');
   if (layers !== undefined && layers > values) refuse('"num_layers"', layers, `holds ${values} values`);
+}
+
+/** The last path segment of a model name or folder (`openai-community/gpt2` and `./models/gpt2/` both give `gpt2`). */
+function modelBaseName(name: string): string {
+  return name.replace(/[\\/]+$/, '').split(/[\\/]/).pop()!.toLowerCase();
+}
+
+/**
+ * Warns, as Python PEFT does, when an adapter meets a base model it may not belong to: its
+ * `base_model_name_or_path` names another model than the base's `_name_or_path` (compared by last
+ * path segment, so a Hub id and a local copy agree), or its `task_type` is for another head
+ * (a causal-LM adapter on a classifier). Shapes that do not fit are errors later, when the weights load.
+ *
+ * @example
+ * ```ts
+ * checkAdapterBase({ baseModelNameOrPath: 'gpt2', taskType: 'CAUSAL_LM' }, model, 'adapters/a/adapter_config.json', console.warn);
+ * ```
+ */
+export function checkAdapterBase(
+  config: { readonly baseModelNameOrPath?: string | null; readonly taskType?: string | null },
+  model: Pick<PretrainedModel, 'config' | 'info'>,
+  where: string,
+  warn: (message: string) => void,
+): void {
+  const adapterBase = config.baseModelNameOrPath;
+  const modelName = model.config._name_or_path ?? model.config.name_or_path;
+  if (typeof adapterBase === 'string' && adapterBase && typeof modelName === 'string' && modelName && modelBaseName(adapterBase) !== modelBaseName(modelName)) {
+    warn(`${where}: the adapter was trained on base model "${adapterBase}", but it is being loaded onto "${modelName}"; if their weights differ its outputs are meaningless`);
+  }
+  const task = model.info.task;
+  const head = config.taskType === 'CAUSAL_LM' ? 'causal-lm' : config.taskType === 'SEQ_CLS' ? 'sequence-classification' : undefined;
+  if (head && task !== 'base' && head !== task) {
+    warn(`${where}: task_type ${config.taskType} is for a ${head} model, but the base model is a ${task} model (${model.info.modelType})`);
+  }
 }

@@ -12,7 +12,7 @@ import { applyActiveAdapters } from './adapter-activation.js';
 import { type LayerOwners, injectAdapter, removeAdapterLayers, resolveTargets, wrapModulesToSave } from './adapter-injection.js';
 import { TunerRoot } from './tuner-root.js';
 import { adapterStateDict, loadAdapterState } from './adapter-state.js';
-import { type AdapterFiles, adapterFiles, readAdapterFiles, writeAdapterDirectory } from './adapter-files.js';
+import { type AdapterFiles, adapterFiles, checkAdapterBase, readAdapterFiles, writeAdapterDirectory } from './adapter-files.js';
 import { candidateModules } from './candidate-modules.js';
 import type { PeftConfig } from './config-schema.js';
 import { type MethodRegistry, defaultRegistry } from './method-registry.js';
@@ -686,6 +686,7 @@ export class PeftModel extends Module implements PretrainedModel {
     const method = this.registry.get(files.peftType, 'loadAdapter');
     const parsed = method.schema.parse(files.config, { warn: this.warn, where: `${files.label}/adapter_config.json` });
     const config = method.schema.create({ ...(parsed as object), inferenceMode: !opts?.isTrainable });
+    checkAdapterBase(config, this.model, `${files.label}/adapter_config.json`, this.warn);
     const prompt = isPromptMethod(method);
     if (prompt) await this.addPromptAdapter(name, config, true);
     else this.addAdapterLayers(name, config, { fromFile: true });

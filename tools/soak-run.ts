@@ -1,0 +1,102 @@
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { type Backend, MethodRegistry, getPeftModel, manualSeed } from '../packages/core/src/index.js';
+import { lora, loraConfig } from '../packages/lora/src/index.js';
+import { loadPretrained } from '../packages/models/src/index.js';
+import { directorySource } from '../packages/models/src/node.js';
+import { Trainer, batchSource } from '../packages/train/src/index.js';
+
+/** One sample of the soak: device memory from `backend.memory()`, JS heap after a full collection. @example `{ step: 50, liveBuffers: 212, … }` */
+export interface SoakSample {
+  readonly step: number;
+  readonly liveBuffers: number;
+  readonly liveMiB: number;
+  readonly pooledBuffers: number;
+  readonly pooledMiB: number;
+  readonly heapMiB: number;
+  readonly loss: number;
+  readonly msPerStep: number;
+}
+
+const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 100) / 100;
+
+/** A full garbage collection (exposed at run time, so no `--expose-gc` flag is needed). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/**
+ * Trains LoRA (r 8 on c_attn, c_proj, c_fc) on a small GPT-2 with the Trainer for `steps` steps of
+ * random token rows, and samples the backend's live and pooled buffers and the JS heap (after a full
+ * collection) every `every` steps.
+ *
+ * @example
+ * ```ts
+ * const samples = await runSoak(backend, { model: 'packages/cli/assets/base-model', steps: 1000, every: 50 });
+ * ```
+ */
+export async function runSoak(backend: Backend, opts: { model: string; steps: number; every: number; batchSize?: number; length?: number }): Promise<SoakSample[]> {
+  const gc = collector();
+  const registry = new MethodRegistry();
+  registry.register(lora);
+  const base = await loadPretrained(directorySource(opts.model), { backend });
+  manualSeed(1);
+  const peft = await getPeftModel(base, loraConfig({ r: 8, loraAlpha: 16, loraDropout: 0.05, targetModules: ['c_attn', 'c_proj', 'c_fc'] }), { registry, warn: () => undefined });
+  const vocab = base.info.vocabSize;
+  const length = opts.length ?? 32;
+  let s = 7;
+  const examples = Array.from({ length: 64 }, () => {
+    const ids = Array.from({ length }, () => (s = (s * 1103515245 + 12345) % 2147483648) % vocab);
+    return { inputIds: ids, attentionMask: ids.map(() => 1), labels: ids };
+  });
+  const samples: SoakSample[] = [];
+  let last = performance.now();
+  let lastStep = 0;
+  const trainer = new Trainer(peft, {
+    args: { maxSteps: opts.steps, learningRate: 1e-3, perDeviceTrainBatchSize: opts.batchSize ?? 4, loggingSteps: opts.every, seed: 3 },
+    train: batchSource(examples, { batchSize: opts.batchSize ?? 4, shuffle: true, seed: 3 }),
+    callbacks: {
+      onStep: ({ step, loss }) => {
+        if (step % opts.every !== 0) return;
+        gc();
+        const m = backend.memory();
+        const now = performance.now();
+        samples.push({
+          step,
+          liveBuffers: m.liveBuffers,
+          liveMiB: mib(m.liveBytes),
+          pooledBuffers: m.pooledBuffers,
+          pooledMiB: mib(m.pooledBytes),
+          heapMiB: mib(process.memoryUsage().heapUsed),
+          loss: Math.round(loss * 1e4) / 1e4,
+          msPerStep: Math.round((now - last) / (step - lastStep)),
+        });
+        last = now;
+        lastStep = step;
+      },
+    },
+  });
+  await trainer.train();
+  for (const [, t] of peft.stateDict()) if (!t.isDisposed) t.dispose();
+  return samples;
+}
+
+/**
+ * Growth between the first sample after warm-up and the last: buffers (count) and heap (MiB).
+ *
+ * @example
+ * ```ts
+ * const { buffers, heapMiB } = soakGrowth(samples, 100);
+ * ```
+ */
+export function soakGrowth(samples: readonly SoakSample[], warmupSteps: number): { buffers: number; liveMiB: number; heapMiB: number } {
+  const after = samples.filter((x) => x.step >= warmupSteps);
+  const first = after[0];
+  const lastSample = after.at(-1)!;
+  return {
+    buffers: lastSample.liveBuffers + lastSample.pooledBuffers - (first.liveBuffers + first.pooledBuffers),
+    liveMiB: Math.round((lastSample.liveMiB - first.liveMiB) * 100) / 100,
+    heapMiB: Math.round((Math.max(...after.map((x) => x.heapMiB)) - first.heapMiB) * 100) / 100,
+  };
+}
