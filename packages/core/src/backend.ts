@@ -1,3 +1,4 @@
+import type { UnaryGradOp } from './kernels/unary-grad.js';
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
 
@@ -222,6 +223,22 @@ export interface Backend {
    * instead of five kernels.
    */
   softmax?(x: View, log: boolean): BufferHandle;
+  /**
+   * Optional fused gradient of a unary op (see {@link UnaryGradOp}): `g · f′(x)` for f32 views `g`
+   * and `x` of one shape, in one pass instead of the composite rule's ten or so kernels.
+   */
+  unaryGrad?(op: UnaryGradOp, g: View, x: View): BufferHandle;
+  /**
+   * Optional fused input gradient of {@link Backend.softmax} over the rows of contiguous f32 views:
+   * `y · (g − Σ g·y)`, or with `log` (y the log-softmax) `g − exp(y) · Σ g`.
+   */
+  softmaxGrad?(g: View, y: View, log: boolean): BufferHandle;
+  /**
+   * Optional fused input gradient of {@link Backend.norm} over the rows of contiguous f32 views:
+   * with `x̂ = (x − μ)·r` (μ = 0 for `'rms'`), `r = 1/√(mean((x − μ)²) + eps)` and `ĝ = g·weight`,
+   * `dx = r · (ĝ − x̂·mean(ĝ·x̂) − mean(ĝ))` (the last term for `'layer'` only).
+   */
+  normGrad?(kind: NormKind, g: View, x: View, weight: View | null, eps: number): BufferHandle;
   /**
    * Optional matmul with a 4-bit quantised matrix that is dequantised inside the kernel (no float
    * copy of it is made): `x` is a contiguous f32 view `[..., K]`, `packed` a u32 view of the codes,

@@ -2,6 +2,7 @@ import { type Shape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import * as ops from '../ops/index.js';
 import { result } from '../ops/apply.js';
+import { fusedNormGrad, fusedSoftmaxGrad, fusedUnaryGrad } from '../ops/fused-grads.js';
 import type { OpAttrs, OpName } from './graph.js';
 import { customGradRule } from './custom-function.js';
 
@@ -64,9 +65,11 @@ const unaryRules = {
   reciprocal: (g, _x, _a, out) => [ops.neg(ops.mul(g, ops.square(out)))],
   square: (g, [x]) => [ops.mul(g, ops.mul(x, 2))],
   // Φ(x) + x·φ(x)
-  gelu: (g, [x]) => [ops.mul(g, ops.add(ops.mul(ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1), 0.5), ops.mul(x, ops.mul(ops.exp(ops.mul(ops.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI)))))],
+  gelu: (g, [x]) => [fusedUnaryGrad('gelu', g, x) ?? ops.mul(g, ops.add(ops.mul(ops.add(ops.erf(ops.mul(x, Math.SQRT1_2)), 1), 0.5), ops.mul(x, ops.mul(ops.exp(ops.mul(ops.square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI)))))],
   // ½(1 + t) + ½x(1 − t²)·c(1 + 3·0.044715x²) with t = tanh(c(x + 0.044715x³))
   gelu_tanh: (g, [x]) => {
+    const fused = fusedUnaryGrad('gelu_tanh', g, x);
+    if (fused) return [fused];
     const c = Math.sqrt(2 / Math.PI);
     const t = ops.tanh(ops.mul(ops.add(x, ops.mul(ops.mul(ops.square(x), x), 0.044715)), c));
     const inner = ops.mul(ops.add(ops.mul(ops.square(x), 3 * 0.044715), 1), c);
@@ -79,6 +82,18 @@ const unaryRules = {
     const w = weight ? inputs[1] : undefined;
     const b = bias ? inputs[weight ? 2 : 1] : undefined;
     const lead = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    // one kernel for dx where the backend has it; the composite below then serves only dw
+    const dx = x.requiresGrad ? fusedNormGrad(kind, g, x, w, eps) : undefined;
+    if (dx || !x.requiresGrad) {
+      const grads: (Tensor | null)[] = [dx ?? null];
+      const xhatOnly = () => {
+        const centered = kind === 'layer' ? ops.sub(x, ops.mean(x, -1, true)) : x;
+        return ops.mul(centered, ops.rsqrt(ops.add(ops.mean(ops.square(centered), -1, true), eps)));
+      };
+      if (w) grads.push(w.requiresGrad ? ops.sum(ops.mul(g, xhatOnly()), lead) : null);
+      if (b) grads.push(b.requiresGrad ? ops.sum(g, lead) : null);
+      return grads;
+    }
     const centered = kind === 'layer' ? ops.sub(x, ops.mean(x, -1, true)) : x;
     const inv = ops.rsqrt(ops.add(ops.mean(ops.square(centered), -1, true), eps));
     const xhat = ops.mul(centered, inv);
@@ -91,10 +106,14 @@ const unaryRules = {
     return grads;
   },
   // softmax: y·(g − Σ g·y); log-softmax: g − e^y·Σ g (sums over the last axis)
-  softmax: (g, _x, { log }, out) =>
-    log ? [ops.sub(g, ops.mul(ops.exp(out), ops.sum(g, -1, true)))] : [ops.mul(out, ops.sub(g, ops.sum(ops.mul(g, out), -1, true)))],
+  softmax: (g, _x, { log }, out) => [
+    fusedSoftmaxGrad(g, out, log) ??
+      (log ? ops.sub(g, ops.mul(ops.exp(out), ops.sum(g, -1, true))) : ops.mul(out, ops.sub(g, ops.sum(ops.mul(g, out), -1, true)))),
+  ],
   // σ(x)·(1 + x(1 − σ(x)))
   silu: (g, [x]) => {
+    const fused = fusedUnaryGrad('silu', g, x);
+    if (fused) return [fused];
     const s = ops.sigmoid(x);
     return [ops.mul(g, ops.mul(s, ops.add(ops.mul(x, ops.sub(1, s)), 1)))];
   },

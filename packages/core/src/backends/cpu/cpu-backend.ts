@@ -3,12 +3,14 @@ import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js'
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
 import { UNARY } from '../../kernels/unary.js';
+import { UNARY_GRAD, type UnaryGradOp } from '../../kernels/unary-grad.js';
 import type { Shape } from '../../shape.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { cpuAdamW } from './cpu-adamw.js';
 import { cpuNorm } from './cpu-norm.js';
 import { cpuSoftmax } from './cpu-softmax.js';
+import { cpuNormGrad, cpuSoftmaxGrad } from './cpu-fused-grads.js';
 import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
 import { cpuMatmul } from './cpu-matmul.js';
 import { cpuMatmul4bit } from './cpu-matmul-4bit.js';
@@ -189,6 +191,19 @@ export class CpuBackend implements Backend {
 
   softmax(x: View, log: boolean): BufferHandle {
     return this.track(cpuSoftmax(x, log, this.wide));
+  }
+
+  unaryGrad(op: UnaryGradOp, g: View, x: View): BufferHandle {
+    const f = UNARY_GRAD[op].cpu;
+    return this.map2(g, x, x.shape, 'f32', (gv, xv) => f(xv, gv));
+  }
+
+  softmaxGrad(g: View, y: View, log: boolean): BufferHandle {
+    return this.track(cpuSoftmaxGrad(g, y, log, this.wide));
+  }
+
+  normGrad(kind: NormKind, g: View, x: View, weight: View | null, eps: number): BufferHandle {
+    return this.track(cpuNormGrad(kind, g, x, weight, eps, this.wide));
   }
 
   matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle {

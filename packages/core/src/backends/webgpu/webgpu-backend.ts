@@ -20,6 +20,8 @@ import {
 import { adamwKernel } from './kernels/adamw.js';
 import { normKernel } from './kernels/norm.js';
 import { softmaxKernel } from './kernels/softmax.js';
+import { normGradKernel, softmaxGradKernel, unaryGradKernel } from './kernels/fused-grads.js';
+import type { UnaryGradOp } from '../../kernels/unary-grad.js';
 import { matmul4bitKernel } from './kernels/matmul-4bit.js';
 import { encodeMatmul4bitTexture } from './kernels/matmul-4bit-texture.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
@@ -296,6 +298,19 @@ export class WebGPUBackend implements Backend {
     const out = this.alloc('softmax', n, 'f32');
     if (n > 0) this.run(softmaxKernel(x, log), [xb, out.buffer]);
     return out;
+  }
+
+  unaryGrad(op: UnaryGradOp, g: View, x: View): BufferHandle {
+    return this.map('unaryGrad', 'f32', [g, x], shapeSize(x.shape), () => unaryGradKernel(op, g, x));
+  }
+
+  softmaxGrad(g: View, y: View, log: boolean): BufferHandle {
+    return this.map('softmaxGrad', 'f32', [g, y], shapeSize(y.shape), () => softmaxGradKernel(g, y, log));
+  }
+
+  normGrad(kind: NormKind, g: View, x: View, weight: View | null, eps: number): BufferHandle {
+    const views = weight ? [g, x, weight] : [g, x];
+    return this.map('normGrad', 'f32', views, shapeSize(x.shape), () => normGradKernel(kind, g, x, weight, eps));
   }
 
   matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle {
