@@ -7,6 +7,8 @@ import { defaultClientConditions, defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
+  // no single-page-app fallback: a missing model file must be a 404, not index.html
+  appType: 'mpa',
   publicDir: fileURLToPath(new URL('../../packages/cli/assets', import.meta.url)),
   resolve: { conditions: ['@peft/source', ...defaultClientConditions] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },

@@ -43,6 +43,13 @@ describe('urlSource', () => {
     await expect(offline.readText('config.json')).rejects.toThrow('urlSource: fetching https://h.example/m/config.json failed (network down)');
   });
 
+  it('takes the HTML page a single-page-app server sends for an unknown path as a missing file', async () => {
+    const html = (): Promise<Response> => Promise.resolve(new Response('<!doctype html><title>app</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } }));
+    const source = urlSource('https://h.example/m/', { fetch: html });
+    expect(await source.has('model.safetensors.index.json')).toBe(false);
+    expect(await source.readText('config.json')).toBeUndefined();
+  });
+
   it('escapes each part of a file name but keeps its folders', async () => {
     const { fn, calls } = fakeFetch({ 'https://h.example/x/my%20adapter/adapter_config.json': '{}' });
     expect(await urlSource('https://h.example/x/', { fetch: fn }).readText('my adapter/adapter_config.json')).toBe('{}');

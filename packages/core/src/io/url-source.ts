@@ -19,7 +19,8 @@ export interface UrlSourceOptions {
  * A {@link CheckpointSource} over files served under one URL (a folder on any static server, e.g.
  * `https://example.org/models/gpt2/`, or a path relative to the page): `config.json`,
  * `model.safetensors` and `tokenizer.json` are fetched by name. A 404 means the file does not
- * exist; any other failure rejects with a FileFormatError naming the URL. Each file is downloaded
+ * exist, and so does an HTML page (the fallback page single-page-app servers answer for unknown
+ * paths; checkpoints hold no HTML); any other failure rejects with a FileFormatError naming the URL. Each file is downloaded
  * once and held only while it is being read.
  *
  * @example
@@ -70,7 +71,8 @@ async function download(doFetch: (url: string) => Promise<Response>, url: string
   } catch (e) {
     throw new FileFormatError(`urlSource: fetching ${url} failed (${(e as Error).message})`, { cause: e });
   }
-  if (response.status === 404) return undefined;
+  // a 404, or the HTML page single-page-app servers (Vite's dev server, many hosts) send for any unknown path
+  if (response.status === 404 || (/^text\/html\b/i.test(response.headers.get('content-type') ?? '') && !/\.html?$/i.test(url))) return undefined;
   if (!response.ok) throw new FileFormatError(`urlSource: fetching ${url} answered ${response.status} ${response.statusText}; expected 200`);
   return new Uint8Array(await response.arrayBuffer());
 }
