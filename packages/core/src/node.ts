@@ -92,5 +92,5 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   }
 }
 export * from './io/safetensors-file.js';
-export { writeFileAtomic, writeAll, BufferedWriter } from './io/atomic-write.js';
+export { writeFileAtomic, writeFilesAtomic, writeAll, BufferedWriter } from './io/atomic-write.js';
 export { directorySource } from './io/directory-source.js';

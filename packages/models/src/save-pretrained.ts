@@ -26,10 +26,10 @@ export function checkpointTensors(model: PretrainedModel): Map<string, Tensor> {
 }
 
 /**
- * Writes `model` as a Hugging Face checkpoint folder: `model.safetensors` (every file written
- * atomically), and `config.json` plus the tokenizer and generation files copied byte for byte from
- * `copyFrom` (the folder the base model came from); without a source config, `config.json` is
- * written from `model.config`. Node only.
+ * Writes `model` as a Hugging Face checkpoint folder: `model.safetensors`, and `config.json` plus the
+ * tokenizer and generation files copied byte for byte from `copyFrom` (the folder the base model came
+ * from); without a source config, `config.json` is written from `model.config`. All files are staged
+ * and flushed before any is renamed into place, so a crash leaves the previous files. Node only.
  *
  * @example
  * ```ts
@@ -39,28 +39,23 @@ export function checkpointTensors(model: PretrainedModel): Map<string, Tensor> {
  */
 export async function savePretrained(model: PretrainedModel, dir: string, opts?: { copyFrom?: CheckpointSource }): Promise<string[]> {
   const { mkdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const { writeFileAtomic, writeAll } = await import('@peft/core/node');
+  const { writeFilesAtomic } = await import('@peft/core/node');
   await mkdir(dir, { recursive: true });
-  const write = (name: string, bytes: Uint8Array): Promise<void> => writeFileAtomic(join(dir, name), (h) => writeAll(h, bytes));
-  const written: string[] = [];
-  await write('model.safetensors', await serializeTensors(checkpointTensors(model), { metadata: { format: 'pt' } }));
-  written.push('model.safetensors');
+  const files: [string, Uint8Array][] = [['model.safetensors', await serializeTensors(checkpointTensors(model), { metadata: { format: 'pt' } })]];
   const src = opts?.copyFrom;
   for (const name of COPIED_FILES) {
-    const bytes = src && (await src.has(name)) ? await src.withBytes(name, async (b) => {
-            const out = new Uint8Array(b.size);
-            await b.read(out, 0);
-            return out;
-          }) : undefined;
-    if (bytes) {
-      await write(name, bytes);
-      written.push(name);
-    }
+    if (!src || !(await src.has(name))) continue;
+    files.push([
+      name,
+      await src.withBytes(name, async (b) => {
+        const out = new Uint8Array(b.size);
+        await b.read(out, 0);
+        return out;
+      }),
+    ]);
   }
-  if (!written.includes('config.json')) {
-    await write('config.json', new TextEncoder().encode(`${JSON.stringify(model.config, null, 2)}\n`));
-    written.push('config.json');
-  }
-  return written;
+  if (!files.some(([n]) => n === 'config.json')) files.push(['config.json', new TextEncoder().encode(`${JSON.stringify(model.config, null, 2)}\n`)]);
+  // every file is staged and flushed before any is renamed into place: a crash leaves the previous checkpoint
+  await writeFilesAtomic(dir, files);
+  return files.map(([n]) => n);
 }

@@ -62,8 +62,10 @@ export async function adapterFiles(peft: PeftModel, name: string): Promise<Adapt
 }
 
 /**
- * Writes the two files into `dir` (created if needed), each atomically (temporary file, then rename),
- * weights first. Node only.
+ * Writes the two files into `dir` (created if needed) atomically: both are written to temporary files
+ * and flushed before either is renamed into place (weights first), so a crash leaves the previous pair
+ * (or, only if it falls between the two renames, the new weights beside the previous config).
+ * Node only.
  *
  * @example
  * ```ts
@@ -72,10 +74,12 @@ export async function adapterFiles(peft: PeftModel, name: string): Promise<Adapt
  */
 export async function writeAdapterDirectory(dir: string, files: AdapterFiles): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
-  const { writeFileAtomic, writeAll } = await import('../io/atomic-write.js');
+  const { writeFilesAtomic } = await import('../io/atomic-write.js');
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(`${dir}/${ADAPTER_WEIGHTS_FILE}`, (h) => writeAll(h, files.weights));
-  await writeFileAtomic(`${dir}/${ADAPTER_CONFIG_FILE}`, (h) => writeAll(h, new TextEncoder().encode(files.config)));
+  await writeFilesAtomic(dir, [
+    [ADAPTER_WEIGHTS_FILE, files.weights],
+    [ADAPTER_CONFIG_FILE, new TextEncoder().encode(files.config)],
+  ]);
 }
 
 /**
