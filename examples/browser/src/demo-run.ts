@@ -1,4 +1,4 @@
-import { type AdapterFiles, type Backend, DEFAULT_ADAPTER, MethodRegistry, type PeftModel, fromArray, getPeftModel, manualSeed, urlSource } from '@peft/core';
+import { type AdapterFiles, type Backend, DEFAULT_ADAPTER, MethodRegistry, type PeftModel, fileSource, fromArray, getPeftModel, manualSeed, urlSource } from '@peft/core';
 import { lora } from '@peft/lora';
 import { type PretrainedTokenizer, generate, loadPretrained, loadTokenizer } from '@peft/models';
 import { Trainer, batchSource, completionAccuracy, memoryCheckpointStore, parseTrainConfig, prepareData } from '@peft/train';
@@ -55,6 +55,9 @@ export interface DemoResult {
   readonly adapter: AdapterFiles;
   /** A fixed prompt's token ids and the adapted model's logits for it (`[1, ids.length, vocab]`, flat). */
   readonly probe: { readonly inputIds: readonly number[]; readonly logits: Float32Array };
+  /** The trained model and its tokenizer, for loading more adapters onto the same base. */
+  readonly peft: PeftModel;
+  readonly tokenizer: PretrainedTokenizer;
 }
 
 /**
@@ -163,7 +166,29 @@ export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: st
     samples,
     adapter,
     probe,
+    peft,
+    tokenizer,
   };
+}
+
+/**
+ * Loads an adapter from files the user picked (`adapter_config.json` and `adapter_model.safetensors`)
+ * onto the trained model as adapter `name` (replacing an earlier one of that name), makes it the
+ * active one, and returns its logits for {@link PROBE_TEXT}.
+ *
+ * @example
+ * ```ts
+ * input.onchange = async () => show(await loadPickedAdapter(result.peft, result.tokenizer, input.files!));
+ * ```
+ */
+export async function loadPickedAdapter(peft: PeftModel, tokenizer: PretrainedTokenizer, files: FileList | readonly File[], name = 'picked'): Promise<{ inputIds: number[]; logits: Float32Array }> {
+  if (peft.peftConfig.has(name)) {
+    peft.setAdapter(DEFAULT_ADAPTER);
+    peft.deleteAdapter(name);
+  }
+  await peft.loadAdapter(fileSource(files, 'picked files'), name);
+  peft.setAdapter(name);
+  return probeLogits(peft, tokenizer);
 }
 
 /**

@@ -3,7 +3,7 @@
 import { DEFAULT_ADAPTER, type AdapterFiles } from '@peft/core';
 import { openBrowserBackend } from './browser-backend.js';
 import { parseDemoOptions } from './demo-options.js';
-import { type DemoResult, runDemo } from './demo-run.js';
+import { type DemoResult, loadPickedAdapter, runDemo } from './demo-run.js';
 import { downloadBytes } from './download.js';
 import { LossChart } from './loss-chart.js';
 
@@ -19,6 +19,8 @@ interface PageResult {
   accuracyBefore?: number;
   accuracyAfter?: number;
   probe?: { inputIds: number[]; logits: number[] };
+  /** The probe's logits with an adapter loaded from picked files. */
+  loadedProbe?: { inputIds: number[]; logits: number[] };
   error?: string;
 }
 
@@ -58,6 +60,23 @@ function showResult(r: DemoResult): void {
     }),
   );
   wireDownloads(r.adapter);
+  wireUpload(r);
+}
+
+function wireUpload(r: DemoResult): void {
+  const input = $<HTMLInputElement>('adapter-files');
+  input.onchange = async () => {
+    if (!input.files?.length) return;
+    $('loaded').textContent = 'loading…';
+    try {
+      const probe = await loadPickedAdapter(r.peft, r.tokenizer, input.files);
+      page.loadedProbe = { inputIds: probe.inputIds, logits: Array.from(probe.logits) };
+      $('loaded').textContent = `loaded ${Array.from(input.files, (f) => f.name).join(' + ')} as the active adapter`;
+    } catch (e) {
+      $('loaded').textContent = `failed: ${(e as Error).message}`;
+    }
+  };
+  input.disabled = false;
 }
 
 function wireDownloads(files: AdapterFiles): void {

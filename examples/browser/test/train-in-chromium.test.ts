@@ -41,6 +41,7 @@ interface PageResult {
   accuracyBefore?: number;
   accuracyAfter?: number;
   probe?: { inputIds: number[]; logits: number[] };
+  loadedProbe?: { inputIds: number[]; logits: number[] };
   error?: string;
 }
 
@@ -197,5 +198,19 @@ describe('the browser demo', () => {
     expect(worst).toBeLessThanOrEqual(1);
     // the comparison means something: without the adapter the logits are far off
     expect(baseGap).toBeGreaterThan(100 * LOGIT_TOLERANCE.absolute);
+  });
+
+  it('loads the downloaded files back through a file input (File objects) with the trained logits', async (ctx) => {
+    const p = needBrowser(ctx);
+    expect(result?.state).toBe('done');
+    const dir = join(outputDir, 'adapter');
+    await p.setInputFiles('#adapter-files', [join(dir, 'adapter_config.json'), join(dir, 'adapter_model.safetensors')]);
+    await p.waitForFunction(() => window.__peftResult?.loadedProbe !== undefined, undefined, { timeout: 60_000 });
+    const loaded = await p.evaluate(() => window.__peftResult!.loadedProbe!);
+    expect(loaded.inputIds).toEqual(result!.probe!.inputIds);
+    // the same weights on the same device: the same logits
+    const worst = loaded.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - result!.probe!.logits[i])), 0);
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    expect(await p.locator('#loaded').textContent()).toBe('loaded adapter_config.json + adapter_model.safetensors as the active adapter');
   });
 });
