@@ -15,6 +15,7 @@ import {
   matmul,
   mul,
   noGrad,
+  reshape,
   tidy,
   type UnaryModule,
 } from '@peft/core';
@@ -209,8 +210,15 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
   protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
     const variant = this.variants.get(name);
     if (variant) return variant.forward(this, name, x, result);
-    const h = this.loraB.get(name).forward(this.loraA.get(name).forward(this.dropoutOf(name).forward(x)));
-    return add(result, mul(h, this.scalingOf(name)));
+    // rows flattened to one matrix: the adapter's weight gradients are then one product each (no
+    // per-batch products summed afterwards); without a lora_B bias the scaling multiplies the
+    // rank-r activations rather than the output (r/out of the work; exact for a power-of-two scaling)
+    const rows = x.rank > 2 ? reshape(x, [-1, x.shape[x.rank - 1]]) : x;
+    const B = this.loraB.get(name);
+    const s = this.scalingOf(name);
+    const down = this.loraA.get(name).forward(this.dropoutOf(name).forward(rows));
+    const h = B.bias ? mul(B.forward(down), s) : B.forward(mul(down, s));
+    return add(result, h.rank === result.rank ? h : reshape(h, result.shape));
   }
 
   /**
