@@ -9,8 +9,10 @@ export interface KillReport {
   readonly failures: string[];
   /** Per kind: how often the file on disk was the save in progress at the kill (new, complete) or the last finished one (previous). */
   readonly outcomes: Record<string, number>;
-  /** Temporary files found after kills (each removed by the next save). */
-  readonly leftovers: number;
+  /** The most temporary files found after any one kill (each is removed by the next save of its file). */
+  readonly maxLeftovers: number;
+  /** Kills that left an older checkpoint half-deleted while pruning it. */
+  readonly prunesInterrupted: number;
   readonly seconds: number;
 }
 
@@ -38,7 +40,8 @@ export async function runKillSaves(opts: { dir: string; kills: number; seed: num
   };
   const failures: string[] = [];
   const outcomes: Record<string, number> = {};
-  let leftovers = 0;
+  let maxLeftovers = 0;
+  let prunesInterrupted = 0;
   let finishedMetrics: number[] = [];
   for (let i = 0; i < opts.kills; i++) {
     const first = (i + 1) * STRIDE;
@@ -90,10 +93,11 @@ export async function runKillSaves(opts: { dir: string; kills: number; seed: num
       if (lost.length) failures.push(`kill ${i}: metrics lost finished lines of steps ${lost.slice(0, 3).join(', ')}`);
       if (v.metrics.some((m, k) => k > 0 && m <= v.metrics[k - 1])) failures.push(`kill ${i}: metrics steps out of order`);
       finishedMetrics = v.metrics.filter((m) => m <= lastSeen);
-      leftovers += v.leftovers;
+      maxLeftovers = Math.max(maxLeftovers, v.leftovers);
+      prunesInterrupted += v.prunesInterrupted;
     } catch (e) {
       failures.push(`kill ${i} (last finished save ${lastSeen}): ${(e as Error).message}`);
     }
   }
-  return { kills: opts.kills, failures, outcomes, leftovers, seconds: Math.round((performance.now() - t0) / 1000) };
+  return { kills: opts.kills, failures, outcomes, maxLeftovers, prunesInterrupted, seconds: Math.round((performance.now() - t0) / 1000) };
 }

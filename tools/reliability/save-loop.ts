@@ -14,8 +14,7 @@ import { loraConfig, lora } from '../../packages/lora/src/index.js';
 import { loadPretrained } from '../../packages/models/src/index.js';
 import { directorySource, savePretrained } from '../../packages/models/src/node.js';
 import { MetricsLog } from '../../packages/train/src/index.js';
-import { metricsFileStore } from '../../packages/train/src/node.js';
-import { pruneCheckpoints, removeStaleCheckpointFiles, writeCheckpoint } from '../../packages/train/src/checkpoint.js';
+import { checkpointFileStore, metricsFileStore } from '../../packages/train/src/node.js';
 import { BASE_MODEL } from './saved-files.js';
 
 const [dir, first] = process.argv.slice(2);
@@ -25,7 +24,8 @@ const peft = await getPeftModel(await loadPretrained(directorySource(BASE_MODEL)
 const full_ = await loadPretrained(directorySource(BASE_MODEL));
 const adapterParams = [...peft.namedParameters()].filter(([, p]) => p.requiresGrad);
 const lnBias = full_.stateDict().get('transformer.ln_f.bias')!;
-await removeStaleCheckpointFiles(join(dir, 'checkpoints'));
+const checkpoints = checkpointFileStore(join(dir, 'checkpoints'));
+await checkpoints.removeStale();
 const log = await MetricsLog.open(metricsFileStore(dir));
 
 for (let v = Number(first); ; v++) {
@@ -34,8 +34,9 @@ for (let v = Number(first); ; v++) {
   await peft.saveAdapter(join(dir, 'adapter'));
   await savePretrained(full_, join(dir, 'model'), { copyFrom: directorySource(BASE_MODEL) });
   const params = new Map(adapterParams);
-  await writeCheckpoint(join(dir, 'checkpoints'), v, { params, optimizer: { tensors: new Map(), meta: {} }, hooks: new Map(), state: { global_step: v } }, (tmp) => peft.saveAdapter(tmp));
-  await pruneCheckpoints(join(dir, 'checkpoints'), 2);
+  // as the Trainer saves and prunes (save_total_limit 2)
+  await checkpoints.save(v, { params, optimizer: { tensors: new Map(), meta: {} }, hooks: new Map(), state: { global_step: v } }, new Map([['default', await peft.adapterFiles('default')]]));
+  await checkpoints.prune(2);
   await log.log({ step: v, loss: v });
   process.stdout.write(`saved ${v}\n`);
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFilesAtomic } from './atomic-write.js';
+import { writeFileAtomic, writeFilesAtomic } from './atomic-write.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -24,5 +24,19 @@ describe('writeFilesAtomic', () => {
     await expect(writeFilesAtomic(dir, [['a.json', bytes('new a')], ['missing-folder/b.bin', bytes('b')]])).rejects.toThrow(/ENOENT/);
     expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe('old a');
     expect(readdirSync(dir)).toEqual(['a.json']);
+  });
+});
+
+describe('temporary files of killed saves', () => {
+  it('are removed by the next save of the same file, unless their process still runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peft-atomic-'));
+    const dead = `.a.json.999999999.0123456789ab.tmp`; // no such process
+    const live = `.a.json.${process.ppid}.0123456789ab.tmp`; // the parent process is alive
+    const other = `.b.json.999999999.0123456789ab.tmp`; // another file's: left for its own next save
+    for (const n of [dead, live, other]) writeFileSync(join(dir, n), 'half');
+    await writeFilesAtomic(dir, [['a.json', bytes('a')]]);
+    expect(readdirSync(dir).sort()).toEqual([live, other, 'a.json'].sort());
+    await writeFileAtomic(join(dir, 'b.json'), async (h) => { await h.write(bytes('b')); });
+    expect(readdirSync(dir).sort()).toEqual([live, 'a.json', 'b.json'].sort());
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, chmod, open, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, chmod, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -17,6 +17,7 @@ export async function writeFileAtomic(path: string, write: (handle: FileHandle) 
   const target = resolve(path);
   const dir = dirname(target);
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  await removeStaleTemps(dir, [basename(target)]);
   let handle: FileHandle | undefined;
   try {
     handle = await open(tmp, 'wx');
@@ -52,6 +53,7 @@ export async function writeFileAtomic(path: string, write: (handle: FileHandle) 
  */
 export async function writeFilesAtomic(dir: string, files: readonly (readonly [name: string, bytes: Uint8Array])[]): Promise<void> {
   const folder = resolve(dir);
+  await removeStaleTemps(folder, files.filter(([name]) => !/[\\/]/.test(name)).map(([name]) => name));
   const staged: { tmp: string; target: string }[] = [];
   try {
     for (const [name, bytes] of files) {
@@ -77,6 +79,29 @@ export async function writeFilesAtomic(dir: string, files: readonly (readonly [n
     throw e;
   }
   await syncDirectory(folder);
+}
+
+/**
+ * Removes the temporary files of earlier writes of `names` in `dir` whose process has died (a crash or
+ * a kill mid-save leaves `.<name>.<pid>.<random>.tmp` behind); files of live processes are left alone.
+ */
+async function removeStaleTemps(dir: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const m = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(entry);
+    if (!m || !names.includes(m[1]) || Number(m[2]) === process.pid || processAlive(Number(m[2]))) continue;
+    await unlink(join(dir, entry)).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Flushes a directory entry change (the rename) to disk where the platform allows it. */
