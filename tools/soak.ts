@@ -15,7 +15,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '1000' },
     every: { type: 'string', default: '50' },
     backend: { type: 'string', default: 'webgpu' },
-    json: { type: 'string', default: 'tools/soak-results/soak.json' },
+    json: { type: 'string', default: 'tmp/soak.json' },
     model: { type: 'string', default: 'packages/cli/assets/base-model' },
   },
 });

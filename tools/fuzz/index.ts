@@ -17,7 +17,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '20261123' },
     count: { type: 'string', default: '10000' },
     only: { type: 'string' },
-    json: { type: 'string', default: 'tools/fuzz/results/fuzz.json' },
+    json: { type: 'string', default: 'tmp/fuzz.json' },
     'deadline-ms': { type: 'string', default: '2000' },
     'watchdog-ms': { type: 'string', default: '20000' },
   },
