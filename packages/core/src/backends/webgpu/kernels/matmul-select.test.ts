@@ -28,6 +28,13 @@ describe('matmul kernel selection', () => {
     expect(chooseMatmulKernel(lavapipe, 64, 64, 64, 'f32')).toBe('register');
   });
 
+  it('counts the whole batch on software adapters, as long as each product is not tiny', () => {
+    expect(chooseMatmulKernel(lavapipe, 64, 64, 32, 'f32', 32)).toBe('texture');
+    expect(chooseMatmulKernel(lavapipe, 64, 64, 32, 'f32', 2)).toBe('register');
+    expect(chooseMatmulKernel(lavapipe, 16, 16, 16, 'f32', 4096)).toBe('register');
+    expect(chooseMatmulKernel(gpu, 64, 64, 32, 'f32', 32)).toBe('register');
+  });
+
   it('sends thin products to the texture kernel on software adapters but not to the tiled one on GPUs', () => {
     expect(chooseMatmulKernel(lavapipe, 4096, 768, 8, 'f32')).toBe('texture');
     expect(chooseMatmulKernel(lavapipe, 1, 4096, 4096, 'f32')).toBe('texture');
