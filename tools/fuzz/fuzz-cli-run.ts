@@ -22,7 +22,10 @@ export async function runTargetInWorkers(
   while (next < opts.count) {
     const task: FuzzWorkerTask = { target, seed: opts.seed, start: next, count: opts.count - next, deadlineMs: opts.deadlineMs };
     const stuck = await new Promise<boolean>((resolve, reject) => {
-      const worker = fork(fileURLToPath(new URL('./fuzz-worker.ts', import.meta.url)), [JSON.stringify(task)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const worker = fork(fileURLToPath(new URL('./fuzz-worker.ts', import.meta.url)), [JSON.stringify(task)], {
+        execArgv: ['--conditions=@peft/source', '--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
       let timer: ReturnType<typeof setTimeout>;
       const arm = (): void => {
         clearTimeout(timer);

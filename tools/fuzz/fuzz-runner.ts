@@ -22,7 +22,7 @@ export interface FuzzInput {
 export interface FuzzTarget {
   readonly name: string;
   readonly description: string;
-  prepare(): Promise<(r: FuzzRandom) => FuzzInput>;
+  prepare(): Promise<(r: FuzzRandom, index: number) => FuzzInput>;
 }
 
 /** What happened to one input. @example `{ index: 3, outcome: 'FileFormatError', … }` */
@@ -74,8 +74,8 @@ export function inputSeed(seed: number, target: string, index: number): number {
  * const o = await runFuzzInput(generate, 'safetensors', 1, 0, 2000);
  * ```
  */
-export async function runFuzzInput(generate: (r: FuzzRandom) => FuzzInput, target: string, seed: number, index: number, deadlineMs: number): Promise<FuzzOutcome> {
-  const input = generate(fuzzRandom(inputSeed(seed, target, index)));
+export async function runFuzzInput(generate: (r: FuzzRandom, index: number) => FuzzInput, target: string, seed: number, index: number, deadlineMs: number): Promise<FuzzOutcome> {
+  const input = generate(fuzzRandom(inputSeed(seed, target, index)), index);
   const before = process.memoryUsage().arrayBuffers;
   const t0 = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -4,7 +4,7 @@
  * (which no in-process deadline can interrupt).
  */
 import { runFuzzTarget } from './fuzz-runner.js';
-import { FUZZ_TARGETS } from './targets/index.js';
+import { ALL_FUZZ_TARGETS } from './targets/index.js';
 
 /** The slice a worker runs. @example `{ target: 'adapter', seed: 1, start: 0, count: 100, deadlineMs: 2000 }` */
 export interface FuzzWorkerTask {
@@ -18,7 +18,7 @@ export interface FuzzWorkerTask {
 const send = process.send?.bind(process);
 if (send) {
   const task = JSON.parse(process.argv[2]) as FuzzWorkerTask;
-  const target = FUZZ_TARGETS.find((t) => t.name === task.target);
+  const target = ALL_FUZZ_TARGETS.find((t) => t.name === task.target);
   if (!target) throw new Error(`fuzz: no target "${task.target}"`);
   await runFuzzTarget(target, { ...task, onOutcome: (o) => send({ type: 'outcome', outcome: o }) });
   send({ type: 'done' }, () => process.disconnect());

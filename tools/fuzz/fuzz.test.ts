@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memorySource, readSafetensors } from '../../packages/core/src/index.js';
 import { loadPretrained } from '../../packages/models/src/index.js';
+import { runTargetInWorkers } from './fuzz-cli-run.js';
 import { allocationBudget, runFuzzTarget } from './fuzz-runner.js';
 import { seedBytes, seedText } from './targets/seed-files.js';
 import { FUZZ_TARGETS } from './targets/index.js';
@@ -40,4 +41,12 @@ describe('allocation before validation', () => {
     await expect(loadPretrained(source)).rejects.toThrow(/gpt2\/config\.json: describes a model of at least .* parameters, but its weights hold \d+ bytes/);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(allocationBudget(weights.length));
   });
+});
+
+describe('the fuzz runner', () => {
+  it('counts a synchronous loop (watchdog), a promise that never settles (deadline) and a TypeError (crash)', async () => {
+    const report = await runTargetInWorkers('selftest', { seed: 1, count: 5, deadlineMs: 500, watchdogMs: 3000 });
+    expect(report.outcomes).toEqual({ loaded: 2, hang: 2, crash: 1 });
+    expect(report.examples.map((e) => e.split(':')[0])).toEqual(['#1 hang', '#2 crash', '#3 hang']);
+  }, 60_000);
 });

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { runTargetInWorkers } from './fuzz-cli-run.js';
 import type { FuzzTargetReport } from './fuzz-runner.js';
 import { formatFuzzTable } from './fuzz-table.js';
-import { FUZZ_TARGETS } from './targets/index.js';
+import { ALL_FUZZ_TARGETS, FUZZ_TARGETS } from './targets/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +24,9 @@ const { values } = parseArgs({
 });
 const seed = Number(values.seed);
 const total = Number(values.count);
-const targets = values.only ? FUZZ_TARGETS.filter((t) => values.only!.split(',').includes(t.name)) : FUZZ_TARGETS;
+const targets = values.only ? ALL_FUZZ_TARGETS.filter((t) => values.only!.split(',').includes(t.name)) : FUZZ_TARGETS;
 if (!Number.isInteger(seed) || !Number.isInteger(total) || total < targets.length || targets.length === 0) {
-  console.error(`fuzz: expected an integer --seed, a --count of at least one input per target, and --only naming some of ${FUZZ_TARGETS.map((t) => t.name).join(', ')}`);
+  console.error(`fuzz: expected an integer --seed, a --count of at least one input per target, and --only naming some of ${ALL_FUZZ_TARGETS.map((t) => t.name).join(', ')}`);
   process.exit(2);
 }
 const started = performance.now();
