@@ -1,8 +1,9 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Backend, DEVICE_ERROR_ADVICE, DeviceError, MethodRegistry, getPeftModel, manualSeed } from '@peft/core';
-import { testBackends } from '@peft/core/testing';
+import { type Backend, DEVICE_ERROR_ADVICE, DeviceError, createWebGPUBackend, MethodRegistry, getPeftModel, manualSeed } from '@peft/core';
+import { nodeGPU } from '@peft/core/node';
+import { testBackends, testWebGPU } from '@peft/core/testing';
 import { lora, loraConfig } from '@peft/lora';
 import { createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
@@ -71,5 +72,30 @@ describe.each(backends)('Trainer after a device error on $name', ({ backend }) =
     const t = new Trainer(peft, { args, train: source, outputDir: dir, callbacks: { onStep: (s) => { if (s.step === 2) throw crash; } } });
     await expect(t.train()).rejects.toBe(crash);
     expect(checkpoints(dir)).toEqual([]);
+  });
+});
+
+const gpus = (await testWebGPU()) ? [{ name: 'webgpu' }] : [];
+
+describe.each(gpus)('Trainer on a real $name device that is lost mid-run', () => {
+  it('stops with DEVICE_LOST naming the checkpoint to resume from, which then resumes exactly', async () => {
+    // the uninterrupted run and the resume run on the shared WebGPU backend, the lost run on a device of its own
+    const shared = backends.find((b) => b.name === 'webgpu')!.backend;
+    const whole = await run(shared, mkdtempSync(join(tmpdir(), 'peft-lost-')));
+    const gpu = await createWebGPUBackend({ gpu: nodeGPU() });
+    const dir = mkdtempSync(join(tmpdir(), 'peft-lost-'));
+    const base = createTinyModel('gpt2', gpu, 3);
+    manualSeed(11);
+    const peft = await getPeftModel(base, loraConfig({ r: 4, loraAlpha: 8, loraDropout: 0.1, targetModules: ['c_attn', 'c_fc'] }), { registry, warn: () => {} });
+    const train = batchSource(examples, { batchSize: 4, shuffle: true, seed: 5 });
+    // the device goes away after step 6 (as when a driver resets)
+    const t = new Trainer(peft, { args, train, outputDir: dir, callbacks: { onStep: (s) => { if (s.step === 6) gpu.device.destroy(); } } });
+    const failed = t.train();
+    await expect(failed).rejects.toMatchObject({ code: 'DEVICE_LOST' });
+    await expect(failed).rejects.toThrow(/the device was lost[\s\S]*To continue: every tensor on this device is gone[\s\S]*continue from checkpoint-4\)$/);
+    expect(checkpoints(dir)).toEqual(['checkpoint-4']);
+    gpu.destroy();
+    const resumed = await run(shared, dir, undefined, true);
+    expect(resumed.losses).toEqual(whole.losses.slice(4));
   });
 });
