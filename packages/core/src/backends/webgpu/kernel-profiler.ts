@@ -69,7 +69,7 @@ export function kernelFamily(key: string): string {
 }
 
 /**
- * Collects dispatch times by family for a {@link CommandBatch} that hands it each dispatch.
+ * Collects dispatch times by family for the command batch that hands it each dispatch.
  *
  * @example
  * ```ts
