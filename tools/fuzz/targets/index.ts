@@ -1,5 +1,7 @@
 import { adapterTarget } from './adapter-target.js';
+import { checkpointTarget } from './checkpoint-target.js';
 import { datasetTarget } from './dataset-target.js';
+import { metricsTarget } from './metrics-target.js';
 import { modelTarget } from './model-target.js';
 import { safetensorsTarget } from './safetensors-target.js';
 import { selftestTarget } from './selftest-target.js';
@@ -8,7 +10,7 @@ import { trainConfigTarget } from './train-config-target.js';
 import type { FuzzTarget } from '../fuzz-runner.js';
 
 /** Every fuzz target, in run order. @example `FUZZ_TARGETS.map((t) => t.name)` */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [safetensorsTarget, adapterTarget, modelTarget, tokenizerTarget, trainConfigTarget, datasetTarget];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [safetensorsTarget, adapterTarget, modelTarget, tokenizerTarget, trainConfigTarget, datasetTarget, checkpointTarget, metricsTarget];
 
 /** Every target the CLI can run with `--only`: the default ones and the runner's self-test. @example `ALL_FUZZ_TARGETS.find((t) => t.name === 'selftest')` */
 export const ALL_FUZZ_TARGETS: readonly FuzzTarget[] = [...FUZZ_TARGETS, selftestTarget];

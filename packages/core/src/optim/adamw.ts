@@ -1,11 +1,11 @@
-import { ConfigError } from '../errors.js';
+import { ArgumentError, ConfigError } from '../errors.js';
 import { zerosLike } from '../ops/creation.js';
 import { plain } from '../ops/apply.js';
 import { add, contiguous, div, maximum, mul, neg, sqrt, sub } from '../ops/elementwise.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Variable } from '../nn/variable.js';
-import { type GroupOptions, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, definedOnly } from './optimizer.js';
+import { type GroupOptions, Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamState, definedOnly } from './optimizer.js';
 
 /**
  * Hyperparameters of {@link AdamW} (per group).
@@ -53,6 +53,28 @@ const DEFAULTS: AdamWOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weigh
 export class AdamW extends Optimizer<AdamWOptions> {
   constructor(params: Iterable<Parameter> | Iterable<ParamGroupInput<AdamWOptions>>, opts?: Partial<AdamWOptions>) {
     super(params, { ...DEFAULTS, ...definedOnly(opts) });
+  }
+
+  /**
+   * Loads a saved state (see {@link Optimizer.loadStateDict}); a parameter's state that has taken
+   * steps must hold both moment tensors and an integer step count.
+   *
+   * @example
+   * ```ts
+   * opt.loadStateDict(saved); // ArgumentError when a state has a step but no expAvg
+   * ```
+   */
+  override loadStateDict(sd: OptimizerStateDict<AdamWOptions>): void {
+    for (const [index, st] of sd.state) {
+      if (st.step === undefined) continue;
+      if (typeof st.step !== 'number' || !Number.isInteger(st.step) || st.step < 0) {
+        throw new ArgumentError(`AdamW.loadStateDict: state ${index}.step should be a non-negative integer, got ${String(st.step)}`);
+      }
+      for (const key of ['expAvg', 'expAvgSq']) {
+        if (!(st[key] instanceof Tensor)) throw new ArgumentError(`AdamW.loadStateDict: state ${index} has taken ${st.step} steps but has no ${key} tensor`);
+      }
+    }
+    super.loadStateDict(sd);
   }
 
   protected override validate(h: AdamWOptions): void {
