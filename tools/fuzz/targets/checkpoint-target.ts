@@ -38,7 +38,7 @@ export const checkpointTarget: FuzzTarget = {
       new Trainer(await peftModel(), { args, train: batchSource(examples, { batchSize: 4, shuffle: true, seed: 1 }), checkpoints });
     const written = memoryCheckpointStore();
     await (await trainer(written)).train();
-    const seed = new Map(written.files('checkpoint-2')!);
+    const seed = new Map(written.files('checkpoint-2'));
     const names = [...seed.keys()];
     return (r) => {
       const files = new Map(seed);
