@@ -1,3 +1,5 @@
+import { DeviceError, PeftError } from '../../errors.js';
+
 /**
  * Options of a {@link BufferPool}.
  *
@@ -59,7 +61,15 @@ export class BufferPool {
     return Math.ceil(bytes / step) * step;
   }
 
-  /** A buffer of at least `bytes` bytes (exactly its size class), reused when one is free. @example `pool.acquire(64)` */
+  /**
+   * A buffer of at least `bytes` bytes (exactly its size class), reused when one is free. A `create`
+   * that throws becomes a {@link DeviceError} `OUT_OF_MEMORY` naming the size.
+   *
+   * @example
+   * ```ts
+   * pool.acquire(64);
+   * ```
+   */
   acquire(bytes: number): GPUBuffer {
     const size = BufferPool.sizeClass(bytes);
     const list = this.free.get(size);
@@ -69,8 +79,16 @@ export class BufferPool {
       this.pooledSize -= size;
       return reused;
     }
+    let buffer: GPUBuffer;
+    try {
+      buffer = this.opts.create(size);
+    } catch (e) {
+      // a driver that refuses at once (instead of through an error scope) is out of memory too
+      if (e instanceof PeftError) throw e;
+      throw new DeviceError('OUT_OF_MEMORY', `webgpu: allocating a buffer of ${size} bytes failed: ${(e as Error).message}`, { cause: e });
+    }
     this.created++;
-    return this.opts.create(size);
+    return buffer;
   }
 
   /** Returns a buffer for reuse (or retires it when the pool is full). @example `pool.release(b)` */
