@@ -69,8 +69,17 @@ export async function createPeftPeer(name: string, backend: Backend, device: str
   const prompts = randomIds(9, W.batch, W.genPrompt);
   let loss = Number.NaN;
 
+  // switch modes only when they change, as a training loop would (train() walks the module tree)
+  let mode: 'train' | 'eval' | null = null;
+  const use = (m: 'train' | 'eval') => {
+    if (mode === m) return;
+    if (m === 'train') peft.train();
+    else peft.eval();
+    mode = m;
+  };
+
   async function step(): Promise<void> {
-    peft.train();
+    use('train');
     const l = tidy(() => {
       const out = peft.forward({ inputIds: ids, labels: ids });
       out.loss!.backward();
@@ -82,7 +91,7 @@ export async function createPeftPeer(name: string, backend: Backend, device: str
     l.dispose();
   }
   async function forward(model: PretrainedModel): Promise<void> {
-    model.eval();
+    if (model === peft) use('eval');
     const logits = tidy(() => noGrad(() => model.forward({ inputIds: ids }).logits));
     await logits.data();
     logits.dispose();
@@ -94,7 +103,7 @@ export async function createPeftPeer(name: string, backend: Backend, device: str
     forwards: (m, n) => timeEach(n, () => forward(m ? merged : peft)),
     generations: (n) =>
       timeEach(n, async () => {
-        peft.eval();
+        use('eval');
         await generate(peft, prompts, { maxNewTokens: W.genNew, eosTokenIds: [] });
       }),
     async profileStep() {

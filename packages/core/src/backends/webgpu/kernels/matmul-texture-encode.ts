@@ -83,6 +83,7 @@ export function planTextureOperand(v: View, which: 'a' | 'b', batchShape: readon
 /** Textures, pipelines and parameter buffers of one device, kept between matmuls. */
 class DeviceResources {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly keyed = new Map<string, GPUComputePipeline>();
   private readonly textures = new Map<number, GPUTexture[]>();
   private readonly params = new Map<string, GPUBuffer>();
   private pooledBytes = 0;
@@ -104,6 +105,16 @@ class DeviceResources {
       },
       () => undefined,
     );
+  }
+
+  /** The pipeline for `key`, building its source only the first time (sources are long to generate). */
+  pipelineFor(key: string, source: () => string): GPUComputePipeline {
+    let p = this.keyed.get(key);
+    if (!p) {
+      p = this.pipeline(source());
+      this.keyed.set(key, p);
+    }
+    return p;
   }
 
   pipeline(source: string): GPUComputePipeline {
@@ -231,7 +242,8 @@ function stage(runner: TextureRunner, res: DeviceResources, p: OperandPlan, v: V
     return;
   }
   const plane = p.pack!;
-  const pack = res.pipeline(texturePackSource(v.dtype === 'f16' ? 'f16' : 'f32', res.wShift));
+  const packType = v.dtype === 'f16' ? 'f16' : 'f32';
+  const pack = res.pipelineFor(`pack:${packType}:${res.wShift}`, () => texturePackSource(packType, res.wShift));
   const group = runner.device.createBindGroup({
     layout: pack.getBindGroupLayout(0),
     entries: [
@@ -265,7 +277,7 @@ function transposeB(runner: TextureRunner, res: DeviceResources, pb: OperandPlan
   const kbs = Math.ceil(k / 4);
   const tex = res.acquireTexture(batches * n * kbs);
   if (!tex) return null;
-  const pass = res.pipeline(texelTransposeSource(res.wShift));
+  const pass = res.pipelineFor(`transpose:${res.wShift}`, () => texelTransposeSource(res.wShift));
   const words = texelTransposeWords({ n, k, rowStride: pb.rowStride, batches, batchStride: broadcast ? 0 : c.strides[0][0] });
   const group = runner.device.createBindGroup({
     layout: pass.getBindGroupLayout(0),
@@ -347,7 +359,7 @@ export function encodeTextureMatmul(
     { strides: pa.batchStrides, offset: 0 },
     { strides: planB.batchStrides, offset: 0 },
   ]);
-  const kernel = res.pipeline(textureMatmulSource(cfg, walk.sig));
+  const kernel = res.pipelineFor(`matmul:${JSON.stringify([cfg, walk.sig])}`, () => textureMatmulSource(cfg, walk.sig));
   const [viewA, viewB] = [ta.createView(), texB.createView()];
   for (let z = 0; z < batches; z += MAX_GRID) {
     const count = Math.min(MAX_GRID, batches - z);
