@@ -20,6 +20,7 @@ import {
 import { adamwKernel } from './kernels/adamw.js';
 import { normKernel } from './kernels/norm.js';
 import { softmaxKernel } from './kernels/softmax.js';
+import { vec4BinaryKernel } from './kernels/elementwise-vec4.js';
 import { normGradKernel, softmaxGradKernel, unaryGradKernel } from './kernels/fused-grads.js';
 import type { UnaryGradOp } from '../../kernels/unary-grad.js';
 import { matmul4bitKernel } from './kernels/matmul-4bit.js';
@@ -261,7 +262,8 @@ export class WebGPUBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: View, b: View, outShape: Shape): BufferHandle {
-    return this.map(op, a.dtype, [a, b], shapeSize(outShape), () => binaryKernel(op, a, b, outShape));
+    const wide = vec4BinaryKernel(op, a, b, outShape);
+    return this.map(op, a.dtype, [a, b], shapeSize(outShape), () => wide ?? binaryKernel(op, a, b, outShape));
   }
 
   compare(op: CompareOp, a: View, b: View, outShape: Shape): BufferHandle {

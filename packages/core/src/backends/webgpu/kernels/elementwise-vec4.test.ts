@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { BinaryOp } from '../../../backend.js';
+import { contiguousStrides } from '../../../shape.js';
+import { testWebGPU } from '../../../test-utils/backends.js';
+import { createCpuBackend } from '../../cpu/cpu-backend.js';
+import { type HostView, dense, onBoth, out, permuted } from '../webgpu-test-utils.js';
+import { vec4BinaryKernel } from './elementwise-vec4.js';
+
+const gpu = await testWebGPU();
+const cpu = createCpuBackend();
+const gpus = gpu ? [{ name: 'webgpu', gpu }] : [];
+const OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div'];
+
+/** A view of `shape` broadcast from a contiguous `[..., last]` block (stride 0 on the leading axes). */
+function rowOf(shape: number[], trailing: number, seed: number): HostView {
+  const block = shape.slice(shape.length - trailing);
+  const s = contiguousStrides(block);
+  return { ...dense('f32', block, seed), shape, strides: [...shape.slice(0, shape.length - trailing).map(() => 0), ...s] };
+}
+
+/** A view of `shape` broadcast from one value at `offset`. */
+function scalarOf(shape: number[], seed: number, offset = 0): HostView {
+  return { ...dense('f32', [offset + 1], seed), shape, strides: shape.map(() => 0), offset };
+}
+
+/** A contiguous view of `shape` starting at `offset` in a longer buffer. */
+function offsetOf(shape: number[], offset: number, seed: number): HostView {
+  const n = shape.reduce((p, d) => p * d, 1);
+  return { ...dense('f32', [n + offset], seed), shape, strides: contiguousStrides(shape), offset };
+}
+
+describe('vec4BinaryKernel', () => {
+  const view = (hv: HostView) => ({ buffer: {} as never, dtype: hv.dtype, shape: hv.shape, strides: hv.strides ?? contiguousStrides(hv.shape), offset: hv.offset ?? 0 });
+  it('declines operands it cannot read four at a time, leaving them to the map kernel', () => {
+    const s = [8, 64, 12];
+    expect(vec4BinaryKernel('add', view(dense('f32', s)), view(dense('f32', s)), s)).not.toBeNull();
+    expect(vec4BinaryKernel('maximum', view(dense('f32', s)), view(dense('f32', s)), s)).toBeNull();
+    expect(vec4BinaryKernel('add', view(dense('i32', s)), view(dense('i32', s)), s)).toBeNull();
+    expect(vec4BinaryKernel('add', view(dense('f32', [7, 999])), view(dense('f32', [7, 999])), [7, 999])).toBeNull();
+    expect(vec4BinaryKernel('add', view(dense('f32', [4, 8])), view(dense('f32', [4, 8])), [4, 8])).toBeNull();
+    expect(vec4BinaryKernel('add', view(permuted('f32', [64, 96], [1, 0])), view(dense('f32', [96, 64])), [96, 64])).toBeNull();
+    expect(vec4BinaryKernel('add', view(offsetOf(s, 2, 1)), view(dense('f32', s)), s)).toBeNull();
+    expect(vec4BinaryKernel('add', view(rowOf([512, 6], 1, 1)), view(dense('f32', [512, 6])), [512, 6])).toBeNull();
+    expect(vec4BinaryKernel('add', view(scalarOf(s, 1)), view(scalarOf(s, 2)), s)).toBeNull();
+  });
+});
+
+describe.each(gpus)('four-wide binary kernels on $name', ({ gpu }) => {
+  it.each(OPS)('%s matches the CPU for whole, bias-like, scalar and offset operands on either side', async (op) => {
+    const s = [8, 64, 24];
+    const cases: [string, HostView, HostView][] = [
+      ['whole, whole', dense('f32', s, 1), dense('f32', s, 2)],
+      ['whole, bias', dense('f32', s, 3), rowOf(s, 1, 4)],
+      ['bias, whole', rowOf(s, 2, 5), dense('f32', s, 6)],
+      ['whole, scalar', dense('f32', s, 7), scalarOf(s, 8, 3)],
+      ['scalar, whole', scalarOf(s, 9), dense('f32', s, 10)],
+      ['offset, offset', offsetOf(s, 8, 11), offsetOf(s, 4, 12)],
+      ['long', dense('f32', [8, 64, 512], 13), rowOf([8, 64, 512], 1, 14)],
+    ];
+    for (const [label, a, b] of cases) {
+      const data = op === 'div' ? b.data.map((v) => (Math.abs(v) < 0.1 ? 0.5 : v)) : b.data;
+      const shape = a.shape;
+      const [g, c] = await onBoth(gpu, cpu, [a, { ...b, data }], (be, [x, y]) => out(be.binary(op, x, y, shape), shape, 'f32'));
+      expect(Array.from(g), `${op} ${label}`).toEqual(Array.from(c));
+    }
+  });
+});

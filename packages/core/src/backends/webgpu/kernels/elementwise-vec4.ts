@@ -1,0 +1,70 @@
+import type { BinaryOp, View } from '../../../backend.js';
+import { type Shape, shapeSize } from '../../../shape.js';
+import { type Kernel, grid1d, header, word } from './wgsl.js';
+
+const WG = 64;
+const EXPR: Partial<Record<BinaryOp, string>> = { add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b' };
+
+/** How an operand of a vec4 kernel is read: all of it, a repeated trailing block, or one scalar. */
+type Mode = { kind: 'full' } | { kind: 'row'; period: number } | { kind: 'scalar' };
+
+/** The read mode of `v` (broadcast to `shape`), or null when it fits none. */
+function modeOf(v: View, shape: Shape): Mode | null {
+  if (v.strides.every((s, d) => s === 0 || shape[d] === 1)) return { kind: 'scalar' };
+  if (v.offset % 4 !== 0) return null;
+  // a contiguous trailing block of `period` elements, repeated along leading axes of stride 0
+  let d = shape.length;
+  let period = 1;
+  while (d > 0 && (shape[d - 1] === 1 || v.strides[d - 1] === period)) {
+    period *= shape[d - 1];
+    d--;
+  }
+  if (v.strides.slice(0, d).some((s, k) => s !== 0 && shape[k] !== 1)) return null;
+  if (d === 0 || period === shapeSize(shape)) return { kind: 'full' };
+  return period % 4 === 0 ? { kind: 'row', period } : null;
+}
+
+/**
+ * Float add / sub / mul / div over four elements per invocation step (`vec4<f32>` loads and stores),
+ * for contiguous f32 operands whose size is a multiple of four, each read whole, as a repeated
+ * trailing block (a bias) or as one scalar; null where that does not apply (the general map kernel
+ * runs instead). Same float results as the map kernel. On lavapipe about 3x faster per element.
+ *
+ * @example
+ * ```ts
+ * const k = vec4BinaryKernel('add', a, b, [8, 64, 384]); // bindings: a, b, out
+ * ```
+ */
+export function vec4BinaryKernel(op: BinaryOp, a: View, b: View, shape: Shape): Kernel | null {
+  const expr = EXPR[op];
+  const n = shapeSize(shape);
+  if (!expr || a.dtype !== 'f32' || b.dtype !== 'f32' || n % 4 !== 0 || n < 4096) return null;
+  const ma = modeOf(a, shape);
+  const mb = modeOf(b, shape);
+  if (!ma || !mb || (ma.kind !== 'full' && mb.kind !== 'full')) return null;
+  const n4 = n / 4;
+  const per = n4 >= 4 * WG * 64 ? 4 : 1;
+  const words = [n4, a.offset, b.offset, ma.kind === 'row' ? ma.period / 4 : 0, mb.kind === 'row' ? mb.period / 4 : 0];
+  const key = `vec4:${op}:${ma.kind}:${mb.kind}:${per}`;
+  const read = (name: string, m: Mode, off: string, period: string): string =>
+    m.kind === 'scalar' ? `vec4<f32>(${name}[${off}])` : m.kind === 'row' ? `${name}[${off} / 4u + i % ${period}]` : `${name}[${off} / 4u + i]`;
+  const source = (): string =>
+    header(['f32'], words.length) +
+    `@group(0) @binding(1) var<storage, read> A: array<${ma.kind === 'scalar' ? 'f32' : 'vec4<f32>'}>;
+@group(0) @binding(2) var<storage, read> B: array<${mb.kind === 'scalar' ? 'f32' : 'vec4<f32>'}>;
+@group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * (nwg.x * ${WG}u);
+  let total = nwg.x * nwg.y * ${WG}u;
+  for (var e = 0u; e < ${per}u; e++) {
+    let i = t + e * total;
+    if (i >= ${word(0)}) { return; }
+    let a = ${read('A', ma, word(1), word(3))};
+    let b = ${read('B', mb, word(2), word(4))};
+    out[i] = ${expr};
+  }
+}
+`;
+  return { key, source, access: ['read', 'read', 'write'], words, grid: grid1d(Math.ceil(n4 / per), WG) };
+}
