@@ -46,6 +46,16 @@ describe('vec4BinaryKernel', () => {
 });
 
 describe.each(gpus)('four-wide binary kernels on $name', ({ gpu }) => {
+  it('fills large buffers of every dtype like the CPU, four words per store or one where the count is odd', async () => {
+    for (const dtype of ['f32', 'i32', 'u32', 'bool', ...(gpu.dtypes.has('f16') ? ['f16'] : [])] as const) {
+      for (const n of [65536, 16384, 16382, 4097]) {
+        const value = dtype === 'bool' ? 1 : dtype === 'u32' ? 7 : -2.5;
+        const [g, c] = await onBoth(gpu, cpu, [], (be) => out(be.fill(n, dtype, value), [n], dtype));
+        expect(Array.from(g), `${dtype} ${n}`).toEqual(Array.from(c));
+      }
+    }
+  });
+
   it.each(OPS)('%s matches the CPU for whole, bias-like, scalar and offset operands on either side', async (op) => {
     const s = [8, 64, 24];
     const cases: [string, HostView, HostView][] = [

@@ -45,7 +45,7 @@ export function vec4BinaryKernel(op: BinaryOp, a: View, b: View, shape: Shape): 
   const n4 = n / 4;
   const per = n4 >= 4 * WG * 64 ? 4 : 1;
   const words = [n4, a.offset, b.offset, ma.kind === 'row' ? ma.period / 4 : 0, mb.kind === 'row' ? mb.period / 4 : 0];
-  const key = `vec4:${op}:${ma.kind}:${mb.kind}:${per}`;
+  const key = `vec4-${op}:${ma.kind}:${mb.kind}:${per}`;
   const read = (name: string, m: Mode, off: string, period: string): string =>
     m.kind === 'scalar' ? `vec4<f32>(${name}[${off}])` : m.kind === 'row' ? `${name}[${off} / 4u + i % ${period}]` : `${name}[${off} / 4u + i]`;
   const source = (): string =>
@@ -67,4 +67,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 `;
   return { key, source, access: ['read', 'read', 'write'], words, grid: grid1d(Math.ceil(n4 / per), WG) };
+}
+
+/**
+ * Fills `words` u32 words with `pattern`, four per store (`vec4<u32>`), for word counts that are a
+ * multiple of four and large enough to matter; null otherwise (the map kernel runs instead).
+ *
+ * @example
+ * ```ts
+ * const k = vec4FillKernel(65536, 0); // bindings: out
+ * ```
+ */
+export function vec4FillKernel(words: number, pattern: number): Kernel | null {
+  if (words % 4 !== 0 || words < 4096) return null;
+  const n4 = words / 4;
+  const per = n4 >= 4 * WG * 64 ? 4 : 1;
+  const source = (): string =>
+    header(['u32'], 2) +
+    `@group(0) @binding(1) var<storage, read_write> out: array<vec4<u32>>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * (nwg.x * ${WG}u);
+  let total = nwg.x * nwg.y * ${WG}u;
+  for (var e = 0u; e < ${per}u; e++) {
+    let i = t + e * total;
+    if (i >= ${word(0)}) { return; }
+    out[i] = vec4<u32>(${word(1)});
+  }
+}
+`;
+  return { key: `vec4-fill:${per}`, source, access: ['write'], words: [n4, pattern >>> 0], grid: grid1d(Math.ceil(n4 / per), WG) };
 }

@@ -4,6 +4,7 @@ import { BINARY, COMPARE, WGSL_BINARY_HELPERS } from '../../../kernels/binary.js
 import { WGSL_HASH, dropoutThreshold } from '../../../kernels/random-hash.js';
 import { UNARY, WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
+import { vec4FillKernel } from './elementwise-vec4.js';
 import { type Strided, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
 import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, load, store, word } from './wgsl.js';
 
@@ -201,6 +202,8 @@ export function copyKernel(x: View, dtype: DType, outView?: Strided): Kernel {
  * ```
  */
 export function fillKernel(words: number, pattern: number): Kernel {
+  const wide = vec4FillKernel(words, pattern);
+  if (wide) return wide;
   return mapKernel({ name: 'fill', inputs: [], vars: [], outDtype: 'u32', expr: 'v', shape: [words], scalars: [{ name: 'v', type: 'u32', word: pattern >>> 0 }] });
 }
 
