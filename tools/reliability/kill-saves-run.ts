@@ -11,8 +11,6 @@ export interface KillReport {
   readonly outcomes: Record<string, number>;
   /** The most temporary files found after any one kill (each is removed by the next save of its file). */
   readonly maxLeftovers: number;
-  /** Kills that left an older checkpoint half-deleted while pruning it. */
-  readonly prunesInterrupted: number;
   readonly seconds: number;
 }
 
@@ -41,7 +39,6 @@ export async function runKillSaves(opts: { dir: string; kills: number; seed: num
   const failures: string[] = [];
   const outcomes: Record<string, number> = {};
   let maxLeftovers = 0;
-  let prunesInterrupted = 0;
   let finishedMetrics: number[] = [];
   for (let i = 0; i < opts.kills; i++) {
     const first = (i + 1) * STRIDE;
@@ -94,10 +91,9 @@ export async function runKillSaves(opts: { dir: string; kills: number; seed: num
       if (v.metrics.some((m, k) => k > 0 && m <= v.metrics[k - 1])) failures.push(`kill ${i}: metrics steps out of order`);
       finishedMetrics = v.metrics.filter((m) => m <= lastSeen);
       maxLeftovers = Math.max(maxLeftovers, v.leftovers);
-      prunesInterrupted += v.prunesInterrupted;
     } catch (e) {
       failures.push(`kill ${i} (last finished save ${lastSeen}): ${(e as Error).message}`);
     }
   }
-  return { kills: opts.kills, failures, outcomes, maxLeftovers, prunesInterrupted, seconds: Math.round((performance.now() - t0) / 1000) };
+  return { kills: opts.kills, failures, outcomes, maxLeftovers, seconds: Math.round((performance.now() - t0) / 1000) };
 }

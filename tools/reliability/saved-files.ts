@@ -15,8 +15,6 @@ export interface SavedVersions {
   readonly adapter: number | undefined;
   readonly model: number | undefined;
   readonly checkpoints: number[];
-  /** Older checkpoint folders a kill left half-deleted while pruning them (the newest always loads). */
-  readonly prunesInterrupted: number;
   readonly metrics: number[];
   /** Temporary files and folders a killed save left behind (removed by the next save or run). */
   readonly leftovers: number;
@@ -62,19 +60,11 @@ export async function inspectSaves(dir: string): Promise<SavedVersions> {
     count(join(dir, 'model'));
   }
   const checkpoints: number[] = [];
-  let prunesInterrupted = 0;
   if (existsSync(join(dir, 'checkpoints'))) {
     const listed = await listCheckpoints(join(dir, 'checkpoints'));
-    for (const [k, { step, path }] of listed.entries()) {
-      const c = await readCheckpoint(path).catch((e: unknown) => {
-        // pruning deletes the oldest folders in place: a kill part-way leaves one half-deleted
-        if (k < listed.length - 1 && /cannot be read \(ENOENT/.test((e as Error).message)) return undefined;
-        throw e;
-      });
-      if (!c) {
-        prunesInterrupted++;
-        continue;
-      }
+    // pruning renames a folder out of the checkpoint-<step> namespace before deleting it: every listed one loads
+    for (const { step, path } of listed) {
+      const c = await readCheckpoint(path);
       const params = await oneValue(`checkpoint-${step} parameters`, c.params.values());
       const saved = await oneValue(`checkpoint-${step} adapter`, (await readAdapterFiles(path)).tensors.values());
       if (params !== step || saved !== step || c.state.global_step !== step) throw new Error(`checkpoint-${step}: holds step ${String(c.state.global_step)}, parameters ${params}, adapter ${saved}`);
@@ -85,5 +75,5 @@ export async function inspectSaves(dir: string): Promise<SavedVersions> {
   const metricsPath = join(dir, 'metrics.jsonl');
   const metrics = existsSync(metricsPath) ? parseMetricsJsonl(readFileSync(metricsPath, 'utf8')).map((e) => e.step) : [];
   count(dir);
-  return { adapter, model, checkpoints, prunesInterrupted, metrics, leftovers };
+  return { adapter, model, checkpoints, metrics, leftovers };
 }

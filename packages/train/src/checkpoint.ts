@@ -83,7 +83,10 @@ export async function listCheckpoints(dir: string): Promise<{ step: number; path
 }
 
 /**
- * Deletes the oldest checkpoints under `dir` so that at most `keep` remain.
+ * Deletes the oldest checkpoints under `dir` so that at most `keep` remain. Each is first renamed out
+ * of the `checkpoint-<step>` namespace (to a `.checkpoint-<step>.*.old` folder that
+ * {@link removeStaleCheckpointFiles} clears), so a crash mid-delete never leaves a half-deleted folder
+ * that looks like a checkpoint.
  *
  * @example
  * ```ts
@@ -92,8 +95,17 @@ export async function listCheckpoints(dir: string): Promise<{ step: number; path
  */
 export async function pruneCheckpoints(dir: string, keep: number): Promise<void> {
   const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
   const all = await listCheckpoints(dir);
-  for (const c of all.slice(0, Math.max(0, all.length - keep))) await fs.rm(c.path, { recursive: true, force: true });
+  for (const c of all.slice(0, Math.max(0, all.length - keep))) {
+    const doomed = join(dir, `.${checkpointName(c.step)}.${process.pid}.${Date.now()}.old`);
+    const moved = await fs.rename(c.path, doomed).then(
+      () => true,
+      () => false,
+    );
+    if (moved) await syncDir(dir);
+    await fs.rm(moved ? doomed : c.path, { recursive: true, force: true });
+  }
 }
 
 /**

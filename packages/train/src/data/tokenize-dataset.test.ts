@@ -67,6 +67,15 @@ describe('tokenizeDataset: text', () => {
   it('rejects a bad maxLength', () => {
     expect(() => tokenize(jsonl({ text: 'a' }), { tokenizer: bpe, maxLength: 0 })).toThrow('tokenizeDataset: maxLength must be a positive integer, got 0');
   });
+
+  it('refuses ids the tokenizer makes past the model’s vocabulary, naming the line and the id', () => {
+    const ids = [...bpe.encode('Hello world'), 2];
+    const top = Math.max(...ids);
+    expect(tokenize(jsonl({ text: 'Hello world' }), { tokenizer: bpe, vocabSize: top + 1 }).examples[0].inputIds).toEqual(ids);
+    const small = () => tokenize(jsonl({ text: 'a' }, { text: 'Hello world' }), { tokenizer: bpe, vocabSize: top });
+    expect(small).toThrow(ConfigError);
+    expect(small).toThrow(new RegExp(`train.jsonl line 2: the tokenizer made id ${top} \\(token ${ids.indexOf(top)}\\), past the model's vocabulary \\(ids below ${top}\\)`));
+  });
 });
 
 describe('tokenizeDataset: prompt_completion', () => {

@@ -1,4 +1,4 @@
-import { ArgumentError, FileFormatError } from '@peft/core';
+import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
 import type { ChatMessage, PretrainedTokenizer } from '@peft/models';
 import type { DatasetFormat, FormattedRecord } from './dataset-format.js';
 import { type Example, IGNORE_INDEX } from './example.js';
@@ -29,7 +29,11 @@ export interface TokenizeOptions {
   labelNames?: readonly string[];
   /** Classification (and pre-tokenized class ids): the number of classes (the model's labels); class ids must be below it. */
   numLabels?: number;
-  /** Tokenized: the vocabulary size ids must be below (default: the tokenizer's). */
+  /**
+   * The model's vocabulary size: pre-tokenized ids must be below it (default: the tokenizer's), and so
+   * must the ids the tokenizer makes from text (a tokenizer larger than the model's embedding table
+   * would otherwise index past it).
+   */
   vocabSize?: number;
 }
 
@@ -53,6 +57,17 @@ export interface TokenizedDataset {
   readonly truncated: number;
   /** How many causal-LM examples have no label to learn from (every label -100), e.g. a prompt that fills `maxLength`. */
   readonly withoutLoss: number;
+}
+
+/** The tokenizer's ids must fit the model's embedding table. */
+function checkTokenizerIds(ids: readonly number[], vocabSize: number | undefined, where: string): void {
+  if (vocabSize === undefined) return;
+  const bad = ids.findIndex((id) => id >= vocabSize);
+  if (bad >= 0) {
+    throw new ConfigError(
+      `tokenizeDataset: ${where}: the tokenizer made id ${ids[bad]} (token ${bad}), past the model's vocabulary (ids below ${vocabSize}); the tokenizer does not belong to this model`,
+    );
+  }
 }
 
 function checkPositiveInt(value: number | undefined, name: string): void {
@@ -143,6 +158,7 @@ export function tokenizeDataset(dataset: FormattedDataset, opts: TokenizeOptions
       if (record.format !== 'classification') continue;
       const where = `${label} line ${record.line}`;
       const { inputIds, cut } = encodeClassification(tokenizer, record.text, max);
+      checkTokenizerIds(inputIds, opts.vocabSize, where);
       if (cut) truncated++;
       examples.push({ inputIds, attentionMask: new Array<number>(inputIds.length).fill(1), labels: resolveClassLabel(record.label, classes, where) });
     }
@@ -169,6 +185,7 @@ export function tokenizeDataset(dataset: FormattedDataset, opts: TokenizeOptions
       }
     } else {
       const { inputIds, labels } = causalExample(record, opts, where, needTokenizer(opts, label, format));
+      checkTokenizerIds(inputIds, vocabSize, where);
       example = { inputIds, attentionMask: new Array<number>(inputIds.length).fill(1), labels };
     }
     if (example.inputIds.length === 0) throw new FileFormatError(`${where}: the record encodes to no tokens`);
