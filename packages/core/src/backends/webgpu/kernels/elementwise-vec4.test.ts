@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BinaryOp } from '../../../backend.js';
+import type { DType } from '../../../dtype.js';
 import { contiguousStrides } from '../../../shape.js';
 import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
@@ -47,7 +48,8 @@ describe('vec4BinaryKernel', () => {
 
 describe.each(gpus)('four-wide binary kernels on $name', ({ gpu }) => {
   it('fills large buffers of every dtype like the CPU, four words per store or one where the count is odd', async () => {
-    for (const dtype of ['f32', 'i32', 'u32', 'bool', ...(gpu.dtypes.has('f16') ? ['f16'] : [])] as const) {
+    const dtypes: DType[] = ['f32', 'i32', 'u32', 'bool', ...(gpu.dtypes.has('f16') ? (['f16'] as const) : [])];
+    for (const dtype of dtypes) {
       for (const n of [65536, 16384, 16382, 4097]) {
         const value = dtype === 'bool' ? 1 : dtype === 'u32' ? 7 : -2.5;
         const [g, c] = await onBoth(gpu, cpu, [], (be) => out(be.fill(n, dtype, value), [n], dtype));
