@@ -56,16 +56,16 @@ export interface KernelProfile {
  */
 export function kernelFamily(key: string): string {
   const head = key.split(':', 1)[0];
-  if (head !== 'map') return head;
+  if (head !== 'map' && head !== 'map4') return head;
   let sig: { n?: unknown; e?: unknown };
   try {
-    sig = JSON.parse(key.slice(4)) as { n?: unknown; e?: unknown };
+    sig = JSON.parse(key.slice(head.length + 1)) as { n?: unknown; e?: unknown };
   } catch {
     return head;
   }
   const expr = typeof sig.e === 'string' ? sig.e.replace(/\s+/g, ' ').trim() : '';
   const short = expr.length > 32 ? `${expr.slice(0, 31)}…` : expr;
-  return ['map', typeof sig.n === 'string' ? sig.n : '', short].filter(Boolean).join(' ');
+  return [head, typeof sig.n === 'string' ? sig.n : '', short].filter(Boolean).join(' ');
 }
 
 /**

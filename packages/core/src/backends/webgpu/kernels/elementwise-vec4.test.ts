@@ -6,6 +6,9 @@ import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
 import { type HostView, dense, onBoth, out, permuted } from '../webgpu-test-utils.js';
 import { vec4BinaryKernel } from './elementwise-vec4.js';
+import { UNARY } from '../../../kernels/unary.js';
+import type { UnaryOp } from '../../../backend.js';
+import { maxError } from '../webgpu-test-utils.js';
 
 const gpu = await testWebGPU();
 const cpu = createCpuBackend();
@@ -43,6 +46,21 @@ describe('vec4BinaryKernel', () => {
     expect(vec4BinaryKernel('add', view(offsetOf(s, 2, 1)), view(dense('f32', s)), s)).toBeNull();
     expect(vec4BinaryKernel('add', view(rowOf([512, 6], 1, 1)), view(dense('f32', [512, 6])), [512, 6])).toBeNull();
     expect(vec4BinaryKernel('add', view(scalarOf(s, 1)), view(scalarOf(s, 2)), s)).toBeNull();
+  });
+});
+
+describe.each(gpus)('four-wide map kernels on $name', ({ gpu }) => {
+  it.each(Object.keys(UNARY) as UnaryOp[])('unary %s on large contiguous f32 views (from an offset too) matches the CPU', async (op) => {
+    for (const hv of [dense('f32', [8, 1024], 21), offsetOf([64, 64], 12, 22)]) {
+      const data = op === 'log' || op === 'sqrt' || op === 'rsqrt' ? hv.data.map((v) => Math.abs(v) + 0.1) : hv.data;
+      const [g, c] = await onBoth(gpu, cpu, [{ ...hv, data }], (be, [x]) => out(be.unary(op, x), x.shape, 'f32'));
+      expect(maxError(g, c), `${op} ${hv.shape}`).toBeLessThan(2e-6);
+    }
+  });
+
+  it('dropout on a large view keeps and scales the elements the CPU does (the flat index reaches each lane)', async () => {
+    const [g, c] = await onBoth(gpu, cpu, [dense('f32', [4, 4096], 23)], (be, [x]) => out(be.dropout(x, 0.3, 99), x.shape, 'f32'));
+    expect(Array.from(g)).toEqual(Array.from(c));
   });
 });
 

@@ -72,6 +72,8 @@ export function mapKernel(spec: MapSpec): Kernel {
     s: scalars.map((s) => `${s.name}:${s.type}`),
     r: !!spec.raw,
   };
+  const wide = fourWide(spec, n, walk.sig.kinds);
+  if (wide) return mapKernel4(spec, n, sig, wide, words);
   const key = `map:${JSON.stringify(sig)}`;
   const source = (): string => {
     const names = spec.inputs.map((_, j) => `o${j}`);
@@ -94,6 +96,60 @@ export function mapKernel(spec: MapSpec): Kernel {
     return src;
   };
   return { key, source, access: [...spec.inputs.map(() => 'read' as const), 'write'], words, grid: grid1d(n, WG) };
+}
+
+/**
+ * Elements per invocation step of the four-wide form of a map kernel, or 0 where it does not apply:
+ * f32 in and out, every operand contiguous from a multiple of four, a size that is a multiple of four
+ * and large enough to matter. (Four-wide loads and stores run about 3x faster on lavapipe.)
+ */
+function fourWide(spec: MapSpec, n: number, kinds: readonly string[]): number {
+  if (spec.raw || spec.outView || spec.outDtype !== 'f32' || n % 4 !== 0 || n < 4096) return 0;
+  if (spec.inputs.some((v) => v.dtype !== 'f32' || v.offset % 4 !== 0) || kinds.some((k) => k !== 'c')) return 0;
+  return n / 4 >= 4 * WG * 64 ? 4 : 1;
+}
+
+/**
+ * The four-wide map kernel: each invocation step loads a `vec4<f32>` of every input, evaluates the
+ * expression on each of the four lanes (with `i` the element's flat index, as in the scalar form)
+ * and stores one `vec4<f32>`. Same words as the scalar form (n, the operands' offsets, scalars).
+ * Its own names start with `l` plus a letter (`lq`, `lc`, …) so as not to shadow the expression's.
+ */
+function mapKernel4(spec: MapSpec, n: number, sig: object, per: number, words: number[]): Kernel {
+  const key = `map4:${JSON.stringify({ ...sig, per })}`;
+  const nv = spec.inputs.length + 1;
+  const source = (): string => {
+    let src = header(['f32'], words.length) + (spec.helpers ?? '');
+    spec.inputs.forEach((_, j) => (src += `@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<vec4<f32>>;\n`));
+    src += `@group(0) @binding(${nv}) var<storage, read_write> out: array<vec4<f32>>;\n`;
+    src += `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lt = gid.x + gid.y * (nwg.x * ${WG}u);
+  let ltotal = nwg.x * nwg.y * ${WG}u;
+`;
+    (spec.scalars ?? []).forEach((s, k) => {
+      const w = word(1 + nv + k);
+      src += `  let ${s.name} = ${s.type === 'u32' ? w : `bitcast<${s.type}>(${w})`};\n`;
+    });
+    src += `  for (var le = 0u; le < ${per}u; le++) {
+    let lq = lt + le * ltotal;
+    if (lq >= ${word(0)} / 4u) { return; }
+`;
+    spec.inputs.forEach((_, j) => (src += `    let lw${j} = in${j}[${word(1 + j)} / 4u + lq];\n`));
+    src += `    var lr = vec4<f32>();
+    for (var lc = 0u; lc < 4u; lc++) {
+      let i = lq * 4u + lc;
+`;
+    spec.inputs.forEach((_, j) => (src += `      let ${spec.vars[j]} = lw${j}[lc];\n`));
+    src += `      lr[lc] = ${spec.expr};
+    }
+    out[${word(nv)} / 4u + lq] = lr;
+  }
+}
+`;
+    return src;
+  };
+  return { key, source, access: [...spec.inputs.map(() => 'read' as const), 'write'], words, grid: grid1d(Math.ceil(n / 4 / per), WG) };
 }
 
 /**
