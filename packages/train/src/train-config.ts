@@ -192,7 +192,7 @@ function parseQuantization(raw: unknown, at: string): QuantizationConfig {
   if (skip !== undefined && skip !== null && !(Array.isArray(skip) && skip.every((m) => typeof m === 'string'))) {
     throw new ConfigError(`${at}.llm_int8_skip_modules must be a list of module names, got ${show(skip)}`);
   }
-  return { quantType: type, doubleQuant: double, skipModules: (skip as string[] | null | undefined) ?? undefined };
+  return { quantType: type, doubleQuant: double, skipModules: skip ?? undefined };
 }
 
 function object(v: unknown, at: string, what: string): Record<string, unknown> {
