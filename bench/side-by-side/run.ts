@@ -9,7 +9,7 @@
  * merged) and generation tokens/s. Writes the run to bench/results/ and, with `--write-docs`,
  * regenerates docs/benchmarks.md.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import type { KernelProfile } from '../../packages/core/src/index.js';
 import { writeResults } from '../report.js';
 import { openTargets } from '../targets.js';
@@ -59,6 +59,8 @@ export interface SideBySideRun {
   readonly trainFlops: number;
   readonly forwardFlops: number;
   readonly skipped: string[];
+  /** The 1-minute load average when the run began and when it ended (other work on the machine). */
+  readonly load: readonly [number, number];
   readonly rows: SideBySideRow[];
   /** One @peft training step's time per kernel family, when profiled. */
   readonly profile?: KernelProfile;
@@ -83,6 +85,7 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
   const rounds = opts.rounds ?? (opts.quick ? 2 : 8);
   const per = opts.quick ? 1 : 3;
   const startedAt = new Date();
+  const loadAtStart = loadavg()[0];
   const targets = await openTargets(['webgpu']);
   const webgpu = targets.available[0];
   if (!webgpu) throw new Error(`side-by-side: no WebGPU adapter (${targets.unavailable.map((u) => u.reason).join('; ')})`);
@@ -152,6 +155,7 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
       trainFlops: trainStepFlops(),
       forwardFlops: forwardFlops(),
       skipped,
+      load: [loadAtStart, loadavg()[0]],
       rows,
       profile,
     };
@@ -159,7 +163,7 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
     const file = writeResults(
       startedAt,
       rows.map((r) => flatRow(r)),
-      { sideBySide: true, quick: opts.quick, rounds, flopFormula: FLOP_FORMULA, skipped },
+      { sideBySide: true, quick: opts.quick, rounds, flopFormula: FLOP_FORMULA, skipped, load: run.load },
     );
     info(`\nside-by-side: results written to ${file}`);
     if (opts.writeDocs) info(`side-by-side: wrote ${writeBenchmarksDoc(run)}`);
@@ -209,7 +213,7 @@ function print(run: SideBySideRun, json: boolean): void {
     for (const r of run.rows) console.log(JSON.stringify(flatRow(r)));
     return;
   }
-  console.log(`\nside-by-side: ${run.machine}; WebGPU adapter: ${run.adapter}; ${run.rounds} interleaved rounds`);
+  console.log(`\nside-by-side: ${run.machine}; WebGPU adapter: ${run.adapter}; ${run.rounds} interleaved rounds; load average ${run.load.map((l) => l.toFixed(1)).join(' → ')}`);
   for (const l of tableLines(run)) console.log(l);
   console.log(`\nFLOPs: ${FLOP_FORMULA}`);
   console.log(`      = ${fmt(run.trainFlops / 1e9)} GFLOP per train step, ${fmt(run.forwardFlops / 1e9)} GFLOP per forward`);
