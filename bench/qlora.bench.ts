@@ -3,7 +3,9 @@
  * effective GB/s of the bytes it must read: x, the 4-bit codes, the block scales, and the output),
  * and the headline LoRA workload of `lora-train-step` (GPT-2-shaped d 128, 4 layers, vocab 512 at
  * [8, 64], LoRA r=8 on the attention projections) with the base in f32 and in NF4 (double
- * quantisation): the GPU bytes of the dense base weights and the median ms per AdamW step.
+ * quantisation), the latter without and with gradient checkpointing (on by default after
+ * `prepareModelForKbitTraining`): the GPU bytes of the dense base weights, the bytes one training
+ * forward keeps for backward, and the median ms per AdamW step.
  */
 import {
   AdamW,
@@ -24,7 +26,7 @@ import {
 } from '../packages/core/src/index.js';
 import { lora, loraConfig } from '../packages/lora/src/index.js';
 import { createModel } from '../packages/models/src/index.js';
-import { NF4_CODE, QuantizedLinear, codeWords, prepareModelForKbitTraining, quantize4bit, quantizeModel } from '../packages/qlora/src/index.js';
+import { NF4_CODE, QuantizedLinear, activationBytes, codeWords, prepareModelForKbitTraining, quantize4bit, quantizeModel } from '../packages/qlora/src/index.js';
 import { type Metrics, defineBench, measure, sig3 } from './harness.js';
 
 /** [tokens, in, out] of the matmul rows: a training batch of 512 tokens through square layers. */
@@ -62,7 +64,7 @@ function denseWeightBytes(model: PretrainedModel): number {
 
 export default defineBench({
   name: 'qlora',
-  description: 'NF4 dequantising matmul vs f32 matmul (GFLOP/s, effective GB/s); LoRA step on a GPT-2-shaped model with an f32 vs NF4 base (base-weight bytes, ms/step)',
+  description: 'NF4 dequantising matmul vs f32 matmul (GFLOP/s, effective GB/s); LoRA step on a GPT-2-shaped model with an f32 vs NF4 base, NF4 with and without gradient checkpointing (base-weight and activation bytes, ms/step)',
   async *run({ name, backend }, { quick }): AsyncGenerator<Metrics> {
     for (const [m, k, n] of SHAPES) {
       if (name === 'cpu' && k > 1024) continue;
@@ -87,17 +89,24 @@ export default defineBench({
     const g = new Generator(7);
     const ids = fromArray(Array.from(g.uniform(BATCH * SEQ), (u) => Math.floor(u * CONFIG.vocab_size)), [BATCH, SEQ], { dtype: 'i32', backend });
     const registry = new MethodRegistry().register(lora);
-    for (const base of ['f32', 'nf4'] as const) {
+    const variants = [
+      { base: 'f32', gradientCheckpointing: false },
+      { base: 'nf4', gradientCheckpointing: false },
+      { base: 'nf4', gradientCheckpointing: true },
+    ] as const;
+    for (const { base, gradientCheckpointing } of variants) {
       manualSeed(11);
       const model = createModel(CONFIG, { backend });
       if (base === 'nf4') {
         await quantizeModel(model, { quantType: 'nf4', doubleQuant: true });
-        prepareModelForKbitTraining(model);
+        prepareModelForKbitTraining(model, { gradientCheckpointing });
       }
       const weightBytes = denseWeightBytes(model);
       const peft = await getPeftModel(model, loraConfig(LORA), { registry, generator: new Generator(5) });
       peft.train();
       const opt = new AdamW([...peft.parameters()].filter((p) => p.requiresGrad), { lr: 1e-3 });
+      await activationBytes(peft, () => peft.forward({ inputIds: ids, labels: ids }).loss!); // lazily built caches first
+      const activations = await activationBytes(peft, () => peft.forward({ inputIds: ids, labels: ids }).loss!);
       let loss = 0;
       const t = await measure(
         async (reps) => {
@@ -115,7 +124,7 @@ export default defineBench({
         },
         { budgetMs: quick ? 500 : 4000, maxReps: quick ? 3 : 20 },
       );
-      yield { workload: 'lora-train-step', base, baseWeightBytes: weightBytes, msPerStep: sig3(t.ms), loss: sig3(loss), reps: t.reps };
+      yield { workload: 'lora-train-step', base, gradientCheckpointing: gradientCheckpointing ? 'on' : 'off', baseWeightBytes: weightBytes, activationBytes: activations, msPerStep: sig3(t.ms), loss: sig3(loss), reps: t.reps };
       opt.dispose();
       peft.dispose();
     }
