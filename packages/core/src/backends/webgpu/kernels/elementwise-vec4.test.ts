@@ -5,7 +5,7 @@ import { contiguousStrides } from '../../../shape.js';
 import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
 import { type HostView, dense, onBoth, out, permuted } from '../webgpu-test-utils.js';
-import { vec4BinaryKernel } from './elementwise-vec4.js';
+import { vec4BinaryKernel, vec4CopyKernel } from './elementwise-vec4.js';
 import { UNARY } from '../../../kernels/unary.js';
 import type { UnaryOp } from '../../../backend.js';
 import { maxError } from '../webgpu-test-utils.js';
@@ -47,6 +47,14 @@ describe('vec4BinaryKernel', () => {
     expect(vec4BinaryKernel('add', view(rowOf([512, 6], 1, 1)), view(dense('f32', [512, 6])), [512, 6])).toBeNull();
     expect(vec4BinaryKernel('add', view(scalarOf(s, 1)), view(scalarOf(s, 2)), s)).toBeNull();
   });
+
+  it('copies four words at a time only where the last axis stays contiguous and aligned', () => {
+    expect(vec4CopyKernel(view(permuted('f32', [8, 64, 4, 32], [0, 2, 1, 3])))).not.toBeNull();
+    expect(vec4CopyKernel(view(permuted('f32', [64, 8, 16], [0, 2, 1])))).toBeNull();
+    expect(vec4CopyKernel(view(permuted('f32', [8, 64, 4, 30], [0, 2, 1, 3])))).toBeNull();
+    expect(vec4CopyKernel(view(offsetOf([64, 64], 3, 1)))).toBeNull();
+    expect(vec4CopyKernel(view(dense('f16', [64, 64])))).toBeNull();
+  });
 });
 
 describe.each(gpus)('four-wide map kernels on $name', ({ gpu }) => {
@@ -61,6 +69,25 @@ describe.each(gpus)('four-wide map kernels on $name', ({ gpu }) => {
   it('dropout on a large view keeps and scales the elements the CPU does (the flat index reaches each lane)', async () => {
     const [g, c] = await onBoth(gpu, cpu, [dense('f32', [4, 4096], 23)], (be, [x]) => out(be.dropout(x, 0.3, 99), x.shape, 'f32'));
     expect(Array.from(g)).toEqual(Array.from(c));
+  });
+});
+
+describe.each(gpus)('four-wide copies on $name', ({ gpu }) => {
+  it('copy permuted views that keep the last axis (and others) of every 4-byte dtype like the CPU', async () => {
+    const dtypes: DType[] = ['f32', 'i32', 'u32', 'bool'];
+    for (const dtype of dtypes) {
+      const views: [string, HostView][] = [
+        ['head split', permuted(dtype, [8, 64, 4, 32], [0, 2, 1, 3], 31)],
+        ['contiguous', dense(dtype, [64, 96], 32)],
+        ['offset rows', { ...dense(dtype, [70, 64], 33), shape: [64, 64], strides: [64, 1], offset: 256 }],
+        ['last axis moved', permuted(dtype, [64, 8, 16], [0, 2, 1], 34)],
+        ['odd offset', { ...dense(dtype, [70, 64], 35), shape: [64, 64], strides: [64, 1], offset: 3 }],
+      ];
+      for (const [label, hv] of views) {
+        const [g, c] = await onBoth(gpu, cpu, [hv], (be, [x]) => out(be.copy(x, dtype), x.shape, dtype));
+        expect(Array.from(g), `${dtype} ${label}`).toEqual(Array.from(c));
+      }
+    }
   });
 });
 

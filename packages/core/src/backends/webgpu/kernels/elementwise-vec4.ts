@@ -1,6 +1,7 @@
 import type { BinaryOp, View } from '../../../backend.js';
-import { type Shape, shapeSize } from '../../../shape.js';
-import { type Kernel, grid1d, header, word } from './wgsl.js';
+import { type Shape, contiguousStrides, shapeSize } from '../../../shape.js';
+import { planWalk, walkOffsets } from './strided-walk.js';
+import { type Kernel, flatIndex, grid1d, header, word } from './wgsl.js';
 
 const WG = 64;
 const EXPR: Partial<Record<BinaryOp, string>> = { add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b' };
@@ -97,4 +98,39 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 `;
   return { key: `vec4-fill:${per}`, source, access: ['write'], words: [n4, pattern >>> 0], grid: grid1d(Math.ceil(n4 / per), WG) };
+}
+
+/**
+ * A same-dtype copy of a 4-byte view into a contiguous output, four words per load and store, when
+ * the view's innermost axis is contiguous with a length, offset and outer strides that are multiples
+ * of four (a permutation that keeps the last axis, such as attention's head split); null otherwise.
+ *
+ * @example
+ * ```ts
+ * const k = vec4CopyKernel(permutedHeads); // bindings: x, out
+ * ```
+ */
+export function vec4CopyKernel(x: View): Kernel | null {
+  const r = x.shape.length;
+  const n = shapeSize(x.shape);
+  if (x.dtype === 'f16' || r === 0 || n < 4096) return null;
+  const last = x.shape[r - 1];
+  if (last % 4 !== 0 || x.strides[r - 1] !== 1 || x.offset % 4 !== 0 || x.strides.some((s, d) => d < r - 1 && s % 4 !== 0)) return null;
+  const shape4 = [...x.shape.slice(0, -1), last / 4];
+  const walk = planWalk(shape4, [
+    { strides: [...x.strides.slice(0, -1).map((s) => s / 4), 1], offset: x.offset / 4 },
+    { strides: contiguousStrides(shape4), offset: 0 },
+  ]);
+  const words = [n / 4, ...walk.words];
+  const source = (): string =>
+    header(['u32'], words.length) +
+    `@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
+` +
+    flatIndex(WG, word(0)) +
+    walkOffsets(walk.sig, 1, 'i', ['ox', 'oo'], 'w') +
+    `  out[oo] = x[ox];
+}
+`;
+  return { key: `vec4-copy:${JSON.stringify(walk.sig)}`, source, access: ['read', 'write'], words, grid: grid1d(n / 4, WG) };
 }

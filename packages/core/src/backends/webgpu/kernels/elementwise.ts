@@ -4,7 +4,7 @@ import { BINARY, COMPARE, WGSL_BINARY_HELPERS } from '../../../kernels/binary.js
 import { WGSL_HASH, dropoutThreshold } from '../../../kernels/random-hash.js';
 import { UNARY, WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
-import { vec4FillKernel } from './elementwise-vec4.js';
+import { vec4CopyKernel, vec4FillKernel } from './elementwise-vec4.js';
 import { type Strided, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
 import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, load, store, word } from './wgsl.js';
 
@@ -246,6 +246,8 @@ export function castExpr(from: DType, to: DType, x: string): string {
 export function copyKernel(x: View, dtype: DType, outView?: Strided): Kernel {
   // same storage type and unchanged values: a plain copy (bool words are already 0/1)
   const raw = x.dtype === dtype || (x.dtype === 'bool' && dtype === 'u32');
+  const wide = raw && !outView ? vec4CopyKernel(x) : null;
+  if (wide) return wide;
   return mapKernel({ name: 'copy', inputs: [x], vars: ['x'], outDtype: dtype, expr: castExpr(x.dtype, dtype, 'x'), raw, outView });
 }
 
