@@ -6,23 +6,7 @@ import { parseDemoOptions } from './demo-options.js';
 import { type DemoResult, loadPickedAdapter, runDemo } from './demo-run.js';
 import { downloadBytes } from './download.js';
 import { LossChart } from './loss-chart.js';
-
-/** What the page exposes for tests once a run ends (numbers as plain arrays). */
-interface PageResult {
-  state: 'ready' | 'training' | 'done' | 'error';
-  /** `webgpu` or `cpu`. */
-  backendName?: string;
-  backend?: string;
-  losses: number[];
-  tokensPerSecond?: number;
-  trainSeconds?: number;
-  accuracyBefore?: number;
-  accuracyAfter?: number;
-  probe?: { inputIds: number[]; logits: number[] };
-  /** The probe's logits with an adapter loaded from picked files. */
-  loadedProbe?: { inputIds: number[]; logits: number[] };
-  error?: string;
-}
+import type { PageResult } from './page-result.js';
 
 declare global {
   interface Window {

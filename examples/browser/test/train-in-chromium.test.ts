@@ -18,6 +18,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDirectory } from './static-server.js';
+import type { PageResult } from '../src/page-result.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const exampleDir = join(here, '..');
@@ -30,20 +31,6 @@ const CHROMIUM_ARGS = ['--enable-unsafe-webgpu'];
 const QUERY = '?steps=12&batch=4&eval=8&samples=1&autostart=1';
 /** Browser (SwiftShader) against Node's CPU reference: f32 sums in a different order. */
 const LOGIT_TOLERANCE = { relative: 1e-4, absolute: 1e-4 };
-
-interface PageResult {
-  state: string;
-  backendName?: string;
-  backend?: string;
-  losses: number[];
-  tokensPerSecond?: number;
-  trainSeconds?: number;
-  accuracyBefore?: number;
-  accuracyAfter?: number;
-  probe?: { inputIds: number[]; logits: number[] };
-  loadedProbe?: { inputIds: number[]; logits: number[] };
-  error?: string;
-}
 
 let distDir = '';
 let server: { url: string; close(): Promise<void> } | undefined;

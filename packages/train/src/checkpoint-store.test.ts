@@ -7,7 +7,7 @@ import { createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
 import { checkpointFileStore } from './checkpoint-file-store.js';
 import { memoryCheckpointStore } from './checkpoint-store.js';
-import type { Example } from './data/example.js';
+import { countingExamples } from './counting-examples.test-support.js';
 import { batchSource } from './prepare-data.js';
 import { Trainer } from './trainer.js';
 import type { TrainingArgs } from './training-args.js';
@@ -62,17 +62,6 @@ describe('checkpointFileStore', () => {
     expect((await store.load(path, backend)).state.global_step).toBe(4);
   });
 });
-
-/** Sequences that count upwards from a random start: easy to learn. */
-function countingExamples(n: number, length: number, seed: number): Example[] {
-  let s = seed;
-  const next = (): number => (s = (s * 1103515245 + 12345) % 2147483648);
-  return Array.from({ length: n }, () => {
-    const start = next() % 60;
-    const ids = Array.from({ length }, (_, i) => 2 + ((start + i) % 60));
-    return { inputIds: ids, attentionMask: ids.map(() => 1), labels: ids };
-  });
-}
 
 describe('a Trainer with a memory checkpoint store', () => {
   it('resumes with exactly the losses of an uninterrupted run, touching no file', async () => {

@@ -6,6 +6,7 @@ import { testBackends } from '@peft/core/testing';
 import { lora, loraConfig } from '@peft/lora';
 import { createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
+import { countingExamples } from './counting-examples.test-support.js';
 import type { Example } from './data/example.js';
 import { batchSource } from './prepare-data.js';
 import { Trainer } from './trainer.js';
@@ -14,17 +15,6 @@ import type { TrainingArgs } from './training-args.js';
 const backends = await testBackends();
 const registry = new MethodRegistry();
 registry.register(lora);
-
-/** Sequences that count upwards from a random start (mod 60, ids 2…61): easy to learn, impossible by chance. */
-function countingExamples(n: number, length: number, seed: number): Example[] {
-  let s = seed;
-  const next = (): number => (s = (s * 1103515245 + 12345) % 2147483648);
-  return Array.from({ length: n }, () => {
-    const start = next() % 60;
-    const ids = Array.from({ length }, (_, i) => 2 + ((start + i) % 60));
-    return { inputIds: ids, attentionMask: ids.map(() => 1), labels: ids };
-  });
-}
 
 async function loraModel(backend: Backend, dropout = 0) {
   const base = createTinyModel('gpt2', backend, 3);

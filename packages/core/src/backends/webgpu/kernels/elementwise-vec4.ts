@@ -26,6 +26,24 @@ function modeOf(v: View, shape: Shape): Mode | null {
 }
 
 /**
+ * The entry point shared by the four-wide kernels: each invocation handles `per` vec4 words a grid
+ * stride apart, `body` sees the word index `i` (below the element count in word 0).
+ */
+function strideLoop(per: number, body: string): string {
+  return `@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = gid.x + gid.y * (nwg.x * ${WG}u);
+  let total = nwg.x * nwg.y * ${WG}u;
+  for (var e = 0u; e < ${per}u; e++) {
+    let i = t + e * total;
+    if (i >= ${word(0)}) { return; }
+    ${body}
+  }
+}
+`;
+}
+
+/**
  * Float add / sub / mul / div over four elements per invocation step (`vec4<f32>` loads and stores),
  * for contiguous f32 operands whose size is a multiple of four, each read whole, as a repeated
  * trailing block (a bias) or as one scalar; null where that does not apply (the general map kernel
@@ -54,19 +72,9 @@ export function vec4BinaryKernel(op: BinaryOp, a: View, b: View, shape: Shape): 
     `@group(0) @binding(1) var<storage, read> A: array<${ma.kind === 'scalar' ? 'f32' : 'vec4<f32>'}>;
 @group(0) @binding(2) var<storage, read> B: array<${mb.kind === 'scalar' ? 'f32' : 'vec4<f32>'}>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * (nwg.x * ${WG}u);
-  let total = nwg.x * nwg.y * ${WG}u;
-  for (var e = 0u; e < ${per}u; e++) {
-    let i = t + e * total;
-    if (i >= ${word(0)}) { return; }
-    let a = ${read('A', ma, word(1), word(3))};
+${strideLoop(per, `let a = ${read('A', ma, word(1), word(3))};
     let b = ${read('B', mb, word(2), word(4))};
-    out[i] = ${expr};
-  }
-}
-`;
+    out[i] = ${expr};`)}`;
   return { key, source, access: ['read', 'read', 'write'], words, grid: grid1d(Math.ceil(n4 / per), WG) };
 }
 
@@ -86,16 +94,7 @@ export function vec4FillKernel(words: number, pattern: number): Kernel | null {
   const source = (): string =>
     header(['u32'], 2) +
     `@group(0) @binding(1) var<storage, read_write> out: array<vec4<u32>>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let t = gid.x + gid.y * (nwg.x * ${WG}u);
-  let total = nwg.x * nwg.y * ${WG}u;
-  for (var e = 0u; e < ${per}u; e++) {
-    let i = t + e * total;
-    if (i >= ${word(0)}) { return; }
-    out[i] = vec4<u32>(${word(1)});
-  }
-}
+${strideLoop(per, `out[i] = vec4<u32>(${word(1)});`)}
 `;
   return { key: `vec4-fill:${per}`, source, access: ['write'], words: [n4, pattern >>> 0], grid: grid1d(Math.ceil(n4 / per), WG) };
 }

@@ -1,0 +1,16 @@
+/** What the page exposes for tests once a run ends (numbers as plain arrays): `window.__peftResult`. */
+export interface PageResult {
+  state: 'ready' | 'training' | 'done' | 'error';
+  /** `webgpu` or `cpu`. */
+  backendName?: string;
+  backend?: string;
+  losses: number[];
+  tokensPerSecond?: number;
+  trainSeconds?: number;
+  accuracyBefore?: number;
+  accuracyAfter?: number;
+  probe?: { inputIds: number[]; logits: number[] };
+  /** The probe's logits with an adapter loaded from picked files. */
+  loadedProbe?: { inputIds: number[]; logits: number[] };
+  error?: string;
+}
