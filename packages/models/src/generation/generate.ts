@@ -107,6 +107,8 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
   const finished = new Array<boolean>(batch).fill(false);
   const cache = useCache ? new KVCache(model.info.numLayers, { persistent: true }) : undefined;
   const needLogits = sampler.sampling || opts.outputScores === true;
+  // an all-ones mask masks nothing: leaving it out spares an upload and the bias kernels every step
+  const padded = mask.some((r) => r.includes(0));
   try {
     for (let step = 0; step < maxNew; step++) {
       const fed = cache && step > 0 ? 1 : sequences[0].length;
@@ -114,7 +116,7 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
       const picked = tidy(() =>
         noGrad(() => {
           const ids = fromArray(sequences.flatMap((r) => r.slice(start)), [batch, fed], { dtype: 'i32', backend });
-          const fullMask = fromArray(mask.flat(), [batch, mask[0].length], { dtype: 'i32', backend });
+          const fullMask = padded ? fromArray(mask.flat(), [batch, mask[0].length], { dtype: 'i32', backend }) : undefined;
           const positions = fromArray(mask.flatMap((r) => maskPositions(r).slice(start)), [batch, fed], { dtype: 'i32', backend });
           const { logits } = model.forward({ inputIds: ids, attentionMask: fullMask, positionIds: positions, pastKeyValues: cache });
           const last = reshape(narrow(logits, 1, logits.shape[1] - 1, 1), [batch, logits.shape[2]]);
