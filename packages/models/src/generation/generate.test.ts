@@ -46,6 +46,44 @@ describe.each(backends)('generate on $name', ({ backend }) => {
       expect(liveBuffers(backend)).toBe(before);
     });
 
+    it('frees the step it encoded ahead when every row stops early or the stream is left', async () => {
+      const model = await load();
+      const prompt = [[5, 9, 13], [4, 4, 4]];
+      const greedy = await generate(model, prompt, { maxNewTokens: 4, eosTokenIds: [] }); // also compiles and makes constants
+      const before = liveBuffers(backend);
+      await generate(model, prompt, { maxNewTokens: 4, eosTokenIds: greedy.sequences.map((r) => r[3]) });
+      for await (const tokens of generateStream(model, prompt, { maxNewTokens: 4, eosTokenIds: [] })) if (tokens.length) break;
+      expect(liveBuffers(backend)).toBe(before);
+    });
+
+    it('reads back only the chosen ids, once per greedy step with the cache', async () => {
+      const model = await load();
+      const prompt = [[5, 9, 13], [4, 4, 4]];
+      const read = backend.read.bind(backend);
+      const sizes: number[] = [];
+      backend.read = (view) => {
+        sizes.push(view.shape.reduce((a, d) => a * d, 1));
+        return read(view);
+      };
+      try {
+        await generate(model, prompt, { maxNewTokens: 5, eosTokenIds: [] });
+      } finally {
+        backend.read = read;
+      }
+      expect(sizes).toEqual([2, 2, 2, 2, 2]);
+    });
+
+    it('keeps a row going unchanged while another row has stopped', async () => {
+      const model = await load();
+      const prompt = [[5, 9, 13, 2], [7, 7, 8, 60]];
+      const free = await generate(model, prompt, { maxNewTokens: 6, eosTokenIds: [] });
+      const stop = free.sequences[0][4]; // row 0 stops at its first new token
+      const out = await generate(model, prompt, { maxNewTokens: 6, eosTokenIds: [stop], padTokenId: 0 });
+      expect(free.sequences[1].slice(4)).not.toContain(stop); // so row 1 runs all six steps
+      expect(out.sequences[0]).toEqual([...prompt[0], stop, 0, 0, 0, 0, 0]);
+      expect(out.sequences[1]).toEqual(free.sequences[1]);
+    });
+
     it('samples reproducibly for a seed and differently across seeds', async () => {
       const model = await load();
       const prompt = [[5, 9, 13]];

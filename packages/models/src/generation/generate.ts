@@ -8,6 +8,7 @@ import {
   noGrad,
   reshape,
   tidy,
+  type Tensor,
 } from '@peft/core';
 import { checkTokenIds } from '../input-validation.js';
 import { type SamplingOptions, TokenSampler } from './sampling.js';
@@ -109,34 +110,49 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
   const needLogits = sampler.sampling || opts.outputScores === true;
   // an all-ones mask masks nothing: leaving it out spares an upload and the bias kernels every step
   const padded = mask.some((r) => r.includes(0));
+  // greedy with a cache: each step's picked ids stay on the device and feed the next step, which is
+  // encoded while the device still runs this one; the host reads only the [batch] ids, once per step
+  const chained = cache !== undefined && !needLogits;
+
+  /** Runs step `step` (the sequences hold `promptLength + step` tokens); greedy: the picked ids `[batch]`, else the last logits `[batch, vocab]`. */
+  const forwardStep = (step: number, fedIds?: Tensor): Tensor => {
+    const length = promptLength + step;
+    const fed = cache && step > 0 ? 1 : length;
+    const start = length - fed;
+    const maskRows = mask.map((r) => (r.length === length ? r : [...r, ...new Array<number>(length - r.length).fill(1)]));
+    return tidy(() =>
+      noGrad(() => {
+        const ids = fedIds ? reshape(fedIds, [batch, 1]) : fromArray(sequences.flatMap((r) => r.slice(start)), [batch, fed], { dtype: 'i32', backend });
+        const fullMask = padded ? fromArray(maskRows.flat(), [batch, length], { dtype: 'i32', backend }) : undefined;
+        const positions = fromArray(maskRows.flatMap((r) => maskPositions(r).slice(start)), [batch, fed], { dtype: 'i32', backend });
+        const { logits } = model.forward({ inputIds: ids, attentionMask: fullMask, positionIds: positions, pastKeyValues: cache });
+        const last = reshape(narrow(logits, 1, logits.shape[1] - 1, 1), [batch, logits.shape[2]]);
+        return needLogits ? last : argmax(last, -1);
+      }),
+    );
+  };
+
+  let current: Tensor | undefined;
+  let upcoming: Tensor | undefined;
   try {
-    for (let step = 0; step < maxNew; step++) {
-      const fed = cache && step > 0 ? 1 : sequences[0].length;
-      const start = sequences[0].length - fed;
-      const picked = tidy(() =>
-        noGrad(() => {
-          const ids = fromArray(sequences.flatMap((r) => r.slice(start)), [batch, fed], { dtype: 'i32', backend });
-          const fullMask = padded ? fromArray(mask.flat(), [batch, mask[0].length], { dtype: 'i32', backend }) : undefined;
-          const positions = fromArray(mask.flatMap((r) => maskPositions(r).slice(start)), [batch, fed], { dtype: 'i32', backend });
-          const { logits } = model.forward({ inputIds: ids, attentionMask: fullMask, positionIds: positions, pastKeyValues: cache });
-          const last = reshape(narrow(logits, 1, logits.shape[1] - 1, 1), [batch, logits.shape[2]]);
-          return needLogits ? last : argmax(last, -1);
-        }),
-      );
+    current = maxNew > 0 ? forwardStep(0) : undefined;
+    for (let step = 0; current !== undefined; step++) {
+      const reading = current.data<Float32Array | Int32Array>(); // submits this step's work
+      reading.catch(() => undefined); // awaited below; encoding the next step may throw first
+      if (chained && step + 1 < maxNew) upcoming = forwardStep(step + 1, current);
+      const values = await reading;
       let next: number[];
       let rows: Float32Array[] = [];
-      try {
-        const values = await picked.data<Float32Array | Int32Array>();
-        if (needLogits) {
-          const vocab = picked.shape[1];
-          rows = Array.from({ length: batch }, (_, b) => Float32Array.from(values.subarray(b * vocab, (b + 1) * vocab)));
-          next = rows.map((row) => sampler.pick(row));
-        } else {
-          next = Array.from(values);
-        }
-      } finally {
-        picked.dispose();
+      if (needLogits) {
+        const vocab = current.shape[1];
+        rows = Array.from({ length: batch }, (_, b) => Float32Array.from(values.subarray(b * vocab, (b + 1) * vocab)));
+        next = rows.map((row) => sampler.pick(row));
+      } else {
+        next = Array.from(values);
       }
+      current.dispose();
+      current = undefined;
+      // rows that stopped show the pad id (chained steps still feed them their own picks: rows never mix)
       const tokens = next.map((t, b) => (finished[b] ? pad : t));
       tokens.forEach((t, b) => {
         sequences[b].push(t);
@@ -146,8 +162,12 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
       opts.onToken?.(tokens, step);
       yield { tokens, scores: opts.outputScores ? rows : [] };
       if (finished.every(Boolean)) break;
+      current = upcoming ?? (step + 1 < maxNew ? forwardStep(step + 1) : undefined);
+      upcoming = undefined;
     }
   } finally {
+    current?.dispose();
+    upcoming?.dispose();
     cache?.dispose();
   }
 }
