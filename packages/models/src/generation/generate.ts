@@ -139,7 +139,10 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
     for (let step = 0; current !== undefined; step++) {
       const reading = current.data<Float32Array | Int32Array>(); // submits this step's work
       reading.catch(() => undefined); // awaited below; encoding the next step may throw first
-      if (chained && step + 1 < maxNew) upcoming = forwardStep(step + 1, current);
+      if (chained && step + 1 < maxNew) {
+        upcoming = forwardStep(step + 1, current);
+        backend.flush(); // the device goes on to the next step without waiting for the host
+      }
       const values = await reading;
       let next: number[];
       let rows: Float32Array[] = [];
