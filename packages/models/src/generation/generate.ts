@@ -77,6 +77,9 @@ interface Step {
   scores: Float32Array[];
 }
 
+/** Greedy steps with a cache the device may run ahead of the host's reads (tokens found after every row stopped are dropped). */
+const LOOKAHEAD = 2;
+
 async function* steps(model: PretrainedModel, inputIds: readonly (readonly number[])[], opts: GenerateOptions): AsyncGenerator<Step> {
   const batch = inputIds.length;
   const promptLength = batch ? inputIds[0].length : 0;
@@ -132,29 +135,32 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
     );
   };
 
-  let current: Tensor | undefined;
-  let upcoming: Tensor | undefined;
+  // steps encoded and not yet read, oldest first, each with its pending read of the picked ids or logits
+  const inFlight: { out: Tensor; reading: Promise<Float32Array | Int32Array> }[] = [];
+  const launch = (step: number, fedIds?: Tensor): void => {
+    const out = forwardStep(step, fedIds);
+    const reading = out.data<Float32Array | Int32Array>(); // submits the step's work
+    reading.catch(() => undefined); // awaited in order below; a later step may throw first
+    inFlight.push({ out, reading });
+  };
   try {
-    current = maxNew > 0 ? forwardStep(0) : undefined;
-    for (let step = 0; current !== undefined; step++) {
-      const reading = current.data<Float32Array | Int32Array>(); // submits this step's work
-      reading.catch(() => undefined); // awaited below; encoding the next step may throw first
-      if (chained && step + 1 < maxNew) {
-        upcoming = forwardStep(step + 1, current);
-        backend.flush(); // the device goes on to the next step without waiting for the host
-      }
+    if (maxNew > 0) launch(0);
+    for (let step = 0; inFlight.length > 0; step++) {
+      // chained: keep the device LOOKAHEAD steps ahead of the host, each fed by the one before
+      for (let k = step + inFlight.length; chained && k < maxNew && inFlight.length <= LOOKAHEAD; k++) launch(k, inFlight[inFlight.length - 1].out);
+      const { out, reading } = inFlight[0];
       const values = await reading;
       let next: number[];
       let rows: Float32Array[] = [];
       if (needLogits) {
-        const vocab = current.shape[1];
+        const vocab = out.shape[1];
         rows = Array.from({ length: batch }, (_, b) => Float32Array.from(values.subarray(b * vocab, (b + 1) * vocab)));
         next = rows.map((row) => sampler.pick(row));
       } else {
         next = Array.from(values);
       }
-      current.dispose();
-      current = undefined;
+      inFlight.shift();
+      out.dispose();
       // rows that stopped show the pad id (chained steps still feed them their own picks: rows never mix)
       const tokens = next.map((t, b) => (finished[b] ? pad : t));
       tokens.forEach((t, b) => {
@@ -165,12 +171,10 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
       opts.onToken?.(tokens, step);
       yield { tokens, scores: opts.outputScores ? rows : [] };
       if (finished.every(Boolean)) break;
-      current = upcoming ?? (step + 1 < maxNew ? forwardStep(step + 1) : undefined);
-      upcoming = undefined;
+      if (!chained && step + 1 < maxNew) launch(step + 1);
     }
   } finally {
-    current?.dispose();
-    upcoming?.dispose();
+    for (const { out } of inFlight) out.dispose();
     cache?.dispose();
   }
 }
