@@ -59,6 +59,8 @@ export interface GenerateResult {
  * prompt is run once and each step feeds only the new token. Positions follow the attention mask
  * (`cumsum(mask) - 1`), so left-padded prompts continue as if unpadded. Works with any model that
  * implements {@link PretrainedModel}'s forward, including wrapped ones that add prompts or prefixes.
+ * Greedy steps with the cache are chained on the device and run up to two steps ahead of the tokens
+ * handed out (the work after the last row stops is dropped).
  *
  * @example
  * ```ts
@@ -77,7 +79,7 @@ interface Step {
   scores: Float32Array[];
 }
 
-/** Greedy steps with a cache the device may run ahead of the host's reads (tokens found after every row stopped are dropped). */
+/** How many greedy steps (with a cache) the device may run ahead of the host's reads; steps found to follow every row's stop are dropped. */
 const LOOKAHEAD = 2;
 
 async function* steps(model: PretrainedModel, inputIds: readonly (readonly number[])[], opts: GenerateOptions): AsyncGenerator<Step> {
@@ -113,8 +115,9 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
   const needLogits = sampler.sampling || opts.outputScores === true;
   // an all-ones mask masks nothing: leaving it out spares an upload and the bias kernels every step
   const padded = mask.some((r) => r.includes(0));
-  // greedy with a cache: each step's picked ids stay on the device and feed the next step, which is
-  // encoded while the device still runs this one; the host reads only the [batch] ids, once per step
+  // greedy with a cache: each step's picked ids stay on the device and feed the next step; up to
+  // LOOKAHEAD later steps are encoded and submitted while the host waits for the [batch] ids of the
+  // oldest one (its only read per step, which stopping on eos needs)
   const chained = cache !== undefined && !needLogits;
 
   /** Runs step `step` (the sequences hold `promptLength + step` tokens); greedy: the picked ids `[batch]`, else the last logits `[batch, vocab]`. */
