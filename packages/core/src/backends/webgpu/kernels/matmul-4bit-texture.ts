@@ -17,6 +17,7 @@ import type { Matmul4bit, View } from '../../../backend.js';
 import { shapeSize } from '../../../shape.js';
 import type { TextureRunner } from './matmul-texture-encode.js';
 import { matmulDeviceProfile } from './matmul-select.js';
+import { textureResourcesOf } from './texture-resources.js';
 import { MAX_GRID, header, word } from './wgsl.js';
 
 /**
@@ -196,71 +197,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
   return L.join('\n');
 }
 
-/** Pipelines, the x texture, parameter buffers and the storage-texture probe of one device. */
-class Resources {
-  readonly pipelines = new Map<string, GPUComputePipeline>();
-  readonly params = new Map<string, GPUBuffer>();
-  readonly textures = new Map<GPUTextureFormat, GPUTexture>();
-  readonly wShift: number;
-  readOnlyStorage = false;
-  readonly sg: number;
-
-  constructor(readonly device: GPUDevice) {
-    this.wShift = Math.min(12, Math.floor(Math.log2(device.limits.maxTextureDimension2D)));
-    this.sg = matmulDeviceProfile(device, true).subgroupSize;
-    device.pushErrorScope('validation');
-    device.createShaderModule({
-      code: '@group(0) @binding(0) var t: texture_storage_2d<rgba32float, read>;\n@compute @workgroup_size(1) fn main() { _ = textureLoad(t, vec2u(0u, 0u)); }',
-    });
-    void device.popErrorScope().then(
-      (err) => {
-        this.readOnlyStorage = err === null;
-      },
-      () => undefined,
-    );
-  }
-
-  pipeline(source: string): GPUComputePipeline {
-    let p = this.pipelines.get(source);
-    if (!p) {
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module: this.device.createShaderModule({ code: source }), entryPoint: 'main' } });
-      this.pipelines.set(source, p);
-    }
-    return p;
-  }
-
-  uniform(words: readonly number[]): GPUBuffer {
-    const key = words.join(',');
-    let b = this.params.get(key);
-    if (!b) {
-      if (this.params.size >= 256) this.params.clear();
-      b = this.device.createBuffer({ size: Math.ceil(words.length / 4) * 16, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
-      new Uint32Array(b.getMappedRange()).set(words);
-      b.unmap();
-      this.params.set(key, b);
-    }
-    return b;
-  }
-
-  /** The x texture, grown to at least `texels` (later commands may reuse it: they run in order). */
-  texture(format: 'rgba32float' | 'r32uint', texels: number): GPUTexture | null {
-    const width = 1 << this.wShift;
-    const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(texels / width))));
-    if (rows > this.device.limits.maxTextureDimension2D) return null;
-    let t = this.textures.get(format);
-    if (!t || t.height < rows) {
-      t = this.device.createTexture({
-        size: [width, rows],
-        format,
-        usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
-      });
-      this.textures.set(format, t);
-    }
-    return t;
-  }
-}
-
-const resources = new WeakMap<GPUDevice, Resources>();
 
 /**
  * Records `out = x @ D` (or `x @ Dᵀ`) with the 4-bit texture kernel and returns true, or records
@@ -281,28 +217,27 @@ export function encodeMatmul4bitTexture(
   out: GPUBuffer,
 ): boolean {
   if (!runner.device || !runner.encode) return false;
-  let res = resources.get(runner.device);
-  if (!res) {
-    res = new Resources(runner.device);
-    resources.set(runner.device, res);
-  }
+  const res = textureResourcesOf(runner.device);
+  const sg = matmulDeviceProfile(runner.device, true).subgroupSize;
   const { x, packed, absmax } = views;
   const k = x.shape[x.shape.length - 1];
   const m = k === 0 ? 0 : shapeSize(x.shape) / k;
   const n = q.transpose ? q.rows : q.cols;
   const nested = q.nested && views.nestedAbsmax ? views.nestedAbsmax : null;
-  if (!res.sg || m === 0 || n === 0 || k % 4 !== 0 || x.offset % 4 !== 0) return false;
+  if (!sg || m === 0 || n === 0 || k % 4 !== 0 || x.offset % 4 !== 0) return false;
   if (q.transpose ? k % 8 !== 0 : n % 8 !== 0) return false;
   const tile = TILES[q.transpose ? 't' : 'n'];
-  const sg = res.sg;
   const gx = Math.ceil((q.transpose ? n : n / 8) / (sg * tile.tw));
   const gy = Math.ceil(m / tile.tm);
   if (gx > MAX_GRID || gy > MAX_GRID) return false;
   const texels = (m * k) / 4;
   const wordCount = Math.ceil((q.rows * q.cols) / 8);
-  const tex = res.texture('rgba32float', texels);
-  const wTex = q.transpose ? res.texture('r32uint', wordCount) : null;
-  if (!tex || (q.transpose && !wTex)) return false;
+  const tex = res.acquireTexture(texels);
+  const wTex = tex && q.transpose ? res.acquireTexture(wordCount, 'r32uint') : null;
+  if (!tex || (q.transpose && !wTex)) {
+    if (tex) res.releaseTexture(tex);
+    return false;
+  }
   // words sharing one scale: a block holds whole words of one row of the product when it divides the row
   const group = q.transpose && k % q.blocksize === 0 ? q.blocksize / 8 : 1;
   const storageTex = res.readOnlyStorage;
@@ -339,5 +274,7 @@ export function encodeMatmul4bitTexture(
     pass.dispatchWorkgroups(gx, gy, 1);
     pass.end();
   }, 'matmul4bit-texture');
+  res.releaseTexture(tex);
+  if (wTex) res.releaseTexture(wTex);
   return true;
 }

@@ -3,6 +3,7 @@ import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { type TexelFormat, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
 import { type PackPlane, texelCopyPlan, texelTransposeSource, texelTransposeWords, texturePackSource, texturePackWords } from './matmul-texture-pack.js';
 import { collapse, planWalk } from './strided-walk.js';
+import { type TextureResources, textureResourcesOf } from './texture-resources.js';
 import { MAX_GRID } from './wgsl.js';
 
 /**
@@ -80,98 +81,6 @@ export function planTextureOperand(v: View, which: 'a' | 'b', batchShape: readon
   return { format, texels: planeTexels * (broadcast ? 1 : shapeSize(batchShape)), copyFrom: null, pack: plane, rowStride: width, batchStrides: layerStrides };
 }
 
-/** Textures, pipelines and parameter buffers of one device, kept between matmuls. */
-class DeviceResources {
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly keyed = new Map<string, GPUComputePipeline>();
-  private readonly textures = new Map<number, GPUTexture[]>();
-  private readonly params = new Map<string, GPUBuffer>();
-  private pooledBytes = 0;
-  /** log2 of the texture width in texels. */
-  readonly wShift: number;
-  /** Read-only storage textures compile here (set once a probe compiles; sampled textures until then). */
-  readOnlyStorage = false;
-
-  constructor(readonly device: GPUDevice) {
-    this.wShift = Math.min(12, Math.floor(Math.log2(device.limits.maxTextureDimension2D)));
-    // WGSL's readonly_and_readwrite_storage_textures is not visible from a device: try it once
-    device.pushErrorScope('validation');
-    device.createShaderModule({
-      code: '@group(0) @binding(0) var t: texture_storage_2d<rgba32float, read>;\n@compute @workgroup_size(1) fn main() { _ = textureLoad(t, vec2u(0u, 0u)); }',
-    });
-    void device.popErrorScope().then(
-      (err) => {
-        this.readOnlyStorage = err === null;
-      },
-      () => undefined,
-    );
-  }
-
-  /** The pipeline for `key`, building its source only the first time (sources are long to generate). */
-  pipelineFor(key: string, source: () => string): GPUComputePipeline {
-    let p = this.keyed.get(key);
-    if (!p) {
-      p = this.pipeline(source());
-      this.keyed.set(key, p);
-    }
-    return p;
-  }
-
-  pipeline(source: string): GPUComputePipeline {
-    let p = this.pipelines.get(source);
-    if (!p) {
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module: this.device.createShaderModule({ code: source }), entryPoint: 'main' } });
-      this.pipelines.set(source, p);
-    }
-    return p;
-  }
-
-  /** An immutable uniform buffer holding `words` (shared by every dispatch with the same words). */
-  uniform(words: readonly number[]): GPUBuffer {
-    const key = words.join(',');
-    let b = this.params.get(key);
-    if (!b) {
-      if (this.params.size >= 512) this.params.clear(); // dropped buffers are freed once unreferenced
-      b = this.device.createBuffer({ size: Math.max(16, Math.ceil(words.length / 4) * 16), usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
-      new Uint32Array(b.getMappedRange()).set(words);
-      b.unmap();
-      this.params.set(key, b);
-    }
-    return b;
-  }
-
-  /** A texture of at least `texels` texels (rows rounded up to a power of two), or null past the limits. */
-  acquireTexture(texels: number): GPUTexture | null {
-    const width = 1 << this.wShift;
-    const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(texels / width))));
-    if (rows > this.device.limits.maxTextureDimension2D) return null;
-    const t = this.textures.get(rows)?.pop();
-    if (t) {
-      this.pooledBytes -= width * rows * 16;
-      return t;
-    }
-    return this.device.createTexture({
-      size: [width, rows],
-      format: 'rgba32float',
-      usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
-    });
-  }
-
-  /** Returns a texture for reuse by later matmuls (safe: commands run in recording order). */
-  releaseTexture(t: GPUTexture): void {
-    const bytes = t.width * t.height * 16;
-    if (this.pooledBytes + bytes > MAX_POOLED_TEXTURE_BYTES) {
-      // over budget: forget the pool (textures are freed once no pending command uses them)
-      this.textures.clear();
-      this.pooledBytes = 0;
-    }
-    const list = this.textures.get(t.height) ?? [];
-    list.push(t);
-    this.textures.set(t.height, list);
-    this.pooledBytes += bytes;
-  }
-}
-
 let sampledOnly = false;
 let rowsFirst: boolean | undefined;
 let kMajorTranspose = true;
@@ -214,22 +123,9 @@ export function useSampledTextures(on: boolean): void {
   sampledOnly = on;
 }
 
-/** Bytes of operand textures kept per device for reuse. */
-const MAX_POOLED_TEXTURE_BYTES = 256 << 20;
-
-const resources = new WeakMap<GPUDevice, DeviceResources>();
-
-function resourcesOf(device: GPUDevice): DeviceResources {
-  let r = resources.get(device);
-  if (!r) {
-    r = new DeviceResources(device);
-    resources.set(device, r);
-  }
-  return r;
-}
 
 /** Records the copy or packing pass that fills `tex` with an operand's texels. */
-function stage(runner: TextureRunner, res: DeviceResources, p: OperandPlan, v: View, buf: GPUBuffer, tex: GPUTexture): void {
+function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: View, buf: GPUBuffer, tex: GPUTexture): void {
   const width = 1 << res.wShift;
   if (p.copyFrom !== null) {
     const first = p.copyFrom;
@@ -268,7 +164,7 @@ function stage(runner: TextureRunner, res: DeviceResources, p: OperandPlan, v: V
  * transpose. Returns B's new plan and records the pass, or returns null (nothing recorded) when B
  * is not such a copy or its batches do not form one axis.
  */
-function transposeB(runner: TextureRunner, res: DeviceResources, pb: OperandPlan, src: GPUTexture, n: number, k: number, batchShape: readonly number[]): { plan: OperandPlan; tex: GPUTexture } | null {
+function transposeB(runner: TextureRunner, res: TextureResources, pb: OperandPlan, src: GPUTexture, n: number, k: number, batchShape: readonly number[]): { plan: OperandPlan; tex: GPUTexture } | null {
   const c = collapse(batchShape, [pb.batchStrides]);
   if (c.shape.length > 1) return null;
   const broadcast = c.shape.length === 0 || c.strides[0][0] === 0;
@@ -327,7 +223,7 @@ export function encodeTextureMatmul(
   // a packing pass covers its rows and batches in one dispatch
   const packable = (p: OperandPlan): boolean => !p.pack || (p.pack.rows <= MAX_GRID && shapeSize(p.pack.batchSizes) <= MAX_GRID);
   if (!pa || !pb || !packable(pa) || !packable(pb)) return false;
-  const res = resourcesOf(runner.device);
+  const res = textureResourcesOf(runner.device);
   const ta = res.acquireTexture(pa.texels);
   const tb = ta && res.acquireTexture(pb.texels);
   if (!ta || !tb) {
