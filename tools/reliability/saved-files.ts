@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readAdapterFiles } from '../../packages/core/src/peft/adapter-files.js';
+import { readAdapterFiles } from '../../packages/core/src/peft/files/adapter-files.js';
 import { loadPretrained } from '../../packages/models/src/index.js';
 import { directorySource } from '../../packages/models/src/node.js';
 import { listCheckpoints, readCheckpoint } from '../../packages/train/src/checkpoint.js';

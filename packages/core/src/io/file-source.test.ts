@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../errors.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { tensor } from '../ops/creation.js';
-import { readAdapterFiles } from '../peft/adapter-files.js';
+import { readAdapterFiles } from '../peft/files/adapter-files.js';
 import { fileSource } from './file-source.js';
 import { serializeTensors } from './safetensors-tensors.js';
 
