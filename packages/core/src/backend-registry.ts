@@ -1,4 +1,4 @@
-import type { Backend } from './backend.js';
+import type { Backend } from './backend-interface.js';
 import { createCpuBackend } from './backends/cpu/cpu-backend.js';
 
 let current: Backend | null = null;

@@ -7,7 +7,7 @@
 export * from './errors.js';
 export * from './dtype.js';
 export * from './shape.js';
-export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep, NormKind, Matmul4bit } from './backend.js';
+export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep, NormKind, Matmul4bit } from './backend-interface.js';
 export type { UnaryGradOp } from './kernels/unary-grad.js';
 export { Storage } from './storage.js';
 export { Tensor } from './tensor.js';

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { create, globals } from 'webgpu';
-import type { Backend } from './backend.js';
+import type { Backend } from './backend-interface.js';
 import { setBackend } from './backend-registry.js';
 import { createCpuBackend } from './backends/cpu/cpu-backend.js';
 import { type WebGPUBackendOptions, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';

@@ -1,6 +1,6 @@
 import { liveBuffers } from './test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from './backend.js';
+import type { Backend } from './backend-interface.js';
 import { DisposedTensorError, ArgumentError } from './errors.js';
 import { composite, keep, scopeDepth, tidy } from './scope.js';
 import type { Tensor } from './tensor.js';

@@ -1,4 +1,4 @@
-import type { Backend, BufferHandle } from './backend.js';
+import type { Backend, BufferHandle } from './backend-interface.js';
 
 /**
  * A reference-counted hold on one backend buffer. Several tensors (a tensor and its views) share one

@@ -1,4 +1,4 @@
-import type { Backend, View } from './backend.js';
+import type { Backend, View } from './backend-interface.js';
 import { type DType, type TypedArray, isFloat } from './dtype.js';
 import { ArgumentError, DisposedTensorError, ShapeError, fmtShape } from './errors.js';
 import type { GradNode } from './autograd/graph.js';

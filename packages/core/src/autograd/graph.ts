@@ -1,4 +1,4 @@
-import type { Matmul4bit, NormKind } from '../backend.js';
+import type { Matmul4bit, NormKind } from '../backend-interface.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import type { CustomAttrs } from './custom-function.js';

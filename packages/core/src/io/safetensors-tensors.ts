@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { fromArray } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';

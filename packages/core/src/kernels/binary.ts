@@ -1,4 +1,4 @@
-import type { BinaryOp, CompareOp } from '../backend.js';
+import type { BinaryOp, CompareOp } from '../backend-interface.js';
 
 /**
  * One binary elementwise function for both backends: a JavaScript function for the CPU reference

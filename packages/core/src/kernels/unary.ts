@@ -1,4 +1,4 @@
-import type { UnaryOp } from '../backend.js';
+import type { UnaryOp } from '../backend-interface.js';
 
 /**
  * One elementwise function, written once for each backend: a JavaScript function for the CPU

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import type { DType } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import type { Generator } from '../random.js';

@@ -275,6 +275,21 @@ describe.each(await testBackends())('Module on $name', ({ backend }) => {
     expect(liveBuffers(backend)).toBe(before);
   });
 
+  it('removes a parameter by name, keeping the others in order and the removed one alive', async () => {
+    const m = new Module();
+    const [a, b, c] = on(() => [new Parameter(zeros([1])), new Parameter(ones([2])), new Parameter(zeros([3]))]);
+    m.registerParameter('a', a);
+    m.registerParameter('b', b);
+    m.registerParameter('c', c);
+    expect(m.removeParameter('b')).toBe(b);
+    expect([...m.stateDict().keys()]).toEqual(['a', 'c']);
+    expect(m.removeParameter('b')).toBeUndefined();
+    expect([...(await b.data())]).toEqual([1, 1]);
+    m.registerParameter('b', b);
+    expect([...m.namedParameters()].map(([n]) => n)).toEqual(['a', 'c', 'b']);
+    m.dispose();
+  });
+
   it('refuses duplicate or dotted names', () => {
     const m = new Module();
     m.registerModule('a', new Module());

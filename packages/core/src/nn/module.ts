@@ -72,6 +72,21 @@ export class Module {
   }
 
   /**
+   * Unregisters the parameter under `name` and returns it (nothing is disposed; an absent name gives
+   * undefined). The other parameters keep their order, so state-dict keys stay in the same order.
+   *
+   * @example
+   * ```ts
+   * dict.removeParameter('other')?.dispose();
+   * ```
+   */
+  removeParameter(name: string): Parameter | undefined {
+    const p = this.paramMap.get(name);
+    this.paramMap.delete(name);
+    return p;
+  }
+
+  /**
    * Adds a persistent, non-trainable tensor under `name` and returns the {@link Variable} that now
    * holds it (it takes over `value`). Non-persistent buffers are left out of the state dict.
    *

@@ -63,6 +63,25 @@ describe.each(await testBackends())('ParameterDict on $name', ({ backend }) => {
     dict.dispose();
   });
 
+  it('deletes an entry in place, keeping the others and the parent’s key order, without disposing it', async () => {
+    const layer = new Scaled();
+    const [a, b, c] = [param([1]), param([2]), param([3])];
+    layer.vectors.set('a', a);
+    layer.vectors.set('b', b);
+    layer.vectors.set('c', c);
+    const dict = layer.vectors;
+    expect(dict.delete('b')).toBe(b);
+    expect(layer.vectors).toBe(dict);
+    expect([...dict.keys()]).toEqual(['a', 'c']);
+    expect(dict.has('b')).toBe(false);
+    expect([...layer.stateDict().keys()]).toEqual(['ia3_l.a', 'ia3_l.c']);
+    expect(dict.delete('missing')).toBeUndefined();
+    expect([...(await b.data())]).toEqual([2]);
+    dict.set('b', b);
+    expect([...layer.stateDict().keys()]).toEqual(['ia3_l.a', 'ia3_l.c', 'ia3_l.b']);
+    layer.dispose();
+  });
+
   it('keeps one parameter held under two keys visible under both', () => {
     const dict = new ParameterDict();
     const shared = dict.set('a', param([1]));

@@ -9,9 +9,8 @@ import { isParameter, type Parameter } from './parameter.js';
  * `lora_embedding_A.default`, `hada_w1_a.default`), exactly as Hugging Face PEFT names them. For
  * entries that are whole layers (`lora_A.default.weight`) use `ModuleDict` instead.
  *
- * A module's parameters cannot be unregistered, so entries are never removed in place:
- * {@link ParameterDict.without} returns a new dict holding the other entries, which the owner
- * registers in place of the old one.
+ * {@link ParameterDict.delete} removes an entry in place (the others keep their order);
+ * {@link ParameterDict.without} returns a new dict holding the other entries instead.
  *
  * @example
  * ```ts
@@ -62,6 +61,20 @@ export class ParameterDict extends Module {
     if (p) return p;
     const present = [...this.keys()].map((k) => `"${k}"`).join(', ') || 'none';
     throw new ArgumentError(`ParameterDict.get: no entry "${key}" (keys: ${present})`);
+  }
+
+  /**
+   * Removes the entry under `key` in place and returns its parameter (not disposed: dispose it
+   * yourself if it is no longer needed); an absent key gives undefined. The other entries keep their
+   * order, so the owner's state-dict keys keep theirs.
+   *
+   * @example
+   * ```ts
+   * dict.delete('other')?.dispose();
+   * ```
+   */
+  delete(key: string): Parameter | undefined {
+    return this.removeParameter(key);
   }
 
   /**

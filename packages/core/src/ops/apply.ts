@@ -1,4 +1,4 @@
-import type { Backend, BufferHandle, View } from '../backend.js';
+import type { Backend, BufferHandle, View } from '../backend-interface.js';
 import { type OpAttrs, type OpName, isGradEnabled } from '../autograd/graph.js';
 import { type DType, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError } from '../errors.js';

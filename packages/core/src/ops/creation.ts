@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { getBackend } from '../backend-registry.js';
 import { type DType, type TypedArray, hostArray, isFloat, roundToF16 } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';

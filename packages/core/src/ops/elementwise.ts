@@ -1,4 +1,4 @@
-import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../backend-interface.js';
 import { type DType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { BINARY } from '../kernels/binary.js';

@@ -1,4 +1,4 @@
-import type { NormKind } from '../backend.js';
+import type { NormKind } from '../backend-interface.js';
 import type { UnaryGradOp } from '../kernels/unary-grad.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';

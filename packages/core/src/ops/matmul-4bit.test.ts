@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Matmul4bit } from '../backend.js';
+import type { Matmul4bit } from '../backend-interface.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { testBackends } from '../test-utils/backends.js';
 import { expectClose } from '../test-utils/numeric.js';

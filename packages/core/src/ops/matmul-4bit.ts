@@ -1,4 +1,4 @@
-import type { Matmul4bit } from '../backend.js';
+import type { Matmul4bit } from '../backend-interface.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';

@@ -1,4 +1,4 @@
-import type { NormKind } from '../backend.js';
+import type { NormKind } from '../backend-interface.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';

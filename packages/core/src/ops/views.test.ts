@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { contiguousStrides, shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { testBackends } from '../test-utils/backends.js';

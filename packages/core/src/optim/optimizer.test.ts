@@ -1,6 +1,6 @@
 import { liveBuffers } from '../test-utils/numeric.js';
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { withBackend } from '../backend-registry.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { ShapeError } from '../errors.js';

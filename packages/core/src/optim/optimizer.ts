@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { noGrad } from '../autograd/graph.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { full } from '../ops/creation.js';

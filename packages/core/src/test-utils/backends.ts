@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { createWebGPUBackend } from '../backends/webgpu/webgpu-backend.js';
 import { nodeGPU } from '../node.js';

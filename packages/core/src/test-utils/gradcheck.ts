@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { isFloat } from '../dtype.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../scope.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend.js';
+import type { Backend } from '../backend-interface.js';
 import { CpuBuffer } from '../backends/cpu/cpu-buffer.js';
 import { CpuBackend, createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { offsetsFor } from '../backends/cpu/strided.js';

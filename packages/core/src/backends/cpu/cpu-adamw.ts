@@ -1,4 +1,4 @@
-import type { AdamWStep, View } from '../../backend.js';
+import type { AdamWStep, View } from '../../backend-interface.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, outArray } from './cpu-buffer.js';
 import { at, stridedOffsets } from './strided.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { View } from '../../backend.js';
+import type { View } from '../../backend-interface.js';
 import { roundToF16 } from '../../dtype.js';
 import { fromArray } from '../../ops/creation.js';
 import { add, mul } from '../../ops/elementwise.js';

@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
 import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';

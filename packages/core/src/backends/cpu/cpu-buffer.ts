@@ -1,4 +1,4 @@
-import type { BufferHandle, View } from '../../backend.js';
+import type { BufferHandle, View } from '../../backend-interface.js';
 import { type DType, type TypedArray, hostArray, roundToF16 } from '../../dtype.js';
 import { PeftError } from '../../errors.js';
 

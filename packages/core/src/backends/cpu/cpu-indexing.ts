@@ -1,4 +1,4 @@
-import type { View } from '../../backend.js';
+import type { View } from '../../backend-interface.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { at, offsetsFor, stridedOffsets } from './strided.js';

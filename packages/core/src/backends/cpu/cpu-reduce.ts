@@ -1,4 +1,4 @@
-import type { ReduceOp, View } from '../../backend.js';
+import type { ReduceOp, View } from '../../backend-interface.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { offsetsFor } from './strided.js';

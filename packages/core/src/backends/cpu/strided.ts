@@ -1,4 +1,4 @@
-import type { View } from '../../backend.js';
+import type { View } from '../../backend-interface.js';
 import { isContiguous, shapeSize } from '../../shape.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { BufferHandle } from '../../backend.js';
+import type { BufferHandle } from '../../backend-interface.js';
 
 /**
  * The WebGPU backend's buffer handle: a pooled `GPUBuffer` (storage, copy source and destination)

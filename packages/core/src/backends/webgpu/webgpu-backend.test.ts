@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { View } from '../../backend.js';
+import type { View } from '../../backend-interface.js';
 import type { DType } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { nodeGPU } from '../../node.js';

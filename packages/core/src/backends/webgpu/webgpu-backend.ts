@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend.js';
+import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
 import { type DType, type TypedArray, hostArray } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, isContiguous, shapeSize } from '../../shape.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import { withBackend } from '../../backend-registry.js';
 import { Embedding } from '../../nn/embedding.js';
 import { LayerNorm } from '../../nn/layer-norm.js';

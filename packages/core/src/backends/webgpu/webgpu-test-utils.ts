@@ -1,4 +1,4 @@
-import type { Backend, BufferHandle, View } from '../../backend.js';
+import type { Backend, BufferHandle, View } from '../../backend-interface.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { contiguousStrides, shapeSize } from '../../shape.js';
 import { testRandom } from '../../test-utils/numeric.js';

@@ -9,7 +9,7 @@ import { Parameter } from '../../nn/parameter.js';
 import { fromArray, zeros } from '../../ops/creation.js';
 import { add } from '../../ops/elementwise.js';
 import { noGrad } from '../../autograd/graph.js';
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import type { ModelInfo, ModelInputs, ModelOutput, PretrainedModel } from '../../models/pretrained-model.js';
 import type { Tensor } from '../../tensor.js';
 import { AdapterLayer } from '../method/adapter-layer.js';

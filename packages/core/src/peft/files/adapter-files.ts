@@ -1,4 +1,4 @@
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import { FileFormatError } from '../../errors.js';
 import type { CheckpointSource } from '../../io/checkpoint-source.js';
 import { formatPythonJson } from '../../io/python-json.js';

@@ -1,4 +1,4 @@
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import type { DType } from '../../dtype.js';
 import { fromArray } from '../../ops/creation.js';
 import { type Generator, defaultGenerator } from '../../random.js';

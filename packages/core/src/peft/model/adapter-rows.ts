@@ -1,4 +1,4 @@
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import { ArgumentError } from '../../errors.js';
 import { fromArray } from '../../ops/creation.js';
 import { where } from '../../ops/elementwise.js';

@@ -15,7 +15,7 @@ import { tidy } from '../../scope.js';
 import { reshape } from '../../ops/views.js';
 import { linear } from '../../ops/matmul.js';
 import { noGrad } from '../../autograd/graph.js';
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import type { ModelInfo, ModelInputs, ModelOutput, PretrainedModel } from '../../models/pretrained-model.js';
 import type { Tensor } from '../../tensor.js';
 import { memorySource } from '../../io/checkpoint-source.js';

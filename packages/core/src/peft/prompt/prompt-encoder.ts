@@ -1,4 +1,4 @@
-import type { Backend } from '../../backend.js';
+import type { Backend } from '../../backend-interface.js';
 import type { ModelInfo } from '../../models/pretrained-model.js';
 import { Embedding } from '../../nn/embedding.js';
 import { Module } from '../../nn/module.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AdamWStep, Backend, BufferHandle } from '../../../backend.js';
+import type { AdamWStep, Backend, BufferHandle } from '../../../backend-interface.js';
 import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
 import { type HostView, maxError, place, rng } from '../webgpu-test-utils.js';

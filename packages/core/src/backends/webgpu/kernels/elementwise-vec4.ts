@@ -1,4 +1,4 @@
-import type { BinaryOp, View } from '../../../backend.js';
+import type { BinaryOp, View } from '../../../backend-interface.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../../shape.js';
 import { planWalk, walkOffsets } from './strided-walk.js';
 import { type Kernel, flatIndex, grid1d, header, word } from './wgsl.js';

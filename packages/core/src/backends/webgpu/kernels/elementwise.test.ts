@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BinaryOp, CompareOp, UnaryOp } from '../../../backend.js';
+import type { BinaryOp, CompareOp, UnaryOp } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { UNARY } from '../../../kernels/unary.js';
 import { dropoutKeep } from '../../../kernels/random-hash.js';

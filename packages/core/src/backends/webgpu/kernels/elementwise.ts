@@ -1,4 +1,4 @@
-import type { BinaryOp, CompareOp, UnaryOp, View } from '../../../backend.js';
+import type { BinaryOp, CompareOp, UnaryOp, View } from '../../../backend-interface.js';
 import { type DType, f32ToF16Bits, isFloat } from '../../../dtype.js';
 import { BINARY, COMPARE, WGSL_BINARY_HELPERS } from '../../../kernels/binary.js';
 import { WGSL_HASH, dropoutThreshold } from '../../../kernels/random-hash.js';

@@ -1,4 +1,4 @@
-import type { NormKind, View } from '../../../backend.js';
+import type { NormKind, View } from '../../../backend-interface.js';
 import { UNARY_GRAD, type UnaryGradOp, WGSL_UNARY_GRAD_HELPERS } from '../../../kernels/unary-grad.js';
 import { WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
 import { shapeSize } from '../../../shape.js';

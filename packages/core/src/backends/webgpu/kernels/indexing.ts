@@ -1,4 +1,4 @@
-import type { View } from '../../../backend.js';
+import type { View } from '../../../backend-interface.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../../shape.js';
 import { copyKernel, fillKernel } from './elementwise.js';
 import type { KernelRunner } from './runner.js';

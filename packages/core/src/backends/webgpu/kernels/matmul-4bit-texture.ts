@@ -13,7 +13,7 @@
  *
  * @packageDocumentation
  */
-import type { Matmul4bit, View } from '../../../backend.js';
+import type { Matmul4bit, View } from '../../../backend-interface.js';
 import { shapeSize } from '../../../shape.js';
 import type { TextureRunner } from './matmul-texture-encode.js';
 import { matmulDeviceProfile } from './matmul-select.js';

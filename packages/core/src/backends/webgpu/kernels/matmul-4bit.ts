@@ -1,4 +1,4 @@
-import type { Matmul4bit, View } from '../../../backend.js';
+import type { Matmul4bit, View } from '../../../backend-interface.js';
 import { shapeSize } from '../../../shape.js';
 import { type Kernel, MAX_GRID, binding, header, word } from './wgsl.js';
 

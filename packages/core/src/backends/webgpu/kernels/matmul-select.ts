@@ -1,4 +1,4 @@
-import type { View } from '../../../backend.js';
+import type { View } from '../../../backend-interface.js';
 import { PeftError } from '../../../errors.js';
 import { shapeSize } from '../../../shape.js';
 import { type TextureRunner, encodeTextureMatmul } from './matmul-texture-encode.js';

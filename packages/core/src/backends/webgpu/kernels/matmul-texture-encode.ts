@@ -1,4 +1,4 @@
-import type { View } from '../../../backend.js';
+import type { View } from '../../../backend-interface.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { type TexelFormat, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
 import { type PackPlane, texelCopyPlan, texelTransposeSource, texelTransposeWords, texturePackSource, texturePackWords } from './matmul-texture-pack.js';

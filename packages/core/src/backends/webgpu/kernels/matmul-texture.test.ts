@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend } from '../../../backend.js';
+import type { Backend } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { testWebGPU } from '../../../test-utils/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';

@@ -1,4 +1,4 @@
-import type { View } from '../../../backend.js';
+import type { View } from '../../../backend-interface.js';
 import { planWalk, walkOffsets } from './strided-walk.js';
 import { type Kernel, binding, header, load, store, word } from './wgsl.js';
 

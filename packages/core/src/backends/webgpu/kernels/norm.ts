@@ -1,4 +1,4 @@
-import type { NormKind, View } from '../../../backend.js';
+import type { NormKind, View } from '../../../backend-interface.js';
 import { shapeSize } from '../../../shape.js';
 import { type Kernel, binding, f32Word, flatIndex, grid1d, header, word } from './wgsl.js';
 

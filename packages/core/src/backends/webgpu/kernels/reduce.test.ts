@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ReduceOp } from '../../../backend.js';
+import type { ReduceOp } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
 import { testWebGPU } from '../../../test-utils/backends.js';

@@ -1,4 +1,4 @@
-import type { ReduceOp, View } from '../../../backend.js';
+import type { ReduceOp, View } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
 import { fillKernel, fillPattern } from './elementwise.js';

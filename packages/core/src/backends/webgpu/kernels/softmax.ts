@@ -1,4 +1,4 @@
-import type { View } from '../../../backend.js';
+import type { View } from '../../../backend-interface.js';
 import { WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
 import { shapeSize } from '../../../shape.js';
 import { type Kernel, binding, flatIndex, grid1d, header, word } from './wgsl.js';
