@@ -3,6 +3,7 @@
 // async GPU work, non-exhaustive op switches, skipped tests.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 /** Test modifiers that make a test not run (or run alone): the project rule is no skips. */
 const SKIPPING = 'MemberExpression[object.name=/^(it|test|describe|suite)$/][property.name=/^(skip|only|todo|skipIf|runIf)$/]';
@@ -51,6 +52,19 @@ export default tseslint.config(
         { patterns: [{ group: ['@peft/*'], message: '@peft/core must not depend on other @peft packages.' }] },
       ],
     },
+  },
+  {
+    // no import cycles in any package's source: a module never needs, at load time, a module that needs it
+    // back (type-only imports are erased and do not count). Relative imports name `.js` files that are
+    // `.ts` sources; other packages are outside each package's graph.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['**/*.test.ts'],
