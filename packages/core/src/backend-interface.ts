@@ -1,4 +1,3 @@
-import type { UnaryGradOp } from './kernels/unary-grad.js';
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
 
@@ -56,7 +55,7 @@ export type UnaryOp =
   | 'gelu_tanh'
   | 'silu';
 
-/** The fused row normalisations: layer norm (centred) and RMS norm. @example `const k: NormKind = 'rms';` */
+/** The fused row normalisations (the registered `norm` kernels): layer norm (centred) and RMS norm. @example `const k: NormKind = 'rms';` */
 export type NormKind = 'layer' | 'rms';
 
 /** Arithmetic binary kernels (both operands of one dtype). @example `backend.binary('add', a, b, [2, 3])` */
@@ -69,7 +68,7 @@ export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
 /**
- * The per-step constants of one fused AdamW update (see {@link Backend.adamw}), already folded from
+ * The per-step constants of one fused AdamW update (the registered `adamw` kernel), already folded from
  * the hyperparameters and the step count.
  *
  * @example
@@ -92,34 +91,6 @@ export interface AdamWStep {
 }
 
 /**
- * The quantised matrix of a 4-bit dequantising matmul ({@link Backend.matmul4bit}): a `[rows, cols]`
- * row-major matrix `D` cut into blocks of `blocksize` consecutive elements, element `e` stored as a
- * 4-bit code (bitsandbytes' order: byte `e >> 1`, the even element in the high nibble; bytes packed
- * little-endian into u32 words) and read as `code[c] · absmax[e / blocksize]`.
- * With `transpose` the product is `x @ Dᵀ` (`K = cols`, `N = rows`, an `nn.Linear` weight);
- * without, `x @ D` (`K = rows`, `N = cols`, a GPT-2 `Conv1D` weight).
- *
- * @example
- * ```ts
- * const q: Matmul4bit = { code: nf4Values, blocksize: 64, rows: 768, cols: 768, transpose: true };
- * ```
- */
-export interface Matmul4bit {
-  /** The 16 float32 values the codes stand for. */
-  readonly code: readonly number[];
-  readonly blocksize: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly transpose: boolean;
-  /**
-   * Double-quantised scales: `absmax` then holds one 8-bit code per block (four per u32 word,
-   * little-endian) and the scale of block `b` is `code[q] · nestedAbsmax[b / blocksize] + offset`
-   * (float32, rounded after the product and after the sum).
-   */
-  readonly nested?: { readonly code: readonly number[]; readonly blocksize: number; readonly offset: number };
-}
-
-/**
  * Memory the backend holds, for leak checks and the soak test.
  *
  * @example
@@ -137,9 +108,14 @@ export interface MemoryInfo {
 }
 
 /**
- * The narrow interface every compute backend implements. All kernels are enqueued and return a new,
- * contiguous buffer; only {@link Backend.read} waits. Inputs are {@link View}s with arbitrary strides,
- * so transposes, slices and broadcasts reach kernels without copies.
+ * The narrow interface every compute backend implements: memory, and the primitive kernels the tensor
+ * layer is built from. All kernels are enqueued and return a new, contiguous buffer; only
+ * {@link Backend.read} waits. Inputs are {@link View}s with arbitrary strides, so transposes, slices
+ * and broadcasts reach kernels without copies.
+ *
+ * Fused ops (AdamW, norms, softmax, their gradients) and package-owned kernels (QLoRA's 4-bit matmul)
+ * are not methods: they are registered per backend name with `defineKernel` / `registerKernel` from
+ * `@peft/core/backend`, and ops fall back to composites of these primitives where a backend has none.
  *
  * Shapes handed to kernels are already checked by the tensor layer; backends may assume them valid.
  *
@@ -203,47 +179,4 @@ export interface Backend {
    * scaling kept values by 1/(1-p). The same seed gives the same mask on every backend.
    */
   dropout(x: View, p: number, seed: number): BufferHandle;
-  /**
-   * Optional fused AdamW update of f32 tensors of one shape, in one pass instead of a dozen kernels.
-   * Returns new buffers `[param, expAvg, expAvgSq]`, computed in float32 in the order of the
-   * composite update (so the CPU reference gives the same bits either way):
-   * `p·decay − ((β1·m + (1−β1)·g) / (√(β2·v + (1−β2)·g²) / bc2Sqrt + eps)) · stepSize`.
-   */
-  adamw?(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle];
-  /**
-   * Optional fused normalisation of the rows of a contiguous f32 view (rows of its last axis, `n`
-   * long): `'layer'` gives `(x − mean) / √(var + eps)`, `'rms'` gives `x / √(mean(x²) + eps)`, then
-   * `· weight` and `+ bias` when given (contiguous f32 views of `[n]`). One pass instead of about ten
-   * kernels, computed in float32 in the order of the composite ops.
-   */
-  norm?(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle;
-  /**
-   * Optional fused softmax (or log-softmax with `log`) over the rows of a contiguous f32 view (its
-   * last axis): `exp(x − max) / Σ exp(x − max)`, or `(x − max) − log Σ exp(x − max)`, in one pass
-   * instead of five kernels.
-   */
-  softmax?(x: View, log: boolean): BufferHandle;
-  /**
-   * Optional fused gradient of a unary op (see {@link UnaryGradOp}): `g · f′(x)` for f32 views `g`
-   * and `x` of one shape, in one pass instead of the composite rule's ten or so kernels.
-   */
-  unaryGrad?(op: UnaryGradOp, g: View, x: View): BufferHandle;
-  /**
-   * Optional fused input gradient of {@link Backend.softmax} over the rows of contiguous f32 views:
-   * `y · (g − Σ g·y)`, or with `log` (y the log-softmax) `g − exp(y) · Σ g`.
-   */
-  softmaxGrad?(g: View, y: View, log: boolean): BufferHandle;
-  /**
-   * Optional fused input gradient of {@link Backend.norm} over the rows of contiguous f32 views:
-   * with `x̂ = (x − μ)·r` (μ = 0 for `'rms'`), `r = 1/√(mean((x − μ)²) + eps)` and `ĝ = g·weight`,
-   * `dx = r · (ĝ − x̂·mean(ĝ·x̂) − mean(ĝ))` (the last term for `'layer'` only).
-   */
-  normGrad?(kind: NormKind, g: View, x: View, weight: View | null, eps: number): BufferHandle;
-  /**
-   * Optional matmul with a 4-bit quantised matrix that is dequantised inside the kernel (no float
-   * copy of it is made): `x` is a contiguous f32 view `[..., K]`, `packed` a u32 view of the codes,
-   * `absmax` an f32 view with one scale per block (or, with `q.nested`, a u32 view of 8-bit codes and
-   * `nestedAbsmax` an f32 view); the result is f32 `[..., N]` (see {@link Matmul4bit}).
-   */
-  matmul4bit?(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle;
 }

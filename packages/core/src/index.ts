@@ -7,7 +7,7 @@
 export * from './errors.js';
 export * from './dtype.js';
 export * from './shape.js';
-export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep, NormKind, Matmul4bit } from './backend-interface.js';
+export type { Backend, BufferHandle, View, UnaryOp, BinaryOp, CompareOp, ReduceOp, MemoryInfo, AdamWStep, NormKind } from './backend-interface.js';
 export type { UnaryGradOp } from './kernels/unary-grad.js';
 export { Storage } from './storage.js';
 export { Tensor } from './tensor.js';
@@ -48,11 +48,6 @@ export { WebGPUBackend, createWebGPUBackend } from './backends/webgpu/webgpu-bac
 export { KernelProfiler, kernelFamily } from './backends/webgpu/kernel-profiler.js';
 export type { KernelProfile, KernelProfileEntry, ProfileMethod } from './backends/webgpu/kernel-profiler.js';
 export type { WebGPUBackendOptions } from './backends/webgpu/webgpu-backend.js';
-export { BufferPool } from './backends/webgpu/buffer-pool.js';
-export { PipelineCache } from './backends/webgpu/pipeline-cache.js';
-export type { CompiledKernel } from './backends/webgpu/pipeline-cache.js';
-export type { BufferPoolOptions } from './backends/webgpu/buffer-pool.js';
-export type { Kernel } from './backends/webgpu/kernels/wgsl.js';
 export { svd } from './linalg/svd.js';
 export type { SvdResult } from './linalg/svd.js';
 export { qr } from './linalg/qr.js';

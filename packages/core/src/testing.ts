@@ -10,5 +10,7 @@
  * @packageDocumentation
  */
 export { testBackends, testWebGPU } from './test-utils/backends.js';
+export { checkGradients } from './test-utils/gradcheck.js';
+export type { GradCheckOptions } from './test-utils/gradcheck.js';
 export { host, toTensor, readF64, expectClose, testRandom, rand, randInt, liveBuffers } from './test-utils/numeric.js';
 export type { HostTensor, Tolerance } from './test-utils/numeric.js';

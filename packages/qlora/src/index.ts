@@ -1,6 +1,6 @@
 /**
  * `@peft/qlora`: QLoRA — base weights in 4 bits (NF4 / FP4, bitsandbytes' layout and numerics),
- * dequantised inside core's `matmul4bit` kernel, with float32 adapters (LoRA and the other dense-layer
+ * dequantised inside this package's `matmul4bit` kernel (registered for the CPU and WebGPU backends), with float32 adapters (LoRA and the other dense-layer
  * methods) on top.
  *
  * @example
@@ -21,3 +21,6 @@ export * from './quantize-model.js';
 export * from './prepare-kbit.js';
 export * from './merge.js';
 export * from './memory.js';
+export { matmul4bit } from './matmul-4bit.js';
+export type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
+export { MATMUL_4BIT_KERNEL } from './kernels/matmul-4bit-kernel.js';

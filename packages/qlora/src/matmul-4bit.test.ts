@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Matmul4bit } from '../backend-interface.js';
-import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
-import { testBackends } from '../test-utils/backends.js';
-import { expectClose } from '../test-utils/numeric.js';
-import { matmul } from './matmul.js';
+import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
+import { createCpuBackend, matmul, tensor, transpose } from '@peft/core';
+import { checkGradients, expectClose, rand, testBackends } from '@peft/core/testing';
 import { matmul4bit } from './matmul-4bit.js';
-import { tensor } from './creation.js';
-import { transpose } from './views.js';
 
 const NF4 = [
   -1, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495, 0,
@@ -111,5 +107,25 @@ describe.each(backends)('matmul4bit on $name', ({ backend }) => {
     const run = (b: typeof backend) =>
       matmul4bit(tensor(xs, { backend: b }).reshape(c.x), tensor(q.words, { dtype: 'u32', backend: b }), tensor(q.absmax, { backend: b }), spec).data();
     expectClose(await run(backend), await run(cpu), { atol: 1e-4, rtol: 1e-5 });
+  });
+});
+
+/** A 4-bit matrix [5, 64] (blocks of 32) with an arbitrary code table, for the gradient check. */
+const Q4: Matmul4bit = { code: Array.from({ length: 16 }, (_, i) => (i - 7.5) / 8), blocksize: 32, rows: 5, cols: 64, transpose: true };
+const q4Words = Uint32Array.from({ length: 40 }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0);
+const q4Scales = Float32Array.from({ length: 10 }, (_, i) => 0.5 + i / 4);
+
+describe.each(backends)('the gradient of matmul4bit on $name', ({ backend }) => {
+  it('matches finite differences through both orientations of the quantised matrix', async () => {
+    await checkGradients(
+      backend,
+      (x) => {
+        const w = tensor(q4Words, { dtype: 'u32', backend: x.backend });
+        const a = tensor(q4Scales, { backend: x.backend });
+        // x @ Dᵀ, then the result times D
+        return matmul4bit(matmul4bit(x, w, a, Q4), w, a, { ...Q4, transpose: false });
+      },
+      [rand([3, 64], { seed: 50 })],
+    );
   });
 });

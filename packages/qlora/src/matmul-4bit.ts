@@ -1,9 +1,7 @@
-import type { Matmul4bit } from '../backend-interface.js';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { composite } from '../scope.js';
-import type { Tensor } from '../tensor.js';
-import { backendOf, result } from './apply.js';
-import { contiguous } from './elementwise.js';
+import { ArgumentError, DTypeError, ShapeError, type Tensor, contiguous, customFunction, fmtShape } from '@peft/core';
+import { findKernel, tensorFromBuffer } from '@peft/core/backend';
+import { MATMUL_4BIT_KERNEL } from './kernels/matmul-4bit-kernel.js';
+import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
 
 /**
  * `x @ D` (or `x @ Dᵀ` with `q.transpose`) where `D` is a 4-bit quantised matrix (see
@@ -18,8 +16,16 @@ import { contiguous } from './elementwise.js';
  * ```
  */
 export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4bit, nestedAbsmax?: Tensor): Tensor {
-  const backend = backendOf('matmul4bit', x, packed, absmax, ...(nestedAbsmax ? [nestedAbsmax] : []));
-  if (!backend.matmul4bit) throw new ArgumentError(`matmul4bit: the ${backend.name} backend has no 4-bit matmul`);
+  const backend = x.liveStorage('matmul4bit').backend;
+  for (const t of [packed, absmax, ...(nestedAbsmax ? [nestedAbsmax] : [])]) {
+    const tb = t.liveStorage('matmul4bit').backend;
+    if (tb !== backend) {
+      const got = tb.name === backend.name ? `two different ${backend.name} backend instances` : `${backend.name} and ${tb.name}`;
+      throw new ArgumentError(`matmul4bit: expected all tensors on one backend, got ${got}`);
+    }
+  }
+  const kernel = findKernel(backend, MATMUL_4BIT_KERNEL);
+  if (!kernel) throw new ArgumentError(`matmul4bit: the ${backend.name} backend has no 4-bit matmul`);
   const scaleType = q.nested ? 'u32' : 'f32';
   if (x.dtype !== 'f32' || packed.dtype !== 'u32' || absmax.dtype !== scaleType) {
     throw new DTypeError(`matmul4bit: expected x f32, packed u32, absmax ${scaleType}, got ${x.dtype}, ${packed.dtype}, ${absmax.dtype}`);
@@ -43,12 +49,16 @@ export function matmul4bit(x: Tensor, packed: Tensor, absmax: Tensor, q: Matmul4
       `matmul4bit: a [${q.rows}, ${q.cols}] matrix needs ${Math.ceil(numel / 8)} code words and ${Math.ceil(numel / q.blocksize)} scales, got ${packed.size} and ${absmax.size}`,
     );
   }
-  return composite(() => {
-    const xc = x.isContiguous ? x : contiguous(x);
-    const pc = packed.isContiguous ? packed : contiguous(packed);
-    const ac = absmax.isContiguous ? absmax : contiguous(absmax);
-    const nc = nestedAbsmax && q.nested ? (nestedAbsmax.isContiguous ? nestedAbsmax : contiguous(nestedAbsmax)) : undefined;
-    const buf = backend.matmul4bit!(xc.view('matmul4bit'), pc.view('matmul4bit'), ac.view('matmul4bit'), q, nc?.view('matmul4bit'));
-    return result('matmul4bit', [xc, pc, ac, ...(nc ? [nc] : [])], { q }, backend, buf, [...x.shape.slice(0, -1), n], 'f32');
-  });
+  const nested = nestedAbsmax && q.nested ? nestedAbsmax : undefined;
+  const dense = (t: Tensor): Tensor => (t.isContiguous ? t : contiguous(t));
+  // the quantised matrix is frozen; dx is the same product against the other orientation of D
+  return customFunction(
+    'matmul4bit',
+    nested ? [x, packed, absmax, nested] : [x, packed, absmax],
+    (xi, pi, ai, ni) => {
+      const buf = kernel(backend, dense(xi).view('matmul4bit'), dense(pi).view('matmul4bit'), dense(ai).view('matmul4bit'), q, ni && dense(ni).view('matmul4bit'));
+      return tensorFromBuffer(backend, buf, [...x.shape.slice(0, -1), n], 'f32');
+    },
+    (g, [xi, pi, ai, ni]) => [xi.requiresGrad ? matmul4bit(g, pi, ai, { ...q, transpose: !q.transpose }, ni) : null, null, null, ...(ni ? [null] : [])],
+  );
 }

@@ -1,17 +1,17 @@
 import {
   type Backend,
   type LinearLike,
-  type Matmul4bit,
   Module,
   Parameter,
   type Tensor,
   type Variable,
   add,
   cast,
-  matmul4bit,
   tensor,
   zeros,
 } from '@peft/core';
+import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
+import { matmul4bit } from './matmul-4bit.js';
 import { DYNAMIC_CODE, type QuantType, codeTable } from './codebooks.js';
 import { NESTED_BLOCKSIZE, type QuantState4bit, type Quantize4bitOptions, dequantize4bit, quantize4bit } from './quantize.js';
 

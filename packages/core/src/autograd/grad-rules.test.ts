@@ -32,7 +32,7 @@ export const mustNotCompile: typeof GRAD_RULES = incomplete;
 /** Every differentiable primitive, listed at runtime; the assertion below keeps it equal to OpName. */
 const OP_NAMES = [
   'neg', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'erf', 'sin', 'cos', 'reciprocal', 'square',
-  'gelu', 'gelu_tanh', 'silu', 'norm', 'softmax', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul', 'matmul4bit',
+  'gelu', 'gelu_tanh', 'silu', 'norm', 'softmax', 'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where', 'cast', 'contiguous', 'sum', 'max', 'min', 'matmul',
   'reshape', 'permute', 'expand', 'slice', 'concat', 'gather', 'scatterAdd', 'pad', 'dropout', 'custom',
 ] as const;
 export type OpNamesListed = Assert<Equals<(typeof OP_NAMES)[number], OpName>>;
@@ -45,11 +45,6 @@ interface RuleCheck {
 }
 const r = (shape: number[], seed: number, extra: { low?: number; high?: number; avoid?: number } = {}) => rand(shape, { seed, ...extra });
 const pos = { low: 0.2, high: 3 };
-
-/** A 4-bit matrix [5, 64] (blocks of 32) with an arbitrary code table, for the matmul4bit check. */
-const Q4 = { code: Array.from({ length: 16 }, (_, i) => (i - 7.5) / 8), blocksize: 32, rows: 5, cols: 64, transpose: true };
-const q4Words = Uint32Array.from({ length: 40 }, (_, i) => Math.imul(i + 1, 2654435761) >>> 0);
-const q4Scales = Float32Array.from({ length: 10 }, (_, i) => 0.5 + i / 4);
 
 const RULE_CHECKS: { [K in OpName]: RuleCheck } = {
   neg: { fn: ops.neg, inputs: [r([3, 5], 1)] },
@@ -86,16 +81,6 @@ const RULE_CHECKS: { [K in OpName]: RuleCheck } = {
   max: { fn: (x) => ops.max(x, 1, true), inputs: [r([3, 5], 33)] },
   min: { fn: (x) => ops.min(x, 0), inputs: [r([3, 5], 34)] },
   matmul: { fn: ops.matmul, inputs: [r([2, 3, 4], 35), r([4, 5], 36)] },
-  matmul4bit: {
-    fn: (x) => {
-      const backend = x.backend;
-      const w = ops.tensor(q4Words, { dtype: 'u32', backend });
-      const a = ops.tensor(q4Scales, { backend });
-      // both orientations: x @ Dᵀ, then the result times D
-      return ops.matmul4bit(ops.matmul4bit(x, w, a, Q4), w, a, { ...Q4, transpose: false });
-    },
-    inputs: [r([3, 64], 50)],
-  },
   reshape: { fn: (x) => ops.reshape(x, [5, -1]), inputs: [r([3, 5], 37)] },
   permute: { fn: (x) => ops.permute(x, [2, 0, 1]), inputs: [r([2, 3, 4], 38)] },
   expand: { fn: (x) => ops.mul(ops.expand(x, [2, 3, 5]), ops.arange(30, undefined, 1, { backend: x.backend }).reshape([2, 3, 5])), inputs: [r([3, 1], 39)] },

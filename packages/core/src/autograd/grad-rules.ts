@@ -160,13 +160,6 @@ export const GRAD_RULES: { readonly [K in OpName]: GradRule<K> } = {
     a.requiresGrad ? sumToShape(ops.matmul(g, ops.transpose(b)), a.shape) : null,
     b.requiresGrad ? sumToShape(ops.matmul(ops.transpose(a), g), b.shape) : null,
   ],
-  // the quantised matrix is frozen; dx is the same product against the other orientation of D
-  matmul4bit: (g, [x, packed, absmax, nested], { q }) => [
-    x.requiresGrad ? ops.matmul4bit(g, packed, absmax, { ...q, transpose: !q.transpose }, nested) : null,
-    null,
-    null,
-    ...(nested ? [null] : []),
-  ],
   reshape: (g, [x]) => [ops.reshape(g, x.shape)],
   permute: (g, _x, { perm }) => {
     const inv = new Array<number>(perm.length);

@@ -1,4 +1,4 @@
-import type { Matmul4bit, NormKind } from '../backend-interface.js';
+import type { NormKind } from '../backend-interface.js';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import type { CustomAttrs } from './custom-function.js';
@@ -47,7 +47,6 @@ export interface OpAttrs {
   max: { axes: readonly number[]; keepdim: boolean };
   min: { axes: readonly number[]; keepdim: boolean };
   matmul: object;
-  matmul4bit: { q: Matmul4bit };
   reshape: object;
   permute: { perm: readonly number[] };
   expand: object;

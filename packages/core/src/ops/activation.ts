@@ -1,3 +1,5 @@
+import { findKernel } from '../backends/kernel-registry.js';
+import { SOFTMAX_KERNEL } from '../kernels/softmax-kernels.js';
 import { composite } from '../scope.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -70,9 +72,10 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 /** The backend's one-kernel (log-)softmax over the last axis of an f32 tensor; undefined where it does not apply. */
 function fusedSoftmax(x: Tensor, axis: number, log: boolean): Tensor | undefined {
   const backend = x.liveStorage(log ? 'logSoftmax' : 'softmax').backend;
-  if (!backend.softmax || x.dtype !== 'f32' || axis !== x.rank - 1) return undefined;
+  const kernel = findKernel(backend, SOFTMAX_KERNEL);
+  if (!kernel || x.dtype !== 'f32' || axis !== x.rank - 1) return undefined;
   return composite(() => {
     const xc = x.isContiguous ? x : contiguous(x);
-    return result('softmax', [xc], { log }, backend, backend.softmax!(xc.view('softmax'), log), x.shape, 'f32');
+    return result('softmax', [xc], { log }, backend, kernel(backend, xc.view('softmax'), log), x.shape, 'f32');
   });
 }

@@ -1,5 +1,9 @@
 import type { NormKind } from '../backend-interface.js';
+import { findKernel } from '../backends/kernel-registry.js';
+import { NORM_GRAD_KERNEL } from '../kernels/norm-kernels.js';
+import { SOFTMAX_GRAD_KERNEL } from '../kernels/softmax-kernels.js';
 import type { UnaryGradOp } from '../kernels/unary-grad.js';
+import { UNARY_GRAD_KERNEL } from '../kernels/unary-grad-kernel.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { plain } from './apply.js';
@@ -14,7 +18,7 @@ function f32Backend(ts: readonly Tensor[]) {
 const dense = (t: Tensor): Tensor => (t.isContiguous ? t : contiguous(t));
 
 /**
- * `g · f′(x)` in one kernel where the backend has `unaryGrad` and both are f32 of one shape;
+ * `g · f′(x)` in one kernel where the backend has the `unaryGrad` kernel and both are f32 of one shape;
  * undefined otherwise (the caller falls back to its composite rule). Not recorded for autograd:
  * gradient rules run with recording off.
  *
@@ -26,13 +30,14 @@ const dense = (t: Tensor): Tensor => (t.isContiguous ? t : contiguous(t));
  */
 export function fusedUnaryGrad(op: UnaryGradOp, g: Tensor, x: Tensor): Tensor | undefined {
   const b = f32Backend([g, x]);
-  if (!b?.unaryGrad || !shapesEqual(g.shape, x.shape)) return undefined;
-  return plain(b, b.unaryGrad(op, g.view('unaryGrad'), x.view('unaryGrad')), x.shape, 'f32');
+  const kernel = b && findKernel(b, UNARY_GRAD_KERNEL);
+  if (!b || !kernel || !shapesEqual(g.shape, x.shape)) return undefined;
+  return plain(b, kernel(b, op, g.view('unaryGrad'), x.view('unaryGrad')), x.shape, 'f32');
 }
 
 /**
  * The fused softmax's input gradient over the last axis (`y` the softmax, or with `log` the
- * log-softmax, output) where the backend has `softmaxGrad`; undefined otherwise.
+ * log-softmax, output) where the backend has the `softmaxGrad` kernel; undefined otherwise.
  *
  * @example
  * ```ts
@@ -42,12 +47,13 @@ export function fusedUnaryGrad(op: UnaryGradOp, g: Tensor, x: Tensor): Tensor | 
  */
 export function fusedSoftmaxGrad(g: Tensor, y: Tensor, log: boolean): Tensor | undefined {
   const b = f32Backend([g, y]);
-  if (!b?.softmaxGrad || !shapesEqual(g.shape, y.shape)) return undefined;
-  return plain(b, b.softmaxGrad(dense(g).view('softmaxGrad'), dense(y).view('softmaxGrad'), log), y.shape, 'f32');
+  const kernel = b && findKernel(b, SOFTMAX_GRAD_KERNEL);
+  if (!b || !kernel || !shapesEqual(g.shape, y.shape)) return undefined;
+  return plain(b, kernel(b, dense(g).view('softmaxGrad'), dense(y).view('softmaxGrad'), log), y.shape, 'f32');
 }
 
 /**
- * The fused layer / RMS norm's input gradient over the last axis where the backend has `normGrad`
+ * The fused layer / RMS norm's input gradient over the last axis where the backend has the `normGrad` kernel
  * (the weight, when given, a 1-d f32 tensor); undefined otherwise.
  *
  * @example
@@ -58,7 +64,8 @@ export function fusedSoftmaxGrad(g: Tensor, y: Tensor, log: boolean): Tensor | u
  */
 export function fusedNormGrad(kind: NormKind, g: Tensor, x: Tensor, weight: Tensor | undefined, eps: number): Tensor | undefined {
   const b = f32Backend(weight ? [g, x, weight] : [g, x]);
-  if (!b?.normGrad || !shapesEqual(g.shape, x.shape) || (weight && weight.rank !== 1)) return undefined;
+  const kernel = b && findKernel(b, NORM_GRAD_KERNEL);
+  if (!b || !kernel || !shapesEqual(g.shape, x.shape) || (weight && weight.rank !== 1)) return undefined;
   const w = weight ? dense(weight).view('normGrad') : null;
-  return plain(b, b.normGrad(kind, dense(g).view('normGrad'), dense(x).view('normGrad'), w, eps), x.shape, 'f32');
+  return plain(b, kernel(b, kind, dense(g).view('normGrad'), dense(x).view('normGrad'), w, eps), x.shape, 'f32');
 }

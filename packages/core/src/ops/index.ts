@@ -8,4 +8,3 @@ export * from './activation.js';
 export * from './normalization.js';
 export * from './loss.js';
 export * from './dropout.js';
-export * from './matmul-4bit.js';

@@ -1,5 +1,7 @@
 import type { NormKind } from '../backend-interface.js';
+import { findKernel } from '../backends/kernel-registry.js';
 import { ShapeError, fmtShape } from '../errors.js';
+import { NORM_KERNEL } from '../kernels/norm-kernels.js';
 import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul, rsqrt, square, sub } from './elementwise.js';
@@ -64,11 +66,12 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
 /** The backend's one-kernel normalisation over the last axis, for f32 tensors; undefined where it does not apply. */
 function fusedNorm(kind: NormKind, x: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor | undefined {
   const backend = x.liveStorage(kind === 'layer' ? 'layerNorm' : 'rmsNorm').backend;
-  if (!backend.norm || x.dtype !== 'f32' || x.rank === 0) return undefined;
+  const kernel = findKernel(backend, NORM_KERNEL);
+  if (!kernel || x.dtype !== 'f32' || x.rank === 0) return undefined;
   for (const p of [weight, bias]) if (p && (p.dtype !== 'f32' || p.rank !== 1 || !p.isContiguous || p.backend !== backend)) return undefined;
   return composite(() => {
     const xc = x.isContiguous ? x : contiguous(x);
-    const buf = backend.norm!(kind, xc.view('norm'), weight ? weight.view('norm') : null, bias ? bias.view('norm') : null, eps);
+    const buf = kernel(backend, kind, xc.view('norm'), weight ? weight.view('norm') : null, bias ? bias.view('norm') : null, eps);
     const inputs = [xc, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
     return result('norm', inputs, { kind, eps, weight: !!weight, bias: !!bias }, backend, buf, x.shape, 'f32');
   });

@@ -1,4 +1,6 @@
+import { findKernel } from '../backends/kernel-registry.js';
 import { ArgumentError, ConfigError } from '../errors.js';
+import { ADAMW_KERNEL } from '../kernels/adamw-kernel.js';
 import { zerosLike } from '../ops/creation.js';
 import { plain } from '../ops/apply.js';
 import { add, contiguous, div, maximum, mul, neg, sqrt, sub } from '../ops/elementwise.js';
@@ -105,13 +107,14 @@ export class AdamW extends Optimizer<AdamWOptions> {
     const stepSize = lr / (1 - beta1 ** step);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
     const backend = p.backend;
-    if (backend.adamw && !amsgrad && p.dtype === 'f32' && g0.dtype === 'f32') {
+    const fused = findKernel(backend, ADAMW_KERNEL);
+    if (fused && !amsgrad && p.dtype === 'f32' && g0.dtype === 'f32') {
       // one fused kernel instead of a dozen: same arithmetic, same rounding
       const g = contiguous(g0);
       const parts = [p, g, expAvg, expAvgSq];
       if (parts.every((t) => t.isContiguous)) {
         const h = { decay: weightDecay !== 0 ? 1 - lr * weightDecay : 1, beta1, beta2, stepSize, bc2Sqrt, eps, maximize: group.maximize };
-        const [pb, mb, vb] = backend.adamw(p.view('AdamW'), g.view('AdamW'), expAvg.view('AdamW'), expAvgSq.view('AdamW'), h);
+        const [pb, mb, vb] = fused(backend, p.view('AdamW'), g.view('AdamW'), expAvg.view('AdamW'), expAvgSq.view('AdamW'), h);
         expAvg.assign(plain(backend, mb, p.shape, 'f32'));
         expAvgSq.assign(plain(backend, vb, p.shape, 'f32'));
         p.assign(plain(backend, pb, p.shape, 'f32'));

@@ -1,6 +1,6 @@
-import type { Matmul4bit, View } from '../../backend-interface.js';
-import { shapeSize } from '../../shape.js';
-import { CpuBuffer, arrayOf, outArray } from './cpu-buffer.js';
+import { shapeSize } from '@peft/core';
+import { CpuBuffer, type View, arrayOf, outArray } from '@peft/core/backend';
+import type { Matmul4bit } from './matmul-4bit-spec.js';
 
 /**
  * The reference 4-bit dequantising matmul: the quantised matrix is dequantised to float32 exactly

@@ -13,12 +13,9 @@
  *
  * @packageDocumentation
  */
-import type { Matmul4bit, View } from '../../../backend-interface.js';
-import { shapeSize } from '../../../shape.js';
-import type { TextureRunner } from './matmul-texture-encode.js';
-import { matmulDeviceProfile } from './matmul-select.js';
-import { textureResourcesOf } from './texture-resources.js';
-import { MAX_GRID, header, word } from './wgsl.js';
+import { shapeSize } from '@peft/core';
+import { MAX_GRID, type TextureRunner, type View, header, matmulDeviceProfile, textureResourcesOf, word } from '@peft/core/backend';
+import type { Matmul4bit } from './matmul-4bit-spec.js';
 
 /**
  * The tile of the 4-bit texture kernel: `tm` rows of x per workgroup (a multiple of `sg`), and per

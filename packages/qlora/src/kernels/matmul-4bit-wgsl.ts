@@ -1,6 +1,6 @@
-import type { Matmul4bit, View } from '../../../backend-interface.js';
-import { shapeSize } from '../../../shape.js';
-import { type Kernel, MAX_GRID, binding, header, word } from './wgsl.js';
+import { shapeSize } from '@peft/core';
+import { type Kernel, MAX_GRID, type View, binding, header, word } from '@peft/core/backend';
+import type { Matmul4bit } from './matmul-4bit-spec.js';
 
 /** Output columns per workgroup (one per invocation). */
 const WG = 64;

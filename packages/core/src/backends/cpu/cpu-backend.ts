@@ -1,19 +1,13 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
+import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
 import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
 import { UNARY } from '../../kernels/unary.js';
-import { UNARY_GRAD, type UnaryGradOp } from '../../kernels/unary-grad.js';
 import type { Shape } from '../../shape.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
-import { cpuAdamW } from './cpu-adamw.js';
-import { cpuNorm } from './cpu-norm.js';
-import { cpuSoftmax } from './cpu-softmax.js';
-import { cpuNormGrad, cpuSoftmaxGrad } from './cpu-fused-grads.js';
 import { cpuConcat, cpuGather, cpuPad, cpuScatterAdd } from './cpu-indexing.js';
 import { cpuMatmul } from './cpu-matmul.js';
-import { cpuMatmul4bit } from './cpu-matmul-4bit.js';
 import { cpuReduce } from './cpu-reduce.js';
 import { at, stridedOffsets } from './strided.js';
 
@@ -61,7 +55,19 @@ export class CpuBackend implements Backend {
     this.description = this.wide ? 'cpu (TypeScript reference, float64)' : 'cpu (TypeScript reference)';
   }
 
-  private track(b: CpuBuffer): CpuBuffer {
+  /**
+   * For kernel authors: takes a buffer a CPU kernel made (with `outArray` and `finishOut` from
+   * `@peft/core/backend`) into this backend's memory accounting and returns it as the kernel's output.
+   * Read inputs with `arrayOf(view)`; honour {@link CpuBackend.wide} when allocating float outputs.
+   *
+   * @example
+   * ```ts
+   * const out = outArray('f32', n, cpu.wide);
+   * // ... fill out from arrayOf(x) ...
+   * return cpu.adopt(finishOut('f32', out));
+   * ```
+   */
+  adopt(b: CpuBuffer): CpuBuffer {
     this.live++;
     this.liveBytes += b.byteLength;
     return b;
@@ -70,7 +76,7 @@ export class CpuBackend implements Backend {
   upload(data: TypedArray, dtype: DType): BufferHandle {
     const out = outArray(dtype, data.length, this.wide);
     out.set(data);
-    return this.track(finishOut(dtype, out));
+    return this.adopt(finishOut(dtype, out));
   }
 
   async read(view: View): Promise<TypedArray> {
@@ -102,7 +108,7 @@ export class CpuBackend implements Backend {
   fill(size: number, dtype: DType, value: number): BufferHandle {
     const out = outArray(dtype, size, this.wide);
     out.fill(dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
-    return this.track(finishOut(dtype, out));
+    return this.adopt(finishOut(dtype, out));
   }
 
   copy(x: View, dtype: DType): BufferHandle {
@@ -115,7 +121,7 @@ export class CpuBackend implements Backend {
       const v = src[at(offs, x.offset, i)];
       out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : toInt ? floatToInt(v, dtype) : v;
     }
-    return this.track(finishOut(dtype, out));
+    return this.adopt(finishOut(dtype, out));
   }
 
   unary(op: UnaryOp, x: View): BufferHandle {
@@ -142,31 +148,31 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < n; i++) {
       out[i] = c[at(oc, cond.offset, i)] ? av[at(oa, a.offset, i)] : bv[at(ob, b.offset, i)];
     }
-    return this.track(finishOut(a.dtype, out));
+    return this.adopt(finishOut(a.dtype, out));
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
-    return this.track(cpuReduce(op, x, axes, this.wide));
+    return this.adopt(cpuReduce(op, x, axes, this.wide));
   }
 
   matmul(a: View, b: View): BufferHandle {
-    return this.track(cpuMatmul(a, b, this.wide));
+    return this.adopt(cpuMatmul(a, b, this.wide));
   }
 
   gather(x: View, index: View, axis: number): BufferHandle {
-    return this.track(cpuGather(x, index, axis, this.wide));
+    return this.adopt(cpuGather(x, index, axis, this.wide));
   }
 
   scatterAdd(src: View, index: View, axis: number, axisSize: number): BufferHandle {
-    return this.track(cpuScatterAdd(src, index, axis, axisSize, this.wide));
+    return this.adopt(cpuScatterAdd(src, index, axis, axisSize, this.wide));
   }
 
   concat(xs: readonly View[], axis: number): BufferHandle {
-    return this.track(cpuConcat(xs, axis, this.wide));
+    return this.adopt(cpuConcat(xs, axis, this.wide));
   }
 
   pad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): BufferHandle {
-    return this.track(cpuPad(x, outShape, starts, steps, this.wide));
+    return this.adopt(cpuPad(x, outShape, starts, steps, this.wide));
   }
 
   dropout(x: View, p: number, seed: number): BufferHandle {
@@ -180,43 +186,13 @@ export class CpuBackend implements Backend {
     });
   }
 
-  adamw(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle] {
-    const [p, m, v] = cpuAdamW(param, grad, expAvg, expAvgSq, h, this.wide);
-    return [this.track(p), this.track(m), this.track(v)];
-  }
-
-  norm(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle {
-    return this.track(cpuNorm(kind, x, weight, bias, eps, this.wide));
-  }
-
-  softmax(x: View, log: boolean): BufferHandle {
-    return this.track(cpuSoftmax(x, log, this.wide));
-  }
-
-  unaryGrad(op: UnaryGradOp, g: View, x: View): BufferHandle {
-    const f = UNARY_GRAD[op].cpu;
-    return this.map2(g, x, x.shape, 'f32', (gv, xv) => f(xv, gv));
-  }
-
-  softmaxGrad(g: View, y: View, log: boolean): BufferHandle {
-    return this.track(cpuSoftmaxGrad(g, y, log, this.wide));
-  }
-
-  normGrad(kind: NormKind, g: View, x: View, weight: View | null, eps: number): BufferHandle {
-    return this.track(cpuNormGrad(kind, g, x, weight, eps, this.wide));
-  }
-
-  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle {
-    return this.track(cpuMatmul4bit(x, packed, absmax, q, nestedAbsmax, this.wide));
-  }
-
   private map1(x: View, dtype: DType, f: (v: number) => number): BufferHandle {
     const src = arrayOf(x);
     const n = shapeSize(x.shape);
     const out = outArray(dtype, n, this.wide);
     const offs = stridedOffsets(x);
     for (let i = 0; i < n; i++) out[i] = f(src[at(offs, x.offset, i)]);
-    return this.track(finishOut(dtype, out));
+    return this.adopt(finishOut(dtype, out));
   }
 
   private map2(a: View, b: View, shape: Shape, dtype: DType, f: (x: number, y: number) => number): BufferHandle {
@@ -225,7 +201,7 @@ export class CpuBackend implements Backend {
     const [oa, ob] = [stridedOffsets(a), stridedOffsets(b)];
     const out = outArray(dtype, n, this.wide);
     for (let i = 0; i < n; i++) out[i] = f(av[at(oa, a.offset, i)], bv[at(ob, b.offset, i)]);
-    return this.track(finishOut(dtype, out));
+    return this.adopt(finishOut(dtype, out));
   }
 }
 

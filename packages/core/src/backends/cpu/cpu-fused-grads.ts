@@ -1,6 +1,27 @@
 import type { NormKind, View } from '../../backend-interface.js';
 import { shapeSize } from '../../shape.js';
-import { CpuBuffer, arrayOf, outArray } from './cpu-buffer.js';
+import { UNARY_GRAD, type UnaryGradOp } from '../../kernels/unary-grad.js';
+import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
+import { at, stridedOffsets } from './strided.js';
+
+/**
+ * The fused gradient `g · f′(x)` of a unary op on the CPU, for f32 views `g` and `x` of one shape
+ * (any strides): float64 per element, rounded once on store (kept wide with `wide`).
+ *
+ * @example
+ * ```ts
+ * const dx = cpuUnaryGrad('silu', g, x);
+ * ```
+ */
+export function cpuUnaryGrad(op: UnaryGradOp, g: View, x: View, wide = false): CpuBuffer {
+  const f = UNARY_GRAD[op].cpu;
+  const n = shapeSize(x.shape);
+  const [gv, xv] = [arrayOf(g), arrayOf(x)];
+  const [og, ox] = [stridedOffsets(g), stridedOffsets(x)];
+  const out = outArray('f32', n, wide);
+  for (let i = 0; i < n; i++) out[i] = f(xv[at(ox, x.offset, i)], gv[at(og, g.offset, i)]);
+  return finishOut('f32', out);
+}
 
 /**
  * The input gradient of the fused softmax over the rows of contiguous f32 views on the CPU:

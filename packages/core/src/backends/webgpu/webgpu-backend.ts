@@ -1,4 +1,4 @@
-import type { AdamWStep, Backend, BinaryOp, BufferHandle, CompareOp, Matmul4bit, MemoryInfo, NormKind, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
+import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
 import { type DType, type TypedArray, hostArray } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, isContiguous, shapeSize } from '../../shape.js';
@@ -17,19 +17,13 @@ import {
   unaryKernel,
   whereKernel,
 } from './kernels/elementwise.js';
-import { adamwKernel } from './kernels/adamw.js';
-import { normKernel } from './kernels/norm.js';
-import { softmaxKernel } from './kernels/softmax.js';
 import { vec4BinaryKernel } from './kernels/elementwise-vec4.js';
-import { normGradKernel, softmaxGradKernel, unaryGradKernel } from './kernels/fused-grads.js';
-import type { UnaryGradOp } from '../../kernels/unary-grad.js';
-import { matmul4bitKernel } from './kernels/matmul-4bit.js';
-import { encodeMatmul4bitTexture } from './kernels/matmul-4bit-texture.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
 import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';
+import type { WebGPUKernelContext } from './kernel-context.js';
 import type { Kernel } from './kernels/wgsl.js';
 import { type KernelProfile, KernelProfiler, kernelFamily } from './kernel-profiler.js';
 import { PipelineCache } from './pipeline-cache.js';
@@ -91,6 +85,8 @@ export class WebGPUBackend implements Backend {
   private destroyed = false;
   private readonly runner: KernelRunner;
   private readonly batchSize: number;
+  /** For kernel authors: what a registered WebGPU kernel implementation needs from this backend. */
+  readonly kernelContext: WebGPUKernelContext;
 
   constructor(
     /** The device every kernel runs on. */
@@ -125,6 +121,15 @@ export class WebGPUBackend implements Backend {
       recycle: (b) => this.pool.release(b),
       device,
       encode: (fn, family) => this.batch.encode(fn, family),
+    };
+    this.kernelContext = {
+      device,
+      softwareAdapter: this.softwareAdapter,
+      runner: this.runner,
+      input: (view, op) => this.input(view, op),
+      output: (op, n, dtype) => this.alloc(op, n, dtype),
+      run: (kernel, buffers) => this.run(kernel, buffers),
+      map: (op, dtype, inputs, n, kernel) => this.map(op, dtype, inputs, n, kernel),
     };
   }
 
@@ -276,56 +281,6 @@ export class WebGPUBackend implements Backend {
 
   dropout(x: View, p: number, seed: number): BufferHandle {
     return this.map('dropout', x.dtype, [x], shapeSize(x.shape), () => dropoutKernel(x, p, seed));
-  }
-
-  adamw(param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep): [BufferHandle, BufferHandle, BufferHandle] {
-    const ins = [param, grad, expAvg, expAvgSq].map((v) => this.input(v, 'adamw'));
-    const n = shapeSize(param.shape);
-    const outs: [WebGPUBuffer, WebGPUBuffer, WebGPUBuffer] = [this.alloc('adamw', n, 'f32'), this.alloc('adamw', n, 'f32'), this.alloc('adamw', n, 'f32')];
-    if (n > 0) this.run(adamwKernel(param, grad, expAvg, expAvgSq, h), [...ins, ...outs.map((o) => o.buffer)]);
-    return outs;
-  }
-
-  norm(kind: NormKind, x: View, weight: View | null, bias: View | null, eps: number): BufferHandle {
-    const ins = [x, weight, bias].filter((v): v is View => v !== null).map((v) => this.input(v, 'norm'));
-    const n = shapeSize(x.shape);
-    const out = this.alloc('norm', n, 'f32');
-    if (n > 0) this.run(normKernel(kind, x, weight, bias, eps), [...ins, out.buffer]);
-    return out;
-  }
-
-  softmax(x: View, log: boolean): BufferHandle {
-    const xb = this.input(x, 'softmax');
-    const n = shapeSize(x.shape);
-    const out = this.alloc('softmax', n, 'f32');
-    if (n > 0) this.run(softmaxKernel(x, log), [xb, out.buffer]);
-    return out;
-  }
-
-  unaryGrad(op: UnaryGradOp, g: View, x: View): BufferHandle {
-    return this.map('unaryGrad', 'f32', [g, x], shapeSize(x.shape), () => unaryGradKernel(op, g, x));
-  }
-
-  softmaxGrad(g: View, y: View, log: boolean): BufferHandle {
-    return this.map('softmaxGrad', 'f32', [g, y], shapeSize(y.shape), () => softmaxGradKernel(g, y, log));
-  }
-
-  normGrad(kind: NormKind, g: View, x: View, weight: View | null, eps: number): BufferHandle {
-    const views = weight ? [g, x, weight] : [g, x];
-    return this.map('normGrad', 'f32', views, shapeSize(x.shape), () => normGradKernel(kind, g, x, weight, eps));
-  }
-
-  matmul4bit(x: View, packed: View, absmax: View, q: Matmul4bit, nestedAbsmax?: View): BufferHandle {
-    const views = q.nested && nestedAbsmax ? [x, packed, absmax, nestedAbsmax] : [x, packed, absmax];
-    const ins = views.map((v) => this.input(v, 'matmul4bit'));
-    const k = x.shape[x.shape.length - 1];
-    const n = (k === 0 ? 0 : shapeSize(x.shape) / k) * (q.transpose ? q.rows : q.cols);
-    const out = this.alloc('matmul4bit', n, 'f32');
-    if (n === 0) return out;
-    // on CPU adapters the subgroup/texture kernel; elsewhere (or when it does not apply) the plain one
-    const tuned = this.softwareAdapter && encodeMatmul4bitTexture(this.runner, { x, packed, absmax, nestedAbsmax }, ins, q, out.buffer);
-    if (!tuned) this.run(matmul4bitKernel(x, packed, absmax, q, nestedAbsmax), [...ins, out.buffer]);
-    return out;
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AdamWStep, Backend, BufferHandle } from '../../../backend-interface.js';
+import { ADAMW_KERNEL } from '../../../kernels/adamw-kernel.js';
 import { testWebGPU } from '../../../test-utils/backends.js';
+import { runKernel } from '../../kernel-registry.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
 import { type HostView, maxError, place, rng } from '../webgpu-test-utils.js';
 
@@ -17,7 +19,7 @@ function operand(n: number, offset: number, seed: number, positive = false): Hos
 
 async function runAdamW(b: Backend, hv: HostView[], h: AdamWStep): Promise<Float32Array[]> {
   const [p, g, m, v] = hv.map((x) => place(b, x));
-  const outs = b.adamw!(p, g, m, v, h);
+  const outs = runKernel(b, ADAMW_KERNEL, p, g, m, v, h);
   const read = (buf: BufferHandle): Promise<Float32Array> => b.read({ ...p, buffer: buf, offset: 0 }) as Promise<Float32Array>;
   const values = await Promise.all(outs.map(read));
   for (const x of [p, g, m, v]) b.release(x.buffer);
