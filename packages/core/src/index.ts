@@ -4,6 +4,12 @@
  *
  * @packageDocumentation
  */
+import { installTensorMethods } from './tensor-methods.js';
+
+// Tensor's chainable methods call the op and autograd functions, which tensor.ts cannot import (they
+// import it): every entry point connects them when it loads.
+installTensorMethods();
+
 export * from './errors.js';
 export * from './dtype.js';
 export * from './shape.js';

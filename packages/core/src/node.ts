@@ -10,6 +10,11 @@ import { setBackend } from './backend-registry.js';
 import { createCpuBackend } from './backends/cpu/cpu-backend.js';
 import { type WebGPUBackendOptions, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';
 import { DeviceError } from './errors.js';
+import { installTensorMethods } from './tensor-methods.js';
+
+// Tensor's chainable methods call the op and autograd functions, which tensor.ts cannot import (they
+// import it): every entry point connects them when it loads.
+installTensorMethods();
 
 let gpu: GPU | null = null;
 

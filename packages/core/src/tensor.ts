@@ -1,14 +1,41 @@
 import type { Backend, View } from './backend-interface.js';
 import { type DType, type TypedArray, isFloat } from './dtype.js';
-import { ArgumentError, DisposedTensorError, ShapeError, fmtShape } from './errors.js';
+import { ArgumentError, DisposedTensorError, PeftError, ShapeError, fmtShape } from './errors.js';
 import type { GradNode } from './autograd/graph.js';
 import { track } from './scope.js';
 import { type Shape, contiguousStrides, isContiguous, shapeSize } from './shape.js';
 import type { Storage } from './storage.js';
-import * as ops from './ops/index.js';
-import { backward } from './autograd/backward.js';
+import type { TensorOps } from './tensor-ops.js';
 
 let nextId = 1;
+
+/** The functions behind the chainable methods, installed by `installTensorOps` (tensor-methods.ts). */
+let installed: TensorOps | null = null;
+
+/**
+ * Gives {@link Tensor} the functions its chainable methods (`add`, `matmul`, …, `backward`) call.
+ * The ops and autograd modules depend on this one, so they are handed over at start-up (every entry
+ * point does it through `installTensorMethods`) rather than imported here.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * installTensorOps({ ...ops, backward });
+ * ```
+ */
+export function installTensorOps(impl: TensorOps): void {
+  installed = impl;
+}
+
+function ops(): TensorOps {
+  if (installed === null) {
+    throw new PeftError(
+      'ARGUMENT',
+      'Tensor methods: the op functions are not installed; import Tensor through an entry point of @peft/core',
+    );
+  }
+  return installed;
+}
 
 /**
  * An n-dimensional array on a backend (WebGPU or CPU).
@@ -200,7 +227,7 @@ export class Tensor {
    * ```
    */
   backward(gradient?: Tensor): void {
-    backward(this, gradient);
+    ops().backward(this, gradient);
   }
 
   /**
@@ -242,110 +269,110 @@ export class Tensor {
 
   /** `this + b`, broadcasting. @example `a.add(b)` */
   add(b: Tensor | number): Tensor {
-    return ops.add(this, b);
+    return ops().add(this, b);
   }
   /** `this - b`, broadcasting. @example `a.sub(1)` */
   sub(b: Tensor | number): Tensor {
-    return ops.sub(this, b);
+    return ops().sub(this, b);
   }
   /** `this * b`, broadcasting. @example `a.mul(b)` */
   mul(b: Tensor | number): Tensor {
-    return ops.mul(this, b);
+    return ops().mul(this, b);
   }
   /** `this / b`, broadcasting. @example `a.div(2)` */
   div(b: Tensor | number): Tensor {
-    return ops.div(this, b);
+    return ops().div(this, b);
   }
   /** `this ** b`, broadcasting. @example `a.pow(2)` */
   pow(b: Tensor | number): Tensor {
-    return ops.pow(this, b);
+    return ops().pow(this, b);
   }
   /** `-this`. @example `a.neg()` */
   neg(): Tensor {
-    return ops.neg(this);
+    return ops().neg(this);
   }
   /** Elementwise e^x. @example `a.exp()` */
   exp(): Tensor {
-    return ops.exp(this);
+    return ops().exp(this);
   }
   /** Elementwise natural log. @example `a.log()` */
   log(): Tensor {
-    return ops.log(this);
+    return ops().log(this);
   }
   /** Elementwise square root. @example `a.sqrt()` */
   sqrt(): Tensor {
-    return ops.sqrt(this);
+    return ops().sqrt(this);
   }
   /** Elementwise 1/sqrt(x). @example `a.rsqrt()` */
   rsqrt(): Tensor {
-    return ops.rsqrt(this);
+    return ops().rsqrt(this);
   }
   /** Elementwise |x|. @example `a.abs()` */
   abs(): Tensor {
-    return ops.abs(this);
+    return ops().abs(this);
   }
   /** Elementwise tanh. @example `a.tanh()` */
   tanh(): Tensor {
-    return ops.tanh(this);
+    return ops().tanh(this);
   }
   /** Elementwise logistic sigmoid. @example `a.sigmoid()` */
   sigmoid(): Tensor {
-    return ops.sigmoid(this);
+    return ops().sigmoid(this);
   }
   /** Elementwise max(x, 0). @example `a.relu()` */
   relu(): Tensor {
-    return ops.relu(this);
+    return ops().relu(this);
   }
   /** Matrix product with batch broadcasting. @example `x.matmul(w.transpose())` */
   matmul(b: Tensor): Tensor {
-    return ops.matmul(this, b);
+    return ops().matmul(this, b);
   }
   /** Sum over axes (all by default). @example `x.sum(-1, true)` */
   sum(axes?: number | readonly number[], keepdim = false): Tensor {
-    return ops.sum(this, axes, keepdim);
+    return ops().sum(this, axes, keepdim);
   }
   /** Mean over axes (all by default). @example `x.mean()` */
   mean(axes?: number | readonly number[], keepdim = false): Tensor {
-    return ops.mean(this, axes, keepdim);
+    return ops().mean(this, axes, keepdim);
   }
   /** Maximum over axes (all by default). @example `x.max(1)` */
   max(axes?: number | readonly number[], keepdim = false): Tensor {
-    return ops.max(this, axes, keepdim);
+    return ops().max(this, axes, keepdim);
   }
   /** Minimum over axes (all by default). @example `x.min(1)` */
   min(axes?: number | readonly number[], keepdim = false): Tensor {
-    return ops.min(this, axes, keepdim);
+    return ops().min(this, axes, keepdim);
   }
   /** Index of the maximum along an axis (i32). @example `logits.argmax(-1)` */
   argmax(axis: number, keepdim = false): Tensor {
-    return ops.argmax(this, axis, keepdim);
+    return ops().argmax(this, axis, keepdim);
   }
   /** Same data, new shape (one size may be -1). @example `x.reshape([2, -1])` */
   reshape(shape: readonly number[]): Tensor {
-    return ops.reshape(this, shape);
+    return ops().reshape(this, shape);
   }
   /** Swaps two axes (the last two by default) without copying. @example `w.transpose()` */
   transpose(axis0 = -2, axis1 = -1): Tensor {
-    return ops.transpose(this, axis0, axis1);
+    return ops().transpose(this, axis0, axis1);
   }
   /** Reorders axes without copying. @example `x.permute([0, 2, 1])` */
   permute(perm: readonly number[]): Tensor {
-    return ops.permute(this, perm);
+    return ops().permute(this, perm);
   }
   /** Broadcasts to a larger shape without copying. @example `b.expand([4, 3])` */
   expand(shape: readonly number[]): Tensor {
-    return ops.expand(this, shape);
+    return ops().expand(this, shape);
   }
   /** A strided window. @example `x.slice([0, 1], [2, 3])` */
   slice(starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Tensor {
-    return ops.slice(this, starts, ends, steps);
+    return ops().slice(this, starts, ends, steps);
   }
   /** Converts the element type. @example `mask.cast('f32')` */
   cast(dtype: DType): Tensor {
-    return ops.cast(this, dtype);
+    return ops().cast(this, dtype);
   }
   /** A row-major copy (or this tensor's data unchanged when already contiguous). @example `x.transpose().contiguous()` */
   contiguous(): Tensor {
-    return ops.contiguous(this);
+    return ops().contiguous(this);
   }
 }

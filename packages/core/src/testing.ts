@@ -9,6 +9,12 @@
  *
  * @packageDocumentation
  */
+import { installTensorMethods } from './tensor-methods.js';
+
+// Tensor's chainable methods call the op and autograd functions, which tensor.ts cannot import (they
+// import it): every entry point connects them when it loads.
+installTensorMethods();
+
 export { testBackends, testWebGPU } from './test-utils/backends.js';
 export { checkGradients } from './test-utils/gradcheck.js';
 export type { GradCheckOptions } from './test-utils/gradcheck.js';
