@@ -17,7 +17,6 @@ import {
   getPeftModel,
   manualSeed,
   matmul,
-  matmul4bit,
   slice,
   tensor,
   tidy,
@@ -26,7 +25,7 @@ import {
 } from '../packages/core/src/index.js';
 import { lora, loraConfig } from '../packages/lora/src/index.js';
 import { createModel } from '../packages/models/src/index.js';
-import { NF4_CODE, QuantizedLinear, activationBytes, codeWords, prepareModelForKbitTraining, quantize4bit, quantizeModel } from '../packages/qlora/src/index.js';
+import { NF4_CODE, QuantizedLinear, activationBytes, codeWords, matmul4bit, prepareModelForKbitTraining, quantize4bit, quantizeModel } from '../packages/qlora/src/index.js';
 import { type Metrics, defineBench, measure, sig3 } from './harness.js';
 
 /** [tokens, in, out] of the matmul rows: a training batch of 512 tokens through square layers. */

@@ -70,7 +70,7 @@ export function registerKernel<Args extends readonly unknown[], Out, B extends B
 ): () => void {
   if (typeof impl !== 'function') throw new ArgumentError(`registerKernel(${key.name}, ${backendName}): expected a function, got ${typeof impl}`);
   const before = key.impls.get(backendName);
-  key.impls.set(backendName, impl as KernelImpl<Args, Out, never>);
+  key.impls.set(backendName, impl);
   return () => {
     if (key.impls.get(backendName) !== impl) return;
     if (before) key.impls.set(backendName, before);
