@@ -1,9 +1,9 @@
 import { ArgumentError, ConfigError } from '../../errors.js';
 import type { CheckpointSource } from '../../io/checkpoint-source.js';
-import { type AdapterFiles, writeAdapterDirectory } from '../files/adapter-files.js';
+import { type AdapterFiles, adapterFiles, writeAdapterDirectory } from '../files/adapter-files.js';
 import { type AdapterKinds, type CompositionChild, compositionAdapters, validateComposition } from './composition-block.js';
-import { type CompositionState, compositionState, layerComposition, setCompositionState } from './composition-state.js';
-import type { PeftModel } from '../model/peft-model.js';
+import { type CompositionState, layerComposition } from './composition-state.js';
+import type { PeftHost } from '../model/peft-host.js';
 
 /** The manifest a saved composition keeps beside its adapter folders. @example `source.readText(COMPOSITION_FILE)` */
 export const COMPOSITION_FILE = 'composition.json';
@@ -17,7 +17,7 @@ export const COMPOSITION_FILE = 'composition.json';
  * adapterKinds(peft); // Map { 'lora' => 'layer', 'prefix' => 'prompt' }
  * ```
  */
-export function adapterKinds(peft: PeftModel): AdapterKinds {
+export function adapterKinds(peft: PeftHost): AdapterKinds {
   return new Map([...peft.peftConfig.keys()].map((n) => [n, peft.prompt_encoder?.has(n) ? 'prompt' : 'layer'] as const));
 }
 
@@ -32,16 +32,16 @@ export function adapterKinds(peft: PeftModel): AdapterKinds {
  * setComposition(peft, Stack('lora', 'adapters', 'bitfit', 'prefix'));
  * ```
  */
-export function setComposition(peft: PeftModel, block: CompositionChild, opts?: { off?: Iterable<string> }): void {
+export function setComposition(peft: PeftHost, block: CompositionChild, opts?: { off?: Iterable<string> }): void {
   const checked = validateComposition(block, adapterKinds(peft));
   const names = compositionAdapters(checked);
-  const off = new Set(opts?.off ?? compositionState(peft)?.off ?? []);
+  const off = new Set(opts?.off ?? peft.compositionState?.off ?? []);
   for (const n of off) if (!names.includes(n)) off.delete(n);
   const on = names.filter((n) => !off.has(n));
   if (on.length === 0) throw new ArgumentError(`setComposition: every adapter of the composition is switched off (${names.map((n) => `"${n}"`).join(', ')}); switch one on, or use disableAdapter(fn) for the base model alone`);
   peft.setAdapter(on); // forgets the previous composition
-  setCompositionState(peft, { block: checked, off });
-  const perLayer = layerComposition(peft);
+  peft.compositionState = { block: checked, off };
+  const perLayer = layerComposition(peft.compositionState);
   for (const [, layer] of peft.layers()) layer.composition = perLayer;
 }
 
@@ -53,13 +53,13 @@ export function setComposition(peft: PeftModel, block: CompositionChild, opts?: 
  * activeComposition(peft); // { type: 'stack', children: ['lora', 'bitfit'] }
  * ```
  */
-export function activeComposition(peft: PeftModel): CompositionChild | undefined {
-  return compositionState(peft)?.block;
+export function activeComposition(peft: PeftHost): CompositionChild | undefined {
+  return peft.compositionState?.block;
 }
 
 /** The adapters of the composition switched off with {@link disableCompositionAdapters}. @example `switchedOffAdapters(peft) // ['bitfit']` */
-export function switchedOffAdapters(peft: PeftModel): string[] {
-  return [...(compositionState(peft)?.off ?? [])];
+export function switchedOffAdapters(peft: PeftHost): string[] {
+  return [...(peft.compositionState?.off ?? [])];
 }
 
 /**
@@ -71,14 +71,14 @@ export function switchedOffAdapters(peft: PeftModel): string[] {
  * clearComposition(peft);
  * ```
  */
-export function clearComposition(peft: PeftModel): void {
-  if (!compositionState(peft)) return;
-  setCompositionState(peft, undefined);
+export function clearComposition(peft: PeftHost): void {
+  if (!peft.compositionState) return;
+  peft.compositionState = undefined;
   for (const [, layer] of peft.layers()) layer.composition = undefined;
 }
 
-function current(peft: PeftModel, op: string): CompositionState {
-  const state = compositionState(peft);
+function current(peft: PeftHost, op: string): CompositionState {
+  const state = peft.compositionState;
   if (!state) throw new ArgumentError(`${op}: no composition is set; call setComposition first`);
   return state;
 }
@@ -93,7 +93,7 @@ function current(peft: PeftModel, op: string): CompositionState {
  * disableCompositionAdapters(peft, ['bitfit']);
  * ```
  */
-export function disableCompositionAdapters(peft: PeftModel, names: readonly string[]): void {
+export function disableCompositionAdapters(peft: PeftHost, names: readonly string[]): void {
   const state = current(peft, 'disableAdapters');
   const used = compositionAdapters(state.block);
   for (const n of names) {
@@ -103,7 +103,7 @@ export function disableCompositionAdapters(peft: PeftModel, names: readonly stri
 }
 
 /** Switches adapters of the composition back on. @example `enableCompositionAdapters(peft, ['bitfit'])` */
-export function enableCompositionAdapters(peft: PeftModel, names: readonly string[]): void {
+export function enableCompositionAdapters(peft: PeftHost, names: readonly string[]): void {
   const state = current(peft, 'enableAdapters');
   setComposition(peft, state.block, { off: [...state.off].filter((n) => !names.includes(n)) });
 }
@@ -119,12 +119,12 @@ export function enableCompositionAdapters(peft: PeftModel, names: readonly strin
  * const source = memorySource(Object.fromEntries([...files].map(([k, f]) => [k, f])));
  * ```
  */
-export async function compositionFiles(peft: PeftModel): Promise<Map<string, string | Uint8Array>> {
+export async function compositionFiles(peft: PeftHost): Promise<Map<string, string | Uint8Array>> {
   const state = current(peft, 'saveComposition');
   const files = new Map<string, string | Uint8Array>();
   const adapters: Record<string, { path: string; peft_type: string }> = {};
   for (const n of compositionAdapters(state.block)) {
-    const f: AdapterFiles = await peft.adapterFiles(n);
+    const f: AdapterFiles = await adapterFiles(peft, n);
     files.set(`${n}/adapter_config.json`, f.config);
     files.set(`${n}/adapter_model.safetensors`, f.weights);
     adapters[n] = { path: n, peft_type: peft.peftConfig.get(n)!.peftType };
@@ -143,7 +143,7 @@ export async function compositionFiles(peft: PeftModel): Promise<Map<string, str
  * await saveComposition(peft, 'out/stack');
  * ```
  */
-export async function saveComposition(peft: PeftModel, dir: string): Promise<void> {
+export async function saveComposition(peft: PeftHost, dir: string): Promise<void> {
   const files = await compositionFiles(peft);
   for (const n of compositionAdapters(current(peft, 'saveComposition').block)) {
     await writeAdapterDirectory(`${dir}/${n}`, {
@@ -184,7 +184,7 @@ export function subSource(source: CheckpointSource, folder: string): CheckpointS
  * await loadCompositionInto(new PeftModel(model, { registry }), 'out/stack');
  * ```
  */
-export async function loadCompositionInto(peft: PeftModel, source: string | CheckpointSource, opts?: { isTrainable?: boolean }): Promise<void> {
+export async function loadCompositionInto(peft: PeftHost, source: string | CheckpointSource, opts?: { isTrainable?: boolean }): Promise<void> {
   const src = typeof source === 'string' ? (await import('../../io/directory-source.js')).directorySource(source) : source;
   const text = await src.readText(COMPOSITION_FILE);
   if (text === undefined) throw new ArgumentError(`loadComposition: ${src.label} has no ${COMPOSITION_FILE}`);

@@ -9,7 +9,7 @@ import { JsonNumberText, type JsonValue, parseStrictJson } from '../../io/strict
 import type { PretrainedModel } from '../../models/pretrained-model.js';
 import type { Tensor } from '../../tensor.js';
 import { adapterStateDict } from './adapter-state.js';
-import type { PeftModel } from '../model/peft-model.js';
+import type { PeftHost } from '../model/peft-host.js';
 import { promptSavedState } from '../prompt/prompt-adapter.js';
 
 /** The file names of a saved adapter, as Hugging Face PEFT writes them. */
@@ -40,7 +40,7 @@ export interface AdapterFiles {
  * const files = await adapterFiles(peft, 'default');
  * ```
  */
-export async function adapterFiles(peft: PeftModel, name: string): Promise<AdapterFiles> {
+export async function adapterFiles(peft: PeftHost, name: string): Promise<AdapterFiles> {
   const config = peft.peftConfig.get(name);
   if (!config) throw new FileFormatError(`adapterFiles: no adapter named "${name}"`);
   const method = peft.methodOf(config);

@@ -4,7 +4,7 @@ import { cast } from '../../ops/elementwise.js';
 import { shapesEqual } from '../../shape.js';
 import { tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
-import type { PeftModel } from '../model/peft-model.js';
+import type { PeftHost } from '../model/peft-host.js';
 import { PROMPT_EMBEDDINGS_KEY } from '../prompt/prompt-adapter.js';
 
 /** The prefix of every saved adapter tensor name (PEFT's `base_model.model.`). @example `SAVED_PREFIX + 'transformer.h.0.attn.c_attn.lora_A.weight'` */
@@ -23,7 +23,7 @@ export const PROMPT_SAVED_PREFIX = 'base_model.';
  * adapterStateDict(peft, 'default').keys(); // 'base_model.model.transformer.h.0.attn.c_attn.lora_A.weight', …
  * ```
  */
-export function adapterStateDict(peft: PeftModel, name: string): Map<string, Parameter> {
+export function adapterStateDict(peft: PeftHost, name: string): Map<string, Parameter> {
   const out = new Map<string, Parameter>();
   for (const [path, layer] of peft.layers()) {
     if (!layer.hasAdapter(name)) continue;
@@ -54,7 +54,7 @@ export function adapterStateDict(peft: PeftModel, name: string): Map<string, Par
  * ```
  */
 export function loadAdapterState(
-  peft: PeftModel,
+  peft: PeftHost,
   name: string,
   tensors: ReadonlyMap<string, Tensor>,
   opts: { warn: (message: string) => void; label?: string },

@@ -1,5 +1,5 @@
 import type { Parameter } from '../../nn/parameter.js';
-import type { PeftModel } from './peft-model.js';
+import type { PeftHost } from './peft-host.js';
 import { layerComposition } from '../composition/composition-state.js';
 
 /**
@@ -13,9 +13,9 @@ import { layerComposition } from '../composition/composition-state.js';
  * applyActiveAdapters(peft, ['default']);
  * ```
  */
-export function applyActiveAdapters(peft: PeftModel, active: readonly string[]): void {
+export function applyActiveAdapters(peft: PeftHost, active: readonly string[]): void {
   const trains = (n: string): boolean => active.includes(n) && !peft.peftConfig.get(n)!.inferenceMode;
-  const composition = layerComposition(peft);
+  const composition = layerComposition(peft.compositionState);
   for (const [, layer] of peft.layers()) {
     layer.composition = composition;
     layer.activeAdapters = active.filter((n) => layer.hasAdapter(n));

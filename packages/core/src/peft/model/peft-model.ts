@@ -26,7 +26,8 @@ import { type PromptEncoderContext } from '../prompt/prompt-encoder.js';
 import { PromptEncoders, promptForward } from '../prompt/prompt-injection.js';
 import { activePromptEncoder, createPromptAdapter, isPromptMethod } from '../prompt/prompt-adapter.js';
 import { type CompositionChild, compositionAdapters } from '../composition/composition-block.js';
-import { layerComposition } from '../composition/composition-state.js';
+import { type CompositionState, layerComposition } from '../composition/composition-state.js';
+import type { PeftHost } from './peft-host.js';
 import * as composition from '../composition/composition.js';
 
 /** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
@@ -73,7 +74,7 @@ export type PeftInputs = ModelInputs & {
  * await peft.saveAdapter('out/adapter');
  * ```
  */
-export class PeftModel extends Module implements PretrainedModel {
+export class PeftModel extends Module implements PretrainedModel, PeftHost {
   /** The holder of the base model (`base_model.model` is the base model itself). */
   readonly base_model: TunerRoot;
   /** Every adapter's config by name, in the order they were added. */
@@ -89,6 +90,13 @@ export class PeftModel extends Module implements PretrainedModel {
   private readonly tokenize: PromptEncoderContext['tokenize'];
   /** The prompt-learning adapters' encoders by name (present once one is added). */
   prompt_encoder?: PromptEncoders;
+  /**
+   * The composition set with `setComposition` and the adapters of it switched off, or undefined;
+   * read and written by the composition helpers (see `activeComposition` for the public view).
+   *
+   * @internal
+   */
+  compositionState: CompositionState | undefined = undefined;
 
   constructor(model: PretrainedModel, opts?: PeftModelOptions) {
     super();
@@ -474,7 +482,7 @@ export class PeftModel extends Module implements PretrainedModel {
     for (const n of adapterNames) if (!this.peftConfig.has(n)) throw new ArgumentError(`merge: no adapter named "${n}" (adapters: ${this.names()})`);
     const prompt = adapterNames.filter((n) => this.prompt_encoder?.has(n));
     if (prompt.length) throw new MergeError(`merge: prompt-learning adapters (${prompt.map((n) => `"${n}"`).join(', ')}) add virtual tokens and have no weights to merge into the base model`);
-    if (layerComposition(this)) throw new MergeError('merge: the composition is not a plain stack (parallel, average or batchSplit); merging adds every adapter\'s change and would not reproduce it. Call setAdapter first');
+    if (layerComposition(this.compositionState)) throw new MergeError('merge: the composition is not a plain stack (parallel, average or batchSplit); merging adds every adapter\'s change and would not reproduce it. Call setAdapter first');
     for (const [, layer] of this.layers()) layer.merge(adapterNames.filter((n) => layer.hasAdapter(n)));
   }
 
