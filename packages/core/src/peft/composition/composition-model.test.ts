@@ -6,6 +6,7 @@ import { Linear } from '../../nn/linear.js';
 import { Embedding } from '../../nn/embedding.js';
 import { Module } from '../../nn/module.js';
 import { Parameter } from '../../nn/parameter.js';
+import { ParameterDict } from '../../nn/parameter-dict.js';
 import { fromArray, zeros } from '../../ops/creation.js';
 import { add } from '../../ops/elementwise.js';
 import { noGrad } from '../../autograd/graph.js';
@@ -25,22 +26,16 @@ import { BatchSplit, Parallel, Stack } from './composition-block.js';
 function offsetMethod(type: string) {
   const schema = defineConfig(type, type.toLowerCase(), { ...TARGET_FIELDS, value: configField.float('value', 0) });
   class OffsetLayer extends AdapterLayer<ReturnType<typeof schema.create>> {
-    private readonly holder = this.registerModule('offset', new Module());
-    private readonly params = new Map<string, Parameter>();
-    addAdapter(name: string, ctx: { config: ReturnType<typeof schema.create> }): void {
+    private readonly params = this.adapterTable('offset', new ParameterDict());
+    protected createAdapter(_name: string, ctx: { config: ReturnType<typeof schema.create> }): { entries: { offset: Parameter }; settings: null } {
       const base = this.baseLayer as Linear;
-      this.params.set(name, this.holder.registerParameter(name, new Parameter(add(zeros([base.outFeatures], { backend: base.weight.backend }), ctx.config.value))));
-      this.adapterNames.push(name);
-    }
-    removeAdapter(name: string): void {
-      this.params.get(name)?.dispose();
-      this.params.delete(name);
+      return { entries: { offset: new Parameter(add(zeros([base.outFeatures], { backend: base.weight.backend }), ctx.config.value)) }, settings: null };
     }
     adapterState(name: string): Map<string, Parameter> {
-      return new Map([['offset', this.params.get(name)!]]);
+      return new Map([['offset', this.params.get(name)]]);
     }
     protected applyAdapter(name: string, _x: Tensor, y: Tensor): Tensor {
-      return add(y, this.params.get(name)!);
+      return add(y, this.params.get(name));
     }
   }
   const method = {

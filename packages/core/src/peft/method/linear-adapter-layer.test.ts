@@ -17,10 +17,9 @@ import { LinearAdapterLayer } from './linear-adapter-layer.js';
 
 /** The least a method has to write: no parameters, the base output unchanged. */
 class PassLinear extends LinearAdapterLayer<PeftConfig> {
-  addAdapter(name: string): void {
-    this.adapterNames.push(name);
+  protected createAdapter(): { entries: Record<string, never>; settings: null } {
+    return { entries: {}, settings: null };
   }
-  removeAdapter(): void {}
   adapterState(): Map<string, Parameter> {
     return new Map();
   }

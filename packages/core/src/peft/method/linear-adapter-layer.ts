@@ -21,10 +21,9 @@ import type { PeftConfig } from './config-schema.js';
  *
  * @example
  * ```ts
- * class ScaleLinear extends LinearAdapterLayer<ScaleConfig> {
- *   private readonly s = this.registerModule('scale', new ParameterDict());
- *   addAdapter(name: string) { this.s.set(name, new Parameter(zeros([this.outFeatures]))); this.adapterNames.push(name); }
- *   removeAdapter(name: string) { … }
+ * class ScaleLinear extends LinearAdapterLayer<ScaleConfig, { init: number }> {
+ *   private readonly s = this.adapterTable('scale', new ParameterDict());
+ *   protected createAdapter() { return { entries: { scale: new Parameter(zeros([this.outFeatures])) }, settings: { init: 0 } }; }
  *   adapterState(name: string) { return new Map([['scale', this.s.get(name)]]); }
  *   protected applyAdapter(name: string, x: Tensor, y: Tensor) { return add(y, mul(y, this.s.get(name))); }
  * }
@@ -33,7 +32,7 @@ import type { PeftConfig } from './config-schema.js';
  * layer.fanInFanOut; // true
  * ```
  */
-export abstract class LinearAdapterLayer<C extends PeftConfig = PeftConfig> extends AdapterLayer<C> implements LinearLike {
+export abstract class LinearAdapterLayer<C extends PeftConfig = PeftConfig, S = unknown> extends AdapterLayer<C, S> implements LinearLike {
   /**
    * Wraps `base`, which must be a dense layer (see `isLinearLike`).
    *

@@ -8,6 +8,7 @@ import { LayerNorm } from '../../nn/layer-norm.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
 import { Parameter, isParameter } from '../../nn/parameter.js';
+import { ParameterDict } from '../../nn/parameter-dict.js';
 import { isLinearLike } from '../../nn/linear-like.js';
 import { fromArray, ones } from '../../ops/creation.js';
 import { div, mul, sub } from '../../ops/elementwise.js';
@@ -34,35 +35,28 @@ const SCALE_SCHEMA = defineConfig('SCALE', 'scale', { ...TARGET_FIELDS, init: co
 type ScaleConfig = ReturnType<typeof SCALE_SCHEMA.create>;
 
 class ScaleLayer extends AdapterLayer<ScaleConfig> {
-  private readonly holder = this.registerModule('scale_s', new Module());
-  private readonly params = new Map<string, Parameter>();
+  private readonly params = this.adapterTable('scale_s', new ParameterDict());
   constructor(base: Module & { outFeatures: number }) {
     super(base);
   }
-  addAdapter(name: string, ctx: { config: ScaleConfig }): void {
+  protected createAdapter(_name: string, ctx: { config: ScaleConfig }): { entries: { scale_s: Parameter }; settings: null } {
     const out = (this.baseLayer as unknown as Linear).outFeatures;
-    const p = this.holder.registerParameter(name, new Parameter(ones([out], { backend: (this.baseLayer as Linear).weight.backend }).mul(ctx.config.init)));
-    this.params.set(name, p);
-    this.adapterNames.push(name);
-  }
-  removeAdapter(name: string): void {
-    this.params.get(name)?.dispose();
-    this.params.delete(name);
+    return { entries: { scale_s: new Parameter(ones([out], { backend: (this.baseLayer as Linear).weight.backend }).mul(ctx.config.init)) }, settings: null };
   }
   adapterState(name: string): Map<string, Parameter> {
-    return new Map([['scale_s', this.params.get(name)!]]);
+    return new Map([['scale_s', this.params.get(name)]]);
   }
   protected applyAdapter(name: string, x: Tensor, y: Tensor): Tensor {
-    return y.add(mul(linear(x, (this.baseLayer as Linear).weight, null), this.params.get(name)!));
+    return y.add(mul(linear(x, (this.baseLayer as Linear).weight, null), this.params.get(name)));
   }
   /** Scaling is multiplicative, so unmerging divides by (1 + s) instead of subtracting. */
   override unmergeAdapter(name: string): void {
     const w = this.baseWeight();
-    noGrad(() => tidy(() => void w.assign(div(w, reshape(this.params.get(name)!.add(1), [-1, 1])))));
+    noGrad(() => tidy(() => void w.assign(div(w, reshape(this.params.get(name).add(1), [-1, 1])))));
   }
   override deltaWeight(name: string): Tensor {
     const w = (this.baseLayer as Linear).weight;
-    return mul(w, reshape(this.params.get(name)!, [-1, 1]));
+    return mul(w, reshape(this.params.get(name), [-1, 1]));
   }
 }
 

@@ -1,0 +1,48 @@
+/**
+ * `@peft/core/plugin`: what a method author needs to write a PEFT method (LoRA, LoHa, a third-party
+ * VeRA …) on top of `@peft/core`. Users of methods never import it; they use the main entry's
+ * `getPeftModel`, `PeftModel`, tensors and modules.
+ *
+ * - Adapter layers: {@link AdapterLayer} (adding and deleting adapters is done here; a method writes
+ *   `createAdapter`, `adapterState` and `applyAdapter`), {@link LinearAdapterLayer} for dense layers,
+ *   {@link LowRankFactorLayer} for methods whose adapters are factor matrices (LoHa, LoKr).
+ * - Configs: {@link configField}, {@link defineConfig}, {@link TARGET_FIELDS}, {@link PROMPT_LEARNING_FIELDS}.
+ * - The method object: {@link PeftMethod} and what its hooks receive ({@link LayerContext},
+ *   {@link WeightedAdapterRequest}, {@link AdapterTrainingHooks} …), and {@link registerMethod}.
+ * - Helpers: LyCORIS dropouts ({@link moduleDropped}, {@link rankDropoutMask}), {@link customFunction}
+ *   for an op with a hand-written backward, per-row adapters ({@link currentAdapterRows}), Python-style
+ *   JSON and regexes for config files.
+ *
+ * @example
+ * ```ts
+ * import { type LayerContext, LinearAdapterLayer, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
+ * import { Parameter, ParameterDict, type Tensor, mul, ones } from '@peft/core';
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { AdapterLayer, type NewAdapter } from './peft/method/adapter-layer.js';
+export { LinearAdapterLayer } from './peft/method/linear-adapter-layer.js';
+export { LowRankFactorLayer, type FactorSettings } from './peft/method/low-rank-factor-layer.js';
+export type { LayerContext } from './peft/method/layer-context.js';
+export { moduleDropped, rankDropoutMask } from './peft/method/adapter-dropout.js';
+export { configField } from './peft/method/config-field.js';
+export type { ConfigField, FieldValue } from './peft/method/config-field.js';
+export { defineConfig } from './peft/method/config-schema.js';
+export type { PeftConfig, TaskType, ConfigSchema, ConfigOf, ConfigOptions, ConfigFields } from './peft/method/config-schema.js';
+export { TARGET_FIELDS, isTargetedConfig } from './peft/targeting/targeted-config.js';
+export type { TargetedConfig } from './peft/targeting/targeted-config.js';
+export { LORA_FAMILY_TARGETS, loraFamilyTargets } from './peft/targeting/lora-family-targets.js';
+export { pythonFullMatch, pythonMatch, pythonSearch } from './peft/targeting/python-regex.js';
+export type { PeftMethod, ExtraParameter, ExtraParametersContext, WeightedAdapterRequest } from './peft/method/peft-method.js';
+export { MethodRegistry, registerMethod, defaultRegistry } from './peft/method/method-registry.js';
+export type { AdapterTrainingHooks, TrainingHooksContext } from './peft/model/training-hooks.js';
+export { BASE_ADAPTER, withAdapterRows, currentAdapterRows } from './peft/model/adapter-rows.js';
+export { SAVED_PREFIX, PROMPT_SAVED_PREFIX } from './peft/files/adapter-state.js';
+export { PROMPT_LEARNING_FIELDS, completePromptLearningConfig, nullableIntField, isPromptLearningConfig } from './peft/prompt/prompt-learning-config.js';
+export type { PromptLearningConfig } from './peft/prompt/prompt-learning-config.js';
+export { PromptEmbedding } from './peft/prompt/prompt-encoder.js';
+export type { PromptEncoder, PromptEncoderContext, PromptKind } from './peft/prompt/prompt-encoder.js';
+export { customFunction, type CustomBackward, type CustomAttrs } from './autograd/custom-function.js';
+export { formatPythonJson, pythonFloat } from './io/python-json.js';
+export type { JsonValue } from './io/strict-json.js';
