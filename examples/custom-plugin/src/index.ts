@@ -1,6 +1,6 @@
 /**
  * `peft-vera-example`: VeRA (vector-based random matrix adaptation) as a third-party `@peft` method,
- * written against `@peft/core`'s public API only. Frozen random projections are shared by all layers
+ * written against `@peft/core` and `@peft/core/plugin` only. Frozen random projections are shared by all layers
  * of an adapter; each layer trains two vectors. Files are Hugging Face PEFT's.
  *
  * @example
@@ -17,4 +17,5 @@ export { vera, createVeraLayer, adjustVeraConfig, veraProjectionParameters, VERA
 export { VERA_FIELDS, VERA_SCHEMA, veraConfig } from './config.js';
 export type { VeraConfig } from './config.js';
 export { VeraLinear } from './layer.js';
+export type { VeraSettings } from './layer.js';
 export { VeraProjections, projectionsFor } from './projections.js';

@@ -1,8 +1,5 @@
 import {
-  ArgumentError,
   type Generator,
-  type LayerContext,
-  LinearAdapterLayer,
   Parameter,
   ParameterDict,
   type Tensor,
@@ -19,8 +16,25 @@ import {
   reshape,
   zeros,
 } from '@peft/core';
+import { type LayerContext, LinearAdapterLayer } from '@peft/core/plugin';
 import type { VeraConfig } from './config.js';
 import { type VeraProjections, projectionsFor } from './projections.js';
+
+/**
+ * What one VeRA adapter of a layer keeps besides its vectors: the adapter's shared projections and
+ * its dropout probability.
+ *
+ * @example
+ * ```ts
+ * layer.settingsOf('default').projections.a.shape; // [r, widest input]
+ * ```
+ */
+export interface VeraSettings {
+  /** The adapter's shared frozen projections (the shared projections stay with the adapter's other layers when one layer drops it). */
+  readonly projections: VeraProjections;
+  /** `vera_dropout`. */
+  readonly dropout: number;
+}
 
 /**
  * VeRA on a dense layer (`Linear`, GPT-2's `Conv1D`, any `LinearLike`): the output gains
@@ -40,11 +54,9 @@ import { type VeraProjections, projectionsFor } from './projections.js';
  * const y = layer.forward(x);
  * ```
  */
-export class VeraLinear extends LinearAdapterLayer<VeraConfig> {
-  private lambdaB = this.registerModule('vera_lambda_b', new ParameterDict());
-  private lambdaD = this.registerModule('vera_lambda_d', new ParameterDict());
-  private readonly projections = new Map<string, VeraProjections>();
-  private readonly dropouts = new Map<string, number>();
+export class VeraLinear extends LinearAdapterLayer<VeraConfig, VeraSettings> {
+  private readonly lambdaB = this.adapterTable('vera_lambda_b', new ParameterDict());
+  private readonly lambdaD = this.adapterTable('vera_lambda_d', new ParameterDict());
   /** Draws the dropout masks (the adapter's generator when given). */
   private generator?: Generator;
 
@@ -57,8 +69,7 @@ export class VeraLinear extends LinearAdapterLayer<VeraConfig> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other' });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<VeraConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`VeraLinear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(_name: string, ctx: LayerContext<VeraConfig>): { entries: Record<string, Parameter>; settings: VeraSettings } {
     const { config } = ctx;
     const w = this.weight;
     const projections = projectionsFor(config, w.backend, w.dtype);
@@ -67,22 +78,8 @@ export class VeraLinear extends LinearAdapterLayer<VeraConfig> {
     const [b, d] = config.initWeights
       ? [zeros([this.outFeatures], opts), full([config.r], config.dInitial, opts)]
       : [ones([this.outFeatures], opts), randn([config.r], { ...opts, generator: ctx.generator })];
-    this.lambdaB.set(name, new Parameter(b));
-    this.lambdaD.set(name, new Parameter(d));
-    this.projections.set(name, projections);
-    this.dropouts.set(name, config.veraDropout);
     this.generator ??= ctx.generator;
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s vectors (the shared projections stay with the adapter's other layers). @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    const old = [this.lambdaB, this.lambdaD].filter((d) => d.has(name)).map((d) => d.get(name));
-    this.lambdaB = this.swap('vera_lambda_b', this.lambdaB.without(name));
-    this.lambdaD = this.swap('vera_lambda_d', this.lambdaD.without(name));
-    for (const p of old) p.dispose();
-    this.projections.delete(name);
-    this.dropouts.delete(name);
+    return { entries: { vera_lambda_b: new Parameter(b), vera_lambda_d: new Parameter(d) }, settings: { projections, dropout: config.veraDropout } };
   }
 
   /** Adapter `name`'s parameters by their saved names. @example `[...layer.adapterState('default').keys()] // ['vera_lambda_b', 'vera_lambda_d']` */
@@ -95,14 +92,12 @@ export class VeraLinear extends LinearAdapterLayer<VeraConfig> {
 
   /** The shared projections adapter `name` uses. @example `layer.projectionsOf('default').a.shape` */
   projectionsOf(name: string): VeraProjections {
-    const p = this.projections.get(name);
-    if (!p) throw new ArgumentError(`VeraLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return p;
+    return this.settingsOf(name).projections;
   }
 
   protected applyAdapter(name: string, x: Tensor, baseResult: Tensor): Tensor {
     const { a, b } = this.slices(name);
-    const xs = dropout(x, this.dropouts.get(name) ?? 0, { training: this.training, generator: this.generator });
+    const xs = dropout(x, this.settingsOf(name).dropout, { training: this.training, generator: this.generator });
     const hidden = mul(linear(xs, a), this.lambdaD.get(name));
     return add(baseResult, mul(linear(hidden, b), this.lambdaB.get(name)));
   }
@@ -128,14 +123,6 @@ export class VeraLinear extends LinearAdapterLayer<VeraConfig> {
   private slices(name: string): { a: Tensor; b: Tensor } {
     const p = this.projectionsOf(name);
     return { a: narrow(p.a, 1, 0, this.inFeatures), b: narrow(p.b, 0, 0, this.outFeatures) };
-  }
-
-  private swap(key: string, next: ParameterDict): ParameterDict {
-    // a module's parameters cannot be unregistered: swap in a new dict, keeping the child order
-    const children = [...this.namedChildren()];
-    for (const [k] of children) this.removeChild(k);
-    for (const [k, m] of children) this.registerModule(k, k === key ? next : m);
-    return next;
   }
 
   override extraRepr(): string {

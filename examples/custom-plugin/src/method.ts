@@ -1,12 +1,5 @@
-import {
-  ConfigError,
-  type ExtraParameter,
-  type ExtraParametersContext,
-  type LayerContext,
-  type Module,
-  type PeftMethod,
-  isLinearLike,
-} from '@peft/core';
+import { ConfigError, type Module, isLinearLike } from '@peft/core';
+import type { ExtraParameter, ExtraParametersContext, LayerContext, PeftMethod } from '@peft/core/plugin';
 import { VERA_SCHEMA, type VeraConfig } from './config.js';
 import { VeraLinear } from './layer.js';
 

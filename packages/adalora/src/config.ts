@@ -1,12 +1,5 @@
-import {
-  ConfigError,
-  type ConfigField,
-  type ConfigOf,
-  type ConfigOptions,
-  TARGET_FIELDS,
-  configField,
-  defineConfig,
-} from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { type ConfigField, type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
 
 const WHAT = '@peft/adalora';
 

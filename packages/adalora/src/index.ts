@@ -16,6 +16,7 @@ export { adalora, adaloraTrainingHooks, ADALORA_DEFAULT_TARGETS } from './method
 export { ADALORA_FIELDS, ADALORA_SCHEMA, adaloraConfig } from './config.js';
 export type { AdaLoraConfig, RankMasks } from './config.js';
 export { SvdLinear, createSvdLayer } from './layer.js';
+export type { SvdSettings } from './layer.js';
 export { RankAllocator } from './rank-allocator.js';
 export type { RankAllocatorOptions } from './rank-allocator.js';
 export { budgetAt } from './budget-schedule.js';

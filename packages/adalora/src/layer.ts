@@ -1,11 +1,8 @@
 import {
   ParameterDict,
-  LinearAdapterLayer,
-  ArgumentError,
   ConfigError,
   Dropout,
   Identity,
-  type LayerContext,
   type Module,
   ModuleDict,
   Parameter,
@@ -20,11 +17,29 @@ import {
   isLinearLike,
   zeros,
 } from '@peft/core';
+import { LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { AdaLoraConfig } from './config.js';
 import { rankMaskOf } from './rank-pattern.js';
 
 /** PEFT adds this to `ranknum` before dividing by it. */
 const RANKNUM_EPS = 1e-5;
+
+/**
+ * What one AdaLoRA adapter of a layer keeps besides its parameters.
+ *
+ * @example
+ * ```ts
+ * layer.settingsOf('default').r; // the rows of lora_A
+ * ```
+ */
+export interface SvdSettings {
+  /** The rank (the rows of `lora_A`). */
+  readonly r: number;
+  /** `lora_alpha`. */
+  readonly loraAlpha: number;
+  /** `init_r`: the `ranknum` the output is divided by. */
+  readonly ranknum: number;
+}
 
 /**
  * AdaLoRA on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, any `LinearLike` module): the update
@@ -49,19 +64,26 @@ const RANKNUM_EPS = 1e-5;
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig> {
+export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig, SvdSettings> {
   /** Dropout (or Identity when `lora_dropout` is 0) per adapter, applied to the adapter's input. */
-  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
-  private dictA = this.registerModule('lora_A', new ParameterDict());
-  private dictB = this.registerModule('lora_B', new ParameterDict());
-  private dictE = this.registerModule('lora_E', new ParameterDict());
-  private dictRanknum = this.registerModule('ranknum', new ParameterDict());
-  /** Rank per adapter (the rows of `lora_A`). */
-  readonly r = new Map<string, number>();
-  /** `lora_alpha` per adapter. */
-  readonly loraAlpha = new Map<string, number>();
-  /** `init_r` per adapter: the `ranknum` the output is divided by. */
-  readonly ranknum = new Map<string, number>();
+  readonly loraDropout = this.adapterTable('lora_dropout', new ModuleDict<UnaryModule>());
+  private readonly dictA = this.adapterTable('lora_A', new ParameterDict());
+  private readonly dictB = this.adapterTable('lora_B', new ParameterDict());
+  private readonly dictE = this.adapterTable('lora_E', new ParameterDict());
+  private readonly dictRanknum = this.adapterTable('ranknum', new ParameterDict());
+
+  /** Rank per adapter (the rows of `lora_A`). @example `layer.r.get('default')` */
+  get r(): ReadonlyMap<string, number> {
+    return new Map([...this.settings].map(([n, s]) => [n, s.r]));
+  }
+  /** `lora_alpha` per adapter. @example `layer.loraAlpha.get('default')` */
+  get loraAlpha(): ReadonlyMap<string, number> {
+    return new Map([...this.settings].map(([n, s]) => [n, s.loraAlpha]));
+  }
+  /** `init_r` per adapter: the `ranknum` the output is divided by. @example `layer.ranknum.get('default')` */
+  get ranknum(): ReadonlyMap<string, number> {
+    return new Map([...this.settings].map(([n, s]) => [n, s.ranknum]));
+  }
 
   /** Right singular vectors per adapter (`lora_A.<adapter>`, `[r, in]`). @example `layer.loraA.get('default')` */
   get loraA(): ParameterDict {
@@ -85,8 +107,7 @@ export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other' });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<AdaLoraConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`SvdLinear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(name: string, ctx: LayerContext<AdaLoraConfig>): { entries: Record<string, Parameter | UnaryModule>; settings: SvdSettings } {
     const c = ctx.config;
     const mask = rankMaskOf(c.rankPattern, ctx.path, name);
     const r = mask ? mask.filter(Boolean).length : c.initR;
@@ -96,30 +117,14 @@ export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig> {
     const a = randn([r, this.inFeatures], { ...make, std });
     const e = c.initLoraWeights ? zeros([r, 1], make) : randn([r, 1], make);
     const b = randn([this.outFeatures, r], { ...make, std });
-    this.loraDropout.set(name, c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity());
-    this.dictA.set(name, new Parameter(a));
-    this.dictE.set(name, new Parameter(e));
-    this.dictB.set(name, new Parameter(b));
-    this.dictRanknum.set(name, new Parameter(full([1], c.initR, make), { requiresGrad: false }));
-    this.r.set(name, r);
-    this.loraAlpha.set(name, c.loraAlpha);
-    this.ranknum.set(name, c.initR);
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s parameters. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    const dicts = [this.dictA, this.dictB, this.dictE, this.dictRanknum];
-    const dropped = dicts.filter((d) => d.has(name)).map((d) => d.get(name));
-    // parameters cannot be unregistered: rebuild the dicts without the adapter, in the same order
-    for (const key of ['lora_A', 'lora_B', 'lora_E', 'ranknum']) this.removeChild(key);
-    this.dictA = this.registerModule('lora_A', this.dictA.without(name));
-    this.dictB = this.registerModule('lora_B', this.dictB.without(name));
-    this.dictE = this.registerModule('lora_E', this.dictE.without(name));
-    this.dictRanknum = this.registerModule('ranknum', this.dictRanknum.without(name));
-    for (const p of dropped) p.dispose();
-    this.loraDropout.delete(name);
-    for (const m of [this.r, this.loraAlpha, this.ranknum]) m.delete(name);
+    const entries = {
+      lora_dropout: c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity(),
+      lora_A: new Parameter(a),
+      lora_E: new Parameter(e),
+      lora_B: new Parameter(b),
+      ranknum: new Parameter(full([1], c.initR, make), { requiresGrad: false }),
+    };
+    return { entries, settings: { r, loraAlpha: c.loraAlpha, ranknum: c.initR } };
   }
 
   /**
@@ -149,10 +154,8 @@ export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig> {
    * ```
    */
   scalingOf(name: string): number {
-    const alpha = this.loraAlpha.get(name);
-    if (alpha === undefined) throw new ArgumentError(`SvdLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    const ranknum = this.ranknum.get(name)!;
-    const scaling = alpha > 0 ? alpha : this.r.get(name)!;
+    const { loraAlpha: alpha, ranknum, r } = this.settingsOf(name);
+    const scaling = alpha > 0 ? alpha : r;
     // PEFT keeps ranknum as a float32 parameter and adds 1e-5 in float32
     return scaling / Math.fround(Math.fround(ranknum) + Math.fround(RANKNUM_EPS));
   }
@@ -181,13 +184,13 @@ export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig> {
   }
 
   protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
-    if (this.r.get(name) === 0) return result;
+    if (this.settingsOf(name).r === 0) return result;
     const h = matmul(matmul(this.dropoutOf(name).forward(x), transpose(this.scaledA(name))), transpose(this.dictB.get(name)));
     return add(result, mul(h, this.scalingOf(name)));
   }
 
   override extraRepr(): string {
-    const ranks = this.adapterNames.map((n) => `${n}: r=${this.r.get(n)}`).join(', ');
+    const ranks = this.adapterNames.map((n) => `${n}: r=${this.settings.get(n)?.r}`).join(', ');
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${ranks}`;
   }
 }

@@ -1,4 +1,5 @@
-import { type AdapterTrainingHooks, type PeftMethod, type TrainingHooksContext, isLinearLike, mul } from '@peft/core';
+import { isLinearLike, mul } from '@peft/core';
+import type { AdapterTrainingHooks, PeftMethod, TrainingHooksContext } from '@peft/core/plugin';
 import { ADALORA_SCHEMA, type AdaLoraConfig } from './config.js';
 import { SvdLinear, createSvdLayer } from './layer.js';
 import { orthogonalRegularizer } from './orthogonal-regularizer.js';

@@ -1,4 +1,5 @@
-import { type ExtraParametersContext, SAVED_PREFIX, ShapeError, type Tensor, concat, narrow, noGrad, tidy, zeros } from '@peft/core';
+import { ShapeError, type Tensor, concat, narrow, noGrad, tidy, zeros } from '@peft/core';
+import { type ExtraParametersContext, SAVED_PREFIX } from '@peft/core/plugin';
 import type { AdaLoraConfig, RankMasks } from './config.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type ConfigField, type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core';
+import { type ConfigField, type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
 
 /**
  * Where the bottleneck adapters go: `houlsby` after the attention output and after the MLP,

@@ -17,3 +17,4 @@ export { BOTTLENECK_ACTIVATIONS, BOTTLENECK_FIELDS, BOTTLENECK_PLACEMENTS, BOTTL
 export type { BottleneckActivation, BottleneckConfig, BottleneckPlacement } from './config.js';
 export { BOTTLENECK_DEFAULT_TARGETS, bottleneckDefaultTargets } from './default-targets.js';
 export { BottleneckLayer, streamFeatures } from './layer.js';
+export type { BottleneckSettings } from './layer.js';

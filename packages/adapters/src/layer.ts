@@ -1,9 +1,7 @@
 import {
-  AdapterLayer,
   ArgumentError,
   ConfigError,
   LayerNorm,
-  type LayerContext,
   Linear,
   type Module,
   ModuleDict,
@@ -12,7 +10,6 @@ import {
   type Tensor,
   add,
   composite,
-  currentAdapterRows,
   dropout,
   fromArray,
   gelu,
@@ -23,6 +20,7 @@ import {
   silu,
   tanh,
 } from '@peft/core';
+import { AdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
 import { type BottleneckActivation, type BottleneckConfig, bottleneckWidth } from './config.js';
 
 const ACTIVATIONS: Readonly<Record<BottleneckActivation, (x: Tensor) => Tensor>> = {
@@ -51,11 +49,22 @@ export function streamFeatures(module: Module): number | undefined {
   return last;
 }
 
-/** How one adapter runs. */
-interface Setting {
+/**
+ * How one bottleneck adapter of a layer runs.
+ *
+ * @example
+ * ```ts
+ * layer.settingsOf('default').parallel; // true for config 'parallel'
+ * ```
+ */
+export interface BottleneckSettings {
+  /** Whether the adapter runs beside the module rather than after it. */
   readonly parallel: boolean;
+  /** The factor its output is multiplied by. */
   readonly scaling: number;
+  /** Dropout probability on its output in training. */
   readonly dropout: number;
+  /** Its non-linearity. */
   readonly act: (x: Tensor) => Tensor;
 }
 
@@ -88,14 +97,13 @@ interface ResidualOutput {
  * const y = layer.forward(x); // base(x) + A(base(x))
  * ```
  */
-export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
+export class BottleneckLayer extends AdapterLayer<BottleneckConfig, BottleneckSettings> {
   /** The width of the stream the adapters read and write. */
   readonly features: number;
-  private readonly down = this.registerModule('adapter_down', new ModuleDict<Linear>());
-  private readonly up = this.registerModule('adapter_up', new ModuleDict<Linear>());
-  private readonly lnBefore = this.registerModule('adapter_ln_before', new ModuleDict<LayerNorm>());
-  private readonly lnAfter = this.registerModule('adapter_ln_after', new ModuleDict<LayerNorm>());
-  private readonly settings = new Map<string, Setting>();
+  private readonly down = this.adapterTable('adapter_down', new ModuleDict<Linear>());
+  private readonly up = this.adapterTable('adapter_up', new ModuleDict<Linear>());
+  private readonly lnBefore = this.adapterTable('adapter_ln_before', new ModuleDict<LayerNorm>());
+  private readonly lnAfter = this.adapterTable('adapter_ln_after', new ModuleDict<LayerNorm>());
 
   constructor(base: Module) {
     super(base);
@@ -115,24 +123,18 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other' });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<BottleneckConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`BottleneckLayer.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(_name: string, ctx: LayerContext<BottleneckConfig>): { entries: Record<string, Module>; settings: BottleneckSettings } {
     const c = ctx.config;
     const width = bottleneckWidth(c, this.features);
     const anyParam = this.baseLayer.parameters().next().value as Parameter | undefined;
     const opts = { backend: anyParam?.backend, dtype: anyParam?.dtype, generator: ctx.generator };
-    this.down.set(name, new Linear(this.features, width, opts));
-    this.up.set(name, new Linear(width, this.features, { ...opts, skipInit: c.initWeights }));
-    if (c.lnBefore) this.lnBefore.set(name, new LayerNorm([this.features], opts));
-    if (c.lnAfter) this.lnAfter.set(name, new LayerNorm([this.features], opts));
-    this.settings.set(name, { parallel: c.config === 'parallel', scaling: c.scaling, dropout: c.adapterDropout, act: ACTIVATIONS[c.nonLinearity] });
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s projections and norms. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    for (const dict of [this.down, this.up, this.lnBefore, this.lnAfter] as ModuleDict[]) dict.delete(name)?.dispose();
-    this.settings.delete(name);
+    const entries: Record<string, Module> = {
+      adapter_down: new Linear(this.features, width, opts),
+      adapter_up: new Linear(width, this.features, { ...opts, skipInit: c.initWeights }),
+    };
+    if (c.lnBefore) entries.adapter_ln_before = new LayerNorm([this.features], opts);
+    if (c.lnAfter) entries.adapter_ln_after = new LayerNorm([this.features], opts);
+    return { entries, settings: { parallel: c.config === 'parallel', scaling: c.scaling, dropout: c.adapterDropout, act: ACTIVATIONS[c.nonLinearity] } };
   }
 
   /**
@@ -161,7 +163,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
 
   /** Whether adapter `name` runs beside the module (parallel) rather than after it. @example `layer.isParallel('default')` */
   isParallel(name: string): boolean {
-    return this.setting(name).parallel;
+    return this.settingsOf(name).parallel;
   }
 
   /**
@@ -173,7 +175,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
    * ```
    */
   bottleneck(name: string, h: Tensor): Tensor {
-    const { scaling, act, dropout: p } = this.setting(name);
+    const { scaling, act, dropout: p } = this.settingsOf(name);
     if (h.shape[h.rank - 1] !== this.features) {
       throw new ShapeError(`BottleneckLayer: adapter "${name}" reads a stream of ${this.features} features, got an input of shape [${h.shape.join(', ')}]`);
     }
@@ -225,12 +227,6 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig> {
       shape,
       { backend: like.backend, dtype: like.dtype },
     );
-  }
-
-  private setting(name: string): Setting {
-    const s = this.settings.get(name);
-    if (!s) throw new ArgumentError(`BottleneckLayer: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return s;
   }
 
   override extraRepr(): string {

@@ -1,4 +1,5 @@
-import type { LayerContext, ModelInfo, Module, PeftMethod } from '@peft/core';
+import type { ModelInfo, Module } from '@peft/core';
+import type { LayerContext, PeftMethod } from '@peft/core/plugin';
 import { BOTTLENECK_SCHEMA, type BottleneckConfig } from './config.js';
 import { bottleneckDefaultTargets } from './default-targets.js';
 import { BottleneckLayer, streamFeatures } from './layer.js';

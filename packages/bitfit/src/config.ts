@@ -1,4 +1,4 @@
-import { type ConfigOf, type ConfigOptions, TARGET_FIELDS, defineConfig } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, TARGET_FIELDS, defineConfig } from '@peft/core/plugin';
 
 /**
  * The fields of a BitFit adapter's `adapter_config.json` (`peft_type` "BITFIT"): only the targeting

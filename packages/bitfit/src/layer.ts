@@ -1,8 +1,5 @@
 import {
-  AdapterLayer,
-  ArgumentError,
   ConfigError,
-  type LayerContext,
   MergeError,
   type Module,
   Parameter,
@@ -16,6 +13,7 @@ import {
   sub,
   tidy,
 } from '@peft/core';
+import { AdapterLayer } from '@peft/core/plugin';
 import type { BitFitConfig } from './config.js';
 
 /**
@@ -52,8 +50,8 @@ export function moduleBias(module: Module): Parameter | undefined {
  * const y = layer.forward(x); // x·Wᵀ + b_default
  * ```
  */
-export class BitFitLayer extends AdapterLayer<BitFitConfig> {
-  private biases = this.registerModule('bitfit_bias', new ParameterDict());
+export class BitFitLayer extends AdapterLayer<BitFitConfig, null> {
+  private readonly biases = this.adapterTable('bitfit_bias', new ParameterDict());
   /** The change each merged adapter made to the base bias (to take it back out exactly). */
   private readonly mergedDeltas = new Map<string, Tensor>();
 
@@ -77,23 +75,9 @@ export class BitFitLayer extends AdapterLayer<BitFitConfig> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other' });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<BitFitConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`BitFitLayer.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(): { entries: { bitfit_bias: Parameter }; settings: null } {
     const copy = noGrad(() => tidy(() => this.baseBias.add(0)));
-    this.biases.set(name, new Parameter(copy));
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s bias. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    const old = this.biases.has(name) ? this.biases.get(name) : undefined;
-    // a module's parameters cannot be unregistered: swap in a new dict, keeping the child order
-    const next = this.biases.without(name);
-    const children = [...this.namedChildren()];
-    for (const [k] of children) this.removeChild(k);
-    for (const [k, m] of children) this.registerModule(k, k === 'bitfit_bias' ? next : m);
-    this.biases = next;
-    old?.dispose();
+    return { entries: { bitfit_bias: new Parameter(copy) }, settings: null };
   }
 
   /**

@@ -1,4 +1,5 @@
-import type { LayerContext, Module, PeftMethod } from '@peft/core';
+import type { Module } from '@peft/core';
+import type { LayerContext, PeftMethod } from '@peft/core/plugin';
 import { BITFIT_SCHEMA, type BitFitConfig } from './config.js';
 import { bitfitDefaultTargets } from './default-targets.js';
 import { BitFitLayer, moduleBias } from './layer.js';

@@ -1,4 +1,5 @@
-import { ConfigError, type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig, pythonFullMatch } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig, pythonFullMatch } from '@peft/core/plugin';
 
 /**
  * The fields of (IA)³'s `adapter_config.json` as Hugging Face PEFT 0.21 writes them (`IA3Config`), by

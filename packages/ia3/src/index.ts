@@ -17,4 +17,5 @@ export { IA3_FIELDS, IA3_SCHEMA, ia3Config, checkFeedforwardSubset, isFeedforwar
 export type { IA3Config } from './config.js';
 export { IA3_DEFAULT_TARGETS, IA3_DEFAULT_FEEDFORWARD, ia3DefaultTargets, ia3DefaultFeedforward } from './default-targets.js';
 export { Ia3Linear } from './layer.js';
+export type { Ia3Settings } from './layer.js';
 export { addWeightedIa3Adapter } from './weighted-adapter.js';

@@ -1,14 +1,10 @@
 import {
-  LinearAdapterLayer,
-  ArgumentError,
   type Generator,
-  type LayerContext,
   MergeError,
   Parameter,
   ParameterDict,
   type Tensor,
   composite,
-  currentAdapterRows,
   div,
   eq,
   mul,
@@ -20,10 +16,24 @@ import {
   tidy,
   where,
 } from '@peft/core';
+import { LinearAdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
 import { type IA3Config, isFeedforwardModule } from './config.js';
 
 /** What a zero vector entry is replaced by when unmerging divides it back out (PEFT adds it to every entry). */
 const UNMERGE_EPS = 1e-8;
+
+/**
+ * What one (IA)³ adapter of a layer keeps besides its vector.
+ *
+ * @example
+ * ```ts
+ * layer.settingsOf('default').feedforward; // true: the vector scales the input
+ * ```
+ */
+export interface Ia3Settings {
+  /** Whether the vector scales the layer's input (a feed-forward module) rather than its output. */
+  readonly feedforward: boolean;
+}
 
 /**
  * (IA)³ on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, or any `LinearLike` module): a learned
@@ -44,10 +54,8 @@ const UNMERGE_EPS = 1e-8;
  * const y = layer.forward(x); // base(x) ⊙ l
  * ```
  */
-export class Ia3Linear extends LinearAdapterLayer<IA3Config> {
-  private vectors = this.registerModule('ia3_l', new ParameterDict());
-  /** Whether each adapter scales the input (feed-forward module) rather than the output. */
-  readonly feedforward = new Map<string, boolean>();
+export class Ia3Linear extends LinearAdapterLayer<IA3Config, Ia3Settings> {
+  private readonly vectors = this.adapterTable('ia3_l', new ParameterDict());
 
   /** The vectors by adapter name (`ia3_l.<adapter>`). @example `layer.ia3L.get('default').shape // [out, 1]` */
   get ia3L(): ParameterDict {
@@ -63,21 +71,9 @@ export class Ia3Linear extends LinearAdapterLayer<IA3Config> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other' });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<IA3Config>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`Ia3Linear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
-    const ff = ctx.config.feedforwardModules;
-    const feedforward = isFeedforwardModule(ff, ctx.path);
-    this.vectors.set(name, this.makeVector(feedforward, ctx.config.initIa3Weights, ctx.generator));
-    this.feedforward.set(name, feedforward);
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s vector. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    const old = this.vectors.has(name) ? this.vectors.get(name) : undefined;
-    this.replaceVectors(this.vectors.without(name));
-    old?.dispose();
-    this.feedforward.delete(name);
+  protected createAdapter(_name: string, ctx: LayerContext<IA3Config>): { entries: { ia3_l: Parameter }; settings: Ia3Settings } {
+    const feedforward = isFeedforwardModule(ctx.config.feedforwardModules, ctx.path);
+    return { entries: { ia3_l: this.makeVector(feedforward, ctx.config.initIa3Weights, ctx.generator) }, settings: { feedforward } };
   }
 
   /**
@@ -94,9 +90,7 @@ export class Ia3Linear extends LinearAdapterLayer<IA3Config> {
 
   /** Whether adapter `name` scales the layer's input. @example `layer.isFeedforward('default')` */
   isFeedforward(name: string): boolean {
-    const ff = this.feedforward.get(name);
-    if (ff === undefined) throw new ArgumentError(`Ia3Linear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return ff;
+    return this.settingsOf(name).feedforward;
   }
 
   /**
@@ -119,7 +113,7 @@ export class Ia3Linear extends LinearAdapterLayer<IA3Config> {
   private scaled(names: readonly string[], x: Tensor): Tensor {
     const product = (ff: boolean, size: number): Tensor | undefined =>
       names
-        .filter((n) => this.feedforward.get(n) === ff)
+        .filter((n) => this.settings.get(n)?.feedforward === ff)
         .reduce<Tensor | undefined>((acc, n) => {
           const l = reshape(this.vectors.get(n), [size]);
           return acc ? mul(acc, l) : l;
@@ -200,16 +194,8 @@ export class Ia3Linear extends LinearAdapterLayer<IA3Config> {
     return new Parameter(initOnes ? ones(shape, opts) : randn(shape, { ...opts, generator }));
   }
 
-  private replaceVectors(next: ParameterDict): void {
-    // a module's parameters cannot be unregistered: swap in a new dict, keeping the child order
-    const children = [...this.namedChildren()];
-    for (const [k] of children) this.removeChild(k);
-    for (const [k, m] of children) this.registerModule(k, k === 'ia3_l' ? next : m);
-    this.vectors = next;
-  }
-
   override extraRepr(): string {
-    const kinds = this.adapterNames.map((n) => `${n}: ${this.feedforward.get(n) ? 'input' : 'output'}`).join(', ');
+    const kinds = this.adapterNames.map((n) => `${n}: ${this.settings.get(n)?.feedforward ? 'input' : 'output'}`).join(', ');
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${kinds}`;
   }
 }

@@ -1,4 +1,5 @@
-import { ConfigError, type LayerContext, type ModelInfo, type Module, type PeftMethod, isLinearLike } from '@peft/core';
+import { ConfigError, type ModelInfo, type Module, isLinearLike } from '@peft/core';
+import type { LayerContext, PeftMethod } from '@peft/core/plugin';
 import { IA3_SCHEMA, type IA3Config } from './config.js';
 import { ia3DefaultFeedforward, ia3DefaultTargets } from './default-targets.js';
 import { Ia3Linear } from './layer.js';

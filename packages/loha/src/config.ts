@@ -1,4 +1,4 @@
-import { type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
 
 /**
  * The fields of LoHa's `adapter_config.json` as Hugging Face PEFT 0.21 writes them (`LoHaConfig`), by

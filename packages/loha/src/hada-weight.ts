@@ -1,4 +1,5 @@
-import { type Tensor, customFunction, matmul, mul, transpose } from '@peft/core';
+import { type Tensor, matmul, mul, transpose } from '@peft/core';
+import { customFunction } from '@peft/core/plugin';
 
 /**
  * LoHa's weight change `((w1a·w1b) ⊙ (w2a·w2b)) · scale` (`[out, r]·[r, in]` twice), as one graph node

@@ -1,22 +1,5 @@
-import {
-  LinearAdapterLayer,
-  ArgumentError,
-  ConfigError,
-  type Generator,
-  type LayerContext,
-  type LinearLike,
-  type Module,
-  Parameter,
-  ParameterDict,
-  type Tensor,
-  add,
-  kaimingUniform,
-  linear,
-  mul,
-  zeros,
-  moduleDropped,
-  rankDropoutMask,
-} from '@peft/core';
+import type { LinearLike, Module, Parameter, Tensor } from '@peft/core';
+import { type FactorSettings, LowRankFactorLayer, type LayerContext } from '@peft/core/plugin';
 import type { LohaConfig } from './config.js';
 import { hadaWeight } from './hada-weight.js';
 
@@ -33,14 +16,7 @@ type TableName = (typeof TABLES)[number];
  * const { r, scaling } = layer.settingsOf('default');
  * ```
  */
-export interface LohaSettings {
-  readonly r: number;
-  readonly alpha: number;
-  readonly scaling: number;
-  readonly rankDropout: number;
-  readonly moduleDropout: number;
-  readonly generator?: Generator;
-}
+export type LohaSettings = FactorSettings;
 
 /**
  * LoHa (low-rank Hadamard product, FedPara) on a dense layer (`nn.Linear`, GPT-2's `Conv1D`, any
@@ -65,13 +41,9 @@ export interface LohaSettings {
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class LohaLinear extends LinearAdapterLayer<LohaConfig> {
-  private tables: Record<TableName, ParameterDict>;
-  private readonly settings = new Map<string, LohaSettings>();
-
+export class LohaLinear extends LowRankFactorLayer<LohaConfig, LohaSettings> {
   constructor(base: Module & LinearLike) {
-    super(base);
-    this.tables = Object.fromEntries(TABLES.map((t) => [t, this.registerModule(t, new ParameterDict())])) as Record<TableName, ParameterDict>;
+    super(base, TABLES);
   }
 
   /**
@@ -84,31 +56,14 @@ export class LohaLinear extends LinearAdapterLayer<LohaConfig> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other', config: lohaConfig({ r: 8 }) });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<LohaConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`LohaLinear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(_name: string, ctx: LayerContext<LohaConfig>): { entries: Record<string, Parameter>; settings: LohaSettings } {
     const c = ctx.config;
-    const r = ctx.rank ?? c.r;
+    const r = this.checkedRank(ctx.rank ?? c.r, 'loha', ctx.path);
     const alpha = ctx.alpha ?? c.alpha;
-    if (!Number.isInteger(r) || r < 1) throw new ConfigError(`loha: r must be a positive integer, got ${r} for ${ctx.path}`);
-    const make = { backend: this.weight.backend, dtype: this.weight.dtype, generator: ctx.generator };
     const [out, inp] = [this.outFeatures, this.inFeatures];
     const shapes: Record<TableName, number[]> = { hada_w1_a: [out, r], hada_w1_b: [r, inp], hada_w2_a: [out, r], hada_w2_b: [r, inp] };
-    for (const t of TABLES) {
-      const value = t === 'hada_w2_b' && c.initWeights ? zeros(shapes[t], make) : kaimingUniform(shapes[t], make);
-      this.tables[t].set(name, new Parameter(value));
-    }
-    this.settings.set(name, { r, alpha, scaling: alpha / r, rankDropout: c.rankDropout, moduleDropout: c.moduleDropout, generator: ctx.generator });
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s parameters. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    const params = TABLES.filter((t) => this.tables[t].has(name)).map((t) => this.tables[t].get(name));
-    // parameters cannot be unregistered: rebuild the tables without the adapter, in their order
-    for (const t of TABLES) this.removeChild(t);
-    this.tables = Object.fromEntries(TABLES.map((t) => [t, this.registerModule(t, this.tables[t].without(name))])) as Record<TableName, ParameterDict>;
-    for (const p of params) p.dispose();
-    this.settings.delete(name);
+    const entries = this.initFactors(shapes, c.initWeights ? 'hada_w2_b' : null, ctx.generator);
+    return { entries, settings: { r, alpha, scaling: alpha / r, rankDropout: c.rankDropout, moduleDropout: c.moduleDropout, generator: ctx.generator } };
   }
 
   /**
@@ -119,48 +74,13 @@ export class LohaLinear extends LinearAdapterLayer<LohaConfig> {
    * [...layer.adapterState('default').keys()]; // ['hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b']
    * ```
    */
-  adapterState(name: string): Map<string, Parameter> {
-    return new Map(TABLES.map((t) => [t, this.tables[t].get(name)]));
+  override adapterState(name: string): Map<string, Parameter> {
+    return new Map(TABLES.map((t) => [t, this.factor(t, name)]));
   }
 
-  /** Adapter `name`'s rank, alpha, scaling (alpha / r) and dropouts. @example `layer.settingsOf('default').scaling` */
-  settingsOf(name: string): LohaSettings {
-    const s = this.settings.get(name);
-    if (!s) throw new ArgumentError(`LohaLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return s;
-  }
-
-  /** `ΔW` of adapter `name` in the `[out, in]` orientation, scaled. */
-  private hadaDelta(name: string): Tensor {
-    const [a1, b1, a2, b2] = TABLES.map((t) => this.tables[t].get(name));
+  /** `((w1a·w1b) ⊙ (w2a·w2b)) · alpha/r`, `[out, in]`, formed by {@link hadaWeight}. */
+  protected delta(name: string): Tensor {
+    const [a1, b1, a2, b2] = TABLES.map((t) => this.factor(t, name));
     return hadaWeight(a1, b1, a2, b2, this.settingsOf(name).scaling);
-  }
-
-  /**
-   * `((w1a·w1b) ⊙ (w2a·w2b)) · alpha/r` in the base weight's layout (`[out, in]`, or `[in, out]` for
-   * a Conv1D), without dropout: what merging adds to the base weight.
-   *
-   * @example
-   * ```ts
-   * const delta = layer.deltaWeight('default');
-   * ```
-   */
-  override deltaWeight(name: string): Tensor {
-    const d = this.hadaDelta(name);
-    return this.inBaseLayout(d);
-  }
-
-  protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
-    const s = this.settingsOf(name);
-    if (moduleDropped(s.moduleDropout, this.training, s.generator)) return result;
-    let h = linear(x, this.hadaDelta(name));
-    const mask = rankDropoutMask(this.outFeatures, s.rankDropout, true, this.training, { backend: x.backend, dtype: h.dtype, generator: s.generator });
-    if (mask) h = mul(h, mask);
-    return add(result, h);
-  }
-
-  override extraRepr(): string {
-    const ranks = this.adapterNames.map((n) => `${n}: r=${this.settings.get(n)?.r}`).join(', ');
-    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${ranks}`;
   }
 }

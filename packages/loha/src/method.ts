@@ -1,4 +1,5 @@
-import { ConfigError, type LayerContext, type Module, type PeftMethod, isLinearLike, loraFamilyTargets } from '@peft/core';
+import { ConfigError, type Module, isLinearLike } from '@peft/core';
+import { type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
 import { LOHA_SCHEMA, type LohaConfig } from './config.js';
 import { LohaLinear } from './layer.js';
 

@@ -1,4 +1,5 @@
-import { ConfigError, type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
 
 /**
  * The fields of LoKr's `adapter_config.json` as Hugging Face PEFT 0.21 writes them (`LoKrConfig`), by

@@ -1,23 +1,5 @@
-import {
-  LinearAdapterLayer,
-  ArgumentError,
-  ConfigError,
-  type Generator,
-  type LayerContext,
-  type LinearLike,
-  type Module,
-  Parameter,
-  ParameterDict,
-  type Tensor,
-  add,
-  kaimingUniform,
-  linear,
-  matmul,
-  mul,
-  zeros,
-  moduleDropped,
-  rankDropoutMask,
-} from '@peft/core';
+import { type LinearLike, type Module, type Parameter, type Tensor, linear, matmul, mul } from '@peft/core';
+import { type FactorSettings, LowRankFactorLayer, type LayerContext } from '@peft/core/plugin';
 import type { LokrConfig } from './config.js';
 import { type LokrLayout, lokrLayout } from './factorization.js';
 import { kron, kronFlops, kronLinear } from './kron.js';
@@ -46,15 +28,9 @@ export type KronPath = 'auto' | 'materialized' | 'factored';
  * const { layout, scaling } = layer.settingsOf('default');
  * ```
  */
-export interface LokrSettings {
+export interface LokrSettings extends FactorSettings {
   readonly layout: LokrLayout;
-  readonly r: number;
-  readonly alpha: number;
-  readonly scaling: number;
-  readonly rankDropout: number;
   readonly rankDropoutScale: boolean;
-  readonly moduleDropout: number;
-  readonly generator?: Generator;
 }
 
 /**
@@ -80,15 +56,12 @@ export interface LokrSettings {
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class LokrLinear extends LinearAdapterLayer<LokrConfig> {
+export class LokrLinear extends LowRankFactorLayer<LokrConfig, LokrSettings> {
   /** How the forward applies the Kronecker product (default `'auto'`: by a FLOP estimate). */
   kronPath: KronPath = 'auto';
-  private tables: Record<TableName, ParameterDict>;
-  private readonly settings = new Map<string, LokrSettings>();
 
   constructor(base: Module & LinearLike) {
-    super(base);
-    this.tables = Object.fromEntries(TABLES.map((t) => [t, this.registerModule(t, new ParameterDict())])) as Record<TableName, ParameterDict>;
+    super(base, TABLES);
   }
 
   /**
@@ -102,88 +75,32 @@ export class LokrLinear extends LinearAdapterLayer<LokrConfig> {
    * layer.addAdapter('other', { ...ctx, adapterName: 'other', config: lokrConfig({ r: 2, decomposeBoth: true }) });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<LokrConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`LokrLinear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(_name: string, ctx: LayerContext<LokrConfig>): { entries: Record<string, Parameter>; settings: LokrSettings } {
     const c = ctx.config;
-    const r = ctx.rank ?? c.r;
+    const r = this.checkedRank(ctx.rank ?? c.r, 'lokr', ctx.path);
     const alpha = ctx.alpha ?? c.alpha;
-    if (!Number.isInteger(r) || r < 1) throw new ConfigError(`lokr: r must be a positive integer, got ${r} for ${ctx.path}`);
     const layout = lokrLayout(this.outFeatures, this.inFeatures, r, c.decomposeFactor, c.decomposeBoth);
-    const make = { backend: this.weight.backend, dtype: this.weight.dtype, generator: ctx.generator };
     const [[a, cc], [b, d]] = [layout.w1, layout.w2];
     const shapes: Partial<Record<TableName, number[]>> = layout.fullW1 ? { lokr_w1: [a, cc] } : { lokr_w1_a: [a, r], lokr_w1_b: [r, cc] };
     Object.assign(shapes, layout.fullW2 ? { lokr_w2: [b, d] } : { lokr_w2_a: [b, r], lokr_w2_b: [r, d] });
     const zeroed: TableName = c.initWeights === 'lycoris' ? (layout.fullW2 ? 'lokr_w2' : 'lokr_w2_b') : layout.fullW1 ? 'lokr_w1' : 'lokr_w1_a';
-    for (const t of TABLES) {
-      const shape = shapes[t];
-      if (!shape) continue;
-      this.tables[t].set(name, new Parameter(c.initWeights !== false && t === zeroed ? zeros(shape, make) : kaimingUniform(shape, make)));
-    }
-    this.settings.set(name, {
-      layout,
-      r,
-      alpha,
-      scaling: alpha / r,
-      rankDropout: c.rankDropout,
-      rankDropoutScale: c.rankDropoutScale,
-      moduleDropout: c.moduleDropout,
-      generator: ctx.generator,
-    });
-    this.adapterNames.push(name);
-  }
-
-  /** Frees adapter `name`'s parameters. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    const params = [...this.adapterState(name).values()];
-    // parameters cannot be unregistered: rebuild the tables without the adapter, in their order
-    for (const t of TABLES) this.removeChild(t);
-    this.tables = Object.fromEntries(TABLES.map((t) => [t, this.registerModule(t, this.tables[t].without(name))])) as Record<TableName, ParameterDict>;
-    for (const p of params) p.dispose();
-    this.settings.delete(name);
-  }
-
-  /**
-   * Adapter `name`'s parameters by their saved names (`lokr_w1` or `lokr_w1_a` / `lokr_w1_b`, then
-   * `lokr_w2` or `lokr_w2_a` / `lokr_w2_b`).
-   *
-   * @example
-   * ```ts
-   * [...layer.adapterState('default').keys()]; // ['lokr_w1', 'lokr_w2']
-   * ```
-   */
-  adapterState(name: string): Map<string, Parameter> {
-    if (!this.settings.has(name)) throw new ArgumentError(`LokrLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return new Map(TABLES.filter((t) => this.tables[t].has(name)).map((t) => [t, this.tables[t].get(name)]));
-  }
-
-  /** Adapter `name`'s layout, rank, alpha, scaling and dropouts. @example `layer.settingsOf('default').layout.w1` */
-  settingsOf(name: string): LokrSettings {
-    const s = this.settings.get(name);
-    if (!s) throw new ArgumentError(`LokrLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return s;
+    const entries = this.initFactors(shapes, c.initWeights !== false ? zeroed : null, ctx.generator);
+    const settings = { layout, r, alpha, scaling: alpha / r, rankDropout: c.rankDropout, rankDropoutScale: c.rankDropoutScale, moduleDropout: c.moduleDropout, generator: ctx.generator };
+    return { entries, settings };
   }
 
   /** `W1` and `W2` of adapter `name` (rank-r products formed when decomposed), unscaled. */
   private factors(name: string): [Tensor, Tensor] {
-    const t = this.tables;
-    const w1 = t.lokr_w1.has(name) ? t.lokr_w1.get(name) : matmul(t.lokr_w1_a.get(name), t.lokr_w1_b.get(name));
-    const w2 = t.lokr_w2.has(name) ? t.lokr_w2.get(name) : matmul(t.lokr_w2_a.get(name), t.lokr_w2_b.get(name));
+    const f = (t: TableName): Tensor => this.factor(t, name);
+    const w1 = this.hasFactor('lokr_w1', name) ? f('lokr_w1') : matmul(f('lokr_w1_a'), f('lokr_w1_b'));
+    const w2 = this.hasFactor('lokr_w2', name) ? f('lokr_w2') : matmul(f('lokr_w2_a'), f('lokr_w2_b'));
     return [w1, w2];
   }
 
-  /**
-   * `kron(W1, W2) · alpha/r` in the base weight's layout (`[out, in]`, or `[in, out]` for a Conv1D),
-   * without dropout: what merging adds to the base weight.
-   *
-   * @example
-   * ```ts
-   * const delta = layer.deltaWeight('default');
-   * ```
-   */
-  override deltaWeight(name: string): Tensor {
+  /** `kron(W1, W2) · alpha/r`, `[out, in]`. */
+  protected delta(name: string): Tensor {
     const [w1, w2] = this.factors(name);
-    const d = mul(kron(w1, w2), this.settingsOf(name).scaling);
-    return this.inBaseLayout(d);
+    return mul(kron(w1, w2), this.settingsOf(name).scaling);
   }
 
   /** Whether the forward of `rows` input rows applies adapter `name` without forming ΔW. @example `layer.usesFactoredPath('default', 16)` */
@@ -194,19 +111,11 @@ export class LokrLinear extends LinearAdapterLayer<LokrConfig> {
     return cost.factored < cost.materialized;
   }
 
-  protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
+  /** `x·ΔWᵀ`, by the factored Kronecker product when {@link LokrLinear.usesFactoredPath} says so. */
+  protected override adapterOutput(name: string, x: Tensor): Tensor {
     const s = this.settingsOf(name);
-    if (moduleDropped(s.moduleDropout, this.training, s.generator)) return result;
     const [w1, w2] = this.factors(name);
     const rows = x.size / this.inFeatures;
-    let h = this.usesFactoredPath(name, rows) ? kronLinear(x, mul(w1, s.scaling), w2) : linear(x, mul(kron(w1, w2), s.scaling));
-    const mask = rankDropoutMask(this.outFeatures, s.rankDropout, s.rankDropoutScale, this.training, { backend: x.backend, dtype: h.dtype, generator: s.generator });
-    if (mask) h = mul(h, mask);
-    return add(result, h);
-  }
-
-  override extraRepr(): string {
-    const ranks = this.adapterNames.map((n) => `${n}: r=${this.settings.get(n)?.r}`).join(', ');
-    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${ranks}`;
+    return this.usesFactoredPath(name, rows) ? kronLinear(x, mul(w1, s.scaling), w2) : linear(x, mul(kron(w1, w2), s.scaling));
   }
 }

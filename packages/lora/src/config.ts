@@ -1,13 +1,5 @@
-import {
-  ConfigError,
-  type ConfigField,
-  type ConfigOf,
-  type ConfigOptions,
-  type JsonValue,
-  TARGET_FIELDS,
-  configField,
-  defineConfig,
-} from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { type ConfigField, type ConfigOf, type ConfigOptions, type JsonValue, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
 import { initLoraWeightsField } from './init-lora-weights.js';
 
 const WHAT = '@peft/lora';

@@ -19,7 +19,7 @@ export { LoraLinear } from './lora-linear.js';
 export { LoraEmbedding } from './lora-embedding.js';
 export { DoraMagnitude, DoraLinearVariant, DoraEmbeddingVariant, doraWeightNorm } from './dora.js';
 export type { DoraLayer, DoraLinearLayer, DoraEmbeddingLayer } from './dora.js';
-export type { LoraVariant } from './lora-variant.js';
+export type { LoraSettings, LoraVariant } from './lora-variant.js';
 export type { InitLoraWeights } from './init-lora-weights.js';
 export { loraScaling } from './scaling.js';
 export { addWeightedLoraAdapter } from './weighted-adapter.js';

@@ -1,4 +1,5 @@
-import { ConfigError, type ConfigField } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import type { ConfigField } from '@peft/core/plugin';
 
 /**
  * How a new LoRA adapter's weights start (`init_lora_weights` in `adapter_config.json`):

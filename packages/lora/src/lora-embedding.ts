@@ -1,11 +1,8 @@
 import {
-  AdapterLayer,
-  ArgumentError,
   ConfigError,
   Dropout,
   type Embedding,
   Identity,
-  type LayerContext,
   ModuleDict,
   Parameter,
   ParameterDict,
@@ -20,12 +17,14 @@ import {
   transpose,
   unsqueeze,
   where,
-  zeros, type UnaryModule } from '@peft/core';
+  zeros,
+  type UnaryModule,
+} from '@peft/core';
+import { AdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraEmbeddingLayer, DoraEmbeddingVariant, type DoraMagnitude } from './dora.js';
-import type { LoraVariant } from './lora-variant.js';
+import type { LoraSettings } from './lora-variant.js';
 import { loraScaling } from './scaling.js';
-
 
 /**
  * LoRA on an embedding table: the lookup becomes `W[ids] + Aᵀ[ids]·Bᵀ · scaling` with
@@ -43,20 +42,13 @@ import { loraScaling } from './scaling.js';
  * const h = layer.forward(ids); // [..., 32]
  * ```
  */
-export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbeddingLayer {
+export class LoraEmbedding extends AdapterLayer<LoraConfig, LoraSettings<LoraEmbedding>> implements DoraEmbeddingLayer {
   /** Per-adapter dropout modules (kept for Hugging Face parity; ids are not dropped). */
-  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
-  private tableA = this.registerModule('lora_embedding_A', new ParameterDict());
-  private tableB = this.registerModule('lora_embedding_B', new ParameterDict());
+  readonly loraDropout = this.adapterTable('lora_dropout', new ModuleDict<UnaryModule>());
+  private readonly tableA = this.adapterTable('lora_embedding_A', new ParameterDict());
+  private readonly tableB = this.adapterTable('lora_embedding_B', new ParameterDict());
   /** DoRA magnitudes per adapter (only adapters with `use_dora`). */
-  readonly loraMagnitudeVector = this.registerModule('lora_magnitude_vector', new ModuleDict<DoraMagnitude>());
-  /** Rank per adapter. */
-  readonly r = new Map<string, number>();
-  /** `lora_alpha` per adapter. */
-  readonly loraAlpha = new Map<string, number>();
-  /** Output scaling per adapter. */
-  readonly scaling = new Map<string, number>();
-  private readonly variants = new Map<string, LoraVariant<LoraEmbedding>>();
+  readonly loraMagnitudeVector = this.adapterTable('lora_magnitude_vector', new ModuleDict<DoraMagnitude>());
 
   constructor(base: Embedding) {
     super(base);
@@ -100,8 +92,7 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbed
    * layer.addAdapter('default', ctx);
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<LoraConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`LoraEmbedding.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(_name: string, ctx: LayerContext<LoraConfig>): { entries: Record<string, Parameter | UnaryModule>; settings: LoraSettings<LoraEmbedding> } {
     const c = ctx.config;
     if (c.loraBias) throw new ConfigError(`lora: lora_bias=true is not supported for embedding layers (${ctx.path})`);
     const r = ctx.rank ?? c.r;
@@ -111,36 +102,23 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbed
     const make = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
     const a = c.initLoraWeights === false ? randn([r, this.numEmbeddings], make) : zeros([r, this.numEmbeddings], make);
     const b = randn([this.embeddingDim, r], make);
-    this.loraDropout.set(name, c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity());
-    this.tableA.set(name, new Parameter(a));
-    this.tableB.set(name, new Parameter(b));
-    this.r.set(name, r);
-    this.loraAlpha.set(name, alpha);
-    this.scaling.set(name, loraScaling(alpha, r, c.useRslora));
-    this.adapterNames.push(name);
-    if (c.useDora) {
-      const variant = new DoraEmbeddingVariant();
-      this.variants.set(name, variant);
-      variant.init(this, name);
-    }
+    const entries = {
+      lora_dropout: c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity(),
+      lora_embedding_A: new Parameter(a),
+      lora_embedding_B: new Parameter(b),
+    };
+    const variant = c.useDora ? new DoraEmbeddingVariant() : undefined;
+    return { entries, settings: { r, loraAlpha: alpha, scaling: loraScaling(alpha, r, c.useRslora), loraBias: false, variant } };
   }
 
-  /** Frees adapter `name`'s parameters. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    this.variants.get(name)?.remove(this, name);
-    this.variants.delete(name);
-    const a = this.tableA.has(name) ? this.tableA.get(name) : null;
-    const b = this.tableB.has(name) ? this.tableB.get(name) : null;
-    // parameters cannot be unregistered: rebuild both tables without the adapter, keeping the child order
-    const magnitudes = this.loraMagnitudeVector;
-    for (const key of ['lora_embedding_A', 'lora_embedding_B', 'lora_magnitude_vector']) this.removeChild(key);
-    this.tableA = this.registerModule('lora_embedding_A', this.tableA.without(name));
-    this.tableB = this.registerModule('lora_embedding_B', this.tableB.without(name));
-    this.registerModule('lora_magnitude_vector', magnitudes);
-    a?.dispose();
-    b?.dispose();
-    this.loraDropout.delete(name);
-    for (const m of [this.r, this.loraAlpha, this.scaling]) m.delete(name);
+  /** Creates the DoRA magnitudes from A and B. */
+  protected override adapterAdded(name: string): void {
+    this.settingsOf(name).variant?.init(this, name);
+  }
+
+  /** Frees the variant's own state (DoRA's merge-time norms). */
+  protected override adapterDeleted(name: string): void {
+    this.settingsOf(name).variant?.remove(this, name);
   }
 
   /**
@@ -157,7 +135,7 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbed
       ['lora_embedding_A', this.tableA.get(name)],
       ['lora_embedding_B', this.tableB.get(name)],
     ]);
-    for (const [k, p] of this.variants.get(name)?.state(this, name) ?? []) out.set(k, p);
+    for (const [k, p] of this.settingsOf(name).variant?.state(this, name) ?? []) out.set(k, p);
     return out;
   }
 
@@ -168,9 +146,7 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbed
 
   /** Adapter `name`'s scaling. @example `layer.scalingOf('default')` */
   scalingOf(name: string): number {
-    const s = this.scaling.get(name);
-    if (s === undefined) throw new ArgumentError(`LoraEmbedding: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return s;
+    return this.settingsOf(name).scaling;
   }
 
   /**
@@ -207,7 +183,7 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbed
   }
 
   protected applyAdapter(name: string, ids: Tensor, result: Tensor): Tensor {
-    const variant = this.variants.get(name);
+    const variant = this.settingsOf(name).variant;
     if (variant) return variant.forward(this, name, ids, result);
     const h = matmul(this.lookupA(name, ids), transpose(this.tableB.get(name)));
     return add(result, mul(h, this.scalingOf(name)));
@@ -215,20 +191,20 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig> implements DoraEmbed
 
   /** Merges adapter `name` into the table (DoRA: the rescaled table). @example `layer.merge(['default'])` */
   override mergeAdapter(name: string): void {
-    const variant = this.variants.get(name);
+    const variant = this.settingsOf(name).variant;
     if (variant) variant.merge(this, name);
     else super.mergeAdapter(name);
   }
 
   /** Takes adapter `name` back out of the table. @example `layer.unmerge()` */
   override unmergeAdapter(name: string): void {
-    const variant = this.variants.get(name);
+    const variant = this.settingsOf(name).variant;
     if (variant) variant.unmerge(this, name);
     else super.unmergeAdapter(name);
   }
 
   override extraRepr(): string {
-    const ranks = this.adapterNames.map((n) => `${n}: r=${this.r.get(n)}`).join(', ');
+    const ranks = this.adapterNames.map((n) => `${n}: r=${this.settings.get(n)?.r}`).join(', ');
     return `${this.numEmbeddings}, ${this.embeddingDim}, ${ranks}`;
   }
 }

@@ -1,11 +1,9 @@
 import {
-  LinearAdapterLayer,
-  ArgumentError,
   ConfigError,
   Dropout,
   Identity,
-  type LayerContext,
   type Linear,
+  type Module,
   MergeError,
   ModuleDict,
   type Parameter,
@@ -19,11 +17,12 @@ import {
   tidy,
   type UnaryModule,
 } from '@peft/core';
+import { LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';
 import { type InitLoraWeights, usesBaseWeight } from './init-lora-weights.js';
 import { baseWeightFactors, makeLoraPair, transposeHost } from './lora-init.js';
-import type { LoraVariant } from './lora-variant.js';
+import type { LoraSettings } from './lora-variant.js';
 import { loraScaling } from './scaling.js';
 
 /**
@@ -49,24 +48,15 @@ import { loraScaling } from './scaling.js';
  * const y = layer.forward(x); // [..., 64]
  * ```
  */
-export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLinearLayer {
+export class LoraLinear extends LinearAdapterLayer<LoraConfig, LoraSettings<LoraLinear>> implements DoraLinearLayer {
   /** Dropout (or Identity when `lora_dropout` is 0) per adapter, applied to the adapter's input. */
-  readonly loraDropout = this.registerModule('lora_dropout', new ModuleDict<UnaryModule>());
+  readonly loraDropout = this.adapterTable('lora_dropout', new ModuleDict<UnaryModule>());
   /** `in → r` per adapter. */
-  readonly loraA = this.registerModule('lora_A', new ModuleDict<Linear>());
+  readonly loraA = this.adapterTable('lora_A', new ModuleDict<Linear>());
   /** `r → out` per adapter. */
-  readonly loraB = this.registerModule('lora_B', new ModuleDict<Linear>());
+  readonly loraB = this.adapterTable('lora_B', new ModuleDict<Linear>());
   /** DoRA magnitudes per adapter (only adapters with `use_dora`). */
-  readonly loraMagnitudeVector = this.registerModule('lora_magnitude_vector', new ModuleDict<DoraMagnitude>());
-  /** Rank per adapter. */
-  readonly r = new Map<string, number>();
-  /** `lora_alpha` per adapter. */
-  readonly loraAlpha = new Map<string, number>();
-  /** Output scaling per adapter. */
-  readonly scaling = new Map<string, number>();
-  /** Whether `lora_B` has a bias, per adapter. */
-  readonly loraBias = new Map<string, boolean>();
-  private readonly variants = new Map<string, LoraVariant<LoraLinear>>();
+  readonly loraMagnitudeVector = this.adapterTable('lora_magnitude_vector', new ModuleDict<DoraMagnitude>());
   private readonly pending = new Map<string, InitLoraWeights>();
 
   /** Same as {@link LoraLinear.fanInFanOut}: DoRA's rows are the transposed base weight. */
@@ -82,8 +72,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
    * layer.addAdapter('other', { ...ctx, adapterName: 'other', config: loraConfig({ r: 8 }) });
    * ```
    */
-  addAdapter(name: string, ctx: LayerContext<LoraConfig>): void {
-    if (this.hasAdapter(name)) throw new ArgumentError(`LoraLinear.addAdapter: adapter "${name}" already exists on ${ctx.path}`);
+  protected createAdapter(_name: string, ctx: LayerContext<LoraConfig>): { entries: Record<string, Module>; settings: LoraSettings<LoraLinear> } {
     const c = ctx.config;
     const r = ctx.rank ?? c.r;
     const alpha = ctx.alpha ?? c.loraAlpha;
@@ -91,20 +80,21 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
     const w = this.weight;
     const make = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
     const { a, b } = makeLoraPair(this.inFeatures, this.outFeatures, r, c.initLoraWeights, c.loraBias, make);
-    this.loraDropout.set(name, c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity());
-    this.loraA.set(name, a);
-    this.loraB.set(name, b);
-    this.r.set(name, r);
-    this.loraAlpha.set(name, alpha);
-    this.scaling.set(name, loraScaling(alpha, r, c.useRslora));
-    this.loraBias.set(name, c.loraBias);
-    this.adapterNames.push(name);
-    if (usesBaseWeight(c.initLoraWeights)) this.pending.set(name, c.initLoraWeights);
-    if (c.useDora) {
-      const variant = new DoraLinearVariant();
-      this.variants.set(name, variant);
-      variant.init(this, name);
-    }
+    const dropout = c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity();
+    const variant = c.useDora ? new DoraLinearVariant() : undefined;
+    return { entries: { lora_dropout: dropout, lora_A: a, lora_B: b }, settings: { r, loraAlpha: alpha, scaling: loraScaling(alpha, r, c.useRslora), loraBias: c.loraBias, variant } };
+  }
+
+  /** Notes a pending PiSSA / OLoRA initialisation and creates the DoRA magnitudes from A and B. */
+  protected override adapterAdded(name: string, ctx: LayerContext<LoraConfig>): void {
+    if (usesBaseWeight(ctx.config.initLoraWeights)) this.pending.set(name, ctx.config.initLoraWeights);
+    this.settingsOf(name).variant?.init(this, name);
+  }
+
+  /** Frees the variant's own state (DoRA's merge-time norms) and forgets a pending initialisation. */
+  protected override adapterDeleted(name: string): void {
+    this.settingsOf(name).variant?.remove(this, name);
+    this.pending.delete(name);
   }
 
   /**
@@ -124,8 +114,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
     const w = this.weight;
     const [rows, cols] = [this.outFeatures, this.inFeatures];
     const stored = Float64Array.from(await w.data());
-    const r = this.r.get(name)!;
-    const s = this.scaling.get(name)!;
+    const { r, scaling: s } = this.settingsOf(name);
     const f = baseWeightFactors(init, this.fanInFanOut ? transposeHost(stored, cols, rows) : stored, rows, cols, r, s);
     const residual = this.fanInFanOut ? transposeHost(f.residual, rows, cols) : f.residual;
     const make = { backend: w.backend, dtype: w.dtype };
@@ -139,22 +128,12 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
       }),
     );
     this.pending.delete(name);
-    this.variants.get(name)?.init(this, name);
+    this.settingsOf(name).variant?.init(this, name);
   }
 
   /** Whether adapter `name` still waits for {@link LoraLinear.initializeAdapter} (PiSSA / OLoRA). @example `layer.needsInitialization('default')` */
   needsInitialization(name: string): boolean {
     return this.pending.has(name);
-  }
-
-  /** Frees adapter `name`'s parameters. @example `layer.removeAdapter('other')` */
-  removeAdapter(name: string): void {
-    this.variants.get(name)?.remove(this, name);
-    this.variants.delete(name);
-    this.loraA.delete(name)?.dispose();
-    this.loraB.delete(name)?.dispose();
-    this.loraDropout.delete(name);
-    for (const m of [this.r, this.loraAlpha, this.scaling, this.loraBias, this.pending]) m.delete(name);
   }
 
   /**
@@ -173,15 +152,13 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
       ['lora_B.weight', b.weight],
     ]);
     if (b.bias) out.set('lora_B.bias', b.bias);
-    for (const [k, p] of this.variants.get(name)?.state(this, name) ?? []) out.set(k, p);
+    for (const [k, p] of this.settingsOf(name).variant?.state(this, name) ?? []) out.set(k, p);
     return out;
   }
 
   /** Adapter `name`'s scaling. @example `layer.scalingOf('default') // alpha / r` */
   scalingOf(name: string): number {
-    const s = this.scaling.get(name);
-    if (s === undefined) throw new ArgumentError(`LoraLinear: no adapter "${name}" (adapters: ${this.adapterNames.join(', ') || 'none'})`);
-    return s;
+    return this.settingsOf(name).scaling;
   }
 
   /** Adapter `name`'s dropout module. @example `layer.dropoutOf('default')` */
@@ -208,7 +185,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
   }
 
   protected applyAdapter(name: string, x: Tensor, result: Tensor): Tensor {
-    const variant = this.variants.get(name);
+    const variant = this.settingsOf(name).variant;
     if (variant) return variant.forward(this, name, x, result);
     // rows flattened to one matrix: the adapter's weight gradients are then one product each (no
     // per-batch products summed afterwards); without a lora_B bias the scaling multiplies the
@@ -231,7 +208,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
    * ```
    */
   override mergeAdapter(name: string): void {
-    const variant = this.variants.get(name);
+    const variant = this.settingsOf(name).variant;
     if (variant) variant.merge(this, name);
     else super.mergeAdapter(name);
     this.shiftBias(name, 1);
@@ -239,7 +216,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
 
   /** Takes adapter `name` back out of the base weight (and bias). @example `layer.unmerge()` */
   override unmergeAdapter(name: string): void {
-    const variant = this.variants.get(name);
+    const variant = this.settingsOf(name).variant;
     if (variant) variant.unmerge(this, name);
     else super.unmergeAdapter(name);
     this.shiftBias(name, -1);
@@ -247,7 +224,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
 
   private shiftBias(name: string, sign: 1 | -1): void {
     const lb = this.loraB.get(name).bias;
-    if (!this.loraBias.get(name) || !lb) return;
+    if (!this.settingsOf(name).loraBias || !lb) return;
     const bias = this.bias;
     if (!bias) throw new MergeError(`merge: adapter "${name}" has lora_bias but the base layer has no bias`);
     const s = this.scalingOf(name) * sign;
@@ -255,7 +232,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig> implements DoraLi
   }
 
   override extraRepr(): string {
-    const ranks = this.adapterNames.map((n) => `${n}: r=${this.r.get(n)}`).join(', ');
+    const ranks = this.adapterNames.map((n) => `${n}: r=${this.settings.get(n)?.r}`).join(', ');
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, ${ranks}`;
   }
 }

@@ -26,3 +26,25 @@ export interface LoraVariant<L> {
   /** Frees adapter `name`'s variant parameters. */
   remove(layer: L, name: string): void;
 }
+
+/**
+ * What one LoRA adapter of a layer keeps besides its parameters: rank, alpha, output scaling, whether
+ * `lora_B` has a bias, and its variant (DoRA), if any.
+ *
+ * @example
+ * ```ts
+ * const { r, scaling } = layer.settingsOf('default');
+ * ```
+ */
+export interface LoraSettings<L> {
+  /** The rank. */
+  readonly r: number;
+  /** `lora_alpha`. */
+  readonly loraAlpha: number;
+  /** `lora_alpha / r` (rsLoRA: `lora_alpha / √r`). */
+  readonly scaling: number;
+  /** Whether `lora_B` has a bias. */
+  readonly loraBias: boolean;
+  /** The adapter's variant (DoRA), if it has one. */
+  readonly variant?: LoraVariant<L>;
+}

@@ -1,14 +1,5 @@
-import {
-  ConfigError,
-  Embedding,
-  type ExtraParameter,
-  type ExtraParametersContext,
-  type LayerContext,
-  type Module,
-  type PeftMethod,
-  isLinearLike,
-  loraFamilyTargets,
-} from '@peft/core';
+import { ConfigError, Embedding, type Module, isLinearLike } from '@peft/core';
+import { type ExtraParameter, type ExtraParametersContext, type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
 import { LORA_SCHEMA, type LoraConfig } from './config.js';
 import { LoraEmbedding } from './lora-embedding.js';
 import { LoraLinear } from './lora-linear.js';

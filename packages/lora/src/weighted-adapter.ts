@@ -1,12 +1,10 @@
 import {
-  type AdapterLayer,
   ArgumentError,
   ConfigError,
   MergeError,
   type Parameter,
   type PeftModel,
   type Tensor,
-  type WeightedAdapterRequest,
   add,
   concat,
   fromArray,
@@ -17,6 +15,7 @@ import {
   transpose,
   zeros,
 } from '@peft/core';
+import type { AdapterLayer, WeightedAdapterRequest } from '@peft/core/plugin';
 import { type LoraConfig, loraConfig } from './config.js';
 import { usesBaseWeight } from './init-lora-weights.js';
 import { LoraEmbedding } from './lora-embedding.js';

@@ -1,4 +1,5 @@
-import { type ConfigOf, type ConfigOptions, type ModelInfo, PROMPT_LEARNING_FIELDS, configField, defineConfig, nullableIntField } from '@peft/core';
+import { type ModelInfo } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, PROMPT_LEARNING_FIELDS, configField, defineConfig, nullableIntField } from '@peft/core/plugin';
 
 /** The networks p-tuning can put in front of its virtual tokens. @example `const t: PromptEncoderReparameterizationType = 'LSTM'` */
 export type PromptEncoderReparameterizationType = 'MLP' | 'LSTM';

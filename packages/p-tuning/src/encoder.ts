@@ -1,4 +1,5 @@
-import { Linear, Module, type Parameter, PromptEmbedding, type PromptEncoderContext, type PromptEncoder, ReLU, Sequential, type Tensor, Embedding } from '@peft/core';
+import { Linear, Module, type Parameter, ReLU, Sequential, type Tensor, Embedding } from '@peft/core';
+import { PromptEmbedding, type PromptEncoderContext, type PromptEncoder } from '@peft/core/plugin';
 import type { PTuningConfig } from './config.js';
 import { BiLstm } from './lstm.js';
 

@@ -1,4 +1,4 @@
-import type { PeftMethod } from '@peft/core';
+import type { PeftMethod } from '@peft/core/plugin';
 import { P_TUNING_SCHEMA, type PTuningConfig, preparePTuningConfig } from './config.js';
 import { createPTuningEncoder } from './encoder.js';
 

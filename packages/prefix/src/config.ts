@@ -1,4 +1,5 @@
-import { type ConfigOf, type ConfigOptions, type ModelInfo, PROMPT_LEARNING_FIELDS, configField, defineConfig, nullableIntField } from '@peft/core';
+import { type ModelInfo } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, PROMPT_LEARNING_FIELDS, configField, defineConfig, nullableIntField } from '@peft/core/plugin';
 
 /**
  * The fields of prefix tuning's `adapter_config.json` as Hugging Face PEFT 0.21 writes them

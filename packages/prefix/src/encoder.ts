@@ -1,4 +1,5 @@
-import { Embedding, Linear, Module, type Parameter, PromptEmbedding, type PromptEncoder, type PromptEncoderContext, Sequential, Tanh, type Tensor } from '@peft/core';
+import { Embedding, Linear, Module, type Parameter, Sequential, Tanh, type Tensor } from '@peft/core';
+import { PromptEmbedding, type PromptEncoder, type PromptEncoderContext } from '@peft/core/plugin';
 import type { PrefixTuningConfig } from './config.js';
 
 /**

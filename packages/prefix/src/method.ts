@@ -1,4 +1,4 @@
-import type { PeftMethod } from '@peft/core';
+import type { PeftMethod } from '@peft/core/plugin';
 import { PREFIX_TUNING_SCHEMA, type PrefixTuningConfig, preparePrefixConfig } from './config.js';
 import { createPrefixEncoder } from './encoder.js';
 

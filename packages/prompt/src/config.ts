@@ -1,4 +1,5 @@
-import { ConfigError, type ConfigOf, type ConfigOptions, PROMPT_LEARNING_FIELDS, configField, defineConfig } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { type ConfigOf, type ConfigOptions, PROMPT_LEARNING_FIELDS, configField, defineConfig } from '@peft/core/plugin';
 
 /** The ways prompt tuning initialises its virtual tokens (PEFT's `PromptTuningInit`). @example `const init: PromptTuningInit = 'TEXT'` */
 export type PromptTuningInit = 'RANDOM' | 'TEXT' | 'SAMPLE_VOCAB';

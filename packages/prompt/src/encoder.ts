@@ -1,4 +1,5 @@
-import { ConfigError, PromptEmbedding, type PromptEncoderContext, defaultGenerator, fromArray, noGrad, tidy } from '@peft/core';
+import { ConfigError, defaultGenerator, fromArray, noGrad, tidy } from '@peft/core';
+import { PromptEmbedding, type PromptEncoderContext } from '@peft/core/plugin';
 import type { PromptTuningConfig } from './config.js';
 
 /**

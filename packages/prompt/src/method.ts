@@ -1,4 +1,4 @@
-import type { PeftMethod } from '@peft/core';
+import type { PeftMethod } from '@peft/core/plugin';
 import { PROMPT_TUNING_SCHEMA, type PromptTuningConfig } from './config.js';
 import { createPromptTuningEncoder } from './encoder.js';
 

@@ -5,7 +5,6 @@ import {
   AdamW,
   type Backend,
   MethodRegistry,
-  type PeftMethod,
   PeftModel,
   type Tensor,
   noGrad,
@@ -14,6 +13,7 @@ import {
   parseStrictJson,
   tidy,
 } from '@peft/core';
+import type { PeftMethod } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { caseDir, flat, intTensor, loadFixtureModel, readCaseTensors, readFixtureCase, hasCaseFile, type FixtureCase } from './fixture-files.js';
 import { compareTensors, trainBatch, trainable } from './parity-support.js';

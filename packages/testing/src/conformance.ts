@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AdamW,
-  AdapterLayer,
   ArgumentError,
   type Backend,
   Generator,
@@ -9,8 +8,6 @@ import {
   MethodRegistry,
   ModulesToSaveWrapper,
   type Parameter,
-  type PeftConfig,
-  type PeftMethod,
   PeftModel,
   type PretrainedModel,
   type ModelInputs,
@@ -20,6 +17,7 @@ import {
   noGrad,
   tidy,
 } from '@peft/core';
+import { AdapterLayer, type PeftConfig, type PeftMethod } from '@peft/core/plugin';
 import { expectClose, liveBuffers, readF64, testBackends } from '@peft/core/testing';
 import { adapterParameters, baseParameters, perturbAdapter, snapshot } from './adapter-parameters.js';
 import { type TinyBase, createTinyModel, tinyBatch } from './tiny-models.js';

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdamW, MethodRegistry, type PeftConfig, type PeftMethod, PeftModel, type Tensor, createCpuBackend, fromArray, noGrad, tidy } from '@peft/core';
+import { AdamW, MethodRegistry, PeftModel, type Tensor, createCpuBackend, fromArray, noGrad, tidy } from '@peft/core';
+import type { PeftConfig, PeftMethod } from '@peft/core/plugin';
 import { fixtureModelDir, loadFixtureModel } from './fixture-files.js';
 
 /**

@@ -5,9 +5,7 @@ import {
   AdamW,
   type Backend,
   MethodRegistry,
-  type PeftMethod,
   type Parameter,
-  PROMPT_SAVED_PREFIX,
   PeftModel,
   type Tensor,
   getPeftModel,
@@ -17,6 +15,7 @@ import {
   parseStrictJson,
   tidy,
 } from '@peft/core';
+import { type PeftMethod, PROMPT_SAVED_PREFIX } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { generate } from '@peft/models';
 import { FIXTURE_TOLERANCE } from './adapter-parity.js';
