@@ -1,4 +1,4 @@
-import { ArgumentError, ConfigError, MergeError, type PeftModel, type Tensor, add, fmtShape, mul, noGrad, tidy, zerosLike } from '@peft/core';
+import { ConfigError, MergeError, type PeftModel, type Tensor, add, fmtShape, mul, noGrad, tidy, zerosLike } from '@peft/core';
 import type { WeightedAdapterRequest } from '@peft/core/plugin';
 import { IA3_SCHEMA, type IA3Config } from './config.js';
 import { Ia3Linear } from './layer.js';
@@ -18,8 +18,9 @@ function union(lists: readonly Modules[], key: string): Modules {
  * `add_weighted_adapter`: on every module, the new vector is `Σ wᵢ·lᵢ` over the input adapters that
  * module holds (zero if it holds none); `target_modules` and `feedforward_modules` are the unions of the
  * inputs' (regex strings are joined as `(a)|(b)`). (IA)³ has a single way to combine, so
- * `combinationType` and `svdRank` are ignored. If an adapter named `name` exists, nothing happens (as in
- * PEFT); like PEFT's, the new adapter is not trainable.
+ * `combinationType` and `svdRank` are ignored. Like PEFT's, the new adapter is not trainable.
+ * `PeftModel.addWeightedAdapter` checks the request (adapters present, all (IA)³, one weight each, no
+ * `modules_to_save` copy trained by two of them) and calls this only when no adapter named `name` exists yet.
  *
  * @example
  * ```ts
@@ -28,23 +29,8 @@ function union(lists: readonly Modules[], key: string): Modules {
  * ```
  */
 export async function addWeightedIa3Adapter(model: PeftModel, request: WeightedAdapterRequest): Promise<void> {
-  const { adapters, weights, name } = request;
-  if (adapters.length === 0) throw new ArgumentError('addWeightedAdapter: expected at least one adapter, got none');
-  if (weights.length !== adapters.length) {
-    throw new ArgumentError(`addWeightedAdapter: expected one weight per adapter (${adapters.length}), got ${weights.length}`);
-  }
-  if (model.peftConfig.has(name)) return;
-  const configs = adapters.map((a) => {
-    const c = model.peftConfig.get(a);
-    if (!c) throw new ArgumentError(`addWeightedAdapter: no adapter named "${a}" (adapters: ${[...model.peftConfig.keys()].join(', ')})`);
-    if (c.peftType !== 'IA3') throw new ConfigError(`addWeightedAdapter: adapter "${a}" is ${c.peftType}, not IA3`);
-    return c as IA3Config;
-  });
-  for (const [path, wrapper] of model.wrappers()) {
-    if (adapters.filter((a) => wrapper.hasAdapter(a)).length > 1) {
-      throw new ConfigError(`addWeightedAdapter: cannot combine adapters that each train their own copy of ${path} (modules_to_save)`);
-    }
-  }
+  const { adapters, name } = request;
+  const configs = adapters.map((a) => model.peftConfig.get(a) as IA3Config);
   const { peftType: _, ...base } = configs[0];
   const targetModules = union(configs.map((c) => c.targetModules), 'target_modules');
   const feedforwardModules = union(configs.map((c) => c.feedforwardModules), 'feedforward_modules');

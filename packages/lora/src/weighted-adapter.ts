@@ -1,5 +1,4 @@
 import {
-  ArgumentError,
   ConfigError,
   MergeError,
   type Parameter,
@@ -139,8 +138,9 @@ async function combineSvd(layer: LoraLinear | LoraEmbedding, parts: readonly [st
  * - `cat`: A stacks the rows `wᵢsᵢ·Aᵢ`, B the columns `Bᵢ`, rank `Σ rᵢ`, so `B·A = Σ wᵢsᵢBᵢAᵢ`;
  * - `svd`: the rank-`svdRank` truncation of `Σ wᵢ·ΔWᵢ` (scaling applied once), `B = U·diag(S)`, `A = Vh`.
  *
- * With one input adapter the combination is always `linear`. If an adapter named `name` exists,
- * nothing happens (as in Hugging Face PEFT).
+ * With one input adapter the combination is always `linear`. `PeftModel.addWeightedAdapter` checks
+ * the request (adapters present, all LoRA, one weight each) and calls this only when no adapter named
+ * `name` exists yet.
  *
  * @example
  * ```ts
@@ -150,17 +150,7 @@ async function combineSvd(layer: LoraLinear | LoraEmbedding, parts: readonly [st
  */
 export async function addWeightedLoraAdapter(model: PeftModel, request: WeightedAdapterRequest): Promise<void> {
   const { adapters, weights, name } = request;
-  if (adapters.length === 0) throw new ArgumentError('addWeightedAdapter: expected at least one adapter, got none');
-  if (weights.length !== adapters.length) {
-    throw new ArgumentError(`addWeightedAdapter: expected one weight per adapter (${adapters.length}), got ${weights.length}`);
-  }
-  if (model.peftConfig.has(name)) return;
-  const configs = adapters.map((a) => {
-    const c = model.peftConfig.get(a);
-    if (!c) throw new ArgumentError(`addWeightedAdapter: no adapter named "${a}" (adapters: ${[...model.peftConfig.keys()].join(', ')})`);
-    if (c.peftType !== 'LORA') throw new ConfigError(`addWeightedAdapter: adapter "${a}" is ${c.peftType}, not LORA`);
-    return c as LoraConfig;
-  });
+  const configs = adapters.map((a) => model.peftConfig.get(a) as LoraConfig);
   const combination = adapters.length === 1 ? 'linear' : request.combinationType;
   const { rank, targets } = plan(configs, combination, request.svdRank);
   const { peftType: _, ...base } = configs[0];

@@ -1,4 +1,4 @@
-import { ArgumentError, ConfigError, MergeError, PluginError } from '../../errors.js';
+import { ArgumentError, MergeError, PluginError } from '../../errors.js';
 import type { ModelInfo, ModelInputs, ModelOutput, PretrainedModel } from '../../models/pretrained-model.js';
 import type { Embedding } from '../../nn/embedding.js';
 import { Module } from '../../nn/module.js';
@@ -9,6 +9,7 @@ import type { Tensor } from '../../tensor.js';
 import { AdapterLayer } from '../method/adapter-layer.js';
 import { BASE_ADAPTER, withAdapterRows } from './adapter-rows.js';
 import { applyActiveAdapters } from './adapter-activation.js';
+import { checkWeightedRequest } from './weighted-request.js';
 import { type LayerOwners, injectAdapter, removeAdapterLayers, resolveTargets, wrapModulesToSave } from '../targeting/adapter-injection.js';
 import { TunerRoot } from './tuner-root.js';
 import { adapterStateDict, loadAdapterState } from '../files/adapter-state.js';
@@ -27,7 +28,6 @@ import { PromptEncoders, promptForward } from '../prompt/prompt-injection.js';
 import { activePromptEncoder, createPromptAdapter, isPromptMethod } from '../prompt/prompt-adapter.js';
 import { type CompositionChild, compositionAdapters } from '../composition/composition-block.js';
 import { type CompositionState, layerComposition } from '../composition/composition-state.js';
-import type { PeftHost } from './peft-host.js';
 import * as composition from '../composition/composition.js';
 
 /** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
@@ -74,7 +74,7 @@ export type PeftInputs = ModelInputs & {
  * await peft.saveAdapter('out/adapter');
  * ```
  */
-export class PeftModel extends Module implements PretrainedModel, PeftHost {
+export class PeftModel extends Module implements PretrainedModel {
   /** The holder of the base model (`base_model.model` is the base model itself). */
   readonly base_model: TunerRoot;
   /** Every adapter's config by name, in the order they were added. */
@@ -92,7 +92,8 @@ export class PeftModel extends Module implements PretrainedModel, PeftHost {
   prompt_encoder?: PromptEncoders;
   /**
    * The composition set with `setComposition` and the adapters of it switched off, or undefined;
-   * read and written by the composition helpers (see `activeComposition` for the public view).
+   * read and written by the composition helpers (see `activeComposition` for the public view), which
+   * take the model as a `PeftHost` (peft-host.ts).
    *
    * @internal
    */
@@ -517,7 +518,10 @@ export class PeftModel extends Module implements PretrainedModel, PeftHost {
 
   /**
    * Adds adapter `name` that combines `adapters` with `weights` (`linear`, `cat` or `svd`; see the
-   * method's notes for what each means). The method must support it (LoRA does).
+   * method's notes for what each means). The method must support it (LoRA and (IA)³ do). The request
+   * is checked here, once, before the method sees it: one weight per adapter, all adapters present and
+   * of one method, no `modules_to_save` module trained by two of them. If an adapter named `name`
+   * exists already, nothing happens (as in Hugging Face PEFT).
    *
    * @example
    * ```ts
@@ -533,19 +537,12 @@ export class PeftModel extends Module implements PretrainedModel, PeftHost {
     opts?: { svdRank?: number },
   ): Promise<void> {
     this.checkLoaded('addWeightedAdapter');
-    if (adapters.length === 0 || adapters.length !== weights.length) {
-      throw new ArgumentError(`addWeightedAdapter: expected one weight per adapter, got ${adapters.length} adapters and ${weights.length} weights`);
-    }
-    const configs = adapters.map((a) => {
-      const c = this.peftConfig.get(a);
-      if (!c) throw new ArgumentError(`addWeightedAdapter: no adapter named "${a}" (adapters: ${this.names()})`);
-      return c;
-    });
-    const types = new Set(configs.map((c) => c.peftType));
-    if (types.size > 1) throw new ConfigError(`addWeightedAdapter: all adapters must use one method, got ${[...types].join(', ')}`);
+    const request = { adapters, weights, name, combinationType, svdRank: opts?.svdRank };
+    const configs = checkWeightedRequest(this, request);
+    if (!configs) return;
     const method = this.methodOf(configs[0]);
     if (!method.addWeightedAdapter) throw new PluginError(`addWeightedAdapter: ${method.packageName} does not support combining adapters`);
-    await method.addWeightedAdapter(this, { adapters, weights, name, combinationType, svdRank: opts?.svdRank });
+    await method.addWeightedAdapter(this, request);
   }
 
   /**
