@@ -82,6 +82,7 @@ export type { AdapterFiles, ReadAdapter } from './peft/files/adapter-files.js';
 export { formatTrainableParameters } from './peft/model/trainable-parameters.js';
 export type { TrainableCounts } from './peft/model/trainable-parameters.js';
 export { PeftModel, DEFAULT_ADAPTER } from './peft/model/peft-model.js';
+export type { PeftHost } from './peft/model/peft-host.js';
 export { getPeftModel } from './peft/model/get-peft-model.js';
 export { Average, BatchSplit, Parallel, Stack, compositionAdapters, isFlatStack, validateComposition } from './peft/composition/composition-block.js';
 export type { AdapterKinds, CompositionBlock, CompositionChild } from './peft/composition/composition-block.js';

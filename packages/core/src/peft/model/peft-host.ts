@@ -10,9 +10,8 @@ import type { ModulesToSaveWrapper } from './modules-to-save.js';
 /**
  * What the helpers of a PeftModel (adapter files and state, composition, adapter activation) need
  * of it: its adapters' configs and layers, and the few operations they call back. `PeftModel`
- * implements it; the helpers depend on this shape, never on the class.
+ * fits it; the helpers depend on this shape, never on the class.
  *
- * @internal
  * @example
  * ```ts
  * function adapterNames(peft: PeftHost): string[] { return [...peft.peftConfig.keys()]; }
@@ -25,7 +24,12 @@ export interface PeftHost {
   readonly peftConfig: ReadonlyMap<string, PeftConfig>;
   /** The prompt-learning adapters' encoders, when there are any. */
   readonly prompt_encoder?: PromptEncoders;
-  /** The composition set with `setComposition`, or undefined (kept by the model, written by the composition helpers). */
+  /**
+   * The composition set with `setComposition`, or undefined (kept by the model, written by the
+   * composition helpers).
+   *
+   * @internal
+   */
   compositionState: CompositionState | undefined;
   /** Every adapter layer by module path. */
   layers(): [string, AdapterLayer][];
