@@ -84,7 +84,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/packages/**', '@peft/*/*', '!@peft/*/node'], message: 'Examples import only the public entry points: @peft/<package> and @peft/<package>/node.' },
+            {
+              group: ['**/packages/**', '@peft/*/*', '!@peft/*/node', '!@peft/core/plugin'],
+              message: 'Examples import only the public entry points: @peft/<package>, @peft/<package>/node and @peft/core/plugin.',
+            },
           ],
         },
       ],

@@ -10,7 +10,6 @@ import { Parameter } from '../../nn/parameter.js';
 import { ParameterDict } from '../../nn/parameter-dict.js';
 import { moduleDropped, rankDropoutMask } from './adapter-dropout.js';
 import type { PeftConfig } from './config-schema.js';
-import type { LayerContext } from './layer-context.js';
 import { LinearAdapterLayer } from './linear-adapter-layer.js';
 
 /**
