@@ -21,6 +21,12 @@
  *
  * @packageDocumentation
  */
+import { installTensorMethods } from './tensor-methods.js';
+
+// Tensor's chainable methods call the op and autograd functions, which tensor.ts cannot import (they
+// import it): every entry point connects them when it loads.
+installTensorMethods();
+
 export { AdapterLayer, type NewAdapter } from './peft/method/adapter-layer.js';
 export { LinearAdapterLayer } from './peft/method/linear-adapter-layer.js';
 export { LowRankFactorLayer, type FactorSettings } from './peft/method/low-rank-factor-layer.js';
