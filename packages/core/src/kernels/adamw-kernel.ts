@@ -6,9 +6,6 @@ import { adamwKernel } from '../backends/webgpu/kernels/adamw.js';
 import type { WebGPUBackend } from '../backends/webgpu/webgpu-backend.js';
 import { shapeSize } from '../shape.js';
 
-/** Fused AdamW over f32 views of one shape: `(param, grad, expAvg, expAvgSq, step)` → new `[param, expAvg, expAvgSq]`. */
-type AdamWArgs = [param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep];
-
 /**
  * The fused AdamW update of contiguous f32 tensors of one shape, in one pass instead of a dozen
  * kernels: new buffers `[param, expAvg, expAvgSq]`, computed in float32 in the order of the composite
@@ -22,7 +19,7 @@ type AdamWArgs = [param: View, grad: View, expAvg: View, expAvgSq: View, h: Adam
  * const [p, m, v] = impl!(backend, param, grad, expAvg, expAvgSq, h);
  * ```
  */
-export const ADAMW_KERNEL = defineKernel<AdamWArgs, [BufferHandle, BufferHandle, BufferHandle]>('adamw', {
+export const ADAMW_KERNEL = defineKernel<[param: View, grad: View, expAvg: View, expAvgSq: View, h: AdamWStep], [BufferHandle, BufferHandle, BufferHandle]>('adamw', {
   cpu: (cpu: CpuBackend, param, grad, expAvg, expAvgSq, h) => {
     const [p, m, v] = cpuAdamW(param, grad, expAvg, expAvgSq, h, cpu.wide);
     return [cpu.adopt(p), cpu.adopt(m), cpu.adopt(v)];

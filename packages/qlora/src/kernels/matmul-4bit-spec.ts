@@ -1,5 +1,5 @@
 /**
- * The quantised matrix of a 4-bit dequantising matmul ({@link matmul4bit}): a `[rows, cols]`
+ * The quantised matrix of a 4-bit dequantising matmul (`matmul4bit`): a `[rows, cols]`
  * row-major matrix `D` cut into blocks of `blocksize` consecutive elements, element `e` stored as a
  * 4-bit code (bitsandbytes' order: byte `e >> 1`, the even element in the high nibble; bytes packed
  * little-endian into u32 words) and read as `code[c] · absmax[e / blocksize]`.
