@@ -16,6 +16,12 @@
  *
  * @packageDocumentation
  */
+import { installTensorMethods } from './tensor-methods.js';
+
+// Tensor's chainable methods call the op and autograd functions, which tensor.ts cannot import (they
+// import it): every entry point connects them when it loads (tensorFromBuffer returns tensors).
+installTensorMethods();
+
 export type { Backend, BufferHandle, View, MemoryInfo, UnaryOp, BinaryOp, CompareOp, ReduceOp, AdamWStep, NormKind } from './backend-interface.js';
 export type { UnaryGradOp } from './kernels/unary-grad.js';
 export { defineKernel, registerKernel, findKernel, runKernel } from './backends/kernel-registry.js';
