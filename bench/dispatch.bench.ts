@@ -1,5 +1,6 @@
 /** Per-op cost of many small kernels enqueued in one batch and waited for once. */
-import { add, fromArray, tidy, type Tensor } from '../packages/core/src/index.js';
+import { fromArray, tidy, type Tensor } from '../packages/core/src/index.js';
+import { add } from '../packages/core/src/plugin.js';
 import { defineBench, measure, sig3 } from './harness.js';
 
 const ELEMENTS = 1024;

@@ -5,7 +5,8 @@
  * `gflopPerCpuS` divides by the process's CPU time instead of wall time: on a software adapter that
  * shares its cores with other work it moves much less than `gflops` between runs.
  */
-import { type Tensor, matmul, slice, tidy, transpose, uniform } from '../packages/core/src/index.js';
+import { type Tensor, tidy, uniform } from '../packages/core/src/index.js';
+import { matmul, slice, transpose } from '../packages/core/src/plugin.js';
 import {
   type MatmulKernelName,
   chooseMatmulKernel,

@@ -1,5 +1,6 @@
 /** f32 matrix product throughput, n×n · n×n. */
-import { matmul, slice, tidy, uniform, type Tensor } from '../packages/core/src/index.js';
+import { tidy, uniform, type Tensor } from '../packages/core/src/index.js';
+import { matmul, slice } from '../packages/core/src/plugin.js';
 import { defineBench, measure, sig3 } from './harness.js';
 
 const SIZES = [256, 512, 1024, 2048];

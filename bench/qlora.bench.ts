@@ -16,13 +16,11 @@ import {
   fromArray,
   getPeftModel,
   manualSeed,
-  matmul,
-  slice,
   tensor,
   tidy,
-  transpose,
   uniform,
 } from '../packages/core/src/index.js';
+import { matmul, slice, transpose } from '../packages/core/src/plugin.js';
 import { lora, loraConfig } from '../packages/lora/src/index.js';
 import { createModel } from '../packages/models/src/index.js';
 import { NF4_CODE, QuantizedLinear, activationBytes, codeWords, matmul4bit, prepareModelForKbitTraining, quantize4bit, quantizeModel } from '../packages/qlora/src/index.js';

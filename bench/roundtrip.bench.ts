@@ -1,5 +1,6 @@
 /** Latency of one small op followed by reading its result: enqueue, submit, wait, map, copy back. */
-import { add, fromArray, type Tensor } from '../packages/core/src/index.js';
+import { fromArray, type Tensor } from '../packages/core/src/index.js';
+import { add } from '../packages/core/src/plugin.js';
 import { defineBench, measure, sig3 } from './harness.js';
 
 const ELEMENTS = 16;

@@ -13,15 +13,13 @@ import {
   Generator,
   Linear,
   Sequential,
-  argmax,
   crossEntropy,
-  eq,
   fromArray,
-  mean,
   noGrad,
   tensor,
   tidy,
 } from '../packages/core/src/index.js';
+import { argmax, eq, mean } from '../packages/core/src/plugin.js';
 import { initBackend, releaseNodeGPU } from '../packages/core/src/node.js';
 
 const { values: args } = parseArgs({

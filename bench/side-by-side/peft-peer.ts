@@ -7,14 +7,14 @@ import {
   type Parameter,
   type PretrainedModel,
   type Tensor,
-  WebGPUBackend,
   fromArray,
   getPeftModel,
   manualSeed,
-  mul,
   noGrad,
   tidy,
 } from '../../packages/core/src/index.js';
+import { mul } from '../../packages/core/src/plugin.js';
+import { WebGPUBackend } from '../../packages/core/src/backend.js';
 import { lora, loraConfig } from '../../packages/lora/src/index.js';
 import { createModel, generate } from '../../packages/models/src/index.js';
 import { type Peer, timeEach } from './peer.js';

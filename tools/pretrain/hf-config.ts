@@ -3,7 +3,8 @@
  * spellings that transformers' `GPT2Config.save_pretrained` writes (checked against transformers
  * 5.18 by check-transformers.py).
  */
-import { JsonNumberText, type JsonValue, formatPythonJson, pythonFloat } from '../../packages/core/src/index.js';
+import { JsonNumberText } from '../../packages/core/src/io/strict-json.js';
+import { type JsonValue, formatPythonJson, pythonFloat } from '../../packages/core/src/plugin.js';
 
 /** The shape of the GPT-2 model trained here. */
 export interface ModelShape {

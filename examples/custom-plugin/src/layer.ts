@@ -3,19 +3,21 @@ import {
   Parameter,
   ParameterDict,
   type Tensor,
-  add,
-  composite,
   dropout,
   full,
+  ones,
+  randn,
+  zeros,
+} from '@peft/core';
+import {
+  add,
+  composite,
   linear,
   matmul,
   mul,
   narrow,
-  ones,
-  randn,
   reshape,
-  zeros,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { type LayerContext, LinearAdapterLayer } from '@peft/core/plugin';
 import type { VeraConfig } from './config.js';
 import { type VeraProjections, projectionsFor } from './projections.js';

@@ -1,4 +1,5 @@
-import { type Backend, type DType, Generator, Parameter, ShapeError, mul, noGrad, tidy, uniform } from '@peft/core';
+import { type Backend, type DType, Generator, Parameter, ShapeError, noGrad, tidy, uniform } from '@peft/core';
+import { mul } from '@peft/core/plugin';
 import type { VeraConfig } from './config.js';
 
 /**

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatPythonJson, parseStrictJson } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { formatPythonJson, parseStrictJson } from '@peft/core/plugin';
 import { ADALORA_SCHEMA, adaloraConfig } from './index.js';
 
 const TRAINED = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'pruning', 'trained', 'adapter_config.json');

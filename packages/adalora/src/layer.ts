@@ -7,16 +7,18 @@ import {
   ModuleDict,
   Parameter,
   type Tensor,
-  add,
   full,
-  matmul,
-  mul,
   randn,
-  transpose,
-  type UnaryModule,
   isLinearLike,
   zeros,
 } from '@peft/core';
+import {
+  add,
+  matmul,
+  mul,
+  transpose,
+  type UnaryModule,
+} from '@peft/core/plugin';
 import { LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { AdaLoraConfig } from './config.js';
 import { rankMaskOf } from './rank-pattern.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, MethodRegistry, PeftModel, fromArray, memorySource, mul, noGrad, tidy } from '@peft/core';
+import { Generator, MethodRegistry, PeftModel, fromArray, memorySource, noGrad, tidy } from '@peft/core';
+import { mul } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { createTinyModel, perturbAdapter, tinyBatch } from '@peft/testing';
 import { type AdaLoraConfig, type SvdLinear, adalora, adaloraConfig, orthogonalRegularizer } from './index.js';

@@ -1,4 +1,5 @@
-import { type Tensor, add, div, fromArray, matmul, norm, sub, transpose } from '@peft/core';
+import { type Tensor, fromArray } from '@peft/core';
+import { add, div, matmul, norm, sub, transpose } from '@peft/core/plugin';
 import type { SvdLinear } from './layer.js';
 
 function identity(n: number, like: Tensor): Tensor {

@@ -9,13 +9,12 @@ import {
   type Parameter,
   PeftModel,
   type Tensor,
-  copyTensor,
   loadSafetensorsTensors,
   memorySource,
   noGrad,
-  parseStrictJson,
   tidy,
 } from '@peft/core';
+import { copyTensor, parseStrictJson } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { intTensor, loadFixtureModel } from '@peft/testing';
 import { type AdaLoraConfig, SvdLinear, adalora, budgetAt } from './index.js';

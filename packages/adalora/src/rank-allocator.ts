@@ -3,20 +3,22 @@ import {
   type Parameter,
   ShapeError,
   type Tensor,
-  abs,
-  add,
-  copyTensor,
   fromArray,
   keep,
-  mean,
-  mul,
   noGrad,
-  reshape,
-  sub,
   tidy,
   where,
   zerosLike,
 } from '@peft/core';
+import {
+  abs,
+  add,
+  copyTensor,
+  mean,
+  mul,
+  reshape,
+  sub,
+} from '@peft/core/plugin';
 import type { AdaLoraConfig, RankMasks } from './config.js';
 import { budgetAt } from './budget-schedule.js';
 import type { SvdLinear } from './layer.js';

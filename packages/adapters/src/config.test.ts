@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatPythonJson } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { formatPythonJson } from '@peft/core/plugin';
 import { BOTTLENECK_SCHEMA, bottleneckConfig, bottleneckWidth } from './index.js';
 
 describe('bottleneck adapter config', () => {

@@ -7,16 +7,18 @@ import {
   PeftModel,
   ShapeError,
   type Tensor,
+  noGrad,
+  randn,
+} from '@peft/core';
+import {
   add,
   layerNorm,
   matmul,
   mul,
-  noGrad,
-  randn,
   relu,
   tanh,
   transpose,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { type TinyBase, createTinyModel, perturbAdapter } from '@peft/testing';
 import { BottleneckLayer, type BottleneckConfig, type BottleneckPlacement, bottleneck, bottleneckConfig } from './index.js';

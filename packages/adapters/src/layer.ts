@@ -8,18 +8,20 @@ import {
   type Parameter,
   ShapeError,
   type Tensor,
-  add,
-  composite,
   dropout,
   fromArray,
   gelu,
   isLinearLike,
+  silu,
+} from '@peft/core';
+import {
+  add,
+  composite,
   mul,
   relu,
   sigmoid,
-  silu,
   tanh,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { AdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
 import { type BottleneckActivation, type BottleneckConfig, bottleneckWidth } from './config.js';
 

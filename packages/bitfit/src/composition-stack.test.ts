@@ -13,15 +13,17 @@ import {
   type PretrainedModel,
   Stack,
   type Tensor,
+  memorySource,
+  noGrad,
+} from '@peft/core';
+import {
   add,
   matmul,
-  memorySource,
   mul,
-  noGrad,
   promptForward,
   relu,
   transpose,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { bottleneck, bottleneckConfig } from '@peft/adapters';
 import { lora, loraConfig } from '@peft/lora';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, Generator, Linear, MethodRegistry, PeftModel, type Tensor, add, noGrad, randn, tidy } from '@peft/core';
+import { ConfigError, Generator, Linear, MethodRegistry, PeftModel, type Tensor, noGrad, randn, tidy } from '@peft/core';
+import { add } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { createTinyModel } from '@peft/testing';
 import { BitFitLayer, bitfit, bitfitConfig } from './index.js';

@@ -5,14 +5,11 @@ import {
   Parameter,
   ParameterDict,
   type Tensor,
-  add,
-  composite,
-  isParameter,
   keep,
   noGrad,
-  sub,
   tidy,
 } from '@peft/core';
+import { add, composite, isParameter, sub } from '@peft/core/plugin';
 import { AdapterLayer } from '@peft/core/plugin';
 import type { BitFitConfig } from './config.js';
 

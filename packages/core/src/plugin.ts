@@ -1,7 +1,8 @@
 /**
  * `@peft/core/plugin`: what a method author needs to write a PEFT method (LoRA, LoHa, a third-party
- * VeRA …) on top of `@peft/core`. Users of methods never import it; they use the main entry's
- * `getPeftModel`, `PeftModel`, tensors and modules.
+ * VeRA …) on top of `@peft/core`, and what a model architecture needs beyond the main entry. Users of
+ * methods and models never import it; they use the main entry's `getPeftModel`, `PeftModel`, tensors
+ * and modules.
  *
  * - Adapter layers: {@link AdapterLayer} (adding and deleting adapters is done here; a method writes
  *   `createAdapter`, `adapterState` and `applyAdapter`), {@link LinearAdapterLayer} for dense layers,
@@ -12,6 +13,10 @@
  * - Helpers: LyCORIS dropouts ({@link moduleDropped}, {@link rankDropoutMask}), {@link customFunction}
  *   for an op with a hand-written backward, per-row adapters ({@link currentAdapterRows}), Python-style
  *   JSON and regexes for config files.
+ * - The whole functional op set (`add`, `matmul`, `layerNorm`, `embedding`, …; the main entry keeps
+ *   only the ops that are not Tensor methods), scope and module building blocks ({@link composite},
+ *   {@link Variable}, {@link UnaryModule}), linear algebra ({@link svd}, {@link qr}) and the
+ *   counter-based hash behind dropout masks and shuffles ({@link hash32}).
  *
  * @example
  * ```ts
@@ -52,3 +57,18 @@ export type { PromptEncoder, PromptEncoderContext, PromptKind } from './peft/pro
 export { customFunction, type CustomBackward, type CustomAttrs } from './autograd/custom-function.js';
 export { formatPythonJson, pythonFloat } from './io/python-json.js';
 export type { JsonValue } from './io/strict-json.js';
+
+// the functional ops, scopes and building blocks of modules and models
+export * from './ops/index.js';
+export { composite } from './scope.js';
+export { fmtShape } from './errors.js';
+export { shapeSize } from './shape.js';
+export { Variable } from './nn/variable.js';
+export { isParameter } from './nn/parameter.js';
+export type { UnaryModule } from './nn/module.js';
+export { ModulesToSaveWrapper } from './peft/model/modules-to-save.js';
+export { promptForward } from './peft/prompt/prompt-injection.js';
+export { hash32, dropoutKeep } from './kernels/random-hash.js';
+export { parseStrictJson } from './io/strict-json.js';
+export { svd, type SvdResult } from './linalg/svd.js';
+export { qr, type QrResult } from './linalg/qr.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, formatPythonJson, parseStrictJson } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { formatPythonJson, parseStrictJson } from '@peft/core/plugin';
 import { caseDir } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
 import { IA3_SCHEMA, checkFeedforwardSubset, ia3Config, isFeedforwardModule } from './config.js';

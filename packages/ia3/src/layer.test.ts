@@ -1,4 +1,5 @@
-import { type Backend, Conv1D, Generator, Linear, type Module, type Tensor, fromArray, noGrad, tidy, withAdapterRows } from '@peft/core';
+import { type Backend, Conv1D, Generator, Linear, type Module, type Tensor, fromArray, noGrad, tidy } from '@peft/core';
+import { withAdapterRows } from '@peft/core/plugin';
 import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type IA3Config, ia3Config } from './config.js';

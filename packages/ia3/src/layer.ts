@@ -4,18 +4,20 @@ import {
   Parameter,
   ParameterDict,
   type Tensor,
+  noGrad,
+  ones,
+  randn,
+  tidy,
+  where,
+} from '@peft/core';
+import {
   composite,
   div,
   eq,
   mul,
-  noGrad,
-  ones,
-  randn,
   reshape,
   sub,
-  tidy,
-  where,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { LinearAdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
 import { type IA3Config, isFeedforwardModule } from './config.js';
 

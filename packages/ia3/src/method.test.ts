@@ -1,4 +1,5 @@
-import { ConfigError, Conv1D, Embedding, Generator, LayerNorm, Linear, MethodRegistry, PeftModel, type ModelInfo, formatPythonJson } from '@peft/core';
+import { ConfigError, Conv1D, Embedding, Generator, LayerNorm, Linear, MethodRegistry, PeftModel, type ModelInfo } from '@peft/core';
+import { formatPythonJson } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { TINY_MODEL_CONFIGS, createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';

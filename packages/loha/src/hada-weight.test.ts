@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, createCpuBackend, matmul, mul, sum, tidy } from '@peft/core';
+import { type Tensor, createCpuBackend, tidy } from '@peft/core';
+import { matmul, mul, sum } from '@peft/core/plugin';
 import { expectClose, liveBuffers, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { hadaWeight } from './hada-weight.js';
 

@@ -1,4 +1,5 @@
-import { type Tensor, matmul, mul, transpose } from '@peft/core';
+import { type Tensor } from '@peft/core';
+import { matmul, mul, transpose } from '@peft/core/plugin';
 import { customFunction } from '@peft/core/plugin';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Conv1D, Generator, type LayerContext, Linear, type Tensor, type UnaryModule, add, linear, matmul, noGrad, tidy } from '@peft/core';
+import { Conv1D, Generator, Linear, type Tensor, noGrad, tidy } from '@peft/core';
+import { type LayerContext, type UnaryModule, add, linear, matmul } from '@peft/core/plugin';
 import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { type LohaConfig, LohaLinear, lohaConfig } from './index.js';
 

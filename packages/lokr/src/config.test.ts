@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatPythonJson, parseStrictJson } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { formatPythonJson, parseStrictJson } from '@peft/core/plugin';
 import { caseDir } from '@peft/testing';
 import { LOKR_SCHEMA, lokr, lokrConfig } from './index.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Tensor, linear, mul, noGrad, sum, tidy } from '@peft/core';
+import { type Tensor, noGrad, tidy } from '@peft/core';
+import { linear, mul, sum } from '@peft/core/plugin';
 import { expectClose, host, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { kron, kronFlops, kronLinear } from './kron.js';
 

@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, linear, matmul, mul, reshape } from '@peft/core';
+import { ShapeError, type Tensor } from '@peft/core';
+import { linear, matmul, mul, reshape } from '@peft/core/plugin';
 
 /**
  * The Kronecker product of two matrices: `kron(A, B)[i·p + k, j·q + l] = A[i, j]·B[k, l]` for `A`

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Conv1D, Generator, type LayerContext, Linear, type Tensor, type UnaryModule, add, linear, matmul, mul, noGrad, sum, tidy } from '@peft/core';
+import { Conv1D, Generator, Linear, type Tensor, noGrad, tidy } from '@peft/core';
+import { type LayerContext, type UnaryModule, add, linear, matmul, mul, sum } from '@peft/core/plugin';
 import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { type LokrConfig, LokrLinear, lokrConfig } from './index.js';
 

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { ConfigError, type JsonValue, formatPythonJson, parseStrictJson } from '@peft/core';
+import { ConfigError } from '@peft/core';
+import { type JsonValue, formatPythonJson, parseStrictJson } from '@peft/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { LORA_SCHEMA, loraConfig } from './config.js';
 import { ADDED_IN_0_21 } from './test-support/peft-021-keys.js';

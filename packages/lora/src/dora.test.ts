@@ -1,4 +1,5 @@
-import { Conv1D, Embedding, Generator, Linear, type Module, fromArray, mul, noGrad, sum, tidy } from '@peft/core';
+import { Conv1D, Embedding, Generator, Linear, type Module, fromArray, noGrad, tidy } from '@peft/core';
+import { mul, sum } from '@peft/core/plugin';
 import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { loraConfig } from './config.js';

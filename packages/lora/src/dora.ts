@@ -4,19 +4,21 @@ import {
   type ModuleDict,
   Parameter,
   type Tensor,
+  keep,
+  noGrad,
+  tidy,
+} from '@peft/core';
+import {
   add,
   div,
-  keep,
   linear,
   matmul,
   mul,
-  noGrad,
   norm,
   reshape,
   sub,
-  tidy,
   transpose,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import type { LoraVariant } from './lora-variant.js';
 
 /**

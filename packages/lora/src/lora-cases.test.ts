@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Backend, MethodRegistry, PeftModel, memorySource, noGrad, parseSafetensors, parseStrictJson, svd } from '@peft/core';
+import { type Backend, MethodRegistry, PeftModel, memorySource, noGrad, parseSafetensors } from '@peft/core';
+import { parseStrictJson, svd } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { generate } from '@peft/models';
 import { FIXTURE_TOLERANCE, caseDir, flat, intTensor, loadFixtureModel, meaningful, readCaseTensors, readFixtureCase } from '@peft/testing';

@@ -1,4 +1,5 @@
-import { Embedding, Generator, fromArray, mul, sum } from '@peft/core';
+import { Embedding, Generator, fromArray } from '@peft/core';
+import { mul, sum } from '@peft/core/plugin';
 import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type LoraConfig, loraConfig } from './config.js';

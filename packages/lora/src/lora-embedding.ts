@@ -7,19 +7,21 @@ import {
   Parameter,
   ParameterDict,
   type Tensor,
-  add,
-  embedding,
-  eq,
   isGradEnabled,
-  matmul,
-  mul,
   randn,
-  transpose,
   unsqueeze,
   where,
   zeros,
-  type UnaryModule,
 } from '@peft/core';
+import {
+  add,
+  embedding,
+  eq,
+  matmul,
+  mul,
+  transpose,
+  type UnaryModule,
+} from '@peft/core/plugin';
 import { AdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraEmbeddingLayer, DoraEmbeddingVariant, type DoraMagnitude } from './dora.js';

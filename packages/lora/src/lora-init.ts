@@ -1,4 +1,5 @@
-import { ConfigError, type DType, type Generator, Linear, noGrad, qr, randn, svd, tidy } from '@peft/core';
+import { ConfigError, type DType, type Generator, Linear, noGrad, randn, tidy } from '@peft/core';
+import { qr, svd } from '@peft/core/plugin';
 import type { Backend } from '@peft/core';
 import type { InitLoraWeights } from './init-lora-weights.js';
 

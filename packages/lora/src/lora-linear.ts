@@ -8,15 +8,17 @@ import {
   ModuleDict,
   type Parameter,
   type Tensor,
-  add,
   fromArray,
+  noGrad,
+  tidy,
+} from '@peft/core';
+import {
+  add,
   matmul,
   mul,
-  noGrad,
   reshape,
-  tidy,
   type UnaryModule,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';

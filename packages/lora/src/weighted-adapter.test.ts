@@ -1,4 +1,5 @@
-import { type Backend, type PeftModel, type PretrainedModel, defaultRegistry, getPeftModel, svd } from '@peft/core';
+import { type Backend, type PeftModel, type PretrainedModel, defaultRegistry, getPeftModel } from '@peft/core';
+import { svd } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { createModel } from '@peft/models';
 import { describe, expect, it } from 'vitest';

@@ -4,16 +4,13 @@ import {
   type Parameter,
   type PeftModel,
   type Tensor,
-  add,
   concat,
   fromArray,
-  mul,
   noGrad,
-  svd,
   tidy,
-  transpose,
   zeros,
 } from '@peft/core';
+import { add, mul, svd, transpose } from '@peft/core/plugin';
 import type { AdapterLayer, WeightedAdapterRequest } from '@peft/core/plugin';
 import { type LoraConfig, loraConfig } from './config.js';
 import { usesBaseWeight } from './init-lora-weights.js';

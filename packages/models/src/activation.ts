@@ -1,4 +1,5 @@
-import { ConfigError, type Tensor, gelu, relu, silu, tanh } from '@peft/core';
+import { ConfigError, type Tensor, gelu, silu } from '@peft/core';
+import { relu, tanh } from '@peft/core/plugin';
 
 /**
  * The activation functions transformers configs name (`hidden_act`, `activation_function`).

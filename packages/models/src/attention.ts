@@ -1,4 +1,5 @@
-import { type Tensor, add, arange, cast, composite, eq, gt, matmul, reshape, softmax, unsqueeze, where, ShapeError, ArgumentError } from '@peft/core';
+import { type Tensor, arange, softmax, unsqueeze, where, ShapeError, ArgumentError } from '@peft/core';
+import { add, cast, composite, eq, gt, matmul, reshape } from '@peft/core/plugin';
 
 /** The value masked attention scores get (float32's lowest finite number, as transformers uses). @example `where(padded, MASKED_SCORE, 0)` */
 export const MASKED_SCORE = -3.4028234663852886e38;

@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, composite, crossEntropy, narrow, reshape } from '@peft/core';
+import { ShapeError, type Tensor, crossEntropy } from '@peft/core';
+import { composite, narrow, reshape } from '@peft/core/plugin';
 
 /**
  * The next-token loss of a causal language model, as transformers computes it: position `t`'s logits

@@ -3,12 +3,12 @@ import {
   ShapeError,
   type Backend,
   type Module,
-  type Variable,
   type SafetensorsEntry,
   readSafetensors,
   readSafetensorsHeader,
   tensorsFromSafetensors,
 } from '@peft/core';
+import { type Variable } from '@peft/core/plugin';
 import type { CheckpointSource } from '@peft/core';
 import { parseJsonObject } from './json-object.js';
 

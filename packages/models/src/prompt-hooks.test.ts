@@ -16,15 +16,13 @@ import {
   Module,
   type PretrainedModel,
   type Tensor,
-  composite,
   concat,
-  expand,
   loadSafetensorsTensors,
   noGrad,
   ones,
-  reshape,
   unsqueeze,
 } from '@peft/core';
+import { composite, expand, reshape } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from './auto-model.js';
 import { directorySource } from '@peft/core/node';

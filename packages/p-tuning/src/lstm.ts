@@ -1,4 +1,5 @@
-import { type Backend, type Generator, Module, Parameter, ShapeError, concat, defaultGenerator, dropout, fromArray, linear, sigmoid, tanh, type Tensor } from '@peft/core';
+import { type Backend, type Generator, Module, Parameter, ShapeError, concat, defaultGenerator, dropout, fromArray, type Tensor } from '@peft/core';
+import { linear, sigmoid, tanh } from '@peft/core/plugin';
 
 /**
  * A bidirectional, multi-layer LSTM over one sequence `[seq, input]`, with PyTorch's parameter names

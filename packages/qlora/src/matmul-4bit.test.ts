@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
-import { createCpuBackend, matmul, tensor, transpose } from '@peft/core';
+import { createCpuBackend, tensor } from '@peft/core';
+import { matmul, transpose } from '@peft/core/plugin';
 import { checkGradients, expectClose, rand, testBackends } from '@peft/core/testing';
 import { matmul4bit } from './matmul-4bit.js';
 

@@ -1,4 +1,5 @@
-import { ArgumentError, DTypeError, ShapeError, type Tensor, contiguous, customFunction, fmtShape } from '@peft/core';
+import { ArgumentError, DTypeError, ShapeError, type Tensor } from '@peft/core';
+import { contiguous, customFunction, fmtShape } from '@peft/core/plugin';
 import { findKernel, tensorFromBuffer } from '@peft/core/backend';
 import { MATMUL_4BIT_KERNEL } from './kernels/matmul-4bit-kernel.js';
 import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';

@@ -1,4 +1,5 @@
-import { Conv1D, Linear, MergeError, type PeftModel, type PretrainedModel, type Tensor, add, noGrad, tidy } from '@peft/core';
+import { Conv1D, Linear, MergeError, type PeftModel, type PretrainedModel, type Tensor, noGrad, tidy } from '@peft/core';
+import { add } from '@peft/core/plugin';
 import { dequantize4bit } from './quantize.js';
 import { QuantizedLinear } from './quantized-linear.js';
 

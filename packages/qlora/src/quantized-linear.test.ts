@@ -1,4 +1,5 @@
-import { Conv1D, Linear, createCpuBackend, linear, manualSeed, matmul, tensor } from '@peft/core';
+import { Conv1D, Linear, createCpuBackend, manualSeed, tensor } from '@peft/core';
+import { linear, matmul } from '@peft/core/plugin';
 import { expectClose, testBackends } from '@peft/core/testing';
 import { describe, expect, it } from 'vitest';
 import { QuantizedLinear } from './quantized-linear.js';

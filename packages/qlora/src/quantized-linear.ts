@@ -4,12 +4,10 @@ import {
   Module,
   Parameter,
   type Tensor,
-  type Variable,
-  add,
-  cast,
   tensor,
   zeros,
 } from '@peft/core';
+import { type Variable, add, cast } from '@peft/core/plugin';
 import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
 import { matmul4bit } from './matmul-4bit.js';
 import { DYNAMIC_CODE, type QuantType, codeTable } from './codebooks.js';

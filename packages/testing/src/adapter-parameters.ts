@@ -1,4 +1,5 @@
-import { type Generator, type Parameter, type PeftModel, add, noGrad, randn, tidy } from '@peft/core';
+import { type Generator, type Parameter, type PeftModel, noGrad, randn, tidy } from '@peft/core';
+import { add } from '@peft/core/plugin';
 import { readF64 } from '@peft/core/testing';
 
 /**

@@ -10,9 +10,9 @@ import {
   noGrad,
   parseSafetensors,
   loadSafetensorsTensors,
-  parseStrictJson,
   tidy,
 } from '@peft/core';
+import { parseStrictJson } from '@peft/core/plugin';
 import type { PeftMethod } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { caseDir, flat, intTensor, loadFixtureModel, readCaseTensors, readFixtureCase, hasCaseFile, type FixtureCase } from './fixture-files.js';

@@ -6,17 +6,16 @@ import {
   Generator,
   MergeError,
   MethodRegistry,
-  ModulesToSaveWrapper,
   type Parameter,
   PeftModel,
   type PretrainedModel,
   type ModelInputs,
   type Tensor,
   memorySource,
-  narrow,
   noGrad,
   tidy,
 } from '@peft/core';
+import { ModulesToSaveWrapper, narrow } from '@peft/core/plugin';
 import { AdapterLayer, type PeftConfig, type PeftMethod } from '@peft/core/plugin';
 import { expectClose, liveBuffers, readF64, testBackends } from '@peft/core/testing';
 import { adapterParameters, baseParameters, perturbAdapter, snapshot } from './adapter-parameters.js';

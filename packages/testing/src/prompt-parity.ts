@@ -12,9 +12,9 @@ import {
   loadSafetensorsTensors,
   noGrad,
   parseSafetensors,
-  parseStrictJson,
   tidy,
 } from '@peft/core';
+import { parseStrictJson } from '@peft/core/plugin';
 import { type PeftMethod, PROMPT_SAVED_PREFIX } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { generate } from '@peft/models';

@@ -1,4 +1,5 @@
-import { type Backend, type PretrainedModel, argmax, noGrad, tidy } from '@peft/core';
+import { type Backend, type PretrainedModel, noGrad, tidy } from '@peft/core';
+import { argmax } from '@peft/core/plugin';
 import type { EvalMetrics, ModelBatch } from './trainer-types.js';
 
 /**

@@ -6,14 +6,13 @@ import {
   Linear,
   Module,
   ModuleList,
-  composite,
-  tanh,
   zeros,
   type KVCache,
   type LayerOptions,
   type ModelInputs,
   type Tensor,
 } from '@peft/core';
+import { composite, tanh } from '@peft/core/plugin';
 import { applyActivation } from '../activation.js';
 import { defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { embedInputs } from '../embed-inputs.js';

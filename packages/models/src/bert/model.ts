@@ -2,7 +2,6 @@ import {
   Dropout,
   Linear,
   Module,
-  composite,
   type Embedding,
   type LayerOptions,
   type ModelInfo,
@@ -11,6 +10,7 @@ import {
   type PretrainedModel,
   type Tensor,
 } from '@peft/core';
+import { composite } from '@peft/core/plugin';
 import { attentionBias } from '../attention.js';
 import type { BertConfig } from './config.js';
 import { initBertWeights } from './init-weights.js';

@@ -1,4 +1,5 @@
-import { ShapeError, type Tensor, abs, cast, composite, crossEntropy, exp, log, mean, mseLoss, relu, reshape } from '@peft/core';
+import { ShapeError, type Tensor, crossEntropy, mseLoss } from '@peft/core';
+import { abs, cast, composite, exp, log, mean, relu, reshape } from '@peft/core/plugin';
 import type { BertProblemType } from './config.js';
 
 /**

@@ -2,14 +2,12 @@ import {
   ArgumentError,
   KVCache,
   type PretrainedModel,
-  argmax,
   fromArray,
-  narrow,
   noGrad,
-  reshape,
   tidy,
   type Tensor,
 } from '@peft/core';
+import { argmax, narrow, reshape } from '@peft/core/plugin';
 import { checkTokenIds } from '../input-validation.js';
 import { type SamplingOptions, TokenSampler } from './sampling.js';
 

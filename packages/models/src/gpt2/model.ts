@@ -7,7 +7,6 @@ import {
   Linear,
   Module,
   ModuleList,
-  composite,
   type LayerOptions,
   type ModelInfo,
   type ModelInputs,
@@ -15,6 +14,7 @@ import {
   type PretrainedModel,
   type Tensor,
 } from '@peft/core';
+import { composite } from '@peft/core/plugin';
 import { applyActivation } from '../activation.js';
 import { attentionBias, defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { causalLMOutput, lmHead } from '../lm-head.js';

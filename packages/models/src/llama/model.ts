@@ -6,7 +6,6 @@ import {
   ModuleList,
   RMSNorm,
   ShapeError,
-  composite,
   type LayerOptions,
   type ModelInfo,
   type ModelInputs,
@@ -14,6 +13,7 @@ import {
   type PretrainedModel,
   type Tensor,
 } from '@peft/core';
+import { composite } from '@peft/core/plugin';
 import { applyActivation } from '../activation.js';
 import { attentionBias, defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { causalLMOutput, lmHead } from '../lm-head.js';

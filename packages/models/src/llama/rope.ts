@@ -2,13 +2,17 @@ import {
   ConfigError,
   type Backend,
   type Tensor,
+  concat,
+  fromArray,
+  unsqueeze,
+  where,
+} from '@peft/core';
+import {
   add,
   cast,
   composite,
-  concat,
   cos,
   div,
-  fromArray,
   gt,
   max,
   mul,
@@ -17,9 +21,7 @@ import {
   pow,
   sin,
   sub,
-  unsqueeze,
-  where,
-} from '@peft/core';
+} from '@peft/core/plugin';
 import { ConfigReader } from '../config-reader.js';
 import type { RopeConfig } from './config.js';
 

@@ -1,4 +1,5 @@
-import { type Tensor, arange, composite, ge, minimum, reshape, sub, unsqueeze, where } from '@peft/core';
+import { type Tensor, arange, unsqueeze, where } from '@peft/core';
+import { composite, ge, minimum, reshape, sub } from '@peft/core/plugin';
 import { MASKED_SCORE } from '../attention.js';
 
 /**

@@ -1,4 +1,4 @@
-import { shapeSize } from '@peft/core';
+import { shapeSize } from '@peft/core/plugin';
 import { CpuBuffer, type View, arrayOf, outArray } from '@peft/core/backend';
 import type { Matmul4bit } from './matmul-4bit-spec.js';
 

@@ -1,4 +1,4 @@
-import { shapeSize } from '@peft/core';
+import { shapeSize } from '@peft/core/plugin';
 import { type BufferHandle, type CpuBackend, type View, type WebGPUBackend, defineKernel } from '@peft/core/backend';
 import { cpuMatmul4bit } from './cpu-matmul-4bit.js';
 import type { Matmul4bit } from './matmul-4bit-spec.js';

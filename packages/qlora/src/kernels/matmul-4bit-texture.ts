@@ -13,7 +13,7 @@
  *
  * @packageDocumentation
  */
-import { shapeSize } from '@peft/core';
+import { shapeSize } from '@peft/core/plugin';
 import { MAX_GRID, type TextureRunner, type View, header, matmulDeviceProfile, textureResourcesOf, word } from '@peft/core/backend';
 import type { Matmul4bit } from './matmul-4bit-spec.js';
 

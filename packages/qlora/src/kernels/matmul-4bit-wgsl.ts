@@ -1,4 +1,4 @@
-import { shapeSize } from '@peft/core';
+import { shapeSize } from '@peft/core/plugin';
 import { type Kernel, MAX_GRID, type View, binding, header, word } from '@peft/core/backend';
 import type { Matmul4bit } from './matmul-4bit-spec.js';
 

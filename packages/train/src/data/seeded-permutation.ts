@@ -1,4 +1,5 @@
-import { ArgumentError, hash32 } from '@peft/core';
+import { ArgumentError } from '@peft/core';
+import { hash32 } from '@peft/core/plugin';
 
 /**
  * Checks a seed: an integer in [0, 2^32). Anything else is an `ArgumentError` naming `what`.
