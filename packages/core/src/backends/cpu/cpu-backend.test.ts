@@ -8,6 +8,10 @@ import { matmul } from '../../ops/matmul.js';
 import { readCpuF64 } from '../../test-utils/numeric.js';
 import { CpuBuffer } from './cpu-buffer.js';
 import { createCpuBackend } from './cpu-backend.js';
+import { installTensorMethods } from '../../tensor-methods.js';
+
+// the chainable methods below (t.transpose(), …) come from an entry point; this file imports ops directly
+installTensorMethods();
 import { offsetsFor, stridedOffsets } from './strided.js';
 
 const view = (buffer: View['buffer'], shape: number[], strides: number[], offset = 0, dtype: View['dtype'] = 'f32'): View => ({
