@@ -28,7 +28,7 @@ export const CLI_METHODS: readonly PeftMethod<any>[] = [lora, adalora, loha, lok
  *
  * @example
  * ```ts
- * cliRegistry().get('BOFT'); // PluginError: … install @peft/boft …
+ * cliRegistry().get('BOFT'); // PluginError: … no @peft package implements it; register a PeftMethod …
  * ```
  */
 export function cliRegistry(): MethodRegistry {

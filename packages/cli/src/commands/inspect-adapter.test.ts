@@ -69,7 +69,7 @@ describe('peft inspect on an adapter folder', () => {
     const loaded = await run('inspect', dir, '--model', fixtureModel('gpt2'));
     expect(loaded.code).toBe(1);
     expect(loaded.stdout).toBe('');
-    expect(loaded.stderr).toMatch(/^peft: inspect: no method is registered for peft_type "BOFT": install @peft\/boft/);
+    expect(loaded.stderr).toMatch(/^peft: inspect: no method is registered for peft_type "BOFT": no @peft package implements it; register a PeftMethod/);
   });
 
   it('rejects --model on a model folder and a config without peft_type', async () => {

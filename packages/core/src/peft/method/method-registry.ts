@@ -2,7 +2,7 @@ import { PluginError } from '../../errors.js';
 import type { PeftConfig } from './config-schema.js';
 import type { PeftMethod } from './peft-method.js';
 
-/** The package that provides each Hugging Face `peft_type`, for "not registered" messages. */
+/** The @peft package that provides each Hugging Face `peft_type` it implements, for "not registered" messages. */
 const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
   LORA: '@peft/lora',
   ADALORA: '@peft/adalora',
@@ -13,9 +13,6 @@ const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
   PROMPT_TUNING: '@peft/prompt',
   P_TUNING: '@peft/p-tuning',
   MULTITASK_PROMPT_TUNING: '@peft/prompt',
-  BOFT: '@peft/boft',
-  OFT: '@peft/oft',
-  VERA: '@peft/vera',
   BOTTLENECK: '@peft/adapters',
   BITFIT: '@peft/bitfit',
 };
@@ -66,7 +63,7 @@ export class MethodRegistry {
     const pkg = KNOWN_PACKAGES[peftType];
     const registered = [...this.methods.keys()];
     throw new PluginError(
-      `${op}: no method is registered for peft_type "${peftType}": ${pkg ? `install ${pkg} and call registerMethod() with its method` : 'register a PeftMethod for it with registerMethod()'} (registered: ${registered.length ? registered.join(', ') : 'none'})`,
+      `${op}: no method is registered for peft_type "${peftType}": ${pkg ? `install ${pkg} and call registerMethod() with its method` : 'no @peft package implements it; register a PeftMethod for it with registerMethod() (see docs/writing-a-method.md)'} (registered: ${registered.length ? registered.join(', ') : 'none'})`,
     );
   }
 
