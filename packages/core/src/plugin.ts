@@ -21,7 +21,7 @@
  * @example
  * ```ts
  * import { type LayerContext, LinearAdapterLayer, TARGET_FIELDS, configField, defineConfig } from '@peft/core/plugin';
- * import { Parameter, ParameterDict, type Tensor, mul, ones } from '@peft/core';
+ * import { Parameter, ParameterDict, type Tensor, ones } from '@peft/core';
  * ```
  *
  * @packageDocumentation
