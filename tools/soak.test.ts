@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../packages/core/src/index.js';
-import { testWebGPU } from '../packages/core/src/test-utils/backends.js';
+import { testWebGPU } from '../packages/core/src/test-support/backends.js';
 import { runSoak, soakGrowth } from './soak-run.js';
 
 // GPU buffers are what leak in practice: the soak runs on WebGPU (required in CI), on the CPU backend only without an adapter

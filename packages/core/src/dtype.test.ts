@@ -11,7 +11,7 @@ import {
   roundToF16,
 } from './dtype.js';
 import { DTypeError } from './errors.js';
-import { testRandom } from './test-utils/numeric.js';
+import { testRandom } from './test-support/numeric.js';
 
 /** All finite f16 values in increasing order (the reference for rounding). */
 const finiteHalves: number[] = [];

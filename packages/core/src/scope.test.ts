@@ -1,10 +1,10 @@
-import { liveBuffers } from './test-utils/numeric.js';
+import { liveBuffers } from './test-support/numeric.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend-interface.js';
 import { DisposedTensorError, ArgumentError } from './errors.js';
 import { composite, keep, scopeDepth, tidy } from './scope.js';
 import type { Tensor } from './tensor.js';
-import { testBackends } from './test-utils/backends.js';
+import { testBackends } from './test-support/backends.js';
 import { fromArray, ones, zeros } from './ops/creation.js';
 import { add, exp, mul } from './ops/elementwise.js';
 import { matmul } from './ops/matmul.js';

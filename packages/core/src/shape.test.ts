@@ -11,7 +11,7 @@ import {
   shapesEqual,
   viewStrides,
 } from './shape.js';
-import { testRandom } from './test-utils/numeric.js';
+import { testRandom } from './test-support/numeric.js';
 
 /** Buffer offsets of every element of a strided view, in row-major order. */
 function addresses(shape: readonly number[], strides: readonly number[], offset = 0): number[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from './errors.js';
 import { tidy } from './scope.js';
-import { testBackends } from './test-utils/backends.js';
+import { testBackends } from './test-support/backends.js';
 import { fromArray, tensor } from './ops/creation.js';
 import * as ops from './ops/index.js';
 

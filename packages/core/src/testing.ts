@@ -15,8 +15,8 @@ import { installTensorMethods } from './tensor-methods.js';
 // import it): every entry point connects them when it loads.
 installTensorMethods();
 
-export { testBackends, testWebGPU } from './test-utils/backends.js';
-export { checkGradients } from './test-utils/gradcheck.js';
-export type { GradCheckOptions } from './test-utils/gradcheck.js';
-export { host, toTensor, readF64, expectClose, testRandom, rand, randInt, liveBuffers } from './test-utils/numeric.js';
-export type { HostTensor, Tolerance } from './test-utils/numeric.js';
+export { testBackends, testWebGPU } from './test-support/backends.js';
+export { checkGradients } from './test-support/gradcheck.js';
+export type { GradCheckOptions } from './test-support/gradcheck.js';
+export { host, toTensor, readF64, expectClose, testRandom, rand, randInt, liveBuffers } from './test-support/numeric.js';
+export type { HostTensor, Tolerance } from './test-support/numeric.js';

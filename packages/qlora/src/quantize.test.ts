@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DYNAMIC_CODE, FP4_CODE, NF4_CODE, type QuantType, sortedCode } from './codebooks.js';
-import { loadBnbCase, loadBnbFixture } from './fixture.test-helpers.js';
+import { loadBnbCase, loadBnbFixture } from './test-support/bnb-fixture.js';
 import { dequantize4bit, quantize4bit, unpackNibbles } from './quantize.js';
 
 const tensors = loadBnbFixture();

@@ -7,7 +7,7 @@ import { createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
 import { checkpointFileStore } from './checkpoint-file-store.js';
 import { memoryCheckpointStore } from './checkpoint-store.js';
-import { countingExamples } from './counting-examples.test-support.js';
+import { countingExamples } from './test-support/counting-examples.js';
 import { batchSource } from './prepare-data.js';
 import { Trainer } from './trainer.js';
 import type { TrainingArgs } from './training-args.js';

@@ -6,7 +6,7 @@ import { testBackends } from '@peft/core/testing';
 import { lora, loraConfig } from '@peft/lora';
 import { createTinyModel } from '@peft/testing';
 import { describe, expect, it } from 'vitest';
-import { countingExamples } from './counting-examples.test-support.js';
+import { countingExamples } from './test-support/counting-examples.js';
 import type { Example } from './data/example.js';
 import { batchSource } from './prepare-data.js';
 import { Trainer } from './trainer.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AutogradError, ShapeError } from '../errors.js';
 import { tidy } from '../scope.js';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { liveBuffers, rand } from '../test-utils/numeric.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { liveBuffers, rand } from '../test-support/numeric.js';
 import { fromArray, ones } from '../ops/creation.js';
 import { add, exp, mul, where, gt } from '../ops/elementwise.js';
 import { argmax, sum } from '../ops/reduce.js';

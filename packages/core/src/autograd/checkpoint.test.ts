@@ -9,8 +9,8 @@ import * as ops from '../ops/index.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-utils/backends.js';
-import { liveBuffers, rand, readF64, toTensor } from '../test-utils/numeric.js';
+import { testBackends } from '../test-support/backends.js';
+import { liveBuffers, rand, readF64, toTensor } from '../test-support/numeric.js';
 import { checkpoint } from './checkpoint.js';
 import { noGrad } from './graph.js';
 

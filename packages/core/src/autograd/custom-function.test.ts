@@ -3,9 +3,9 @@ import { ArgumentError, AutogradError, ShapeError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { expectClose, liveBuffers, rand, readF64, toTensor } from '../test-utils/numeric.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { expectClose, liveBuffers, rand, readF64, toTensor } from '../test-support/numeric.js';
 import { type CustomBackward, customFunction } from './custom-function.js';
 import { noGrad } from './graph.js';
 

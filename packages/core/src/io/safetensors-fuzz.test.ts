@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PeftError } from '../errors.js';
 import { parseSafetensors } from './safetensors.js';
 import { type ByteSource, readSafetensors } from './safetensors-reader.js';
-import { testRandom } from '../test-utils/numeric.js';
+import { testRandom } from '../test-support/numeric.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/safetensors/', import.meta.url));
 const original = new Uint8Array(readFileSync(FIXTURES + 'gpt2_lora-adapter.safetensors'));

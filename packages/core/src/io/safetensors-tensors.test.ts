@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../backends/cpu/cpu-backend.js';
 import { DTypeError } from '../errors.js';
 import { fromArray } from '../ops/creation.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { parseSafetensors } from './safetensors.js';
 import { loadSafetensorsTensors, serializeTensors, tensorsFromSafetensors } from './safetensors-tensors.js';
 import { serializeSafetensors } from './safetensors-writer.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError } from '../errors.js';
 import { qr } from './qr.js';
-import { matmul, maxAbs, orthonormalityError, randomMatrix, subtract, torchCases } from './matrix-testing.js';
+import { matmul, maxAbs, orthonormalityError, randomMatrix, subtract, torchCases } from '../test-support/matrix.js';
 
 /** Checks q·r = a, orthonormal q and upper-triangular r; returns the factors. */
 function checkedQr(a: Float64Array, rows: number, cols: number) {

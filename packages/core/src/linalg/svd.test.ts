@@ -10,7 +10,7 @@ import {
   torchCases,
   transpose,
   truncate,
-} from './matrix-testing.js';
+} from '../test-support/matrix.js';
 
 /** Checks u·diag(s)·vt = a, orthonormal u columns and vt rows, and sorted non-negative s. */
 function checkedSvd(a: Float64Array, rows: number, cols: number) {

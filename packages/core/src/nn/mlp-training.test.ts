@@ -1,4 +1,4 @@
-import { liveBuffers } from '../test-utils/numeric.js';
+import { liveBuffers } from '../test-support/numeric.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend-interface.js';
 import { withBackend } from '../backend-registry.js';
@@ -6,7 +6,7 @@ import { crossEntropy } from '../ops/loss.js';
 import { fromArray, tensor } from '../ops/creation.js';
 import { Generator } from '../random.js';
 import { tidy } from '../scope.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { AdamW } from '../optim/adamw.js';
 import { clipGradNorm } from '../optim/clip-grad-norm.js';
 import { GELU, ReLU } from './activations.js';

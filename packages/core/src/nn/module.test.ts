@@ -1,4 +1,4 @@
-import { liveBuffers } from '../test-utils/numeric.js';
+import { liveBuffers } from '../test-support/numeric.js';
 import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
@@ -6,7 +6,7 @@ import { ones, randn, tensor, zeros } from '../ops/creation.js';
 import { Generator } from '../random.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { GELU, ReLU } from './activations.js';
 import { Conv1D } from './conv1d.js';
 import { Dropout } from './dropout.js';

@@ -4,7 +4,7 @@ import { ArgumentError } from '../errors.js';
 import { ones, tensor } from '../ops/creation.js';
 import { mul } from '../ops/elementwise.js';
 import { tidy } from '../scope.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { ParameterDict } from './parameter-dict.js';

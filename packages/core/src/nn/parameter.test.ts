@@ -1,10 +1,10 @@
-import { liveBuffers } from '../test-utils/numeric.js';
+import { liveBuffers } from '../test-support/numeric.js';
 import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { tensor, zeros } from '../ops/creation.js';
 import { tidy } from '../scope.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { Parameter, isParameter } from './parameter.js';
 import { Variable } from './variable.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type DType, DTYPES, roundToF16 } from '../dtype.js';
-import { testBackends } from '../test-utils/backends.js';
-import { host, roundTo } from '../test-utils/numeric.js';
-import { checkOp } from '../test-utils/op-check.js';
+import { testBackends } from '../test-support/backends.js';
+import { host, roundTo } from '../test-support/numeric.js';
+import { checkOp } from '../test-support/op-check.js';
 import { fromArray } from './creation.js';
 import { cast } from './elementwise.js';
 

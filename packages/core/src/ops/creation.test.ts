@@ -3,7 +3,7 @@ import { DTYPES, roundToF16 } from '../dtype.js';
 import { Generator, manualSeed } from '../random.js';
 import { withBackend } from '../backend-registry.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import * as c from './creation.js';
 
 const backends = await testBackends();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dropoutKeep } from '../kernels/random-hash.js';
 import { Generator } from '../random.js';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { host, rand, toTensor } from '../test-utils/numeric.js';
-import { checkOp } from '../test-utils/op-check.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { host, rand, toTensor } from '../test-support/numeric.js';
+import { checkOp } from '../test-support/op-check.js';
 import { fromArray, ones } from './creation.js';
 import { dropout } from './dropout.js';
 import { transpose } from './views.js';

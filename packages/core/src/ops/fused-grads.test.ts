@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-utils/backends.js';
-import { expectClose, rand, readF64, toTensor } from '../test-utils/numeric.js';
+import { testBackends } from '../test-support/backends.js';
+import { expectClose, rand, readF64, toTensor } from '../test-support/numeric.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { fusedNormGrad, fusedSoftmaxGrad, fusedUnaryGrad } from './fused-grads.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { contiguousStrides, shapeSize } from '../shape.js';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { host, rand, randInt, toTensor } from '../test-utils/numeric.js';
-import { checkOp } from '../test-utils/op-check.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { host, rand, randInt, toTensor } from '../test-support/numeric.js';
+import { checkOp } from '../test-support/op-check.js';
 import { fromArray } from './creation.js';
 import { embedding, gather, pad, scatterAdd } from './indexing.js';
 import { slice, transpose } from './views.js';

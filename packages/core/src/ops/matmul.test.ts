@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { rand, toTensor, liveBuffers } from '../test-utils/numeric.js';
-import { checkOp } from '../test-utils/op-check.js';
-import { broadcastAt, matmul64 } from '../test-utils/reference-math.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { rand, toTensor, liveBuffers } from '../test-support/numeric.js';
+import { checkOp } from '../test-support/op-check.js';
+import { broadcastAt, matmul64 } from '../test-support/reference-math.js';
 import { contiguousStrides } from '../shape.js';
 import { linear, matmul } from './matmul.js';
 import { slice, transpose } from './views.js';

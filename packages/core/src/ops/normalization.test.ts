@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { host, rand, toTensor } from '../test-utils/numeric.js';
-import { checkOp } from '../test-utils/op-check.js';
-import { rowwise } from '../test-utils/reference-math.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { host, rand, toTensor } from '../test-support/numeric.js';
+import { checkOp } from '../test-support/op-check.js';
+import { rowwise } from '../test-support/reference-math.js';
 import { layerNorm, rmsNorm } from './normalization.js';
 import { transpose } from './views.js';
 

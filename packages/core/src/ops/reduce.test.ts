@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-utils/backends.js';
-import { checkGradients } from '../test-utils/gradcheck.js';
-import { host, rand, randInt, toTensor } from '../test-utils/numeric.js';
-import { checkOp } from '../test-utils/op-check.js';
-import { reduceAxes } from '../test-utils/reference-math.js';
+import { testBackends } from '../test-support/backends.js';
+import { checkGradients } from '../test-support/gradcheck.js';
+import { host, rand, randInt, toTensor } from '../test-support/numeric.js';
+import { checkOp } from '../test-support/op-check.js';
+import { reduceAxes } from '../test-support/reference-math.js';
 import { fromArray } from './creation.js';
 import { transpose } from './views.js';
 import * as r from './reduce.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-utils/backends.js';
-import { readF64 } from '../test-utils/numeric.js';
+import { testBackends } from '../test-support/backends.js';
+import { readF64 } from '../test-support/numeric.js';
 import { tidy } from '../scope.js';
 import { fromArray } from './creation.js';
 import { add, mul } from './elementwise.js';

@@ -5,9 +5,9 @@ import { Parameter } from '../nn/parameter.js';
 import { withBackend } from '../backend-registry.js';
 import { findKernel, registerKernel } from '../backends/kernel-registry.js';
 import { ADAMW_KERNEL } from '../kernels/adamw-kernel.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { AdamW } from './adamw.js';
-import { expectClose as closeTo } from '../test-utils/numeric.js';
+import { expectClose as closeTo } from '../test-support/numeric.js';
 
 interface RefOptions {
   lr: number;

@@ -1,9 +1,9 @@
-import { liveBuffers } from '../test-utils/numeric.js';
+import { liveBuffers } from '../test-support/numeric.js';
 import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 
 describe.each(await testBackends())('clipGradNorm on $name', ({ backend }) => {

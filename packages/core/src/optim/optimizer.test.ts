@@ -1,4 +1,4 @@
-import { liveBuffers } from '../test-utils/numeric.js';
+import { liveBuffers } from '../test-support/numeric.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend-interface.js';
 import { withBackend } from '../backend-registry.js';
@@ -7,7 +7,7 @@ import { ShapeError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { AdamW } from './adamw.js';
 import type { Optimizer } from './optimizer.js';
 import { SGD } from './sgd.js';

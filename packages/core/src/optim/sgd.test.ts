@@ -3,9 +3,9 @@ import { withBackend } from '../backend-registry.js';
 import { ConfigError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
-import { testBackends } from '../test-utils/backends.js';
+import { testBackends } from '../test-support/backends.js';
 import { SGD, type SGDOptions } from './sgd.js';
-import { expectClose as closeTo } from '../test-utils/numeric.js';
+import { expectClose as closeTo } from '../test-support/numeric.js';
 
 /** SGD as PyTorch documents it, in float64 over plain arrays. */
 function sgdReference(p0: number[], grads: number[][], o: Omit<SGDOptions, 'maximize'>): number[][] {

@@ -3,7 +3,7 @@ import { ArgumentError, ConfigError, createCpuBackend } from '@peft/core';
 import { PretrainedTokenizer } from '@peft/models';
 import { collateExamples, createCollator, padExamples } from './collate-examples.js';
 import type { Example } from './example.js';
-import { fixtureTokenizer } from './test-fixtures.js';
+import { fixtureTokenizer } from '../test-support/data-fixtures.js';
 
 const ex = (inputIds: number[], labels: number[] | number = inputIds): Example => ({ inputIds, attentionMask: inputIds.map(() => 1), labels });
 const backend = createCpuBackend();

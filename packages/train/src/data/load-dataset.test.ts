@@ -6,7 +6,7 @@ import { FileFormatError } from '@peft/core';
 import type { PretrainedTokenizer } from '@peft/models';
 import { loadDataset } from './load-dataset.js';
 import { readDatasetFile } from './node.js';
-import { fixtureTokenizer } from './test-fixtures.js';
+import { fixtureTokenizer } from '../test-support/data-fixtures.js';
 
 let bpe: PretrainedTokenizer;
 beforeAll(async () => {

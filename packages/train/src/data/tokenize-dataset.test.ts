@@ -5,7 +5,7 @@ import { IGNORE_INDEX } from './example.js';
 import { formatRecords } from './format-records.js';
 import { loadDataset } from './load-dataset.js';
 import { parseJsonl } from './parse-jsonl.js';
-import { fixtureTokenizer } from './test-fixtures.js';
+import { fixtureTokenizer } from '../test-support/data-fixtures.js';
 import { type TokenizeOptions, tokenizeDataset } from './tokenize-dataset.js';
 
 const jsonl = (...rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n');

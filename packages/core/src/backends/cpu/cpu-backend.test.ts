@@ -5,7 +5,7 @@ import { fromArray } from '../../ops/creation.js';
 import { add, mul } from '../../ops/elementwise.js';
 import { sum } from '../../ops/reduce.js';
 import { matmul } from '../../ops/matmul.js';
-import { readCpuF64 } from '../../test-utils/numeric.js';
+import { readCpuF64 } from '../../test-support/numeric.js';
 import { CpuBuffer } from './cpu-buffer.js';
 import { createCpuBackend } from './cpu-backend.js';
 import { installTensorMethods } from '../../tensor-methods.js';

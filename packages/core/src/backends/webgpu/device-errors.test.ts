@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEVICE_ERROR_ADVICE, DeviceError } from '../../errors.js';
 import { nodeGPU } from '../../node.js';
-import { testWebGPU } from '../../test-utils/backends.js';
+import { testWebGPU } from '../../test-support/backends.js';
 import { deviceLostError, gpuErrorToDeviceError } from './device-errors.js';
 import { createWebGPUBackend } from './webgpu-backend.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../cpu/cpu-backend.js';
-import { testWebGPU } from '../../test-utils/backends.js';
+import { testWebGPU } from '../../test-support/backends.js';
 import { KernelProfiler, kernelFamily } from './kernel-profiler.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
-import { dense, onBoth, out } from './webgpu-test-utils.js';
+import { dense, onBoth, out } from '../../test-support/webgpu.js';
 
 const shared = (await testWebGPU()) as WebGPUBackend | null;
 const gpus = shared ? [{ name: 'webgpu', gpu: shared }] : [];

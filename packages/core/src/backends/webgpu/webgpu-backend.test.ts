@@ -3,11 +3,11 @@ import type { View } from '../../backend-interface.js';
 import type { DType } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { nodeGPU } from '../../node.js';
-import { testWebGPU } from '../../test-utils/backends.js';
+import { testWebGPU } from '../../test-support/backends.js';
 import { createCpuBackend } from '../cpu/cpu-backend.js';
 import { WebGPUBuffer } from './gpu-buffer.js';
 import { type WebGPUBackend, createWebGPUBackend } from './webgpu-backend.js';
-import { type HostView, dense, permuted, readBoth } from './webgpu-test-utils.js';
+import { type HostView, dense, permuted, readBoth } from '../../test-support/webgpu.js';
 
 const shared = (await testWebGPU()) as WebGPUBackend | null;
 const cpu = createCpuBackend();

@@ -11,10 +11,10 @@ import { crossEntropy } from '../../ops/loss.js';
 import { AdamW } from '../../optim/adamw.js';
 import { Generator } from '../../random.js';
 import { tidy } from '../../scope.js';
-import { testWebGPU } from '../../test-utils/backends.js';
+import { testWebGPU } from '../../test-support/backends.js';
 import { createCpuBackend } from '../cpu/cpu-backend.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
-import { maxError } from './webgpu-test-utils.js';
+import { maxError } from '../../test-support/webgpu.js';
 
 const gpu = (await testWebGPU()) as WebGPUBackend | null;
 const cpu = createCpuBackend();

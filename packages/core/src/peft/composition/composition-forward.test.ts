@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../../test-utils/backends.js';
-import { readF64 } from '../../test-utils/numeric.js';
+import { testBackends } from '../../test-support/backends.js';
+import { readF64 } from '../../test-support/numeric.js';
 import { fromArray } from '../../ops/creation.js';
 import { add, mul } from '../../ops/elementwise.js';
 import type { Tensor } from '../../tensor.js';

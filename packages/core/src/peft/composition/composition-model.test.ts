@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../../test-utils/backends.js';
-import { expectClose, readF64 } from '../../test-utils/numeric.js';
+import { testBackends } from '../../test-support/backends.js';
+import { expectClose, readF64 } from '../../test-support/numeric.js';
 import { Generator } from '../../random.js';
 import { Linear } from '../../nn/linear.js';
 import { Embedding } from '../../nn/embedding.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../random.js';
-import { testBackends } from '../../test-utils/backends.js';
+import { testBackends } from '../../test-support/backends.js';
 import { moduleDropped, rankDropoutMask } from './adapter-dropout.js';
 
 const backends = await testBackends();

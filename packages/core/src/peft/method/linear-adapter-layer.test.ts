@@ -10,8 +10,8 @@ import type { Parameter } from '../../nn/parameter.js';
 import { fromArray } from '../../ops/creation.js';
 import { Generator } from '../../random.js';
 import type { Tensor } from '../../tensor.js';
-import { testBackends } from '../../test-utils/backends.js';
-import { readF64 } from '../../test-utils/numeric.js';
+import { testBackends } from '../../test-support/backends.js';
+import { readF64 } from '../../test-support/numeric.js';
 import type { PeftConfig } from './config-schema.js';
 import { LinearAdapterLayer } from './linear-adapter-layer.js';
 

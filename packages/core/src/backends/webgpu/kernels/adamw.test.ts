@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AdamWStep, Backend, BufferHandle } from '../../../backend-interface.js';
 import { ADAMW_KERNEL } from '../../../kernels/adamw-kernel.js';
-import { testWebGPU } from '../../../test-utils/backends.js';
+import { testWebGPU } from '../../../test-support/backends.js';
 import { runKernel } from '../../kernel-registry.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
-import { type HostView, maxError, place, rng } from '../webgpu-test-utils.js';
+import { type HostView, maxError, place, rng } from '../../../test-support/webgpu.js';
 
 const gpu = await testWebGPU();
 const cpu = createCpuBackend();

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { BinaryOp } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { contiguousStrides } from '../../../shape.js';
-import { testWebGPU } from '../../../test-utils/backends.js';
+import { testWebGPU } from '../../../test-support/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
-import { type HostView, dense, onBoth, out, permuted } from '../webgpu-test-utils.js';
+import { type HostView, dense, onBoth, out, permuted } from '../../../test-support/webgpu.js';
 import { vec4BinaryKernel, vec4CopyKernel } from './elementwise-vec4.js';
 import { UNARY } from '../../../kernels/unary.js';
 import type { UnaryOp } from '../../../backend-interface.js';
-import { maxError } from '../webgpu-test-utils.js';
+import { maxError } from '../../../test-support/webgpu.js';
 
 const gpu = await testWebGPU();
 const cpu = createCpuBackend();

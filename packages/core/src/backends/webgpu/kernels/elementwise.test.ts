@@ -4,9 +4,9 @@ import type { DType } from '../../../dtype.js';
 import { UNARY } from '../../../kernels/unary.js';
 import { dropoutKeep } from '../../../kernels/random-hash.js';
 import { BINARY, COMPARE } from '../../../kernels/binary.js';
-import { testWebGPU } from '../../../test-utils/backends.js';
+import { testWebGPU } from '../../../test-support/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
-import { type HostView, dense, maxError, onBoth, out, permuted, randomData } from '../webgpu-test-utils.js';
+import { type HostView, dense, maxError, onBoth, out, permuted, randomData } from '../../../test-support/webgpu.js';
 
 const gpu = await testWebGPU();
 const cpu = createCpuBackend();

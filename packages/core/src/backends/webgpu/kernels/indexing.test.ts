@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
-import { testWebGPU } from '../../../test-utils/backends.js';
+import { testWebGPU } from '../../../test-support/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
-import { type HostView, dense, maxError, onBoth, out, permuted, readOut, place, rng } from '../webgpu-test-utils.js';
+import { type HostView, dense, maxError, onBoth, out, permuted, readOut, place, rng } from '../../../test-support/webgpu.js';
 
 const gpu = await testWebGPU();
 const cpu = createCpuBackend();

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
-import { testWebGPU } from '../../../test-utils/backends.js';
+import { testWebGPU } from '../../../test-support/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
-import { type HostView, dense, maxError, onBoth, out, permuted } from '../webgpu-test-utils.js';
+import { type HostView, dense, maxError, onBoth, out, permuted } from '../../../test-support/webgpu.js';
 import { forceMatmulKernel, matmulDeviceProfile } from './matmul-select.js';
 import { useSampledTextures } from './matmul-texture-encode.js';
 

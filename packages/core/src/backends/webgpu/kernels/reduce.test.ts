@@ -2,12 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ReduceOp } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
-import { testWebGPU } from '../../../test-utils/backends.js';
+import { testWebGPU } from '../../../test-support/backends.js';
 import { createCpuBackend } from '../../cpu/cpu-backend.js';
 import { type WebGPUBackend, createWebGPUBackend } from '../webgpu-backend.js';
 import { nodeGPU } from '../../../node.js';
 import { coopReduceKernel } from './reduce.js';
-import { type HostView, dense, maxError, onBoth, out, permuted } from '../webgpu-test-utils.js';
+import { type HostView, dense, maxError, onBoth, out, permuted } from '../../../test-support/webgpu.js';
 
 const gpu = (await testWebGPU()) as WebGPUBackend | null;
 const cpu = createCpuBackend();

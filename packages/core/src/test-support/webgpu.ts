@@ -1,7 +1,7 @@
-import type { Backend, BufferHandle, View } from '../../backend-interface.js';
-import type { DType, TypedArray } from '../../dtype.js';
-import { contiguousStrides, shapeSize } from '../../shape.js';
-import { testRandom } from '../../test-utils/numeric.js';
+import type { Backend, BufferHandle, View } from '../backend-interface.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { contiguousStrides, shapeSize } from '../shape.js';
+import { testRandom } from './numeric.js';
 
 /**
  * Test helpers for comparing the WebGPU backend with the CPU reference kernel by kernel.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { testRandom } from '../test-utils/numeric.js';
+import { testRandom } from './numeric.js';
 
 // Small row-major float64 matrix helpers shared by the linalg tests, and the reference factors
 // PyTorch computed (fixtures/torch-linalg.json, written by tools/linalg-fixtures.py).

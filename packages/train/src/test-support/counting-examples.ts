@@ -1,7 +1,7 @@
 /**
  * Training data for the Trainer's tests. Not exported from the package.
  */
-import type { Example } from './data/example.js';
+import type { Example } from '../data/example.js';
 
 /**
  * `n` sequences of `length` ids that count upwards (mod 60, ids 2…61) from a seeded random start:
