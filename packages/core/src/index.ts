@@ -90,6 +90,8 @@ export type { PromptLearningConfig } from './peft/prompt/prompt-learning-config.
 export { PromptEmbedding } from './peft/prompt/prompt-encoder.js';
 export type { PromptEncoder, PromptEncoderContext, PromptKind } from './peft/prompt/prompt-encoder.js';
 export { PromptEncoders, promptForward } from './peft/prompt/prompt-injection.js';
+export { isPromptAwareModel } from './peft/prompt/prompt-aware-model.js';
+export type { PromptAwareModel } from './peft/prompt/prompt-aware-model.js';
 export { PROMPT_EMBEDDINGS_KEY, activePromptEncoder, createPromptAdapter, isPromptMethod, promptSavedState } from './peft/prompt/prompt-adapter.js';
 export { LORA_FAMILY_TARGETS, loraFamilyTargets } from './peft/targeting/lora-family-targets.js';
 export { moduleDropped, rankDropoutMask } from './peft/method/adapter-dropout.js';
