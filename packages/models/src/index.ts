@@ -70,3 +70,5 @@ export { t5PromptForward } from './t5/prompt-forward.js';
 export { t5Architecture } from './t5/architecture.js';
 export type { Seq2SeqInputs, Seq2SeqOutput, EncoderOutput } from './seq2seq/seq2seq-inputs.js';
 export { shiftTokensRight } from './seq2seq/shift-tokens-right.js';
+export { seq2seqSteps, decoderStartTokenId } from './generation/seq2seq-steps.js';
+export type { Seq2SeqStep } from './generation/seq2seq-steps.js';
