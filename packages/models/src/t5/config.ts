@@ -33,8 +33,10 @@ export interface T5Config {
   readonly denseActFn: ActivationName;
   /** Whether the feed-forward is gated (`wi_0`, `wi_1`, `wo`) rather than `wi`, `wo`. */
   readonly isGatedAct: boolean;
-  /** Whether `lm_head` shares `shared.weight` (and the decoder output is scaled by dModel ** -0.5). */
+  /** Whether `lm_head` shares `shared.weight`. */
   readonly tieWordEmbeddings: boolean;
+  /** Whether the decoder output is scaled by `dModel ** -0.5` before the head (original T5's tied head). */
+  readonly scaleDecoderOutputs: boolean;
   readonly decoderStartTokenId: number;
   readonly padTokenId: number;
   readonly eosTokenIds: readonly number[];
@@ -70,6 +72,7 @@ export function parseT5Config(r: ConfigReader): T5Config {
   const numLayers = r.int('num_layers', 6);
   const numHeads = r.int('num_heads', 8);
   const dModel = r.int('d_model', 512);
+  const tie = r.bool('tie_word_embeddings', true);
   return {
     modelType: type,
     vocabSize: r.int('vocab_size', 32128),
@@ -85,7 +88,9 @@ export function parseT5Config(r: ConfigReader): T5Config {
     layerNormEpsilon: r.num('layer_norm_epsilon', 1e-6),
     denseActFn,
     isGatedAct: isGated,
-    tieWordEmbeddings: r.bool('tie_word_embeddings', true),
+    tieWordEmbeddings: tie,
+    // transformers 5 writes the scaling as its own key (and always ties); 4.x files scale a tied head
+    scaleDecoderOutputs: r.bool('scale_decoder_outputs', tie),
     decoderStartTokenId: r.index('decoder_start_token_id', 0),
     padTokenId: r.index('pad_token_id', 0),
     eosTokenIds: r.has('eos_token_id') ? r.ids('eos_token_id') : [1],

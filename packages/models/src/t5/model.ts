@@ -111,7 +111,7 @@ export class T5ForConditionalGeneration extends Module implements PretrainedMode
         crossCache: inputs.crossAttentionCache,
       });
       // the tied head is rescaled (Mesh TensorFlow's convention)
-      if (c.tieWordEmbeddings) hidden = hidden.mul(c.dModel ** -0.5);
+      if (c.scaleDecoderOutputs) hidden = hidden.mul(c.dModel ** -0.5);
       return this.lm_head.forward(hidden);
     });
     const loss = inputs.labels ? seq2seqLoss(logits, inputs.labels) : undefined;
