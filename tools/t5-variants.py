@@ -9,6 +9,7 @@ reference.json) for:
   t5-buckets      original T5 (ReLU, tied head) with 32 buckets, max distance 64, and inputs long enough
                   for the logarithmic buckets and the last bucket
   t5-bf16         FLAN-T5-like, saved in bfloat16 (references from the weights as saved, upcast)
+  t5-buckets/buckets.json   transformers' bucket ids for relative positions -300..300 in four settings
   t5-tokenizer    a T5-like model whose vocabulary is a Unigram tokenizer.json made here with the
                   `tokenizers` library (Metaspace, "</s>" appended), for `peft train` on text; its
                   reference.json holds the ids Python's tokenizer gives for a few texts
@@ -18,6 +19,9 @@ layout) because transformers 5 always ties T5's head. reference.json: the encode
 end of the second row), the decoder logits [batch, target, vocab] and loss in float32 with eager
 attention, and greedy `generate` on the padded batch (max_new_tokens 8; sequences start with
 decoder_start_token_id, finished rows filled with the pad id).
+
+The Unigram trainer is not deterministic across runs: a rerun may write another (self-consistent)
+tokenizer.json and reference.json for t5-tokenizer; the weights and the other variants are the same.
 
 Usage: python3 tools/t5-variants.py   (needs torch, transformers and tokenizers)
 """
@@ -200,6 +204,18 @@ def save(name, config, dtype, enc_len, dec_len, seed, tokenizer=None):
     print(name, "saved;", "min top-2 margin", min(ref["generate"]["min_top2_margin_per_step"]))
 
 
+def buckets():
+    """transformers' own bucket function over relative positions -300..300, for three settings."""
+    from transformers.models.t5.modeling_t5 import T5Attention
+
+    rel = torch.arange(-300, 301)
+    out = {"relative_positions": rel.tolist(), "settings": []}
+    for bidirectional, num, dist in [(True, 32, 128), (False, 32, 128), (True, 8, 16), (False, 16, 32)]:
+        ids = T5Attention._relative_position_bucket(rel, bidirectional=bidirectional, num_buckets=num, max_distance=dist)
+        out["settings"].append({"bidirectional": bidirectional, "num_buckets": num, "max_distance": dist, "buckets": ids.tolist()})
+    (OUT / "t5-buckets" / "buckets.json").write_text(json.dumps(out) + "\n")
+
+
 def main():
     for seed, (name, v) in enumerate(VARIANTS.items()):
         save(name, v["config"], v["dtype"], v["enc_len"], v["dec_len"], 100 + seed)
@@ -207,6 +223,7 @@ def main():
     config = {**BASE, "vocab_size": tok.get_vocab_size(), "d_model": 32, "d_kv": 8, "d_ff": 64, "num_layers": 2, "num_heads": 4,
               "relative_attention_num_buckets": 8, "relative_attention_max_distance": 16, "feed_forward_proj": "gated-gelu", "tie_word_embeddings": False}
     save("t5-tokenizer", config, torch.float32, 8, 4, 200, tokenizer=tok)
+    buckets()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,14 @@ import type { EncoderOutput, Seq2SeqInputs, Seq2SeqOutput } from '../seq2seq/seq
 import type { GenerateOptions } from './generate.js';
 import { TokenSampler } from './sampling.js';
 
-/** One generation step of an encoder-decoder: every row's new token, and the logits they came from when kept. */
+/**
+ * One generation step of an encoder-decoder: every row's new token, and the logits they came from when kept.
+ *
+ * @example
+ * ```ts
+ * const step: Seq2SeqStep = { tokens: [42, 7], scores: [] };
+ * ```
+ */
 export interface Seq2SeqStep {
   readonly tokens: readonly number[];
   readonly scores: Float32Array[];

@@ -1,7 +1,7 @@
 import type { KVCache, ModelInputs, ModelOutput, Tensor } from '@peft/core';
 
 /**
- * The inputs of an encoder-decoder forward (T5): the encoder's inputs as in {@link ModelInputs}
+ * The inputs of an encoder-decoder forward (T5): the encoder's inputs as in `@peft/core`'s `ModelInputs`
  * (`inputIds` or `inputsEmbeds`, `attentionMask`), the decoder's, and what generation hands back
  * between steps. Without decoder inputs, `labels` shifted right (transformers' `_shift_right`)
  * become them. `pastKeyValues` is the decoder self-attention cache (a prefix, or generation's).
