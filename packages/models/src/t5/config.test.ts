@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@peft/core';
+import { directorySource } from '@peft/core/node';
+import { checkConfigFitsCheckpoint } from '../input-validation.js';
+import { modelDir } from '../test-support/fixtures.js';
 import { createModel } from '../auto-model.js';
 import { ConfigReader } from '../config-reader.js';
 import { parseT5Config } from './config.js';
@@ -31,5 +35,13 @@ describe('T5 configs', () => {
     expect(() => createModel({ model_type: 'umt5', ...small })).toThrow(/UMT5 \(model_type "umt5"\) is not supported/);
     expect(() => parseT5Config(new ConfigReader({ model_type: 't5', ...small, feed_forward_proj: 'gated-gelu-x' }))).toThrow(/"feed_forward_proj" to be an activation or "gated-<activation>"/);
     expect(() => parseT5Config(new ConfigReader({ model_type: 't5', ...small, feed_forward_proj: 'swiglu' }))).toThrow(ConfigError);
+  });
+});
+
+describe('T5 checkpoints that do not fit their config', () => {
+  it('are refused before allocation when num_layers or d_ff is far too large for the weights', async () => {
+    const config = JSON.parse(readFileSync(`${modelDir('t5')}/config.json`, 'utf8')) as Record<string, unknown>;
+    await expect(checkConfigFitsCheckpoint(config, directorySource(modelDir('t5')), 't5/config.json')).resolves.toBeUndefined();
+    await expect(checkConfigFitsCheckpoint({ ...config, num_layers: 100000 }, directorySource(modelDir('t5')), 't5/config.json')).rejects.toThrow(/do not belong together/);
   });
 });
