@@ -14,6 +14,8 @@ export interface InputBatch {
   inputIds: number[][];
   attentionMask: number[][];
   tokenTypeIds?: number[][];
+  /** An encoder-decoder's decoder ids `[batch, targetSeq]` (T5). */
+  decoderInputIds?: number[][];
 }
 
 /**
@@ -77,6 +79,12 @@ export function parseInputBatch(json: unknown, where: string, vocabSize?: number
     batch.tokenTypeIds = intMatrix(obj.token_type_ids, 'token_type_ids', where);
     sameShape(batch.tokenTypeIds, 'token_type_ids');
     checkValues(batch.tokenTypeIds, 'token_type_ids', where, (v) => v >= 0, 'non-negative ids');
+  }
+  if (obj.decoder_input_ids !== undefined) {
+    const ids = intMatrix(obj.decoder_input_ids, 'decoder_input_ids', where);
+    if (ids.length !== shape[0]) throw new FileFormatError(`forward: ${where}: expected "decoder_input_ids" to have ${shape[0]} rows like input_ids, got ${ids.length}`);
+    checkValues(ids, 'decoder_input_ids', where, (v) => v >= 0 && v < limit, vocabSize === undefined ? 'non-negative ids' : `ids in [0, ${vocabSize})`);
+    batch.decoderInputIds = ids;
   }
   return batch;
 }

@@ -54,7 +54,7 @@ export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO
     peft = await PeftModel.fromPretrained(model, cfg.adapter, { registry, isTrainable: true, warn, tokenize });
   } else {
     const raw = { ...cfg.method! };
-    if (raw.task_type === undefined) raw.task_type = model.info.task === 'sequence-classification' ? 'SEQ_CLS' : model.info.task === 'causal-lm' ? 'CAUSAL_LM' : undefined;
+    if (raw.task_type === undefined) raw.task_type = TASK_TYPES[model.info.task];
     const method = registry.get(String(raw.peft_type), 'peft train');
     const config = method.schema.parse(raw, { warn, where: 'method' });
     peft = await getPeftModel(model, config, { registry, warn, tokenize });
@@ -65,6 +65,7 @@ export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO
     numLabels: numLabelsOf(model),
     seed: cfg.args.seed,
     readText: (p) => readFile(p, 'utf8'),
+    seq2seq: model.info.task === 'seq2seq-lm',
   });
   for (const n of data.notes) warn(n);
   if (data.train.length === 0) throw new ConfigError(`${cfg.data.train}: no training examples`);
@@ -153,6 +154,14 @@ async function checkpointStep(cfg: TrainConfig): Promise<number> {
   if (!m) throw new ConfigError(`resume_from_checkpoint: expected a checkpoint-<step> folder or "latest", got ${cfg.resumeFromCheckpoint}`);
   return Number(m[1]);
 }
+
+/** PEFT's task_type for a model's head (none for a bare body). */
+const TASK_TYPES: Readonly<Record<PretrainedModel['info']['task'], string | undefined>> = {
+  'causal-lm': 'CAUSAL_LM',
+  'sequence-classification': 'SEQ_CLS',
+  'seq2seq-lm': 'SEQ_2_SEQ_LM',
+  base: undefined,
+};
 
 /** The number of classes of a classifier (undefined for language models). */
 function numLabelsOf(model: PretrainedModel): number | undefined {

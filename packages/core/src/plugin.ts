@@ -72,3 +72,4 @@ export { hash32, dropoutKeep } from './kernels/random-hash.js';
 export { parseStrictJson } from './io/strict-json.js';
 export { svd, type SvdResult } from './linalg/svd.js';
 export { qr, type QrResult } from './linalg/qr.js';
+export { isPromptAwareModel, type PromptAwareModel } from './peft/prompt/prompt-aware-model.js';

@@ -8,8 +8,9 @@ import { gpt2Architecture } from './gpt2/architecture.js';
 import { checkConfigFitsCheckpoint } from './input-validation.js';
 import { parseJsonObject } from './json-object.js';
 import { llamaArchitecture } from './llama/architecture.js';
+import { t5Architecture } from './t5/architecture.js';
 
-const BUILT_IN: readonly Architecture[] = [gpt2Architecture, llamaArchitecture, bertArchitecture];
+const BUILT_IN: readonly Architecture[] = [gpt2Architecture, llamaArchitecture, bertArchitecture, t5Architecture];
 
 function allArchitectures(): Architecture[] {
   return [...registeredArchitectures(), ...BUILT_IN];

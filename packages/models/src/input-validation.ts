@@ -55,8 +55,9 @@ function dim(config: Readonly<Record<string, unknown>>, ...keys: string[]): numb
  */
 export function configParameterLowerBound(config: Readonly<Record<string, unknown>>): number {
   const hidden = dim(config, 'n_embd', 'hidden_size', 'd_model');
-  const layers = dim(config, 'n_layer', 'num_hidden_layers');
-  const inner = dim(config, 'n_inner', 'intermediate_size') || 4 * hidden;
+  // T5 names its (encoder) layers num_layers and its feed-forward width d_ff
+  const layers = dim(config, 'n_layer', 'num_hidden_layers', 'num_layers');
+  const inner = dim(config, 'n_inner', 'intermediate_size', 'd_ff') || 4 * hidden;
   const vocab = dim(config, 'vocab_size');
   const positions = dim(config, 'n_positions', 'max_position_embeddings');
   return (vocab + positions) * hidden + layers * (2 * hidden * hidden + 2 * hidden * inner);

@@ -44,14 +44,19 @@ export interface AdapterParityOptions {
 interface Loaded {
   readonly c: FixtureCase;
   readonly peft: PeftModel;
-  readonly evalInputs: () => { inputIds: Tensor; attentionMask: Tensor };
+  readonly evalInputs: () => { inputIds: Tensor; attentionMask: Tensor; decoderInputIds?: Tensor };
 }
 
 async function load(name: string, backend: Backend, registry: MethodRegistry, isTrainable: boolean): Promise<Loaded> {
   const c = readFixtureCase(name);
   const model = await loadFixtureModel(c.model as string, backend);
   const peft = await PeftModel.fromPretrained(model, caseDir(name), { registry, isTrainable, warn: () => {} });
-  const evalInputs = () => ({ inputIds: intTensor(c.inputs.input_ids, backend), attentionMask: intTensor(c.inputs.attention_mask, backend) });
+  // encoder-decoder cases (T5) also record the decoder inputs
+  const evalInputs = () => ({
+    inputIds: intTensor(c.inputs.input_ids, backend),
+    attentionMask: intTensor(c.inputs.attention_mask, backend),
+    ...(c.inputs.decoder_input_ids ? { decoderInputIds: intTensor(c.inputs.decoder_input_ids, backend) } : {}),
+  });
   return { c, peft, evalInputs };
 }
 

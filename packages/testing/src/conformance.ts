@@ -82,7 +82,10 @@ type Batch = ReturnType<typeof tinyBatch>;
 
 /** The batch's model inputs without its labels (no loss is computed). */
 function inputsOf(b: Batch): ModelInputs {
-  return { inputIds: b.inputIds, attentionMask: b.attentionMask };
+  // an encoder-decoder's batch also carries the decoder inputs (Seq2SeqInputs)
+  const inputs: ModelInputs & { decoderInputIds?: Tensor } = { inputIds: b.inputIds, attentionMask: b.attentionMask };
+  if (b.decoderInputIds) inputs.decoderInputIds = b.decoderInputIds;
+  return inputs;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -171,7 +174,7 @@ function describeCase({ c, base, backend, registry, seed, noOpAtInit, mergeable,
   };
   const batch = (): Batch => {
     const b = tinyBatch(base, backend);
-    made.push(b.inputIds, b.attentionMask, b.labels);
+    made.push(b.inputIds, b.attentionMask, b.labels, ...(b.decoderInputIds ? [b.decoderInputIds] : []));
     return b;
   };
   const wrap = async (names: readonly string[] = ['default'], model = fresh()): Promise<PeftModel> => {

@@ -52,8 +52,13 @@ export function tinyTokenize(text: string): number[] {
     .map((w) => vocab.get(w) ?? vocab.get('[UNK]')!);
 }
 
-function evalInputs(c: FixtureCase, backend: Backend): { inputIds: Tensor; attentionMask: Tensor } {
-  return { inputIds: intTensor(c.inputs.input_ids, backend), attentionMask: intTensor(c.inputs.attention_mask, backend) };
+function evalInputs(c: FixtureCase, backend: Backend): { inputIds: Tensor; attentionMask: Tensor; decoderInputIds?: Tensor } {
+  return {
+    inputIds: intTensor(c.inputs.input_ids, backend),
+    attentionMask: intTensor(c.inputs.attention_mask, backend),
+    // encoder-decoder cases (T5) also record the decoder inputs
+    ...(c.inputs.decoder_input_ids ? { decoderInputIds: intTensor(c.inputs.decoder_input_ids, backend) } : {}),
+  };
 }
 
 

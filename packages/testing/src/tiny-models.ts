@@ -3,14 +3,14 @@ import { createModel } from '@peft/models';
 
 /**
  * The tiny base models the conformance suite builds in memory: a GPT-2 language model, a LLaMA
- * language model and a BERT sequence classifier (three labels).
+ * language model, a BERT sequence classifier (three labels) and a T5 encoder-decoder.
  *
  * @example
  * ```ts
  * const base: TinyBase = 'bert-seq-cls';
  * ```
  */
-export type TinyBase = 'gpt2' | 'llama' | 'bert-seq-cls';
+export type TinyBase = 'gpt2' | 'llama' | 'bert-seq-cls' | 't5';
 
 /**
  * `config.json` of each tiny base: two layers, hidden size 16, vocabulary 64, 32 positions, no
@@ -77,6 +77,26 @@ export const TINY_MODEL_CONFIGS: Readonly<Record<TinyBase, Readonly<Record<strin
     id2label: { 0: 'LABEL_0', 1: 'LABEL_1', 2: 'LABEL_2' },
     label2id: { LABEL_0: 0, LABEL_1: 1, LABEL_2: 2 },
   },
+  // original T5: ReLU feed-forward, the head tied to the token table and its input scaled by
+  // d_model ** -0.5 (small logits keep merged-vs-unmerged rounding under the suite's 1e-5)
+  t5: {
+    architectures: ['T5ForConditionalGeneration'],
+    model_type: 't5',
+    vocab_size: 64,
+    d_model: 16,
+    d_kv: 8,
+    d_ff: 32,
+    num_layers: 2,
+    num_heads: 2,
+    relative_attention_num_buckets: 8,
+    relative_attention_max_distance: 16,
+    feed_forward_proj: 'relu',
+    tie_word_embeddings: true,
+    dropout_rate: 0,
+    decoder_start_token_id: 0,
+    pad_token_id: 0,
+    eos_token_id: 1,
+  },
 };
 
 /**
@@ -98,14 +118,15 @@ export function createTinyModel(base: TinyBase, backend: Backend, seed = 0): Pre
 
 /**
  * A fixed batch for tiny base `base` with `rows` rows of 6 tokens (the last row padded by two), and
- * labels: the input ids (a causal LM shifts them inside) or a class id per row.
+ * labels: the input ids (a causal LM shifts them inside; T5 takes them as targets and also gets
+ * `decoderInputIds`, the targets shifted right) or a class id per row.
  *
  * @example
  * ```ts
  * const { inputIds, attentionMask, labels } = tinyBatch('gpt2', cpu, 3);
  * ```
  */
-export function tinyBatch(base: TinyBase, backend: Backend, rows = 3): { inputIds: Tensor; attentionMask: Tensor; labels: Tensor } {
+export function tinyBatch(base: TinyBase, backend: Backend, rows = 3): { inputIds: Tensor; attentionMask: Tensor; labels: Tensor; decoderInputIds?: Tensor } {
   const seq = 6;
   const ids: number[] = [];
   const mask: number[] = [];
@@ -124,5 +145,10 @@ export function tinyBatch(base: TinyBase, backend: Backend, rows = 3): { inputId
           ids.map((v, i) => (mask[i] ? v : -100)),
           [rows, seq],
         );
+  if (base === 't5') {
+    // the encoder-decoder's decoder reads its targets shifted right behind the start token 0
+    const decoder = ids.map((_, i) => (i % seq === 0 ? 0 : mask[i - 1] ? ids[i - 1] : 0));
+    return { inputIds: i32(ids, [rows, seq]), attentionMask: i32(mask, [rows, seq]), labels, decoderInputIds: i32(decoder, [rows, seq]) };
+  }
   return { inputIds: i32(ids, [rows, seq]), attentionMask: i32(mask, [rows, seq]), labels };
 }

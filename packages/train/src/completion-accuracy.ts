@@ -20,7 +20,8 @@ export interface CompletionAccuracy {
  * and counts it correct when the decoded continuation, trimmed, starts with the trimmed completion
  * as a whole word (`ham` does not match `hamster`):
  * an exact-match metric for tasks whose answer is a short completion (a label, a format). Prompts
- * run in batches, left-padded, in evaluation mode.
+ * run in batches, left-padded (right-padded encoder inputs for an encoder-decoder such as T5, whose
+ * generated decoder tokens are the continuation), in evaluation mode.
  *
  * @example
  * ```ts
@@ -43,12 +44,17 @@ export async function completionAccuracy(
       const chunk = pairs.slice(start, start + batchSize);
       const prompts = chunk.map((p) => tokenizer.encode(p.prompt));
       const longest = Math.max(...prompts.map((p) => p.length));
-      const ids = prompts.map((p) => [...new Array<number>(longest - p.length).fill(pad), ...p]);
-      const mask = prompts.map((p) => [...new Array<number>(longest - p.length).fill(0), ...p.map(() => 1)]);
+      // a decoder continues left-padded prompts; an encoder-decoder reads right-padded inputs and
+      // returns the decoder's tokens after its start token
+      const seq2seq = model.info.task === 'seq2seq-lm';
+      const fill = (p: number[], v: number): number[] => new Array<number>(longest - p.length).fill(v);
+      const ids = prompts.map((p) => (seq2seq ? [...p, ...fill(p, pad)] : [...fill(p, pad), ...p]));
+      const mask = prompts.map((p) => (seq2seq ? [...p.map(() => 1), ...fill(p, 0)] : [...fill(p, 0), ...p.map(() => 1)]));
+      const skip = seq2seq ? 1 : longest;
       const want = Math.max(...chunk.map((p) => tokenizer.encode(p.completion).length)) + (opts.extraTokens ?? 0);
       const { sequences } = await generate(model, ids, { maxNewTokens: Math.max(1, want), attentionMask: mask, padTokenId: pad });
       chunk.forEach((p, i) => {
-        const generated = tokenizer.decode(sequences[i].slice(longest), { skipSpecialTokens: true });
+        const generated = tokenizer.decode(sequences[i].slice(skip), { skipSpecialTokens: true });
         const [g, e] = [generated.trim(), p.completion.trim()];
         const correct = e !== '' && g.startsWith(e) && !/\w/.test(g.charAt(e.length));
         predictions.push({ prompt: p.prompt, expected: p.completion, generated, correct });

@@ -40,7 +40,7 @@ export interface PreparedData {
  */
 export async function prepareData(
   config: DataConfig,
-  opts: { tokenizer?: PretrainedTokenizer; vocabSize: number; numLabels?: number; seed: number; readText(path: string): Promise<string> },
+  opts: { tokenizer?: PretrainedTokenizer; vocabSize: number; numLabels?: number; seed: number; readText(path: string): Promise<string>; seq2seq?: boolean },
 ): Promise<PreparedData> {
   const notes: string[] = [];
   const load = async (path: string, format?: DatasetFormat, labelNames?: readonly string[]) => {
@@ -53,6 +53,7 @@ export async function prepareData(
       labelNames,
       numLabels: opts.numLabels,
       vocabSize: opts.vocabSize,
+      seq2seq: opts.seq2seq,
     });
     if (set.truncated) notes.push(`${path}: ${set.truncated} example(s) truncated to max_length ${config.maxLength}`);
     if (set.withoutLoss) notes.push(`${path}: ${set.withoutLoss} example(s) have no loss-carrying token (e.g. the completion was truncated away)`);
@@ -71,6 +72,7 @@ export async function prepareData(
   }
   if (config.packing) {
     if (train.format === 'classification') throw new ConfigError(`${config.train}: packing concatenates token streams; it does not apply to classification data`);
+    if (opts.seq2seq) throw new ConfigError(`${config.train}: packing concatenates token streams; it does not apply to an encoder-decoder's source/target pairs (set packing to false)`);
     const sep = opts.tokenizer?.eosTokenId;
     const before = trainExamples.length;
     trainExamples = packExamples(trainExamples, config.maxLength!, { separatorId: sep });

@@ -1,5 +1,5 @@
 import { type PretrainedModel, type Tensor, fromArray, noGrad } from '@peft/core';
-import type { PretrainedTokenizer } from '@peft/models';
+import { type PretrainedTokenizer, decoderStartTokenId } from '@peft/models';
 import { adapterFlags, adapterNames, applyAdapters } from '../adapters.js';
 import { parseCommandArgs } from '../args.js';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
@@ -14,13 +14,15 @@ const USAGE = `Usage: peft forward --model DIR --input FILE.json [--adapter DIR]
 Runs one forward pass of a Hugging Face checkpoint over a batch of token ids and prints the logits.
 
   --model DIR         checkpoint folder (config.json, model.safetensors, optional tokenizer.json)
-  --input FILE.json   {"input_ids": [[…]], "attention_mask"?: [[…]], "token_type_ids"?: [[…]]}
+  --input FILE.json   {"input_ids": [[…]], "attention_mask"?: [[…]], "token_type_ids"?: [[…]]};
+                      an encoder-decoder (T5) also takes "decoder_input_ids"?: [[…]] (default: the
+                      decoder start token alone) and gives the decoder's logits
   --adapter DIR       a saved PEFT adapter (adapter_config.json, adapter_model.safetensors) to apply;
                       repeat it to apply several together (the first is named "default", the
                       others after their folder)
   --merge             merge the adapters into the base weights before running
   --json              print {"shape": [...], "logits": [...]} on stdout: [batch, seq, vocab] for
-                      language models, [batch, labels] for classifiers
+                      language models ([batch, decoder seq, vocab] for T5), [batch, labels] for classifiers
   --backend B         webgpu (default; falls back to cpu with a note when no adapter exists) or cpu
   -h, --help          this text
 `;
@@ -69,7 +71,7 @@ export const forwardCommand: Command = {
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ shape, logits: data })}\n`);
       } else {
-        const tokenizer = model.info.task === 'causal-lm' ? await optionalTokenizer(source) : undefined;
+        const tokenizer = model.info.task === 'causal-lm' || model.info.task === 'seq2seq-lm' ? await optionalTokenizer(source) : undefined;
         const withAdapters = adapters.length ? ` with adapters ${adapterNames(adapters).join(', ')}${values.merge ? ' (merged)' : ''}` : '';
         io.stdout.write(summary(model, batch, shape, data, `${session.backend.description}${withAdapters}`, tokenizer));
       }
@@ -88,12 +90,25 @@ function runForward(model: PretrainedModel, batch: InputBatch): Tensor {
     const inputIds = int(batch.inputIds);
     const attentionMask = int(batch.attentionMask);
     const tokenTypeIds = batch.tokenTypeIds ? int(batch.tokenTypeIds) : undefined;
+    const decoder = decoderIds(model, batch);
+    const decoderInputIds = decoder ? fromArray(decoder.flat(), [decoder.length, decoder[0].length], { dtype: 'i32', backend }) : undefined;
     try {
-      return model.forward({ inputIds, attentionMask, tokenTypeIds }).logits;
+      // an encoder-decoder's extra input (Seq2SeqInputs) rides along with the common ones
+      const inputs = { inputIds, attentionMask, tokenTypeIds, decoderInputIds };
+      return model.forward(inputs).logits;
     } finally {
-      for (const t of [inputIds, attentionMask, tokenTypeIds]) t?.dispose();
+      for (const t of [inputIds, attentionMask, tokenTypeIds, decoderInputIds]) t?.dispose();
     }
   });
+}
+
+/** The decoder ids of an encoder-decoder: the file's, or the start token alone; undefined for other models. */
+function decoderIds(model: PretrainedModel, batch: InputBatch): number[][] | undefined {
+  if (model.info.task !== 'seq2seq-lm') {
+    if (batch.decoderInputIds) throw new UsageError(`forward: "decoder_input_ids" is for encoder-decoders; ${model.info.modelType} is a ${model.info.task} model`);
+    return undefined;
+  }
+  return batch.decoderInputIds ?? batch.inputIds.map(() => [decoderStartTokenId(model)]);
 }
 
 function summary(model: PretrainedModel, batch: InputBatch, shape: number[], data: unknown, device: string, tokenizer: PretrainedTokenizer | undefined): string {
@@ -111,7 +126,8 @@ function summary(model: PretrainedModel, batch: InputBatch, shape: number[], dat
     }
     const mask = batch.attentionMask[b];
     const last = mask.lastIndexOf(1);
-    const position = last >= 0 ? last : mask.length - 1;
+    // an encoder-decoder's logits are the decoder's: its last position predicts the next token
+    const position = model.info.task === 'seq2seq-lm' ? (row as number[][]).length - 1 : last >= 0 ? last : mask.length - 1;
     const scores = (row as number[][])[position];
     const best = topK(scores, 5).map((id) => {
       const text = tokenizer ? ` ${JSON.stringify(tokenizer.decode([id]))}` : '';

@@ -1,5 +1,5 @@
 import type { PretrainedModel } from '@peft/core';
-import { type PretrainedTokenizer, TextStreamer, generateStream, readGenerationConfig } from '@peft/models';
+import { type PretrainedTokenizer, TextStreamer, decoderStartTokenId, generateStream, readGenerationConfig } from '@peft/models';
 import { adapterFlags, applyAdapters } from '../adapters.js';
 import { numberFlag, parseCommandArgs } from '../args.js';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
@@ -96,9 +96,11 @@ export const generateCommand: Command = {
     const session = await openBackend(choice, io);
     try {
       const base = await loadModelFrom(source, session.backend, io);
-      if (base.info.task !== 'causal-lm') {
-        throw new UsageError(`generate: ${source.label} is a ${base.info.task} model (${base.info.modelType}); generation needs a causal language model`);
+      if (base.info.task !== 'causal-lm' && base.info.task !== 'seq2seq-lm') {
+        throw new UsageError(`generate: ${source.label} is a ${base.info.task} model (${base.info.modelType}); generation needs a causal language model or an encoder-decoder`);
       }
+      // an encoder-decoder reads the prompt and writes a new sequence from its decoder start token
+      const seq2seq = base.info.task === 'seq2seq-lm';
       const model = await applyAdapters(base, adapters, { merge: values.merge === true, io });
       checkIds(ids, model);
       const eosTokenIds = [...(defaults.eosTokenIds ?? model.info.eosTokenIds), ...stopIds];
@@ -106,7 +108,7 @@ export const generateCommand: Command = {
       const streamer = out && tokenizer ? new TextStreamer(tokenizer, { skipSpecialTokens: true }) : undefined;
       const watcher = tokenizer && stopTexts.length ? new TextStreamer(tokenizer, { skipSpecialTokens: true }) : undefined;
       let seen = '';
-      if (out && !tokenizer) out.stdout.write(ids.join(' '));
+      if (out && !tokenizer && !seq2seq) out.stdout.write(ids.join(' '));
       const generated: number[] = [];
       const stream = generateStream(model, [ids], {
         ...defaults,
@@ -120,14 +122,14 @@ export const generateCommand: Command = {
       });
       for await (const [token] of stream) {
         generated.push(token);
-        if (out) out.stdout.write(streamer ? streamer.put(token) : ` ${token}`);
+        if (out) out.stdout.write(streamer ? streamer.put(token) : seq2seq && generated.length === 1 ? `${token}` : ` ${token}`);
         if (watcher) {
           seen += watcher.put(token);
           if (stopTexts.some((s) => seen.includes(s))) break;
         }
       }
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ sequences: [[...ids, ...generated]] })}\n`);
+        io.stdout.write(`${JSON.stringify({ sequences: [[...(seq2seq ? [decoderStartTokenId(model)] : ids), ...generated]] })}\n`);
       } else {
         writeEnd(io, streamer);
       }

@@ -31,7 +31,7 @@ function readMetrics(dir: string): Record<string, number>[] {
     .map((l) => JSON.parse(l) as Record<string, number>);
 }
 
-const CASES: [string, 'gpt2' | 'llama' | 'bert'][] = [
+const CASES: [string, 'gpt2' | 'llama' | 'bert' | 't5'][] = [
   ['gpt2_lora', 'gpt2'],
   ['llama_lora', 'llama'],
   ['bert_lora', 'bert'],
@@ -47,6 +47,11 @@ const CASES: [string, 'gpt2' | 'llama' | 'bert'][] = [
   ['llama_prompt_random', 'llama'],
   ['gpt2_prefix', 'gpt2'],
   ['llama_prefix', 'llama'],
+  // the encoder-decoder: tokenized records with labels are encoder inputs and targets
+  ['t5_lora', 't5'],
+  ['t5_ia3', 't5'],
+  ['t5_prompt_random', 't5'],
+  ['t5_prefix', 't5'],
 ];
 
 describe.each(backends)('peft train on %s', (backend) => {

@@ -13,7 +13,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 export const FIXTURES = join(ROOT, 'packages', 'models', 'test', 'fixtures');
 
 /** A fixture model folder. */
-export function fixtureModel(name: 'gpt2' | 'llama' | 'bert'): string {
+export function fixtureModel(name: 'gpt2' | 'llama' | 'bert' | 't5'): string {
   return join(FIXTURES, name);
 }
 

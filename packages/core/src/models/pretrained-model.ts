@@ -67,8 +67,8 @@ export interface ModelOutput {
 export interface ModelInfo {
   /** transformers' `model_type` (`gpt2`, `llama`, `bert`, …). */
   readonly modelType: string;
-  /** The head the model carries: next-token prediction, sequence classification, or none. */
-  readonly task: 'causal-lm' | 'sequence-classification' | 'base';
+  /** The head the model carries: next-token prediction, sequence classification, an encoder-decoder's language-model head, or none. */
+  readonly task: 'causal-lm' | 'sequence-classification' | 'seq2seq-lm' | 'base';
   readonly vocabSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;

@@ -10,6 +10,7 @@ import {
 import { argmax, narrow, reshape } from '@peft/core/plugin';
 import { checkTokenIds } from '../input-validation.js';
 import { type SamplingOptions, TokenSampler } from './sampling.js';
+import { decoderStartTokenId, seq2seqSteps } from './seq2seq-steps.js';
 
 /**
  * Options of {@link generate} and {@link generateStream}.
@@ -58,7 +59,8 @@ export interface GenerateResult {
  * (`cumsum(mask) - 1`), so left-padded prompts continue as if unpadded. Works with any model that
  * implements {@link PretrainedModel}'s forward, including wrapped ones that add prompts or prefixes.
  * Greedy steps with the cache are chained on the device and run up to two steps ahead of the tokens
- * handed out (the work after the last row stops is dropped).
+ * handed out (the work after the last row stops is dropped). An encoder-decoder (T5) runs its encoder
+ * once and decodes from its start token (see {@link seq2seqSteps}).
  *
  * @example
  * ```ts
@@ -81,6 +83,10 @@ interface Step {
 const LOOKAHEAD = 2;
 
 async function* steps(model: PretrainedModel, inputIds: readonly (readonly number[])[], opts: GenerateOptions): AsyncGenerator<Step> {
+  if (model.info.task === 'seq2seq-lm') {
+    yield* seq2seqSteps(model, inputIds, opts);
+    return;
+  }
   const batch = inputIds.length;
   const promptLength = batch ? inputIds[0].length : 0;
   if (batch === 0 || promptLength === 0 || inputIds.some((r) => r.length !== promptLength)) {
@@ -182,7 +188,8 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
 
 /**
  * Generates continuations of a batch of prompts and returns the full sequences (see
- * {@link generateStream} for the semantics).
+ * {@link generateStream} for the semantics). For an encoder-decoder (T5) the prompts are the encoder
+ * inputs and the sequences are the decoder's: `decoder_start_token_id`, then the new tokens.
  *
  * @example
  * ```ts
@@ -191,7 +198,8 @@ async function* steps(model: PretrainedModel, inputIds: readonly (readonly numbe
  * ```
  */
 export async function generate(model: PretrainedModel, inputIds: readonly (readonly number[])[], opts: GenerateOptions = {}): Promise<GenerateResult> {
-  const sequences = inputIds.map((r) => [...r]);
+  // an encoder-decoder returns the decoder's sequences, which start with the decoder start token
+  const sequences = model.info.task === 'seq2seq-lm' ? inputIds.map(() => [decoderStartTokenId(model)]) : inputIds.map((r) => [...r]);
   const scores: Float32Array[][] = [];
   for await (const step of steps(model, inputIds, opts)) {
     step.tokens.forEach((t, b) => sequences[b].push(t));

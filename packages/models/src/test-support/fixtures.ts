@@ -7,7 +7,7 @@ import { type Backend, type Tensor, fromArray } from '@peft/core';
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures');
 
 /** A fixture base model folder (`gpt2`, `llama`, `bert`). */
-export function modelDir(name: 'gpt2' | 'llama' | 'bert'): string {
+export function modelDir(name: 'gpt2' | 'llama' | 'bert' | 't5'): string {
   return join(FIXTURES, name);
 }
 

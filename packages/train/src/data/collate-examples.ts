@@ -81,6 +81,7 @@ function checkPadOptions(opts: PadOptions): void {
 export function padExamples(examples: readonly Example[], opts: PadOptions): PaddedBatch {
   checkPadOptions(opts);
   if (examples.length === 0) throw new ArgumentError('padExamples: expected at least one example, got none');
+  if (examples[0].seq2seq) return padSeq2SeqExamples(examples, opts);
   const classes = typeof examples[0].labels === 'number';
   examples.forEach((ex, n) => {
     if ((typeof ex.labels === 'number') !== classes) throw new ArgumentError(`padExamples: example ${n} has ${classes ? 'token labels' : 'a class id'} but example 0 has ${classes ? 'a class id' : 'token labels'}`);
@@ -125,11 +126,14 @@ export function collateExamples(examples: readonly Example[], opts: PadOptions &
   const upload = (values: number[], shape: number[]) => fromArray(Int32Array.from(values), shape, { dtype: 'i32', backend: opts.backend });
   const tokens = padded.attentionMask.reduce((s, r) => s + r.reduce((a, b) => a + b, 0), 0);
   const classes = typeof padded.labels[0] === 'number';
-  const targets = classes ? rows : (padded.labels as number[][]).reduce((s, r) => s + r.slice(1).filter((l) => l !== IGNORE_INDEX).length, 0);
+  // a causal LM's first label is never predicted; an encoder-decoder predicts every label
+  const skip = examples[0].seq2seq ? 0 : 1;
+  const targets = classes ? rows : (padded.labels as number[][]).reduce((s, r) => s + r.slice(skip).filter((l) => l !== IGNORE_INDEX).length, 0);
+  const labelLength = classes ? 0 : (padded.labels as number[][])[0].length;
   return {
     inputIds: upload(padded.inputIds.flat(), [rows, length]),
     attentionMask: upload(padded.attentionMask.flat(), [rows, length]),
-    labels: classes ? upload(padded.labels as number[], [rows]) : upload((padded.labels as number[][]).flat(), [rows, length]),
+    labels: classes ? upload(padded.labels as number[], [rows]) : upload((padded.labels as number[][]).flat(), [rows, labelLength]),
     tokens,
     targets,
     classLabels: classes ? [...(padded.labels as number[])] : undefined,
@@ -155,4 +159,21 @@ export function createCollator(tokenizer: PretrainedTokenizer, opts: Partial<Pad
   const settings: PadOptions = { ...opts, padTokenId, paddingSide: opts.paddingSide ?? tokenizer.paddingSide };
   checkPadOptions(settings);
   return (examples, backend) => collateExamples(examples, { ...settings, backend });
+}
+
+/**
+ * Pads encoder-decoder examples: inputs and mask as {@link padExamples} does, the target labels on
+ * their own to the longest target (right, with -100).
+ */
+function padSeq2SeqExamples(examples: readonly Example[], opts: PadOptions): PaddedBatch {
+  examples.forEach((ex, n) => {
+    if (!ex.seq2seq || !Array.isArray(ex.labels)) throw new ArgumentError(`padExamples: example ${n} is not an encoder-decoder example (target ids) like example 0`);
+    if (ex.attentionMask.length !== ex.inputIds.length) throw new ArgumentError(`padExamples: example ${n} has ${ex.inputIds.length} ids and ${ex.attentionMask.length} mask entries; expected equal lengths`);
+  });
+  const inputs = padExamples(
+    examples.map((e) => ({ inputIds: e.inputIds, attentionMask: e.attentionMask, labels: e.inputIds })),
+    opts,
+  );
+  const longest = Math.max(...examples.map((e) => (e.labels as number[]).length));
+  return { inputIds: inputs.inputIds, attentionMask: inputs.attentionMask, labels: examples.map((e) => [...(e.labels as number[]), ...new Array<number>(longest - (e.labels as number[]).length).fill(IGNORE_INDEX)]) };
 }

@@ -51,11 +51,13 @@ export function inferFormat(record: SourceRecord, label: string): DatasetFormat 
   if (has('input_ids')) return 'tokenized';
   if (has('messages')) return 'chat';
   if (has('prompt') && has('completion')) return 'prompt_completion';
+  // an encoder-decoder's source/target pair reads as a prompt and its completion
+  if (has('text') && has('target')) return 'prompt_completion';
   if (has('text') && has('label')) return 'classification';
   if (has('text')) return 'text';
   const found = Object.keys(record.fields);
   throw new ConfigError(
-    `${label} line ${record.line}: cannot infer the dataset format from the fields [${found.join(', ')}]; expected input_ids (tokenized), messages (chat), prompt and completion (prompt_completion), text and label (classification) or text (text), or set data.format`,
+    `${label} line ${record.line}: cannot infer the dataset format from the fields [${found.join(', ')}]; expected input_ids (tokenized), messages (chat), prompt and completion or text and target (prompt_completion), text and label (classification) or text (text), or set data.format`,
   );
 }
 

@@ -152,7 +152,8 @@ export function encodeClassification(tokenizer: PretrainedTokenizer, text: strin
 /**
  * Checks a pre-tokenized record against the vocabulary and fills what it leaves out: an all-ones
  * attention mask, labels equal to the ids with -100 where the mask is 0. An id at or past
- * `vocabSize` is a `FileFormatError` naming the line, field and position.
+ * `vocabSize` is a `FileFormatError` naming the line, field and position, and so are causal labels
+ * (`alignedLabels`) of another length than the ids; an encoder-decoder's target labels may differ.
  *
  * @example
  * ```ts
@@ -160,12 +161,15 @@ export function encodeClassification(tokenizer: PretrainedTokenizer, text: strin
  * // { inputIds: [5, 9], attentionMask: [1, 1], labels: [5, 9] }
  * ```
  */
-export function encodeTokenized(record: Extract<FormattedRecord, { format: 'tokenized' }>, vocabSize: number, where: string): Example {
+export function encodeTokenized(record: Extract<FormattedRecord, { format: 'tokenized' }>, vocabSize: number, where: string, alignedLabels = true): Example {
   const check = (field: string, ids: readonly number[]) =>
     ids.forEach((id, i) => {
       if (id >= vocabSize) throw new FileFormatError(`${where}: "${field}[${i}]" is ${id}, past the vocabulary (ids below ${vocabSize})`);
     });
   check('input_ids', record.inputIds);
+  if (alignedLabels && Array.isArray(record.labels) && record.labels.length !== record.inputIds.length) {
+    throw new FileFormatError(`${where}: "labels" must have as many entries as "input_ids" (${record.inputIds.length}), got ${record.labels.length}`);
+  }
   const inputIds = [...record.inputIds];
   const attentionMask = record.attentionMask === undefined ? new Array<number>(inputIds.length).fill(1) : [...record.attentionMask];
   let labels: number[] | number;

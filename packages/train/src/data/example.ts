@@ -1,7 +1,9 @@
 /**
  * One training example, ready for a collator: token ids, the attention mask (1 for real tokens) and
  * either per-token labels (causal LM: the input ids themselves, -100 where no loss is taken; the model
- * shifts them internally, as transformers does) or one class id (sequence classification).
+ * shifts them internally, as transformers does), one class id (sequence classification), or for an
+ * encoder-decoder (`seq2seq`) the target ids, of their own length, that the decoder learns to produce
+ * from the encoder inputs (the model shifts them right into decoder inputs).
  *
  * @example
  * ```ts
@@ -12,6 +14,8 @@ export interface Example {
   inputIds: number[];
   attentionMask: number[];
   labels: number[] | number;
+  /** True for an encoder-decoder example: `labels` are the target ids, not aligned with `inputIds`. */
+  seq2seq?: boolean;
 }
 
 /** The label value that takes no loss (PyTorch's cross-entropy `ignore_index`). @example `labels.fill(IGNORE_INDEX)` */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, FileFormatError } from '@peft/core';
 import { checkFormat, inferFormat } from './dataset-format.js';
+import { tokenizeDataset } from './tokenize-dataset.js';
 import { formatRecords } from './format-records.js';
 import { parseCsv } from './parse-csv.js';
 import { parseJsonl } from './parse-jsonl.js';
@@ -75,7 +76,13 @@ describe('formatRecords', () => {
     expect(bad({ input_ids: [1, 2], attention_mask: [1] })).toThrow('train.jsonl line 2: "attention_mask" must have as many entries as "input_ids" (2), got 1');
     expect(bad({ input_ids: [1, 2], attention_mask: [1, 2] })).toThrow('train.jsonl line 2: "attention_mask[1]" must be 0 or 1, got 2');
     expect(bad({ input_ids: [1, 2], labels: [1, -5] })).toThrow('train.jsonl line 2: "labels[1]" must be a non-negative token id or -100, got -5');
-    expect(bad({ input_ids: [1, 2], labels: [1, 2, 3] })).toThrow('train.jsonl line 2: "labels" must have as many entries as "input_ids" (2), got 3');
+    // labels of another length are an encoder-decoder's targets; a causal LM refuses them when tokenizing
+    const targets = formatRecords(jsonl({ input_ids: [1, 2] }, { input_ids: [1, 2], labels: [1, 2, 3] }));
+    expect(targets.records[1]).toMatchObject({ labels: [1, 2, 3] });
+    expect(() => tokenizeDataset(targets, { vocabSize: 10 })).toThrow('train.jsonl line 2: "labels" must have as many entries as "input_ids" (2), got 3');
+    expect(() => tokenizeDataset(targets, { vocabSize: 10, seq2seq: true })).toThrow('train.jsonl line 1: an encoder-decoder\'s tokenized record needs "labels"');
+    const pairs = formatRecords(jsonl({ input_ids: [1, 2], labels: [4] }, { input_ids: [1, 2], labels: [1, 2, 3] }));
+    expect(tokenizeDataset(pairs, { vocabSize: 10, seq2seq: true }).examples[1]).toEqual({ inputIds: [1, 2], attentionMask: [1, 1], labels: [1, 2, 3], seq2seq: true });
   });
 
   it('reads pre-tokenized labels as token lists or a class id', () => {

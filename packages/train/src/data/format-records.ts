@@ -78,8 +78,8 @@ function tokenizedRecord(r: RecordReader, line: number): FormattedRecord {
       if (!Number.isInteger(raw) || raw < 0) r.fail(`"labels" must be a list of token ids or a non-negative integer class id, got ${raw}`);
       labels = raw;
     } else {
+      // a causal LM's labels line up with input_ids (checked when tokenizing); an encoder-decoder's are its targets
       labels = r.intList('labels', labelValue);
-      if (labels.length !== inputIds.length) r.fail(`"labels" must have as many entries as "input_ids" (${inputIds.length}), got ${labels.length}`);
     }
   }
   return { format: 'tokenized', line, inputIds, attentionMask, labels };
@@ -102,6 +102,8 @@ function messageList(r: RecordReader, field: string): ChatMessage[] {
 }
 
 function promptCompletionRecord(r: RecordReader, line: number): FormattedRecord {
+  // text/target pairs (the usual seq2seq layout) are a prompt and its completion
+  if (!r.has('prompt') && r.has('target')) return { format: 'prompt_completion', line, prompt: r.string('text'), completion: r.string('target') };
   const prompt = r.get('prompt');
   if (Array.isArray(prompt)) {
     const completion = r.get('completion');

@@ -35,6 +35,13 @@ export interface TokenizeOptions {
    * would otherwise index past it).
    */
   vocabSize?: number;
+  /**
+   * Encoder-decoder examples (T5): the prompt (or `text`) becomes the encoder input and the completion
+   * (or `target`) the labels, each encoded on its own with the tokenizer's special tokens (T5 ends both
+   * with `</s>`); `tokenized` records need their own `labels`. `maxLength` cuts inputs and labels
+   * separately.
+   */
+  seq2seq?: boolean;
 }
 
 /**
@@ -143,6 +150,7 @@ function causalExample(record: FormattedRecord, opts: TokenizeOptions, where: st
  * ```
  */
 export function tokenizeDataset(dataset: FormattedDataset, opts: TokenizeOptions = {}): TokenizedDataset {
+  if (opts.seq2seq) return tokenizeSeq2SeqDataset(dataset, opts);
   checkPositiveInt(opts.maxLength, 'maxLength');
   checkPositiveInt(opts.numLabels, 'numLabels');
   checkPositiveInt(opts.vocabSize, 'vocabSize');
@@ -200,6 +208,59 @@ export function tokenizeDataset(dataset: FormattedDataset, opts: TokenizeOptions
     // position 0's label is never predicted (the model shifts labels left by one)
     if (Array.isArray(example.labels) && example.labels.slice(1).every((l) => l === IGNORE_INDEX)) withoutLoss++;
     examples.push(example);
+  }
+  return { label, format, examples, truncated, withoutLoss };
+}
+
+/**
+ * The encoder-decoder form of {@link tokenizeDataset} (`opts.seq2seq`): prompt/completion (or
+ * text/target) pairs become encoder inputs and target labels, `tokenized` records keep their own
+ * `labels`. Other formats are refused with what to use instead.
+ *
+ * @example
+ * ```ts
+ * const ds = tokenizeSeq2SeqDataset(formatRecords(parseJsonl('{"text":"translate: hi","target":"salut"}', 'train.jsonl')), { tokenizer });
+ * ds.examples[0]; // { inputIds: [...], attentionMask: [1, ...], labels: [...], seq2seq: true }
+ * ```
+ */
+export function tokenizeSeq2SeqDataset(dataset: FormattedDataset, opts: TokenizeOptions = {}): TokenizedDataset {
+  checkPositiveInt(opts.maxLength, 'maxLength');
+  checkPositiveInt(opts.vocabSize, 'vocabSize');
+  const { label, format } = dataset;
+  const max = opts.maxLength ?? Infinity;
+  const examples: Example[] = [];
+  let truncated = 0;
+  let withoutLoss = 0;
+  const vocabSize = opts.vocabSize ?? opts.tokenizer?.vocabSize;
+  for (const record of dataset.records) {
+    const where = `${label} line ${record.line}`;
+    let inputIds: number[];
+    let attentionMask: number[] | undefined;
+    let labels: number[];
+    if (record.format === 'tokenized') {
+      if (vocabSize === undefined) throw new ArgumentError(`tokenizeDataset: ${label}: the tokenized format needs a tokenizer or vocabSize to check ids against`);
+      if (!Array.isArray(record.labels)) throw new FileFormatError(`${where}: an encoder-decoder's tokenized record needs "labels", the list of target ids, got ${record.labels === undefined ? 'none' : 'a class id'}`);
+      const ex = encodeTokenized(record, vocabSize, where, false);
+      ({ inputIds, attentionMask } = ex);
+      labels = ex.labels as number[];
+    } else if (record.format === 'prompt_completion' && typeof record.prompt === 'string' && typeof record.completion === 'string') {
+      const tokenizer = needTokenizer(opts, label, format);
+      inputIds = tokenizer.encode(record.prompt);
+      labels = withEos(tokenizer.encode(record.completion), tokenizer, opts.appendEos ?? true);
+      checkTokenizerIds(inputIds, opts.vocabSize, where);
+      checkTokenizerIds(labels, opts.vocabSize, where);
+    } else {
+      throw new FileFormatError(
+        `${where}: an encoder-decoder trains on source/target pairs; expected "prompt" and "completion" strings, "text" and "target", or "input_ids" with "labels", got a ${record.format} record`,
+      );
+    }
+    if (inputIds.length === 0) throw new FileFormatError(`${where}: the record's input encodes to no tokens`);
+    if (inputIds.length > max || labels.length > max) truncated++;
+    inputIds = inputIds.slice(0, max);
+    labels = labels.slice(0, max);
+    attentionMask = (attentionMask ?? inputIds.map(() => 1)).slice(0, max);
+    if (labels.every((l) => l === IGNORE_INDEX)) withoutLoss++;
+    examples.push({ inputIds, attentionMask, labels, seq2seq: true });
   }
   return { label, format, examples, truncated, withoutLoss };
 }

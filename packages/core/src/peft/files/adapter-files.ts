@@ -213,8 +213,11 @@ export function checkAdapterBase(
     warn(`${where}: the adapter was trained on base model "${adapterBase}", but it is being loaded onto "${modelName}"; if their weights differ its outputs are meaningless`);
   }
   const task = model.info.task;
-  const head = config.taskType === 'CAUSAL_LM' ? 'causal-lm' : config.taskType === 'SEQ_CLS' ? 'sequence-classification' : undefined;
+  const heads: Record<string, ModelInfoTask> = { CAUSAL_LM: 'causal-lm', SEQ_CLS: 'sequence-classification', SEQ_2_SEQ_LM: 'seq2seq-lm' };
+  const head = config.taskType && Object.hasOwn(heads, config.taskType) ? heads[config.taskType] : undefined;
   if (head && task !== 'base' && head !== task) {
     warn(`${where}: task_type ${config.taskType} is for a ${head} model, but the base model is a ${task} model (${model.info.modelType})`);
   }
 }
+
+type ModelInfoTask = PretrainedModel['info']['task'];

@@ -6,6 +6,7 @@ import { full, ones } from '../../ops/creation.js';
 import { concat, expand, reshape, unsqueeze } from '../../ops/views.js';
 import { composite } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
+import { isPromptAwareModel } from './prompt-aware-model.js';
 import type { PromptEncoder } from './prompt-encoder.js';
 
 /**
@@ -33,7 +34,8 @@ export class PromptEncoders extends ModuleDict<PromptEncoder> {
  *   and given as `pastKeyValues` (the inputs then take positions after the prefix); the mask gains
  *   ones for the prefix.
  *
- * `positionIds` and `tokenTypeIds` are dropped, as in PEFT.
+ * `positionIds` and `tokenTypeIds` are dropped, as in PEFT. A model that places virtual tokens itself
+ * (an encoder-decoder, see {@link PromptAwareModel}) gets the encoder and the inputs as they are.
  *
  * @example
  * ```ts
@@ -41,6 +43,7 @@ export class PromptEncoders extends ModuleDict<PromptEncoder> {
  * ```
  */
 export function promptForward(model: PretrainedModel, encoder: PromptEncoder, inputs: ModelInputs): ModelOutput {
+  if (isPromptAwareModel(model)) return model.forwardWithPrompt(encoder, inputs);
   const ids = inputs.inputIds;
   const given = ids ?? inputs.inputsEmbeds;
   if (!given) throw new ArgumentError('promptForward: expected inputIds or inputsEmbeds, got neither');

@@ -98,15 +98,20 @@ const CLASSIFIER_HEADS = ['classifier', 'score'];
  * ```
  */
 export function completePromptLearningConfig<C extends PromptLearningConfig>(config: C, info: ModelInfo): C {
-  if (info.task !== 'causal-lm' && info.task !== 'sequence-classification') {
-    throw new ConfigError(`${config.peftType}: prompt learning supports causal language models and sequence classifiers, got a ${info.modelType} model with task "${info.task}"`);
+  if (info.task === 'base') {
+    throw new ConfigError(`${config.peftType}: prompt learning supports causal language models, sequence classifiers and encoder-decoders, got a ${info.modelType} model with task "${info.task}"`);
+  }
+  // an encoder-decoder has two transformer submodules (PEFT's num_transformer_submodules 2)
+  const submodules = info.task === 'seq2seq-lm' ? 2 : 1;
+  if (info.task === 'seq2seq-lm' && config.numTransformerSubmodules !== null && config.numTransformerSubmodules !== 2) {
+    throw new ConfigError(`${config.peftType}: expected num_transformer_submodules 2 (or unset) for the encoder-decoder ${info.modelType}, got ${config.numTransformerSubmodules}`);
   }
   return Object.freeze({
     ...config,
     tokenDim: config.tokenDim ?? info.hiddenSize,
     numLayers: config.numLayers ?? info.numLayers,
     numAttentionHeads: config.numAttentionHeads ?? info.numAttentionHeads,
-    numTransformerSubmodules: config.numTransformerSubmodules ?? 1,
+    numTransformerSubmodules: config.numTransformerSubmodules ?? submodules,
     modulesToSave: config.taskType === 'SEQ_CLS' ? [...new Set([...(config.modulesToSave ?? []), ...CLASSIFIER_HEADS])] : config.modulesToSave,
   });
 }

@@ -1,0 +1,28 @@
+import type { Architecture } from '../architecture.js';
+import { parseT5Config } from './config.js';
+import { T5ForConditionalGeneration } from './model.js';
+
+/**
+ * T5 for the loader: `T5ForConditionalGeneration` (original T5, T5 v1.1, FLAN-T5) and
+ * `MT5ForConditionalGeneration` (the same layout). The `encoder.embed_tokens` / `decoder.embed_tokens`
+ * copies older files carry are the `shared` table and are skipped; a missing `lm_head.weight` is the
+ * tied table when `tie_word_embeddings` is true. UMT5 configs get a ConfigError naming them.
+ *
+ * @example
+ * ```ts
+ * t5Architecture.classes.T5ForConditionalGeneration(new ConfigReader(json), {});
+ * ```
+ */
+export const t5Architecture: Architecture = {
+  modelTypes: ['t5', 'mt5', 'umt5'],
+  classes: {
+    T5ForConditionalGeneration: (r, opts) => new T5ForConditionalGeneration(parseT5Config(r), r.raw, opts),
+    MT5ForConditionalGeneration: (r, opts) => new T5ForConditionalGeneration(parseT5Config(r), r.raw, opts),
+    UMT5ForConditionalGeneration: (r, opts) => new T5ForConditionalGeneration(parseT5Config(r), r.raw, opts),
+  },
+  defaultClass: 'T5ForConditionalGeneration',
+  weights: (_cls, r) => ({
+    rename: (key) => (/^(encoder|decoder)\.embed_tokens\.weight$/.test(key) ? undefined : key),
+    derived: (key) => key === 'lm_head.weight' && parseT5Config(r).tieWordEmbeddings,
+  }),
+};
