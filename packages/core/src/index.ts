@@ -39,6 +39,7 @@ export * from './io/safetensors-tensors.js';
 export * from './io/float-bits.js';
 export type { CheckpointSource } from './io/checkpoint-source.js';
 export { memorySource } from './io/checkpoint-source.js';
+export { type SourceResolver, type SourceResolveOptions, setSourceResolver, openSource } from './io/source-resolver.js';
 export { urlSource } from './io/url-source.js';
 export type { UrlSourceOptions } from './io/url-source.js';
 export { fileSource } from './io/file-source.js';
@@ -96,7 +97,7 @@ export { moduleDropped, rankDropoutMask } from './peft/method/adapter-dropout.js
 export type { AdapterTrainingHooks, TrainingHooksContext } from './peft/model/training-hooks.js';
 export { TunerRoot } from './peft/model/tuner-root.js';
 export { applyActiveAdapters } from './peft/model/adapter-activation.js';
-export type { PeftModelOptions, PeftInputs } from './peft/model/peft-model.js';
+export type { PeftModelOptions, PeftInputs, LoadAdapterOptions } from './peft/model/peft-model.js';
 export { compilePythonRegex, pythonFullMatch, pythonMatch, pythonSearch, translatePythonRegex } from './peft/targeting/python-regex.js';
 export type { PythonAnchor } from './peft/targeting/python-regex.js';
 export { allLinearTargets, classificationHeadPath, expandAllLinear, explainTargets, findTargets, getSubmodules, isAllLinear, matchTarget, noTargetError, patternValue, validateTargetSpec } from './peft/targeting/target-matching.js';

@@ -1,0 +1,83 @@
+import { HubError } from '../hub-error.js';
+import type { HubRepo } from '../repo-ref.js';
+import { COMMIT_HASH, RepoCache } from './hub-cache.js';
+import { type RepoFile, ensureCachedFile, listRepoFiles, resolveCommit } from './hub-download.js';
+import type { HubSettings } from './hub-settings.js';
+
+/**
+ * One revision of a repository as the cache and the Hub see it: the commit, the files it has (from the
+ * Hub's listing online; from the cached snapshot offline), and a way to make a file local.
+ *
+ * @example
+ * ```ts
+ * const snap = await openSnapshot({ type: 'model', id: 'org/name' }, 'main', hubSettings());
+ * const path = await snap.fetch('config.json');
+ * ```
+ */
+export interface HubSnapshot {
+  readonly repo: HubRepo;
+  readonly commit: string;
+  /** The snapshot folder in the cache. */
+  readonly dir: string;
+  /** Whether the cache alone answers (offline mode). */
+  readonly offline: boolean;
+  /** The paths of the revision's files. */
+  readonly paths: readonly string[];
+  /** The local path of a file (downloaded into the cache when needed); a clear error when it is not there offline. */
+  fetch(path: string): Promise<string>;
+}
+
+function repoLabel(repo: HubRepo): string {
+  return repo.type === 'dataset' ? `datasets/${repo.id}` : repo.id;
+}
+
+/**
+ * Opens a revision: online, asks the Hub for its commit and file list; offline (`HF_HUB_OFFLINE=1`),
+ * reads `refs/<revision>` and the snapshot folder, and names what is missing.
+ *
+ * @example
+ * ```ts
+ * const snap = await openSnapshot(repo, 'v1.0', settings);
+ * snap.paths.includes('model.safetensors.index.json');
+ * ```
+ */
+export async function openSnapshot(repo: HubRepo, revision: string, settings: HubSettings): Promise<HubSnapshot> {
+  const cache = new RepoCache(settings.cacheDir, repo);
+  if (settings.offline) {
+    const commit = COMMIT_HASH.test(revision) ? revision : await cache.readRef(revision);
+    if (commit === undefined) {
+      throw new HubError(
+        'offline',
+        `${repoLabel(repo)}@${revision}: HF_HUB_OFFLINE=1 and the cache (${cache.root}) has no ref for this revision; download it once online (or unset HF_HUB_OFFLINE)`,
+      );
+    }
+    const paths = await cache.snapshotFiles(commit);
+    return {
+      repo,
+      commit,
+      dir: cache.snapshotPath(commit),
+      offline: true,
+      paths,
+      fetch: (path) => {
+        if (paths.includes(path)) return Promise.resolve(cache.snapshotPath(commit, path));
+        return Promise.reject(
+          new HubError('offline', `${repoLabel(repo)}/${path}: HF_HUB_OFFLINE=1 and the file is not in the cache (${cache.snapshotPath(commit, path)}); download it once online (or unset HF_HUB_OFFLINE)`),
+        );
+      },
+    };
+  }
+  const commit = await resolveCommit(repo, revision, settings);
+  const files = new Map<string, RepoFile>((await listRepoFiles(repo, commit, settings)).map((f) => [f.path, f]));
+  return {
+    repo,
+    commit,
+    dir: cache.snapshotPath(commit),
+    offline: false,
+    paths: [...files.keys()].sort(),
+    fetch: (path) => {
+      const file = files.get(path);
+      if (!file) return Promise.reject(new HubError('not-found', `${repoLabel(repo)}/${path}: no such file at ${revision} (commit ${commit})`));
+      return ensureCachedFile(repo, commit, file, settings);
+    },
+  };
+}
