@@ -7,3 +7,4 @@
  */
 export { HubError, type HubErrorReason, hubFailure, maskToken } from './hub-error.js';
 export { type HubRepo, type HubFileRef, isRepoId, repoId, parseHfUrl } from './repo-ref.js';
+export { type ModelCardInfo, adapterModelCard } from './model-card.js';

@@ -10,3 +10,5 @@ export { type HubSnapshot, openSnapshot } from './node/hub-snapshot.js';
 export { type RepoFile, ensureCachedFile, listRepoFiles, resolveCommit } from './node/hub-download.js';
 export { RepoCache, verifyBlob } from './node/hub-cache.js';
 export { ProgressBar, formatBytes } from './node/progress-bar.js';
+export { type LocalDataFile, type HubDataOptions, hubDataFiles, isHubDataPath } from './node/hub-dataset.js';
+export { type PushAdapterOptions, type PushResult, pushAdapter } from './node/push-adapter.js';
