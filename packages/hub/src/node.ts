@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { type HubSettings, type HubOptions, hubSettings } from './node/hub-settings.js';
+export { type HubSettings, type HubOptions, type ProgressSink, hubSettings } from './node/hub-settings.js';
 export { type HubSourceOptions, hubSource, enableHub } from './node/hub-source.js';
 export { type HubSnapshot, openSnapshot } from './node/hub-snapshot.js';
 export { type RepoFile, ensureCachedFile, listRepoFiles, resolveCommit } from './node/hub-download.js';

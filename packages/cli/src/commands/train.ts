@@ -6,6 +6,7 @@ import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import type { Command } from '../command.js';
 import { parseTrainFlags } from '../train-flags.js';
 import { loadTraining, trainAndSave } from '../training-run.js';
+import { resolvePathOrId } from '../hub.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: peft train --config train.json [--key value]... [--resume [DIR|latest]] [--backend webgpu|cpu] [--quiet]
@@ -88,7 +89,7 @@ export const trainCommand: Command = {
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${label}: "data" must be a JSON object`);
       merged.data = { ...(data), ...flags.dataOverrides };
     }
-    const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolve });
+    const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolvePathOrId });
     const session = await openBackend(parseBackendChoice('train', flags.backend), io);
     try {
       const setup = await loadTraining(cfg, session.backend, io);
@@ -96,7 +97,7 @@ export const trainCommand: Command = {
       const last = result.losses.at(-1);
       const evalText = finalEval ? `; eval loss ${finalEval.loss.toFixed(4)}, perplexity ${finalEval.perplexity.toFixed(2)}${finalEval.accuracy !== undefined ? `, accuracy ${(finalEval.accuracy * 100).toFixed(1)}%` : ''}` : '';
       io.stdout.write(
-        `trained ${result.globalStep} step(s) in ${result.seconds.toFixed(1)} s${last !== undefined ? `; last loss ${last.toFixed(4)}` : ''}${evalText}${result.stoppedEarly ? ' (stopped early)' : ''}\nsaved the adapter, metrics.jsonl and loss_curve.svg to ${cfg.outputDir}\n`,
+        `trained ${result.globalStep} step(s) in ${result.seconds.toFixed(1)} s${last !== undefined ? `; last loss ${last.toFixed(4)}` : ''}${evalText}${result.stoppedEarly ? ' (stopped early)' : ''}\nsaved the adapter, README.md, metrics.jsonl and loss_curve.svg to ${cfg.outputDir}\n`,
       );
       return 0;
     } finally {

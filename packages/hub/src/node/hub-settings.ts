@@ -23,8 +23,8 @@ export interface HubSettings {
   readonly cacheDir: string;
   /** Check each blob's size and hash against its name before use (default true). */
   readonly verify: boolean;
-  /** Where progress lines go (default: stderr); `null` for none. */
-  readonly progress: NodeJS.WritableStream | null;
+  /** Where progress lines go (default: stderr); `null` for none. A sink with `isTTY` gets a redrawn bar. */
+  readonly progress: ProgressSink | null;
   /** The fetch used for every request (default: the global one). */
   readonly fetch: typeof fetch;
 }
@@ -39,6 +39,20 @@ export interface HubSettings {
  * ```
  */
 export type HubOptions = Partial<HubSettings> & { env?: NodeJS.ProcessEnv };
+
+/**
+ * Where progress goes: anything with `write` (a stream, or a test's collector); `isTTY` asks for a bar
+ * redrawn in place.
+ *
+ * @example
+ * ```ts
+ * const sink: ProgressSink = { write: (s) => void lines.push(s) };
+ * ```
+ */
+export interface ProgressSink {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
 
 const TRUE = new Set(['1', 'on', 'yes', 'true']);
 

@@ -88,8 +88,8 @@ async function fetchModelFiles(snap: HubSnapshot, prefix: string, where: string)
 
 /**
  * Lets string sources be Hub ids everywhere: `loadPretrained('org/name')`, `loadTokenizer`,
- * `PeftModel.fromPretrained(model, 'user/adapter', { subfolder })`. A local folder of the same name
- * still wins. Installs a resolver into `@peft/core` (`setSourceResolver`); call once at start-up.
+ * `PeftModel.fromPretrained(model, 'user/adapter', { subfolder })` (or `'user/adapter/subfolder'`).
+ * A local folder of the same name still wins. Installs a resolver into `@peft/core` (`setSourceResolver`); call once at start-up.
  *
  * @example
  * ```ts
@@ -100,7 +100,11 @@ async function fetchModelFiles(snap: HubSnapshot, prefix: string, where: string)
  */
 export function enableHub(opts: HubOptions = {}): void {
   setSourceResolver((name: string, o: SourceResolveOptions) => {
-    if (!isRepoId(name)) return Promise.resolve(undefined);
-    return hubSource(name, { ...opts, kind: o.kind, revision: o.revision, subfolder: o.subfolder });
+    const parts = name.split('/');
+    // org/name/sub/folder: an id and a subfolder (a named adapter saved inside the repository)
+    const id = parts.length > 2 ? parts.slice(0, 2).join('/') : name;
+    if (!isRepoId(id)) return Promise.resolve(undefined);
+    const subfolder = [...parts.slice(2), ...(o.subfolder ? [o.subfolder] : [])].join('/') || undefined;
+    return hubSource(id, { ...opts, kind: o.kind, revision: o.revision, subfolder });
   });
 }

@@ -1,6 +1,12 @@
+import type { ProgressSink } from './hub-settings.js';
+
+/** Below this size a log gets only the start and end lines. */
+const QUARTER_LINES_FROM = 8_000_000;
+
 /**
  * A download or upload progress display: on a terminal one line redrawn in place (bar, bytes, rate,
- * time left); elsewhere (logs, CI) a plain line at the start, at each quarter, and at the end.
+ * time left); elsewhere (logs, CI) a plain line at the start, at each quarter (files of 8 MB or
+ * more), and at the end.
  *
  * @example
  * ```ts
@@ -17,12 +23,12 @@ export class ProgressBar {
   private readonly tty: boolean;
 
   constructor(
-    private readonly out: NodeJS.WritableStream | null,
+    private readonly out: ProgressSink | null,
     private readonly label: string,
     private readonly total: number,
     start = 0,
   ) {
-    this.tty = (out as { isTTY?: boolean } | null)?.isTTY === true;
+    this.tty = out?.isTTY === true;
     this.done = start;
     if (out && !this.tty) out.write(`${label}: ${start > 0 ? `resuming at ${formatBytes(start)} of` : 'downloading'} ${formatBytes(total)}\n`);
   }
@@ -37,7 +43,7 @@ export class ProgressBar {
         this.lastDraw = now;
         this.out.write(`\r${this.line()}`);
       }
-    } else if (this.total > 0 && this.done >= (this.nextQuarter * this.total) / 4 && this.nextQuarter < 4) {
+    } else if (this.total >= QUARTER_LINES_FROM && this.done >= (this.nextQuarter * this.total) / 4 && this.nextQuarter < 4) {
       while (this.nextQuarter < 4 && this.done >= (this.nextQuarter * this.total) / 4) this.nextQuarter++;
       this.out.write(`${this.line()}\n`);
     }

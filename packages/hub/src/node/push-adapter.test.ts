@@ -35,7 +35,7 @@ describe('pushAdapter', () => {
     const push = hub.pushes[0];
     expect(push.commit).toBe(result.commit);
     expect([...push.files.keys()].sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'other/adapter_config.json', 'other/adapter_model.safetensors']);
-    expect(Buffer.from(push.files.get('adapter_model.safetensors')).equals(readFileSync(join(dir, 'adapter_model.safetensors')))).toBe(true);
+    expect(Buffer.from(push.files.get('adapter_model.safetensors') ?? []).equals(readFileSync(join(dir, 'adapter_model.safetensors')))).toBe(true);
     const card = new TextDecoder().decode(push.files.get('README.md'));
     expect(card).toMatch(/^---\nbase_model: org\/tiny-gpt2\nlibrary_name: peft\npipeline_tag: text-generation\ntags:\n- base_model:adapter:org\/tiny-gpt2\n- lora\n/);
     expect(card).toContain('| Rank (r) | 4 |');
