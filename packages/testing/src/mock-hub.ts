@@ -201,7 +201,9 @@ export class MockHub {
       if (!commit || !file) return json(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
       const headers = { 'X-Repo-Commit': commit, ETag: `"${file.lfs ? file.sha256 : file.oid}"` };
       if (file.lfs) {
-        res.writeHead(302, { ...headers, 'X-Linked-Etag': `"${file.sha256}"`, 'X-Linked-Size': String(file.content.length), Location: `${this.url}/_lfs/${file.sha256}` });
+        // the content URL stays on this host, so it answers with the file's metadata too (as a mirror
+        // does); Python's client follows same-host redirects and reads the headers there
+        res.writeHead(302, { ...headers, 'X-Linked-Etag': `"${file.sha256}"`, 'X-Linked-Size': String(file.content.length), Location: `${this.url}/_lfs/${file.sha256}?commit=${commit}` });
         return void res.end();
       }
       return this.sendContent(req, res, m[4], file.content, headers);
@@ -209,7 +211,12 @@ export class MockHub {
     if ((m = path.match(/^\/_lfs\/([0-9a-f]{64})$/))) {
       for (const repo of this.repos.values()) {
         for (const files of repo.commits.values()) {
-          for (const [p, f] of files) if (f.sha256 === m[1]) return this.sendContent(req, res, p, f.content, { ETag: `"${f.sha256}"` });
+          for (const [p, f] of files) {
+            if (f.sha256 !== m[1]) continue;
+            const commit = url.searchParams.get('commit');
+            const meta: Record<string, string> = commit ? { 'X-Repo-Commit': commit, 'X-Linked-Etag': `"${f.sha256}"`, 'X-Linked-Size': String(f.content.length) } : {};
+            return this.sendContent(req, res, p, f.content, { ETag: `"${f.sha256}"`, ...meta });
+          }
         }
       }
       return json(res, 404, { error: 'no such object' });

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readFile, readdir, readlink, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { HubError } from '../hub-error.js';
 import type { HubRepo } from '../repo-ref.js';
+
+/** The first line of a cache directory tag (the cachedir convention's fixed signature). */
+const CACHEDIR_SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
 
 /** A 40-hex-digit git commit id (a revision that names a commit needs no ref). */
 export const COMMIT_HASH = /^[0-9a-f]{40}$/;
@@ -83,6 +86,32 @@ export class RepoCache {
     }
     await symlink(target, link);
     return link;
+  }
+
+  /**
+   * Records the repository's file listing at `commit` in `trees/<commit>.json`, the form Python's
+   * `huggingface_hub` keeps so that a snapshot can be listed offline (kept when already there).
+   */
+  async writeTree(commit: string, files: readonly { path: string; size: number; etag: string; oid?: string; lfs?: boolean }[]): Promise<void> {
+    const path = join(this.root, 'trees', `${commit}.json`);
+    if (await exists(path)) return;
+    const entries: Record<string, Record<string, unknown>> = {};
+    for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+      entries[f.path] = f.lfs ? { size: f.size, blob_id: f.oid, lfs_sha256: f.etag, lfs_size: f.size } : { size: f.size, blob_id: f.oid ?? f.etag };
+    }
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(`${path}.tmp`, JSON.stringify({ format_version: 1, files: entries }, null, 1));
+    await rename(`${path}.tmp`, path);
+  }
+
+  /** Marks the cache folder with a CACHEDIR.TAG (backup tools skip it), as Python's client does. */
+  async tagCacheDir(): Promise<void> {
+    const path = join(this.cacheDir, 'CACHEDIR.TAG');
+    if (await exists(path)) return;
+    await mkdir(this.cacheDir, { recursive: true });
+    await writeFile(path, `${CACHEDIR_SIGNATURE}
+# Hugging Face Hub cache (written by @peft/hub); see https://bford.info/cachedir/
+`, { flag: 'wx' }).catch(() => undefined);
   }
 
   /** The files of a cached snapshot (paths relative to it), empty when it is absent. */

@@ -21,6 +21,10 @@ export interface RepoFile {
   readonly path: string;
   readonly size: number;
   readonly etag: string;
+  /** The git blob id (of the LFS pointer for large files). */
+  readonly oid?: string;
+  /** Whether the file is stored with Git LFS (then `etag` is its sha256). */
+  readonly lfs?: boolean;
 }
 
 /** The credentials and endpoint the client takes, from the settings (the token only when it is one). */
@@ -73,7 +77,7 @@ export async function listRepoFiles(repo: HubRepo, commit: string, settings: Hub
       if (f.type !== 'file') continue;
       const etag = f.lfs?.oid ?? f.oid;
       if (!etag) continue;
-      out.push({ path: f.path, size: f.lfs?.size ?? f.size, etag });
+      out.push({ path: f.path, size: f.lfs?.size ?? f.size, etag, oid: f.oid, lfs: f.lfs !== undefined });
     }
   } catch (e) {
     throw hubFailure(e, `${label(repo)}@${commit}`, { hasToken: settings.token !== undefined, token: settings.token });

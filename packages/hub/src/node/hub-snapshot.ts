@@ -67,7 +67,10 @@ export async function openSnapshot(repo: HubRepo, revision: string, settings: Hu
     };
   }
   const commit = await resolveCommit(repo, revision, settings);
-  const files = new Map<string, RepoFile>((await listRepoFiles(repo, commit, settings)).map((f) => [f.path, f]));
+  const listing = await listRepoFiles(repo, commit, settings);
+  const files = new Map<string, RepoFile>(listing.map((f) => [f.path, f]));
+  await cache.tagCacheDir();
+  await cache.writeTree(commit, listing);
   return {
     repo,
     commit,
