@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MockHub, startMockHub } from '@peft/testing/mock-hub';
@@ -87,6 +87,23 @@ describe('peft with the Hub (a local mock through HF_ENDPOINT)', () => {
     const gen = await run('generate', '--model', 'org/tiny-gpt2', '--adapter', 'tester/spam-lora', '--prompt', 'Subject: hi', '--max-new-tokens', '2', '--greedy', '--backend', 'cpu');
     expect(gen.stderr).not.toMatch(/trained on base model/);
     expect(gen.code).toBe(0);
+  });
+
+  it('loads a named adapter from a subfolder of a repository, and warns when the base differs from the one it was trained on', async () => {
+    const multi = scratchDir();
+    for (const dir of [multi, join(multi, 'other')]) {
+      mkdirSync(dir, { recursive: true });
+      for (const f of ['adapter_config.json', 'adapter_model.safetensors']) copyFileSync(join(out, f), join(dir, f));
+    }
+    expect((await run('push', multi, '--repo', 'tester/multi')).code).toBe(0);
+    expect([...hub.pushes.at(-1)!.files.keys()].sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'other/adapter_config.json', 'other/adapter_model.safetensors']);
+    const inspect = await run('inspect', 'tester/multi/other', '--json');
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(readdirSync(join(cache, 'models--tester--multi', 'snapshots', readFileSync(join(cache, 'models--tester--multi', 'refs', 'main'), 'utf8'), 'other')).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    // the adapter records the id it was trained on; a base from another folder gets PEFT's warning
+    const gen = await run('generate', '--model', MODEL_DIR, '--adapter', 'tester/multi/other', '--prompt', 'Subject: hi', '--max-new-tokens', '1', '--greedy', '--backend', 'cpu');
+    expect(gen.code).toBe(0);
+    expect(gen.stderr).toMatch(/tester\/multi\/other\/adapter_config\.json: the adapter was trained on base model "org\/tiny-gpt2", but it is being loaded onto ".*base-model"/);
   });
 
   it('explains a refused token with the 401 message and never prints the token', async () => {
