@@ -8,3 +8,5 @@
 export { HubError, type HubErrorReason, hubFailure, maskToken } from './hub-error.js';
 export { type HubRepo, type HubFileRef, isRepoId, repoId, parseHfUrl } from './repo-ref.js';
 export { type ModelCardInfo, adapterModelCard } from './model-card.js';
+export { MODEL_FILES, ADAPTER_FILES, neededFiles } from './needed-files.js';
+export { type BrowserHubOptions, browserHubSource, browserHubCacheUsage, clearBrowserHubCache, enableBrowserHub } from './browser-hub.js';

@@ -1,13 +1,11 @@
 import { directorySource } from '@peft/core/node';
 import { type CheckpointSource, type SourceResolveOptions, setSourceResolver } from '@peft/core';
 import { HubError } from '../hub-error.js';
+import { ADAPTER_FILES, MODEL_FILES } from '../needed-files.js';
 import { isRepoId } from '../repo-ref.js';
 import { type HubSnapshot, openSnapshot } from './hub-snapshot.js';
 import { type HubOptions, hubSettings } from './hub-settings.js';
 
-/** The files a base model may need: config, generation config, tokenizer (weights come from the index). */
-const MODEL_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja'];
-const ADAPTER_FILES = ['adapter_config.json', 'adapter_model.safetensors'];
 
 /**
  * Options of {@link hubSource}: what the files are for, the revision, a subfolder, and any
