@@ -1,5 +1,5 @@
 /**
- * `@peft/hub`: the Hugging Face Hub for @peft. Ids (`org/name`) for models, adapters and datasets,
+ * `@peft/hub`: the Hugging Face Hub for `@peft`. Ids (`org/name`) for models, adapters and datasets,
  * resolved through the cache layout Python's `huggingface_hub` uses (Node: `@peft/hub/node`), or
  * fetched and kept in the browser's Cache Storage; adapters pushed back with a model card.
  *

@@ -22,7 +22,7 @@ export interface ModelCardInfo {
     readonly evalLoss?: number;
     readonly backend?: string;
   };
-  /** The version of @peft that trained it. */
+  /** The version of `@peft` that trained it. */
   readonly libraryVersion?: string;
 }
 

@@ -44,6 +44,8 @@ interface StoredRepo {
   readonly type: 'model' | 'dataset';
   readonly id: string;
   readonly isPrivate: boolean;
+  /** Gated: readable only with a token in the hub's `gatedTokens` (others get 403). */
+  readonly gated?: boolean;
   readonly refs: Map<string, string>;
   readonly commits: Map<string, Map<string, StoredFile>>;
 }
@@ -68,8 +70,8 @@ function stored(path: string, content: Uint8Array): StoredFile {
  * A local stand-in for the Hugging Face Hub's HTTP API on 127.0.0.1 (random port), with only what the
  * `@huggingface/hub` client and the browser loader use: revision info, the file tree, `resolve` (ETag,
  * size, commit headers, a redirect to a content URL for LFS files, byte ranges), repository creation,
- * pre-upload, the LFS batch and upload, commits, `whoami`; private repositories answer 401 without a
- * valid token and any invalid token is refused with 401. Tests point `HF_ENDPOINT` at {@link MockHub.url}.
+ * pre-upload, the LFS batch and upload, commits, `whoami`; private and gated repositories answer 401
+ * without a token, gated ones 403 to a token not granted access, and any invalid token is refused with 401. Tests point `HF_ENDPOINT` at {@link MockHub.url}.
  *
  * @example
  * ```ts
@@ -94,11 +96,25 @@ export class MockHub {
     /** The base URL (`http://127.0.0.1:<port>`). */
     readonly url: string,
     private readonly tokens: Set<string>,
+    private readonly gatedTokens: Set<string> = new Set(),
   ) {}
 
+  /** 401 without a token, 403 with one that was not granted access, for private and gated repositories. */
+  private refused(res: ServerResponse, repo: StoredRepo, token: string | undefined): boolean {
+    if ((repo.isPrivate || repo.gated) && !token) {
+      json(res, 401, { error: 'Access to this repository requires authentication' }, { 'X-Error-Code': 'GatedRepo' });
+      return true;
+    }
+    if (repo.gated && token && !this.gatedTokens.has(token)) {
+      json(res, 403, { error: `Access to model ${repo.id} is restricted; you must have access to it and be authenticated to access it` }, { 'X-Error-Code': 'GatedRepo' });
+      return true;
+    }
+    return false;
+  }
+
   /** Adds a repository with one commit on `main`; returns the commit id. */
-  addRepo(type: 'model' | 'dataset', id: string, files: Readonly<Record<string, string | Uint8Array>>, opts: { private?: boolean } = {}): string {
-    const repo: StoredRepo = { type, id, isPrivate: opts.private ?? false, refs: new Map(), commits: new Map() };
+  addRepo(type: 'model' | 'dataset', id: string, files: Readonly<Record<string, string | Uint8Array>>, opts: { private?: boolean; gated?: boolean } = {}): string {
+    const repo: StoredRepo = { type, id, isPrivate: opts.private ?? false, gated: opts.gated, refs: new Map(), commits: new Map() };
     this.repos.set(`${type}s/${id}`, repo);
     return this.commit(repo, 'main', new Map(Object.entries(files).map(([p, c]) => [p, stored(p, typeof c === 'string' ? new TextEncoder().encode(c) : c)])));
   }
@@ -173,7 +189,7 @@ export class MockHub {
     if ((m = path.match(/^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/(revision|tree|preupload|commit)\/([^/]+)(?:\/(.*))?$/))) {
       const repo = this.repos.get(`${m[1]}/${m[2]}`);
       if (!repo) return json(res, token ? 404 : 401, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
-      if (repo.isPrivate && !token) return json(res, 401, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
+      if ((m[3] === 'revision' || m[3] === 'tree') && this.refused(res, repo, token)) return;
       const rev = m[4];
       if (m[3] === 'preupload') {
         const body = JSON.parse(new TextDecoder().decode(await readBody(req))) as { files: { path: string }[] };
@@ -195,7 +211,8 @@ export class MockHub {
     }
     if ((m = path.match(/^\/(?:(datasets)\/)?([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/))) {
       const repo = this.repos.get(`${m[1] ? 'datasets' : 'models'}/${m[2]}`);
-      if (!repo || (repo.isPrivate && !token)) return json(res, 401, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
+      if (!repo) return json(res, 401, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
+      if (this.refused(res, repo, token)) return;
       const commit = repo.refs.get(m[3]) ?? (repo.commits.has(m[3]) ? m[3] : undefined);
       const file = commit === undefined ? undefined : repo.commits.get(commit)?.get(m[4]);
       if (!commit || !file) return json(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
@@ -312,14 +329,15 @@ function readBody(req: IncomingMessage): Promise<Uint8Array> {
 }
 
 /**
- * Starts a {@link MockHub} on 127.0.0.1 at a random port. `tokens` are the access tokens it accepts.
+ * Starts a {@link MockHub} on 127.0.0.1 at a random port. `tokens` are the access tokens it accepts;
+ * `gatedTokens` those also granted access to gated repositories.
  *
  * @example
  * ```ts
  * const hub = await startMockHub({ tokens: ['hf_valid'] });
  * ```
  */
-export async function startMockHub(opts: { tokens?: readonly string[] } = {}): Promise<MockHub> {
+export async function startMockHub(opts: { tokens?: readonly string[]; gatedTokens?: readonly string[] } = {}): Promise<MockHub> {
   const box: { hub?: MockHub } = {};
   const server = createServer((req, res) => {
     box.hub!.handle(req, res).catch((e: unknown) => {
@@ -331,6 +349,6 @@ export async function startMockHub(opts: { tokens?: readonly string[] } = {}): P
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  box.hub = new MockHub(server, `http://127.0.0.1:${port}`, new Set(opts.tokens ?? []));
+  box.hub = new MockHub(server, `http://127.0.0.1:${port}`, new Set(opts.tokens ?? []), new Set(opts.gatedTokens ?? []));
   return box.hub;
 }

@@ -14,13 +14,15 @@ import { enableHub, hubSource } from './hub-source.js';
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'test', 'fixtures', 'gpt2');
 const files = Object.fromEntries(['config.json', 'generation_config.json', 'model.safetensors'].map((f) => [f, new Uint8Array(readFileSync(join(FIXTURE, f)))]));
 const TOKEN = 'hf_validtoken123456';
+const OTHER = 'hf_notgrantedtoken1';
 
 let hub: MockHub;
 let commit: string;
 beforeAll(async () => {
-  hub = await startMockHub({ tokens: [TOKEN] });
+  hub = await startMockHub({ tokens: [TOKEN, OTHER], gatedTokens: [TOKEN] });
   commit = hub.addRepo('model', 'org/tiny-gpt2', { ...files, 'pytorch_model.bin': new Uint8Array(64), 'README.md': '# tiny' });
   hub.addRepo('model', 'org/private', files, { private: true });
+  hub.addRepo('model', 'org/gated', files, { gated: true });
 });
 afterAll(() => hub.close());
 afterEach(() => {
@@ -133,6 +135,15 @@ describe('hubSource', () => {
     expect(await source.has('config.json')).toBe(true);
     expect(existsSync(join(home, 'hub', 'models--org--private', 'refs', 'main'))).toBe(true);
     expect(hub.requests.at(-1)?.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('says what to do for a gated repository the token may not read (403), and reads it with one that may', async () => {
+    const e = (await hubSource('org/gated', opts(cacheDir(), { token: OTHER })).catch((x: unknown) => x)) as HubError;
+    expect(e.status).toBe(403);
+    expect(e.message).toMatch(/org\/gated@main: the Hub answered 403 Forbidden: .*gated model needs its terms accepted on its page/);
+    expect(e.message).not.toContain(OTHER);
+    const source = await hubSource('org/gated', opts(cacheDir(), { token: TOKEN }));
+    expect(await source.has('model.safetensors')).toBe(true);
   });
 
   it('prefers a local folder over an id of the same name', async () => {
