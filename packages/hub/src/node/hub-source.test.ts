@@ -146,6 +146,10 @@ describe('hubSource', () => {
     expect(await source.has('model.safetensors')).toBe(true);
   });
 
+  it('says that neither the Hub nor a local folder has an unknown name', async () => {
+    await expect(hubSource('org/missing', opts(cacheDir(), { token: TOKEN }))).rejects.toThrow(/org\/missing@main: not found on the Hub \(404\).*\(no local folder "org\/missing" exists either\)/);
+  });
+
   it('prefers a local folder over an id of the same name', async () => {
     const work = cacheDir();
     mkdirSync(join(work, 'org', 'tiny-gpt2'), { recursive: true });

@@ -41,7 +41,14 @@ export async function hubSource(id: string, opts: HubSourceOptions = {}): Promis
   if (!isRepoId(id)) throw new HubError('argument', `expected a Hub id such as "org/name", got ${JSON.stringify(id)}`);
   const settings = hubSettings(opts);
   const revision = opts.revision ?? 'main';
-  const snap = await openSnapshot({ type: 'model', id }, revision, settings);
+  let snap: HubSnapshot;
+  try {
+    snap = await openSnapshot({ type: 'model', id }, revision, settings);
+  } catch (e) {
+    // an id that is also a mistyped local path: say both were tried
+    if (e instanceof HubError && e.reason === 'not-found') throw new HubError('not-found', `${e.message} (no local folder "${id}" exists either)`, { status: e.status, cause: e });
+    throw e;
+  }
   const sub = (opts.subfolder ?? '').replace(/^\/+|\/+$/g, '');
   const prefix = sub ? `${sub}/` : '';
   const kind = opts.kind ?? 'model';
