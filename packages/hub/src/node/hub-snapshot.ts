@@ -33,7 +33,8 @@ function repoLabel(repo: HubRepo): string {
 
 /**
  * Opens a revision: online, asks the Hub for its commit and file list; offline (`HF_HUB_OFFLINE=1`),
- * reads `refs/<revision>` and the snapshot folder, and names what is missing.
+ * or when the Hub cannot be reached at all and the revision was seen before, reads `refs/<revision>`
+ * and the snapshot folder, and names what is missing.
  *
  * @example
  * ```ts
@@ -42,31 +43,47 @@ function repoLabel(repo: HubRepo): string {
  * ```
  */
 export async function openSnapshot(repo: HubRepo, revision: string, settings: HubSettings): Promise<HubSnapshot> {
-  const cache = new RepoCache(settings.cacheDir, repo);
-  if (settings.offline) {
-    const commit = COMMIT_HASH.test(revision) ? revision : await cache.readRef(revision);
-    if (commit === undefined) {
-      throw new HubError(
-        'offline',
-        `${repoLabel(repo)}@${revision}: HF_HUB_OFFLINE=1 and the cache (${cache.root}) has no ref for this revision; download it once online (or unset HF_HUB_OFFLINE)`,
-      );
-    }
-    const paths = await cache.snapshotFiles(commit);
-    return {
-      repo,
-      commit,
-      dir: cache.snapshotPath(commit),
-      offline: true,
-      paths,
-      fetch: (path) => {
-        if (paths.includes(path)) return Promise.resolve(cache.snapshotPath(commit, path));
-        return Promise.reject(
-          new HubError('offline', `${repoLabel(repo)}/${path}: HF_HUB_OFFLINE=1 and the file is not in the cache (${cache.snapshotPath(commit, path)}); download it once online (or unset HF_HUB_OFFLINE)`),
-        );
-      },
-    };
+  if (settings.offline) return openCachedSnapshot(repo, revision, settings);
+  let commit: string;
+  try {
+    commit = await resolveCommit(repo, revision, settings);
+  } catch (e) {
+    // the Hub cannot be reached (no answer at all): a revision seen before is read from the cache, as Python does
+    const cached = e instanceof HubError && e.reason === 'network' && e.status === undefined ? await openCachedSnapshot(repo, revision, settings, 'the Hub cannot be reached').catch(() => undefined) : undefined;
+    if (!cached) throw e;
+    settings.progress?.write(`${repoLabel(repo)}@${revision}: the Hub cannot be reached (${e instanceof Error ? e.message : String(e)}); using the cached snapshot ${cached.commit}\n`);
+    return cached;
   }
-  const commit = await resolveCommit(repo, revision, settings);
+  return openOnlineSnapshot(repo, revision, commit, settings);
+}
+
+async function openCachedSnapshot(repo: HubRepo, revision: string, settings: HubSettings, why = 'HF_HUB_OFFLINE=1'): Promise<HubSnapshot> {
+  const cache = new RepoCache(settings.cacheDir, repo);
+  const commit = COMMIT_HASH.test(revision) ? revision : await cache.readRef(revision);
+  if (commit === undefined) {
+    throw new HubError(
+      'offline',
+      `${repoLabel(repo)}@${revision}: ${why} and the cache (${cache.root}) has no ref for this revision; download it once online (or unset HF_HUB_OFFLINE)`,
+    );
+  }
+  const paths = await cache.snapshotFiles(commit);
+  return {
+    repo,
+    commit,
+    dir: cache.snapshotPath(commit),
+    offline: true,
+    paths,
+    fetch: (path) => {
+      if (paths.includes(path)) return Promise.resolve(cache.snapshotPath(commit, path));
+      return Promise.reject(
+        new HubError('offline', `${repoLabel(repo)}/${path}: ${why} and the file is not in the cache (${cache.snapshotPath(commit, path)}); download it once online (or unset HF_HUB_OFFLINE)`),
+      );
+    },
+  };
+}
+
+async function openOnlineSnapshot(repo: HubRepo, revision: string, commit: string, settings: HubSettings): Promise<HubSnapshot> {
+  const cache = new RepoCache(settings.cacheDir, repo);
   const listing = await listRepoFiles(repo, commit, settings);
   const files = new Map<string, RepoFile>(listing.map((f) => [f.path, f]));
   await cache.tagCacheDir();

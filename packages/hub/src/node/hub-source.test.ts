@@ -79,6 +79,16 @@ describe('hubSource', () => {
     await expect(hubSource('org/tiny-gpt2', opts(cache, { offline: true }))).rejects.toThrow(/org\/tiny-gpt2\/model\.safetensors: HF_HUB_OFFLINE=1 and the file is not in the cache/);
   });
 
+  it('falls back to a revision cached before when the Hub cannot be reached, saying so', async () => {
+    const cache = cacheDir();
+    await hubSource('org/tiny-gpt2', opts(cache));
+    const notes: string[] = [];
+    const source = await hubSource('org/tiny-gpt2', opts(cache, { endpoint: 'http://127.0.0.1:9', progress: { write: (s: string) => notes.push(s) } }));
+    expect(await source.has('model.safetensors')).toBe(true);
+    expect(notes.join('')).toMatch(/org\/tiny-gpt2@main: the Hub cannot be reached .*; using the cached snapshot [0-9a-f]{40}/);
+    await expect(hubSource('org/tiny-gpt2', opts(cacheDir(), { endpoint: 'http://127.0.0.1:9' }))).rejects.toThrow(HubError);
+  });
+
   it('resumes a download cut midway from the bytes it kept', async () => {
     const cache = cacheDir();
     hub.cutNextDownload('model.safetensors', 40_000);
