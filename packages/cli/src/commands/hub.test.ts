@@ -87,6 +87,12 @@ describe('peft with the Hub (a local mock through HF_ENDPOINT)', () => {
     const gen = await run('generate', '--model', 'org/tiny-gpt2', '--adapter', 'tester/spam-lora', '--prompt', 'Subject: hi', '--max-new-tokens', '2', '--greedy', '--backend', 'cpu');
     expect(gen.stderr).not.toMatch(/trained on base model/);
     expect(gen.code).toBe(0);
+    // training continues from the pushed adapter, named by id in the config
+    const more = scratchDir();
+    const cont = await run('train', '--model', 'org/tiny-gpt2', '--adapter', 'tester/spam-lora', '--train', 'org/spam', '--split', 'train', '--output_dir', more,
+      '--max_steps', '1', '--per_device_train_batch_size', '2', '--max_length', '64', '--backend', 'cpu', '--quiet');
+    expect(cont.code, cont.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(more, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'LORA', r: 2, base_model_name_or_path: 'org/tiny-gpt2' });
   });
 
   it('loads a named adapter from a subfolder of a repository, and warns when the base differs from the one it was trained on', async () => {
