@@ -69,7 +69,7 @@ function stored(path: string, content: Uint8Array): StoredFile {
 /**
  * A local stand-in for the Hugging Face Hub's HTTP API on 127.0.0.1 (random port), with only what the
  * `@huggingface/hub` client and the browser loader use: revision info, the file tree, `resolve` (ETag,
- * size, commit headers, a redirect to a content URL for LFS files, byte ranges), repository creation,
+ * size, commit headers, a redirect to a content URL for LFS files, byte ranges), repository and branch creation,
  * pre-upload, the LFS batch and upload, commits, `whoami`; private and gated repositories answer 401
  * without a token, gated ones 403 to a token not granted access, and any invalid token is refused with 401. Tests point `HF_ENDPOINT` at {@link MockHub.url}.
  *
@@ -186,7 +186,7 @@ export class MockHub {
       this.commit(repo, 'main', new Map([['.gitattributes', stored('.gitattributes', new TextEncoder().encode('*.safetensors filter=lfs diff=lfs merge=lfs -text\n'))]]));
       return json(res, 200, { url: `${this.url}/${id}`, name: id });
     }
-    if ((m = path.match(/^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/(revision|tree|preupload|commit)\/([^/]+)(?:\/(.*))?$/))) {
+    if ((m = path.match(/^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/(revision|tree|preupload|commit|branch)\/([^/]+)(?:\/(.*))?$/))) {
       const repo = this.repos.get(`${m[1]}/${m[2]}`);
       if (!repo) return json(res, token ? 404 : 401, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
       if ((m[3] === 'revision' || m[3] === 'tree') && this.refused(res, repo, token)) return;
@@ -196,6 +196,15 @@ export class MockHub {
         return json(res, 200, { files: body.files.map((f) => ({ path: f.path, uploadMode: LFS_SUFFIXES.some((s) => f.path.endsWith(s)) ? 'lfs' : 'regular' })) });
       }
       if (m[3] === 'commit') return this.handleCommit(req, res, repo, rev);
+      if (m[3] === 'branch') {
+        if (!token) return json(res, 401, { error: 'You must be authenticated' });
+        const body = JSON.parse(new TextDecoder().decode(await readBody(req)) || '{}') as { startingPoint?: string };
+        if (repo.refs.has(rev)) return json(res, 409, { error: `Reference already exists: refs/heads/${rev}` });
+        const from = repo.refs.get(body.startingPoint ?? 'main') ?? body.startingPoint;
+        if (!from || !repo.commits.has(from)) return json(res, 404, { error: `Invalid rev id: ${body.startingPoint ?? 'main'}` });
+        repo.refs.set(rev, from);
+        return json(res, 200, {});
+      }
       const commit = repo.refs.get(rev) ?? (repo.commits.has(rev) ? rev : undefined);
       const files = commit && repo.commits.get(commit);
       if (!commit || !files) return json(res, 404, { error: `Invalid rev id: ${rev}` }, { 'X-Error-Code': 'RevisionNotFound' });

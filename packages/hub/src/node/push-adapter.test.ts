@@ -51,6 +51,16 @@ describe('pushAdapter', () => {
     expect(hub.files('model', 'tester/my-lora')!.has('other/adapter_config.json')).toBe(true);
   });
 
+  it('commits to another branch, created from main, leaving main as it was', async () => {
+    const before = hub.files('model', 'tester/my-lora')!;
+    const dir = adapterDir({ 'README.md': '# on dev\n' });
+    const result = await pushAdapter(dir, { repo: 'tester/my-lora', revision: 'dev', endpoint: hub.url, token: TOKEN, env: {}, progress: null });
+    expect(result.url).toBe(`${hub.url}/tester/my-lora/tree/dev`);
+    expect(new TextDecoder().decode(hub.files('model', 'tester/my-lora', 'dev')!.get('README.md'))).toBe('# on dev\n');
+    expect(new TextDecoder().decode(hub.files('model', 'tester/my-lora', 'main')!.get('README.md'))).toBe(new TextDecoder().decode(before.get('README.md')));
+    expect(hub.pushes.at(-1)!.branch).toBe('dev');
+  });
+
   it('needs a token, and explains a refused one without printing it', async () => {
     await expect(pushAdapter(adapterDir(), { repo: 'tester/x', endpoint: hub.url, env: {}, progress: null })).rejects.toThrow(/needs a token with write access; set HF_TOKEN/);
     const bad = 'hf_refusedtoken777';
