@@ -20,6 +20,14 @@ export interface DemoOptions {
   readonly autostart: boolean;
   /** Use the CPU reference backend even where WebGPU exists. */
   readonly cpu: boolean;
+  /** A Hub model id to load instead of the embedded model (prefills the page's field). */
+  readonly model: string;
+  /** The Hub's URL (default https://huggingface.co; a mirror, or a test's local server). */
+  readonly hub: string | undefined;
+  /** The adapter method. */
+  readonly method: 'lora' | 'loha';
+  /** The adapter's rank (alpha is twice it). */
+  readonly rank: number;
 }
 
 /**
@@ -30,7 +38,7 @@ export interface DemoOptions {
  * parseDemoOptions('') // DEFAULT_DEMO_OPTIONS
  * ```
  */
-export const DEFAULT_DEMO_OPTIONS: DemoOptions = Object.freeze({ steps: 200, batch: 8, evalExamples: 40, samples: 3, autostart: false, cpu: false });
+export const DEFAULT_DEMO_OPTIONS: DemoOptions = Object.freeze({ steps: 200, batch: 8, evalExamples: 40, samples: 3, autostart: false, cpu: false, model: '', hub: undefined, method: 'lora', rank: 8 });
 
 /**
  * Reads {@link DemoOptions} from a query string; a missing or unusable value keeps its default.
@@ -55,5 +63,9 @@ export function parseDemoOptions(search: string): DemoOptions {
     samples: int('samples', d.samples, 0, 10),
     autostart: flag('autostart'),
     cpu: flag('cpu'),
+    model: q.get('model')?.trim() ?? d.model,
+    hub: q.get('hub')?.trim() || d.hub,
+    method: q.get('method') === 'loha' ? 'loha' : d.method,
+    rank: int('rank', d.rank, 1, 256),
   };
 }

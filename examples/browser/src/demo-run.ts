@@ -1,7 +1,9 @@
-import { type AdapterFiles, type Backend, DEFAULT_ADAPTER, MethodRegistry, type PeftModel, fileSource, fromArray, getPeftModel, manualSeed, urlSource } from '@peft/core';
+import { type AdapterFiles, type Backend, type CheckpointSource, DEFAULT_ADAPTER, MethodRegistry, type PeftModel, fileSource, fromArray, getPeftModel, manualSeed, urlSource } from '@peft/core';
+import { browserHubSource } from '@peft/hub';
+import { loha } from '@peft/loha';
 import { lora } from '@peft/lora';
 import { type PretrainedTokenizer, generate, loadPretrained, loadTokenizer } from '@peft/models';
-import { Trainer, batchSource, completionAccuracy, memoryCheckpointStore, parseTrainConfig, prepareData } from '@peft/train';
+import { type PreparedData, Trainer, batchSource, completionAccuracy, loadParsedDataset, memoryCheckpointStore, parquetBytes, parseParquet, parseTrainConfig, prepareData, readRecords, recordKindOf } from '@peft/train';
 import type { DemoOptions } from './demo-options.js';
 
 /**
@@ -71,6 +73,23 @@ export interface DemoResult {
 export interface DemoHooks {
   onStatus?(text: string): void;
   onStep?(progress: StepProgress): void;
+  /** Bytes of a model file arriving (or read from the browser cache). */
+  onDownload?(progress: { file: string; loaded: number; total: number; cached: boolean }): void;
+}
+
+/**
+ * What the person chose on the page: a model (a Hub id, picked local files, or the embedded one) and
+ * a training file of their own (JSONL, CSV or Parquet; the demo task when absent).
+ *
+ * @example
+ * ```ts
+ * const inputs: DemoInputs = { modelId: 'org/tiny-gpt2', trainFile: file };
+ * ```
+ */
+export interface DemoInputs {
+  readonly modelId?: string;
+  readonly modelFiles?: FileList | readonly File[];
+  readonly trainFile?: File;
 }
 
 /**
@@ -95,7 +114,7 @@ export const PROBE_TEXT = 'Subject: Cheap meds, no prescription needed\nOrder to
  * const result = await runDemo(parseDemoOptions(location.search), backend, import.meta.env.BASE_URL, { onStep: draw });
  * ```
  */
-export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: string, hooks: DemoHooks = {}): Promise<DemoResult> {
+export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: string, hooks: DemoHooks = {}, inputs: DemoInputs = {}): Promise<DemoResult> {
   const say = (s: string): void => hooks.onStatus?.(s);
   const base = assetsUrl.endsWith('/') ? assetsUrl : `${assetsUrl}/`;
   const fetchText = async (path: string): Promise<string> => {
@@ -104,7 +123,10 @@ export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: st
     return r.text();
   };
   say('loading the base model and tokenizer');
-  const source = urlSource(`${base}base-model/`);
+  let source: CheckpointSource;
+  if (inputs.modelId) source = await browserHubSource(inputs.modelId, { endpoint: opts.hub, onProgress: hooks.onDownload });
+  else if (inputs.modelFiles?.length) source = fileSource(inputs.modelFiles, 'picked model files');
+  else source = urlSource(`${base}base-model/`);
   const model = await loadPretrained(source, { backend, onWarning: () => {} });
   const tokenizer = await loadTokenizer(source);
   const recipe = JSON.parse(await fetchText('demo-task/recipe.json')) as Record<string, unknown>;
@@ -121,17 +143,22 @@ export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: st
     { label: 'demo recipe' },
   );
   say('tokenizing the task');
-  const data = await prepareData(cfg.data, { tokenizer, vocabSize: model.info.vocabSize, seed: cfg.args.seed, readText: fetchText });
+  const data = inputs.trainFile
+    ? await readPickedData(inputs.trainFile, cfg.data, tokenizer, model.info.vocabSize)
+    : await prepareData(cfg.data, { tokenizer, vocabSize: model.info.vocabSize, seed: cfg.args.seed, readText: fetchText });
   const registry = new MethodRegistry();
   registry.register(lora);
+  registry.register(loha);
   manualSeed(cfg.args.seed);
-  const config = lora.schema.parse({ ...cfg.method }, { warn: () => {}, where: 'method' });
+  const method = methodConfig(opts, cfg.method ?? {}, model.info.modelType);
+  const config = registry.get(String(method.peft_type), 'demo').schema.parse(method, { warn: () => {}, where: 'method' });
   const peft = await getPeftModel(model, config, { registry, warn: () => {} });
-  const pairs = parsePairs(await fetchText('demo-task/eval.jsonl')).slice(0, opts.evalExamples);
-  const batchSize = Math.min(cfg.args.perDeviceEvalBatchSize, pairs.length);
+  // the held-out e-mails measure the demo task; a file of one's own has no labels to measure
+  const pairs = inputs.trainFile ? [] : parsePairs(await fetchText('demo-task/eval.jsonl')).slice(0, opts.evalExamples);
+  const batchSize = Math.max(1, Math.min(cfg.args.perDeviceEvalBatchSize, pairs.length));
 
   say(`labelling ${pairs.length} held-out e-mails with the base model`);
-  const before = await peft.disableAdapter(() => completionAccuracy(peft, tokenizer, pairs, { batchSize }));
+  const before = pairs.length ? await peft.disableAdapter(() => completionAccuracy(peft, tokenizer, pairs, { batchSize })) : { accuracy: Number.NaN };
 
   say(`training ${opts.steps} steps`);
   const started = performance.now();
@@ -151,7 +178,7 @@ export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: st
   const result = await trainer.train();
 
   say(`labelling ${pairs.length} held-out e-mails with the adapter`);
-  const after = await completionAccuracy(peft, tokenizer, pairs, { batchSize });
+  const after = pairs.length ? await completionAccuracy(peft, tokenizer, pairs, { batchSize }) : { accuracy: Number.NaN };
   say('generating samples');
   const samples = await sampleGenerations(peft, tokenizer, pairs.slice(0, opts.samples));
   const probe = await probeLogits(peft, tokenizer);
@@ -169,6 +196,37 @@ export async function runDemo(opts: DemoOptions, backend: Backend, assetsUrl: st
     peft,
     tokenizer,
   };
+}
+
+/**
+ * The adapter config for the page's choice: the recipe's LoRA (targets, dropout) at the chosen rank, or
+ * LoHa on the same modules; alpha is twice the rank. Models other than GPT-2 get `all-linear`.
+ *
+ * @example
+ * ```ts
+ * methodConfig({ ...DEFAULT_DEMO_OPTIONS, method: 'loha', rank: 4 }, recipe.method, 'gpt2').peft_type; // 'LOHA'
+ * ```
+ */
+export function methodConfig(opts: Pick<DemoOptions, 'method' | 'rank'>, recipe: Readonly<Record<string, unknown>>, modelType: string): Record<string, unknown> {
+  const targets = modelType === 'gpt2' ? recipe.target_modules : 'all-linear';
+  const common = { task_type: recipe.task_type ?? 'CAUSAL_LM', r: opts.rank, target_modules: targets };
+  return opts.method === 'loha' ? { peft_type: 'LOHA', ...common, alpha: 2 * opts.rank } : { ...recipe, ...common, peft_type: 'LORA', lora_alpha: 2 * opts.rank };
+}
+
+/**
+ * A training file the person picked (JSONL, CSV, or Parquet read one row group at a time), validated
+ * and tokenized as `peft train` does with the recipe's format settings.
+ *
+ * @example
+ * ```ts
+ * const data = await readPickedData(input.files[0], cfg.data, tokenizer, model.info.vocabSize);
+ * ```
+ */
+export async function readPickedData(file: File, data: { format?: PreparedData['format']; completionOnlyLoss?: boolean; maxLength?: number }, tokenizer: PretrainedTokenizer, vocabSize: number): Promise<PreparedData> {
+  const kind = recordKindOf(file.name);
+  const parsed = kind === 'parquet' ? await parseParquet(parquetBytes(new Uint8Array(await file.arrayBuffer())), file.name) : readRecords(await file.text(), file.name, { kind });
+  const set = loadParsedDataset([parsed], file.name, { tokenizer, vocabSize, completionOnlyLoss: data.completionOnlyLoss, maxLength: data.maxLength ?? 256 });
+  return { train: set.examples, format: set.format, labelNames: set.labelNames, notes: [] };
 }
 
 /**

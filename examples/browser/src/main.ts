@@ -1,6 +1,7 @@
 // The demo page: wires the DOM to runDemo. Results are also put on `window.__peftResult` and on data
 // attributes, so an automated browser can read them.
 import { DEFAULT_ADAPTER, type AdapterFiles } from '@peft/core';
+import { browserHubCacheUsage, clearBrowserHubCache } from '@peft/hub';
 import { openBrowserBackend } from './browser-backend.js';
 import { parseDemoOptions } from './demo-options.js';
 import { type DemoResult, loadPickedAdapter, runDemo } from './demo-run.js';
@@ -63,6 +64,24 @@ function wireUpload(r: DemoResult): void {
   input.disabled = false;
 }
 
+function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`;
+}
+
+async function showCacheSize(): Promise<void> {
+  const usage = await browserHubCacheUsage();
+  page.hubCache = usage;
+  $('cache-size').textContent = `${usage.files} files, ${formatBytes(usage.bytes)}`;
+}
+
+function wireSetup(): void {
+  $<HTMLInputElement>('model-id').value = opts.model;
+  $<HTMLSelectElement>('method').value = opts.method;
+  $<HTMLInputElement>('rank').value = String(opts.rank);
+  $<HTMLButtonElement>('clear-cache').onclick = () => void clearBrowserHubCache().then(showCacheSize);
+  void showCacheSize();
+}
+
 function wireDownloads(files: AdapterFiles): void {
   const weights = $<HTMLButtonElement>('download-weights');
   const config = $<HTMLButtonElement>('download-config');
@@ -82,7 +101,17 @@ async function start(): Promise<void> {
     button.disabled = true;
     setState('training', 'loading…');
     try {
-      const result = await runDemo(opts, backend, import.meta.env.BASE_URL, {
+      const modelId = $<HTMLInputElement>('model-id').value.trim();
+      const modelFiles = $<HTMLInputElement>('model-files').files ?? undefined;
+      const trainFile = $<HTMLInputElement>('train-file').files?.[0];
+      const method = $<HTMLSelectElement>('method').value === 'loha' ? 'loha' : 'lora';
+      const rank = Math.max(1, Math.min(256, Math.round(Number($<HTMLInputElement>('rank').value) || opts.rank)));
+      page.modelFiles = [];
+      const result = await runDemo({ ...opts, method, rank }, backend, import.meta.env.BASE_URL, {
+        onDownload: (d) => {
+          if (d.loaded === d.total) page.modelFiles!.push({ file: d.file, cached: d.cached });
+          $('status').textContent = `${d.cached ? 'reading from the browser cache' : 'downloading'} ${d.file}: ${formatBytes(d.loaded)} of ${formatBytes(d.total)}`;
+        },
         onStatus: (s) => ($('status').textContent = s),
         onStep: (p) => {
           page.losses.push(p.loss);
@@ -92,7 +121,8 @@ async function start(): Promise<void> {
           $('tokens-per-second').textContent = p.tokensPerSecond.toFixed(0);
           chart.add({ step: p.step, loss: p.loss });
         },
-      });
+      }, { modelId: modelId || undefined, modelFiles: modelFiles?.length ? modelFiles : undefined, trainFile });
+      await showCacheSize();
       chart.draw();
       showResult(result);
       Object.assign(page, {
@@ -109,6 +139,7 @@ async function start(): Promise<void> {
       button.disabled = false;
     }
   };
+  wireSetup();
   button.onclick = () => void train();
   button.disabled = false;
   setState('ready', `ready: ${opts.steps} steps of ${opts.batch} e-mails`);
@@ -116,7 +147,7 @@ async function start(): Promise<void> {
 }
 
 function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
+  return Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`;
 }
 
 function excerpt(prompt: string): string {

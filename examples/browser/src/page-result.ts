@@ -13,4 +13,8 @@ export interface PageResult {
   /** The probe's logits with an adapter loaded from picked files. */
   loadedProbe?: { inputIds: number[]; logits: number[] };
   error?: string;
+  /** What the browser's Hub cache holds after the run (files and bytes). */
+  hubCache?: { files: number; bytes: number };
+  /** Model files of the run: read from the browser cache, or downloaded. */
+  modelFiles?: { file: string; cached: boolean }[];
 }

@@ -14,6 +14,7 @@ import { MethodRegistry, PeftModel, createCpuBackend, fromArray, memorySource } 
 import { directorySource } from '@peft/core/node';
 import { lora } from '@peft/lora';
 import { loadPretrained } from '@peft/models';
+import { type MockHub, startMockHub } from '@peft/testing/mock-hub';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,5 +200,53 @@ describe('the browser demo', () => {
     const worst = loaded.logits.reduce((m, v, i) => Math.max(m, Math.abs(v - result!.probe!.logits[i])), 0);
     expect(worst).toBeLessThanOrEqual(1e-6);
     expect(await p.locator('#loaded').textContent()).toBe('loaded adapter_config.json + adapter_model.safetensors as the active adapter');
+  });
+});
+
+describe('the browser demo with a model from the Hub (a local mock)', () => {
+  let hub: MockHub | undefined;
+  afterAll(async () => {
+    await hub?.close();
+  });
+
+  it('loads a model by id, trains LoHa on an uploaded JSONL file, and after a reload reads the model from the browser cache', async (ctx) => {
+    needBrowser(ctx);
+    hub = await startMockHub();
+    hub.allowCors();
+    hub.addRepo('model', 'org/tiny-gpt2', Object.fromEntries(readdirSync(baseModelDir).map((f) => [f, new Uint8Array(readFileSync(join(baseModelDir, f)))])));
+    const jsonl = join(mkdtempSync(join(tmpdir(), 'peft-upload-')), 'mine.jsonl');
+    writeFileSync(jsonl, readFileSync(join(baseModelDir, '..', 'demo-task', 'train.jsonl'), 'utf8').split('\n').slice(0, 16).join('\n'));
+    const p = await browser!.newPage();
+    p.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    const runOnce = async (): Promise<PageResult> => {
+      await p.goto(`${server!.url}/?hub=${encodeURIComponent(hub!.url)}&model=org/tiny-gpt2&steps=3&batch=4&samples=0&method=loha&rank=4`);
+      await p.waitForFunction(() => window.__peftResult?.state === 'ready' && document.getElementById('cache-size')?.textContent !== '–', undefined, { timeout: 60_000 });
+      await p.setInputFiles('#train-file', jsonl);
+      await p.click('#train');
+      await p.waitForFunction(() => ['done', 'error'].includes(window.__peftResult?.state ?? ''), undefined, { timeout: 200_000, polling: 500 });
+      return p.evaluate(() => window.__peftResult as unknown as PageResult);
+    };
+    const contentRequests = (): number => hub!.requests.filter((r) => r.method === 'GET' && (r.path.startsWith('/_lfs/') || r.path.includes('/resolve/'))).length;
+
+    const first = await runOnce();
+    expect(first.error).toBeUndefined();
+    expect(first.losses).toHaveLength(3);
+    expect(first.modelFiles?.map((f) => f.file).sort()).toEqual(['org/tiny-gpt2/config.json', 'org/tiny-gpt2/generation_config.json', 'org/tiny-gpt2/model.safetensors', 'org/tiny-gpt2/tokenizer.json', 'org/tiny-gpt2/tokenizer_config.json']);
+    expect(first.modelFiles?.every((f) => !f.cached)).toBe(true);
+    const downloads = contentRequests();
+    expect(downloads).toBeGreaterThanOrEqual(5);
+    expect(first.hubCache!.bytes).toBeGreaterThan(readFileSync(join(baseModelDir, 'model.safetensors')).length);
+    expect(await p.locator('#cache-size').textContent()).toMatch(/^5 files, 4\.\d MB$/);
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download-config')]);
+    expect(JSON.parse(readFileSync(await download.path(), 'utf8'))).toMatchObject({ peft_type: 'LOHA', r: 4, alpha: 8, base_model_name_or_path: 'org/tiny-gpt2' });
+
+    const second = await runOnce();
+    expect(second.error).toBeUndefined();
+    expect(second.modelFiles?.every((f) => f.cached)).toBe(true);
+    expect(contentRequests()).toBe(downloads);
+
+    await p.click('#clear-cache');
+    await p.waitForFunction(() => document.getElementById('cache-size')?.textContent === '0 files, 0 B', undefined, { timeout: 10_000 });
+    await p.close();
   });
 });

@@ -1,6 +1,5 @@
 import type { Backend, PretrainedModel } from '@peft/core';
-import { type CheckpointSource, type PretrainedTokenizer, loadPretrained, loadTokenizer } from '@peft/models';
-import { directorySource } from '@peft/models/node';
+import { type CheckpointSource, type PretrainedTokenizer, checkpointSource, loadPretrained, loadTokenizer } from '@peft/models';
 import type { CliIO } from './io.js';
 
 /**
@@ -29,13 +28,15 @@ export async function optionalTokenizer(source: CheckpointSource): Promise<Pretr
 }
 
 /**
- * A checkpoint folder as a source (re-exported for the commands).
+ * A checkpoint folder or Hub id as a source, for the commands' `--model` (ids resolve through the
+ * Hub cache once `enableCliHub` ran; a folder wins over an id of the same name).
  *
  * @example
  * ```ts
- * const source = checkpointFolder('./gpt2');
+ * const source = await checkpointFolder('./gpt2');
+ * const remote = await checkpointFolder('HuggingFaceTB/SmolLM2-135M', 'main');
  * ```
  */
-export function checkpointFolder(dir: string): CheckpointSource {
-  return directorySource(dir);
+export function checkpointFolder(pathOrId: string, revision?: string): Promise<CheckpointSource> {
+  return checkpointSource(pathOrId, { revision });
 }

@@ -6,12 +6,14 @@ import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { mergeCommand } from './commands/merge.js';
 import { methodsCommand } from './commands/methods.js';
+import { pushCommand } from './commands/push.js';
 import { trainCommand } from './commands/train.js';
+import { enableCliHub } from './hub.js';
 import { type CliIO, processIO } from './io.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in commands, in the order `peft --help` lists them. */
-const COMMANDS: readonly Command[] = [trainCommand, demoCommand, forwardCommand, generateCommand, inspectCommand, mergeCommand, methodsCommand];
+const COMMANDS: readonly Command[] = [trainCommand, demoCommand, forwardCommand, generateCommand, inspectCommand, mergeCommand, pushCommand, methodsCommand];
 
 /**
  * The text of `peft --help`.
@@ -68,6 +70,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       io.stdout.write(command.usage);
       return 0;
     }
+    enableCliHub(io);
     return await command.run(rest, { io, verbose });
   } catch (e) {
     return report(e, io, verbose, args);

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { DATA_CONFIG_KEYS, TRAIN_CONFIG_KEYS } from '@peft/train';
+import { resolvePathOrId } from './hub.js';
 import { UsageError } from './usage-error.js';
 
-/** Keys whose values are paths: given as flags they are resolved against the working directory. */
+/** Keys whose values are paths (or Hub ids): given as flags, paths are resolved against the working directory. */
 const PATH_KEYS = new Set(['model', 'adapter', 'output_dir', 'train', 'eval']);
 
 /**
@@ -68,12 +69,12 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
       const next = argv[i + 1];
       const bare = value === undefined && (next === undefined || next.startsWith('--'));
       const v = bare ? true : readValue(takeValue());
-      overrides[key] = PATH_KEYS.has(key) && typeof v === 'string' ? resolve(v) : v;
+      overrides[key] = PATH_KEYS.has(key) && typeof v === 'string' ? resolvePathOrId('.', v) : v;
     } else if (DATA_CONFIG_KEYS.includes(key)) {
       const next = argv[i + 1];
       const bare = value === undefined && (next === undefined || next.startsWith('--'));
       const v = bare ? true : readValue(takeValue());
-      dataOverrides[key] = PATH_KEYS.has(key) && typeof v === 'string' ? resolve(v) : v;
+      dataOverrides[key] = PATH_KEYS.has(key) && typeof v === 'string' ? resolvePathOrId('.', v) : v;
     } else {
       throw new UsageError(`train: unknown option --${key}; config keys are accepted as flags (${[...TRAIN_CONFIG_KEYS.filter((k) => k !== 'data'), ...DATA_CONFIG_KEYS].join(', ')}), plus --config, --resume, --backend, --quiet`);
     }

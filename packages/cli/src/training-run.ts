@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Backend, ConfigError, PeftModel, type PretrainedModel, getPeftModel, manualSeed } from '@peft/core';
 import type { CheckpointSource, PretrainedTokenizer } from '@peft/models';
 import { type EvalMetrics, MetricsLog, type PreparedData, ProgressReporter, type TrainConfig, type TrainResult, Trainer, batchSource, disposeBatch, lossCurveSvg, lossSeriesFromMetrics, prepareData } from '@peft/train';
@@ -7,6 +7,8 @@ import { metricsFileStore } from '@peft/train/node';
 import { activationBytes, memoryBreakdown, prepareModelForKbitTraining, quantizeModel } from '@peft/qlora';
 import { checkpointFolder, loadModelFrom, optionalTokenizer } from './checkpoint.js';
 import type { CliIO, TextSink } from './io.js';
+import { adapterModelCard } from '@peft/hub';
+import { isHubName, readDataRecords } from './hub.js';
 import { cliRegistry } from './methods.js';
 
 /**
@@ -36,7 +38,7 @@ export interface TrainingSetup {
  */
 export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO, opts?: { warn?: (message: string) => void }): Promise<TrainingSetup> {
   const warn = opts?.warn ?? ((m: string): void => void io.stderr.write(`peft: note: ${m}\n`));
-  const source = checkpointFolder(cfg.model);
+  const source = await checkpointFolder(cfg.model, cfg.revision);
   const model = await loadModelFrom(source, backend, io);
   if (cfg.quantization) {
     const q = cfg.quantization;
@@ -66,6 +68,7 @@ export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO
     seed: cfg.args.seed,
     readText: (p) => readFile(p, 'utf8'),
     seq2seq: model.info.task === 'seq2seq-lm',
+    readRecords: (p) => readDataRecords(p, p === cfg.data.train ? cfg.data.split : 'validation'),
   });
   for (const n of data.notes) warn(n);
   if (data.train.length === 0) throw new ConfigError(`${cfg.data.train}: no training examples`);
@@ -115,6 +118,21 @@ export async function trainAndSave(cfg: TrainConfig, setup: TrainingSetup, progr
   const { writeFileAtomic, writeAll } = await import('@peft/core/node');
   const svg = lossCurveSvg(lossSeriesFromMetrics(log.entries), { title: `${peft.peftConfig.get(peft.activeAdapter)?.peftType ?? 'adapter'} training loss` });
   await writeFileAtomic(join(cfg.outputDir, 'loss_curve.svg'), (h) => writeAll(h, new TextEncoder().encode(svg)));
+  // the model card PEFT's save_pretrained writes beside the adapter, with what it was trained on and with
+  const files = await peft.adapterFiles();
+  const card = adapterModelCard({
+    adapterConfig: JSON.parse(files.config) as Record<string, unknown>,
+    datasets: [cfg.data.train, ...(cfg.data.eval ? [cfg.data.eval] : [])].map((p) => (isHubName(p) ? p : basename(p))),
+    training: {
+      steps: result.globalStep,
+      learningRate: a.learningRate,
+      batchSize: a.perDeviceTrainBatchSize * a.gradientAccumulationSteps,
+      finalLoss: result.losses.at(-1),
+      evalLoss: result.evaluations.at(-1)?.loss,
+      backend: peft.parameters().next().value?.backend.description,
+    },
+  });
+  await writeFileAtomic(join(cfg.outputDir, 'README.md'), (h) => writeAll(h, new TextEncoder().encode(card)));
   return { result, finalEval: result.evaluations.at(-1) };
 }
 

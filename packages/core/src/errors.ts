@@ -19,7 +19,8 @@ export type PeftErrorCode =
   | 'OUT_OF_MEMORY'
   | 'BACKEND'
   | 'AUTOGRAD'
-  | 'ARGUMENT';
+  | 'ARGUMENT'
+  | 'HUB';
 
 /**
  * The base class of every error the library throws on purpose. Messages name the operation, what it

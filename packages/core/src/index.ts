@@ -91,7 +91,7 @@ export { fileSource } from './io/file-source.js';
 // PEFT: wrapping a model with adapters, composing, saving
 export { getPeftModel } from './peft/model/get-peft-model.js';
 export { PeftModel, DEFAULT_ADAPTER } from './peft/model/peft-model.js';
-export type { PeftModelOptions, PeftInputs } from './peft/model/peft-model.js';
+export type { PeftModelOptions, PeftInputs, LoadAdapterOptions } from './peft/model/peft-model.js';
 export { MethodRegistry, registerMethod, defaultRegistry } from './peft/method/method-registry.js';
 export type { PeftMethod } from './peft/method/peft-method.js';
 export type { PeftConfig, TaskType } from './peft/method/config-schema.js';

@@ -25,7 +25,7 @@ const MAIN_ENTRY = [
   'Conv1D', 'CpuBackendOptions', 'CreateOptions', 'CrossEntropyOptions', 'DEFAULT_ADAPTER',
   'DEVICE_ERROR_ADVICE', 'DType', 'DTypeError', 'DeviceError', 'DisposedTensorError', 'Dropout',
   'Embedding', 'FileFormatError', 'GELU', 'Generator', 'GradientCheckpointable', 'GroupOptions',
-  'Identity', 'KVCache', 'KVPair', 'KernelProfile', 'KernelProfileEntry', 'KernelProfiler', 'LayerNorm',
+  'Identity', 'KVCache', 'KVPair', 'LoadAdapterOptions', 'KernelProfile', 'KernelProfileEntry', 'KernelProfiler', 'LayerNorm',
   'LayerOptions', 'Linear', 'LinearLike', 'LoadStateDictResult', 'MemoryInfo', 'MergeError',
   'MethodRegistry', 'ModelInfo', 'ModelInputs', 'ModelOutput', 'Module', 'ModuleDict', 'ModuleList',
   'NestedArray', 'NoTargetError', 'Optimizer', 'OptimizerStateDict', 'Parallel', 'ParamGroupInput',

@@ -1,4 +1,5 @@
 import { ConfigError, FileFormatError, type Backend, type PretrainedModel } from '@peft/core';
+import { openSource } from '@peft/core/plugin';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
 import type { CheckpointSource } from '@peft/core';
@@ -84,6 +85,21 @@ export interface LoadPretrainedOptions {
   className?: string;
   /** Receives notes about ignored or newly initialised tensors (default: `console.warn`). */
   onWarning?: (message: string) => void;
+  /** For a Hub id: a branch, tag or commit (default `main`). */
+  revision?: string;
+}
+
+/**
+ * Opens a string as a checkpoint: a local folder when it exists, else a Hub id through the installed
+ * resolver (`enableHub()` from `@peft/hub/node`, or the browser's `enableBrowserHub()`); sources pass through.
+ *
+ * @example
+ * ```ts
+ * const source = await checkpointSource('HuggingFaceTB/SmolLM2-135M', { revision: 'main' });
+ * ```
+ */
+export async function checkpointSource(source: string | CheckpointSource, opts: { revision?: string } = {}): Promise<CheckpointSource> {
+  return typeof source === 'string' ? openSource(source, { kind: 'model', revision: opts.revision }) : source;
 }
 
 /**
@@ -101,7 +117,8 @@ export function createModel(config: Readonly<Record<string, unknown>>, opts: Loa
 }
 
 /**
- * Loads a Hugging Face checkpoint: reads config.json, builds the architecture it names, and reads the
+ * Loads a Hugging Face checkpoint (a source, a folder path, or a Hub id such as `org/name` once a
+ * resolver is installed): reads config.json, builds the architecture it names, and reads the
  * weights (single or sharded safetensors, f32/f16/bf16) into it. The model comes back in eval mode.
  *
  * @example
@@ -111,8 +128,11 @@ export function createModel(config: Readonly<Record<string, unknown>>, opts: Loa
  * const { logits } = model.forward({ inputIds: ids });
  * ```
  */
-export async function loadPretrained(source: CheckpointSource, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
-  const config = await readModelConfig(source);
+export async function loadPretrained(from: string | CheckpointSource, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
+  const source = await checkpointSource(from, opts);
+  const read = await readModelConfig(source);
+  // transformers records where the model came from; PEFT saves it as the adapter's base_model_name_or_path
+  const config = source.nameOrPath === undefined ? read : { ...read, _name_or_path: source.nameOrPath };
   const { architecture, className } = pick(config, opts.className, `${source.label}/config.json`);
   const reader = new ConfigReader(config, `${source.label}/config.json`);
   await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`);

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { readDatasetFile } from './data/node.js';
+export { readDatasetFile, readRecordsFile } from './data/node.js';
 export { metricsFileStore, METRICS_FILE } from './report/metrics-file-store.js';
 export { checkpointFileStore } from './checkpoint-file-store.js';
 export { writeCheckpoint, readCheckpoint, listCheckpoints, pruneCheckpoints, removeStaleCheckpointFiles } from './checkpoint.js';

@@ -4,7 +4,8 @@ import { createCollator, collateExamples } from './data/collate-examples.js';
 import { DataLoader } from './data/data-loader.js';
 import type { DatasetFormat } from './data/dataset-format.js';
 import type { Example } from './data/example.js';
-import { loadDataset } from './data/load-dataset.js';
+import { loadDataset, loadParsedDataset } from './data/load-dataset.js';
+import type { ParsedRecords } from './data/source-record.js';
 import { packExamples } from './data/pack-examples.js';
 import { splitDataset } from './data/split-dataset.js';
 import type { DataConfig } from './train-config.js';
@@ -40,12 +41,22 @@ export interface PreparedData {
  */
 export async function prepareData(
   config: DataConfig,
-  opts: { tokenizer?: PretrainedTokenizer; vocabSize: number; numLabels?: number; seed: number; readText(path: string): Promise<string>; seq2seq?: boolean },
+  opts: {
+    tokenizer?: PretrainedTokenizer;
+    vocabSize: number;
+    numLabels?: number;
+    seed: number;
+    readText(path: string): Promise<string>;
+    /** Reads a data source as parsed records (Parquet, Hub datasets); `undefined` falls back to `readText`. */
+    readRecords?(path: string): Promise<readonly ParsedRecords[] | undefined>;
+    /** Encoder-decoder data: source/target pairs become encoder inputs and target labels. */
+    seq2seq?: boolean;
+  },
 ): Promise<PreparedData> {
   const notes: string[] = [];
   const load = async (path: string, format?: DatasetFormat, labelNames?: readonly string[]) => {
-    const text = await opts.readText(path);
-    const set = loadDataset(text, path, {
+    const parts = await opts.readRecords?.(path);
+    const loadOpts = {
       format,
       tokenizer: opts.tokenizer,
       maxLength: config.packing ? undefined : config.maxLength,
@@ -54,7 +65,8 @@ export async function prepareData(
       numLabels: opts.numLabels,
       vocabSize: opts.vocabSize,
       seq2seq: opts.seq2seq,
-    });
+    };
+    const set = parts ? loadParsedDataset(parts, path, loadOpts) : loadDataset(await opts.readText(path), path, loadOpts);
     if (set.truncated) notes.push(`${path}: ${set.truncated} example(s) truncated to max_length ${config.maxLength}`);
     if (set.withoutLoss) notes.push(`${path}: ${set.withoutLoss} example(s) have no loss-carrying token (e.g. the completion was truncated away)`);
     return set;

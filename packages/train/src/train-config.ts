@@ -25,6 +25,8 @@ export interface DataConfig {
   readonly evalSplit?: number;
   /** Class names of a classification dataset, in id order (string labels are mapped through it). */
   readonly labels?: readonly string[];
+  /** When `train` is a Hub dataset (an id, or `hf://datasets/org/name`): the split whose data files are read (default `train`). */
+  readonly split?: string;
 }
 
 /**
@@ -55,9 +57,11 @@ export interface QuantizationConfig {
  * ```
  */
 export interface TrainConfig {
-  /** The base model's checkpoint folder. */
+  /** The base model: a checkpoint folder or a Hub id (`org/name`). */
   readonly model: string;
-  /** An adapter folder to continue training (or undefined with `method`). */
+  /** For a Hub id: the branch, tag or commit of the model (and of `adapter`, when that is an id). */
+  readonly revision?: string;
+  /** An adapter to continue training, a folder or a Hub id (or undefined with `method`). */
   readonly adapter?: string;
   /** A new adapter's config: `peft_type` and the method's options as in its adapter_config.json. */
   readonly method?: Readonly<Record<string, unknown>>;
@@ -82,7 +86,7 @@ const ARG_KEYS: Readonly<Record<string, keyof TrainingArgs>> = Object.fromEntrie
  * TRAIN_CONFIG_KEYS.includes('learning_rate'); // true
  * ```
  */
-export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', ...Object.keys(ARG_KEYS)];
+export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'revision', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', ...Object.keys(ARG_KEYS)];
 const QUANT_KEYS = ['load_in_4bit', 'bnb_4bit_quant_type', 'bnb_4bit_use_double_quant', 'bnb_4bit_compute_dtype', 'llm_int8_skip_modules'];
 /**
  * Every key of a training config's `data` section.
@@ -92,7 +96,7 @@ const QUANT_KEYS = ['load_in_4bit', 'bnb_4bit_quant_type', 'bnb_4bit_use_double_
  * DATA_CONFIG_KEYS.includes('completion_only_loss'); // true
  * ```
  */
-export const DATA_CONFIG_KEYS: readonly string[] = ['train', 'eval', 'format', 'max_length', 'completion_only_loss', 'packing', 'eval_split', 'labels'];
+export const DATA_CONFIG_KEYS: readonly string[] = ['train', 'eval', 'format', 'max_length', 'completion_only_loss', 'packing', 'eval_split', 'labels', 'split'];
 const TOP_KEYS = TRAIN_CONFIG_KEYS;
 const DATA_KEYS = DATA_CONFIG_KEYS;
 
@@ -145,7 +149,8 @@ export function parseTrainConfig(raw: unknown, opts: { label: string; baseDir?: 
   }
   const resume = str(obj, 'resume_from_checkpoint', where, false);
   const quantization = obj.quantization === undefined || obj.quantization === null ? undefined : parseQuantization(obj.quantization, `${where}: "quantization"`);
-  return { quantization, model, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
+  const revision = str(obj, 'revision', where, false);
+  return { quantization, model, revision, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
 }
 
 function parseData(raw: unknown, at: string, resolve: (p: string) => string): DataConfig {
@@ -165,6 +170,7 @@ function parseData(raw: unknown, at: string, resolve: (p: string) => string): Da
   if (d.labels !== undefined && !(Array.isArray(d.labels) && d.labels.length >= 2 && d.labels.every((l) => typeof l === 'string'))) {
     throw new ConfigError(`${at}.labels must be a list of at least two class names, got ${show(d.labels)}`);
   }
+  if (d.split !== undefined && (typeof d.split !== 'string' || !/^[\w.-]+$/.test(d.split))) throw new ConfigError(`${at}.split must be a split name such as "train", got ${show(d.split)}`);
   if (d.packing === true && d.max_length === undefined) throw new ConfigError(`${at}.packing needs max_length (the block size)`);
   return {
     train: resolve(d.train),
@@ -175,6 +181,7 @@ function parseData(raw: unknown, at: string, resolve: (p: string) => string): Da
     packing: d.packing as boolean | undefined,
     evalSplit: split,
     labels: d.labels,
+    split: d.split,
   };
 }
 

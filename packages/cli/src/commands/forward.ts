@@ -9,15 +9,18 @@ import { topK } from '../format.js';
 import { type InputBatch, readInputFile } from '../input-file.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft forward --model DIR --input FILE.json [--adapter DIR]... [--merge] [--json] [--backend webgpu|cpu]
+const USAGE = `Usage: peft forward --model DIR|ID --input FILE.json [--adapter DIR|ID]... [--merge] [--json] [--backend webgpu|cpu]
 
 Runs one forward pass of a Hugging Face checkpoint over a batch of token ids and prints the logits.
 
-  --model DIR         checkpoint folder (config.json, model.safetensors, optional tokenizer.json)
+  --model DIR|ID      checkpoint folder (config.json, model.safetensors, optional tokenizer.json),
+                      or a Hub id (org/name) fetched into the shared cache
+  --revision REV      for a Hub id: a branch, tag or commit (default main)
   --input FILE.json   {"input_ids": [[…]], "attention_mask"?: [[…]], "token_type_ids"?: [[…]]};
                       an encoder-decoder (T5) also takes "decoder_input_ids"?: [[…]] (default: the
                       decoder start token alone) and gives the decoder's logits
-  --adapter DIR       a saved PEFT adapter (adapter_config.json, adapter_model.safetensors) to apply;
+  --adapter DIR|ID    a saved PEFT adapter (adapter_config.json, adapter_model.safetensors; a folder,
+                      or a Hub id, org/name/sub for a subfolder) to apply;
                       repeat it to apply several together (the first is named "default", the
                       others after their folder)
   --merge             merge the adapters into the base weights before running
@@ -44,6 +47,7 @@ export const forwardCommand: Command = {
   async run(argv, { io }) {
     const { values } = parseCommandArgs('forward', argv, {
       model: { type: 'string' },
+      revision: { type: 'string' },
       input: { type: 'string' },
       adapter: { type: 'string', multiple: true },
       merge: { type: 'boolean' },
@@ -54,7 +58,7 @@ export const forwardCommand: Command = {
     if (values.input === undefined) throw new UsageError('forward: --input FILE.json is required');
     const adapters = adapterFlags('forward', values.adapter, values.merge);
     const choice = parseBackendChoice('forward', values.backend);
-    const source = checkpointFolder(values.model as string);
+    const source = await checkpointFolder(values.model as string, values.revision as string | undefined);
     const session = await openBackend(choice, io);
     try {
       const base = await loadModelFrom(source, session.backend, io);

@@ -8,15 +8,17 @@ import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft generate --model DIR (--prompt TEXT | --ids 1,2,3) [options]
+const USAGE = `Usage: peft generate --model DIR|ID (--prompt TEXT | --ids 1,2,3) [options]
 
 Continues a prompt with a causal language model, printing the text as it is generated. Defaults
 come from the checkpoint's generation_config.json (as in transformers); flags override them.
 
-  --model DIR            checkpoint folder (config.json, model.safetensors, tokenizer.json)
+  --model DIR|ID         checkpoint folder (config.json, model.safetensors, tokenizer.json), or a
+                         Hub id (org/name) fetched into the shared cache
+  --revision REV         for a Hub id: a branch, tag or commit (default main)
   --prompt TEXT          the prompt, tokenized with the checkpoint's tokenizer.json
   --ids 1,2,3            the prompt as token ids (works without a tokenizer; then ids are printed)
-  --adapter DIR          a saved PEFT adapter to apply; repeat it to apply several together (the
+  --adapter DIR|ID       a saved PEFT adapter (a folder, or a Hub id; org/name/sub for a subfolder) to apply; repeat it to apply several together (the
                          first is named "default", the others after their folder)
   --merge                merge the adapters into the base weights before generating
   --chat                 wrap the prompt as a user message with the checkpoint's chat template
@@ -51,6 +53,7 @@ export const generateCommand: Command = {
   async run(argv, { io }) {
     const { values } = parseCommandArgs('generate', argv, {
       model: { type: 'string' },
+      revision: { type: 'string' },
       prompt: { type: 'string' },
       ids: { type: 'string' },
       adapter: { type: 'string', multiple: true },
@@ -83,7 +86,7 @@ export const generateCommand: Command = {
     const choice = parseBackendChoice(cmd, values.backend);
     const adapters = adapterFlags(cmd, values.adapter, values.merge);
 
-    const source = checkpointFolder(values.model as string);
+    const source = await checkpointFolder(values.model as string, values.revision as string | undefined);
     const tokenizer = await optionalTokenizer(source);
     if (!tokenizer && values.prompt !== undefined) {
       throw new UsageError(`generate: --prompt needs ${source.label}/tokenizer.json, which does not exist; pass the prompt as --ids`);

@@ -31,7 +31,7 @@ export interface AdapterReport {
  *
  * @example
  * ```ts
- * const report = await describeAdapter(checkpointFolder('./my-lora'));
+ * const report = await describeAdapter(await checkpointFolder('./my-lora'));
  * ```
  */
 export async function describeAdapter(source: CheckpointSource): Promise<AdapterReport> {
@@ -81,7 +81,7 @@ export async function addModelFacts(report: AdapterReport, adapter: CheckpointSo
   const method = registry.get(report.peftType, 'inspect');
   const session = await openBackend('cpu', io);
   try {
-    const source = checkpointFolder(modelDir);
+    const source = await checkpointFolder(modelDir);
     const peft = new PeftModel(await loadModelFrom(source, session.backend, io), { registry, warn });
     const config = method.schema.parse(report.config, { warn, where: `${report.adapter}/${ADAPTER_CONFIG_FILE}` });
     const wraps = peft.explainTargets(config).filter((e: TargetExplanation) => e.matched);

@@ -7,11 +7,15 @@ import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
 import { formatCount, formatTable } from '../format.js';
 import { addModelFacts, describeAdapter, formatAdapterReport } from './inspect-adapter.js';
+import { HubError } from '@peft/hub';
+import { openSource } from '@peft/core/plugin';
+import { isHubName } from '../hub.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft inspect DIR [--model DIR] [--quantize nf4|fp4] [--json]
+const USAGE = `Usage: peft inspect DIR|ID [--model DIR|ID] [--quantize nf4|fp4] [--revision REV] [--json]
 
-Describes a checkpoint folder without loading its weights: the architecture, key config.json fields,
+Describes a checkpoint folder or Hub repository (an id such as org/name, fetched into the shared
+cache; org/name/subfolder for a named adapter) without loading its weights: the architecture, key config.json fields,
 the parameter count, and every tensor's name, shape and dtype from the safetensors header(s)
 (model.safetensors, or the shards listed in model.safetensors.index.json).
 
@@ -24,6 +28,7 @@ adapter_model.safetensors.
   --quantize Q (model folders) also load the model on the CPU, quantise its dense layers in 4 bits
                (nf4 or fp4, with double quantisation, as peft train's "quantization" does) and print
                the weights' memory before and after
+  --revision R (Hub ids) a branch, tag or commit (default main)
   --json       print one JSON object instead of the table
   -h, --help   this text
 `;
@@ -59,10 +64,10 @@ export const inspectCommand: Command = {
   summary: 'describe a checkpoint or adapter folder (config, parameter count, tensors) without loading weights',
   usage: USAGE,
   async run(argv, { io }) {
-    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' }, quantize: { type: 'string' } }, 1);
+    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' }, quantize: { type: 'string' }, revision: { type: 'string' } }, 1);
     if (values.quantize !== undefined && values.quantize !== 'nf4' && values.quantize !== 'fp4') throw new UsageError(`inspect: --quantize expects nf4 or fp4, got "${String(values.quantize)}"`);
     if (positionals.length === 0) throw new UsageError('inspect: the checkpoint folder DIR is required');
-    const source = checkpointFolder(positionals[0]);
+    const source = await inspectedSource(positionals[0], values.revision as string | undefined);
     if (await source.has(ADAPTER_CONFIG_FILE)) {
       const report = await describeAdapter(source);
       if (values.model !== undefined) await addModelFacts(report, source, values.model as string, io);
@@ -163,4 +168,15 @@ function shardsOf(text: string, where: string): string[] {
   const bad = files.find((f) => typeof f !== 'string' || f.includes('/') || f.includes('\\'));
   if (bad !== undefined) throw new FileFormatError(`inspect: ${where}: expected shard file names in weight_map, got ${JSON.stringify(bad)}`);
   return (files as string[]).sort();
+}
+
+/** The inspected folder, or for a Hub id its adapter files when it holds an adapter, else its model files. */
+async function inspectedSource(name: string, revision: string | undefined): Promise<CheckpointSource> {
+  if (!isHubName(name)) return checkpointFolder(name);
+  try {
+    return await openSource(name, { kind: 'adapter', revision });
+  } catch (e) {
+    if (e instanceof HubError && (e.reason === 'not-found' || e.reason === 'offline') && e.message.includes(`no ${ADAPTER_CONFIG_FILE}`)) return checkpointFolder(name, revision);
+    throw e;
+  }
 }

@@ -6,13 +6,14 @@ import { checkpointFolder, loadModelFrom } from '../checkpoint.js';
 import type { Command } from '../command.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `Usage: peft merge --model DIR --adapter DIR [--adapter DIR]... --out DIR [--backend webgpu|cpu]
+const USAGE = `Usage: peft merge --model DIR|ID --adapter DIR|ID [--adapter DIR]... --out DIR [--backend webgpu|cpu]
 
 Merges adapters into the base weights and writes a Hugging Face checkpoint folder (model.safetensors,
 config.json and the tokenizer files) that loads without @peft or PEFT, in transformers too.
 
-  --model DIR     the base checkpoint folder
-  --adapter DIR   a saved PEFT adapter; repeat it to merge several (their deltas add up)
+  --model DIR|ID  the base checkpoint folder, or a Hub id (org/name)
+  --revision REV  for a Hub id: a branch, tag or commit (default main)
+  --adapter DIR|ID a saved PEFT adapter (a folder or a Hub id); repeat it to merge several (their deltas add up)
   --out DIR       where the merged checkpoint goes (created; files there are replaced atomically)
   --backend B     webgpu (default; falls back to cpu) or cpu: the merge is exact on both
   -h, --help      this text
@@ -34,6 +35,7 @@ export const mergeCommand: Command = {
   async run(argv, { io }) {
     const { values } = parseCommandArgs('merge', argv, {
       model: { type: 'string' },
+      revision: { type: 'string' },
       adapter: { type: 'string', multiple: true },
       out: { type: 'string' },
       backend: { type: 'string' },
@@ -43,7 +45,7 @@ export const mergeCommand: Command = {
     if (values.adapter === undefined) throw new UsageError('merge: give at least one --adapter DIR to merge');
     const adapters = adapterFlags('merge', values.adapter, true);
     const choice = parseBackendChoice('merge', values.backend);
-    const source = checkpointFolder(values.model as string);
+    const source = await checkpointFolder(values.model as string, values.revision as string | undefined);
     const session = await openBackend(choice, io);
     try {
       const base = await loadModelFrom(source, session.backend, io);

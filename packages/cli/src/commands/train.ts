@@ -6,22 +6,27 @@ import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import type { Command } from '../command.js';
 import { parseTrainFlags } from '../train-flags.js';
 import { loadTraining, trainAndSave } from '../training-run.js';
+import { resolvePathOrId } from '../hub.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: peft train --config train.json [--key value]... [--resume [DIR|latest]] [--backend webgpu|cpu] [--quiet]
 
 Fine-tunes an adapter on a base model and saves it (adapter_config.json + adapter_model.safetensors)
-with metrics.jsonl and loss_curve.svg in output_dir.
+with a model card (README.md), metrics.jsonl and loss_curve.svg in output_dir.
 
 The config (JSON; paths relative to the file) uses Hugging Face's TrainingArguments names:
-  model                         base checkpoint folder (config.json, model.safetensors, tokenizer.json)
+  model                         base checkpoint folder (config.json, model.safetensors, tokenizer.json),
+                                or a Hub id (org/name) fetched into the shared Hugging Face cache
+  revision                      for a Hub id: a branch, tag or commit (default main)
   method | adapter              a new adapter's config as in adapter_config.json, e.g.
                                 {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "target_modules": ["c_attn"]},
-                                or an adapter folder to continue training
+                                or an adapter folder or Hub id to continue training
   data                          {"train": FILE, "eval"?: FILE, "format"?: "tokenized" | "text" |
                                 "prompt_completion" | "chat" | "classification", "max_length"?: N,
                                 "completion_only_loss"?: bool, "packing"?: bool, "eval_split"?: 0.1 | N,
-                                "labels"?: [class names]}  (JSONL, CSV or .txt; format inferred when absent)
+                                "labels"?: [class names], "split"?: "train"}  (JSONL, CSV, .txt or
+                                .parquet; or hf://datasets/org/name/FILE, or a dataset id with "split";
+                                format inferred when absent)
   output_dir                    where the adapter, metrics and checkpoints go
   learning_rate (5e-5)          per_device_train_batch_size (8)      per_device_eval_batch_size (8)
   gradient_accumulation_steps (1)  max_steps (-1: by epochs)         num_train_epochs (3)
@@ -88,7 +93,7 @@ export const trainCommand: Command = {
       if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${label}: "data" must be a JSON object`);
       merged.data = { ...(data), ...flags.dataOverrides };
     }
-    const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolve });
+    const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolvePathOrId });
     const session = await openBackend(parseBackendChoice('train', flags.backend), io);
     try {
       const setup = await loadTraining(cfg, session.backend, io);
@@ -96,7 +101,7 @@ export const trainCommand: Command = {
       const last = result.losses.at(-1);
       const evalText = finalEval ? `; eval loss ${finalEval.loss.toFixed(4)}, perplexity ${finalEval.perplexity.toFixed(2)}${finalEval.accuracy !== undefined ? `, accuracy ${(finalEval.accuracy * 100).toFixed(1)}%` : ''}` : '';
       io.stdout.write(
-        `trained ${result.globalStep} step(s) in ${result.seconds.toFixed(1)} s${last !== undefined ? `; last loss ${last.toFixed(4)}` : ''}${evalText}${result.stoppedEarly ? ' (stopped early)' : ''}\nsaved the adapter, metrics.jsonl and loss_curve.svg to ${cfg.outputDir}\n`,
+        `trained ${result.globalStep} step(s) in ${result.seconds.toFixed(1)} s${last !== undefined ? `; last loss ${last.toFixed(4)}` : ''}${evalText}${result.stoppedEarly ? ' (stopped early)' : ''}\nsaved the adapter, README.md, metrics.jsonl and loss_curve.svg to ${cfg.outputDir}\n`,
       );
       return 0;
     } finally {

@@ -13,6 +13,11 @@ import type { ByteSource } from './safetensors-reader.js';
 export interface CheckpointSource {
   /** A label for messages (the folder path). */
   readonly label: string;
+  /**
+   * The name the checkpoint was opened by (a folder path or a Hub id), recorded as the model's
+   * `_name_or_path` and, through it, as an adapter's `base_model_name_or_path`, as transformers does.
+   */
+  readonly nameOrPath?: string;
   /** Whether the file exists. */
   has(name: string): Promise<boolean>;
   /** The file's text, or undefined when it does not exist. */

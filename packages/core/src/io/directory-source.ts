@@ -16,6 +16,7 @@ export function directorySource(dir: string): CheckpointSource {
   const path = (name: string): string => join(dir, name);
   return {
     label: dir,
+    nameOrPath: dir,
     async has(name) {
       try {
         return (await stat(path(name))).isFile();

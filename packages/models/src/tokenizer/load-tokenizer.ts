@@ -1,10 +1,11 @@
 import { FileFormatError } from '@peft/core';
+import { openSource } from '@peft/core/plugin';
 import type { CheckpointSource } from '@peft/core';
 import { parseJsonObject } from '../json-object.js';
 import { PretrainedTokenizer } from './pretrained-tokenizer.js';
 
 /**
- * Loads a checkpoint's tokenizer: `tokenizer.json` (required) and `tokenizer_config.json` (optional:
+ * Loads a checkpoint's tokenizer (a source, a folder path, or a Hub id once a resolver is installed): `tokenizer.json` (required) and `tokenizer_config.json` (optional:
  * special tokens, `padding_side`, `chat_template`; a `chat_template.jinja` file, as newer transformers
  * write, takes precedence). A missing or malformed `tokenizer.json` is a
  * `FileFormatError` naming the file.
@@ -16,7 +17,8 @@ import { PretrainedTokenizer } from './pretrained-tokenizer.js';
  * tokenizer.encode('Hello');
  * ```
  */
-export async function loadTokenizer(source: CheckpointSource): Promise<PretrainedTokenizer> {
+export async function loadTokenizer(from: string | CheckpointSource, opts: { revision?: string } = {}): Promise<PretrainedTokenizer> {
+  const source = typeof from === 'string' ? await openSource(from, { kind: 'model', revision: opts.revision }) : from;
   const json = await source.readText('tokenizer.json');
   if (json === undefined) {
     throw new FileFormatError(`${source.label}/tokenizer.json: not found; expected the Hugging Face fast-tokenizer file (tokenizer.json) beside config.json`);

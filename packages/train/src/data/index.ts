@@ -1,5 +1,5 @@
 /**
- * The data layer of `@peft/train`: readers (JSONL, CSV, plain text), dataset formats, tokenization
+ * The data layer of `@peft/train`: readers (JSONL, CSV, plain text, Parquet), dataset formats, tokenization
  * to examples, packing, padding/collation, held-out splits and a resumable, seeded data loader.
  * Browser-safe; the Node file reader is in `./node.js`.
  *
@@ -26,7 +26,8 @@ export type { ClassLabels } from './class-labels.js';
 export { commonPrefix, encodeChat, encodeChatPromptCompletion, encodeClassification, encodePromptCompletion, encodeSegments, encodeTokenized } from './encode-record.js';
 export { tokenizeDataset } from './tokenize-dataset.js';
 export type { TokenizeOptions, TokenizedDataset } from './tokenize-dataset.js';
-export { loadDataset } from './load-dataset.js';
+export { loadDataset, loadParsedDataset } from './load-dataset.js';
+export { type ParquetBytes, parquetBytes, parseParquet } from './parse-parquet.js';
 export type { LoadDatasetOptions } from './load-dataset.js';
 export { packExamples } from './pack-examples.js';
 export type { PackOptions } from './pack-examples.js';

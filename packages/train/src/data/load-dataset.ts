@@ -1,5 +1,6 @@
 import { type DatasetFormat } from './dataset-format.js';
-import { formatRecords } from './format-records.js';
+import { type FormattedDataset, formatRecords } from './format-records.js';
+import type { ParsedRecords } from './source-record.js';
 import { type ReadRecordsOptions, readRecords } from './read-records.js';
 import { type TokenizeOptions, type TokenizedDataset, tokenizeDataset } from './tokenize-dataset.js';
 
@@ -28,4 +29,25 @@ export interface LoadDatasetOptions extends ReadRecordsOptions, TokenizeOptions 
  */
 export function loadDataset(text: string, label: string, opts: LoadDatasetOptions = {}): TokenizedDataset {
   return tokenizeDataset(formatRecords(readRecords(text, label, opts), opts.format), opts);
+}
+
+/**
+ * Validates and tokenizes records already parsed (a Parquet file's rows, or several files of one
+ * split, formatted alike and concatenated in order): `formatRecords` on each → `tokenizeDataset`.
+ * Errors name the file and line (row) of the record.
+ *
+ * @example
+ * ```ts
+ * const train = loadParsedDataset([await parseParquet(parquetBytes(bytes), 'train.parquet')], 'train.parquet', { tokenizer });
+ * ```
+ */
+export function loadParsedDataset(parts: readonly ParsedRecords[], label: string, opts: LoadDatasetOptions = {}): TokenizedDataset {
+  if (parts.length === 1) return tokenizeDataset(formatRecords(parts[0], opts.format), opts);
+  let merged: FormattedDataset | undefined;
+  for (const part of parts) {
+    const ds = formatRecords(part, opts.format ?? merged?.format);
+    merged = merged === undefined ? { ...ds, label } : { ...merged, records: [...merged.records, ...ds.records] };
+  }
+  if (merged === undefined) return tokenizeDataset(formatRecords({ label, kind: 'jsonl', records: [] }, opts.format), opts);
+  return tokenizeDataset(merged, opts);
 }

@@ -49,7 +49,8 @@ describe('readRecords', () => {
   });
 
   it('rejects an unknown extension and says which are known', () => {
-    expect(() => readRecords('x', 'train.parquet')).toThrow(ArgumentError);
-    expect(() => readRecords('x', 'train.parquet')).toThrow('train.parquet: cannot tell the file kind from its extension; expected .jsonl, .ndjson, .csv or .txt (or pass kind)');
+    expect(() => readRecords('x', 'train.xlsx')).toThrow(ArgumentError);
+    expect(() => readRecords('x', 'train.xlsx')).toThrow('train.xlsx: cannot tell the file kind from its extension; expected .jsonl, .ndjson, .csv, .txt or .parquet (or pass kind)');
+    expect(() => readRecords('x', 'train.parquet')).toThrow('train.parquet: Parquet is binary; read it with parseParquet');
   });
 });

@@ -21,7 +21,7 @@ export interface ReadRecordsOptions {
 
 /**
  * The file kind of a name by its extension: `.jsonl` and `.ndjson` are JSON Lines, `.csv` is CSV,
- * `.txt` is plain text; any other is an `ArgumentError` that says which extensions are known.
+ * `.txt` is plain text, `.parquet` is Parquet (binary: read with `parseParquet`); any other is an `ArgumentError` that says which extensions are known.
  *
  * @example
  * ```ts
@@ -33,7 +33,8 @@ export function recordKindOf(label: string): RecordSourceKind {
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (lower.endsWith('.csv')) return 'csv';
   if (lower.endsWith('.txt')) return 'text';
-  throw new ArgumentError(`${label}: cannot tell the file kind from its extension; expected .jsonl, .ndjson, .csv or .txt (or pass kind)`);
+  if (lower.endsWith('.parquet')) return 'parquet';
+  throw new ArgumentError(`${label}: cannot tell the file kind from its extension; expected .jsonl, .ndjson, .csv, .txt or .parquet (or pass kind)`);
 }
 
 /**
@@ -54,6 +55,8 @@ export function readRecords(text: string, label: string, opts: ReadRecordsOption
       return parseCsv(text, label);
     case 'text':
       return parseText(text, label, opts.sampleBy);
+    case 'parquet':
+      throw new ArgumentError(`${label}: Parquet is binary; read it with parseParquet (or loadParsedDataset), not as text`);
     default:
       throw new ArgumentError(`readRecords: kind must be "jsonl", "csv" or "text", got ${JSON.stringify(kind)}`);
   }

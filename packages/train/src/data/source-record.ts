@@ -7,7 +7,7 @@
  * const kind: RecordSourceKind = 'jsonl';
  * ```
  */
-export type RecordSourceKind = 'jsonl' | 'csv' | 'text';
+export type RecordSourceKind = 'jsonl' | 'csv' | 'text' | 'parquet';
 
 /**
  * One record of a data file: its fields and the (1-based) line it starts on, for error messages.

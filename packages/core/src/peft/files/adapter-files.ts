@@ -2,6 +2,7 @@ import type { Backend } from '../../backend-interface.js';
 import { FileFormatError } from '../../errors.js';
 import type { CheckpointSource } from '../../io/checkpoint-source.js';
 import { formatPythonJson } from '../../io/python-json.js';
+import { openSource } from '../../io/source-resolver.js';
 import { readSafetensors } from '../../io/safetensors-reader.js';
 import { serializeTensors, tensorsFromSafetensors } from '../../io/safetensors-tensors.js';
 import type { SafetensorsContents } from '../../io/safetensors.js';
@@ -110,9 +111,9 @@ export interface ReadAdapter {
  */
 export async function readAdapterFiles(
   source: string | CheckpointSource,
-  opts?: { backend?: Backend; beforeWeights?: (peftType: string, config: Map<string, JsonValue>) => void },
+  opts?: { backend?: Backend; beforeWeights?: (peftType: string, config: Map<string, JsonValue>) => void; subfolder?: string; revision?: string },
 ): Promise<ReadAdapter> {
-  const src = typeof source === 'string' ? (await import('../../io/directory-source.js')).directorySource(source) : source;
+  const src = typeof source === 'string' ? await openSource(source, { kind: 'adapter', subfolder: opts?.subfolder, revision: opts?.revision }) : source;
   const where = `${src.label}/${ADAPTER_CONFIG_FILE}`;
   const text = await src.readText(ADAPTER_CONFIG_FILE);
   if (text === undefined) throw new FileFormatError(`loadAdapter: ${where} not found (expected a folder written by saveAdapter or PEFT's save_pretrained)`);

@@ -30,6 +30,28 @@ import { type CompositionChild, compositionAdapters } from '../composition/compo
 import { type CompositionState, layerComposition } from '../composition/composition-state.js';
 import * as composition from '../composition/composition.js';
 
+/**
+ * Options of {@link PeftModel.loadAdapter}: whether the weights train, and for string sources a
+ * subfolder (a named adapter saved inside the folder or repository) and a Hub revision.
+ *
+ * @example
+ * ```ts
+ * await peft.loadAdapter('user/adapters', 'other', { subfolder: 'other', revision: 'v1' });
+ * ```
+ */
+export interface LoadAdapterOptions {
+  isTrainable?: boolean;
+  subfolder?: string;
+  revision?: string;
+}
+
+/** An adapter config that names no base model gets the model's `_name_or_path` (where it was loaded from), as PEFT records it. */
+function withBaseModelName(method: PeftMethod, config: PeftConfig, model: PretrainedModel): PeftConfig {
+  const name = model.config._name_or_path;
+  if (config.baseModelNameOrPath != null || typeof name !== 'string' || name === '') return config;
+  return method.schema.create({ ...config, baseModelNameOrPath: name });
+}
+
 /** The adapter name `getPeftModel` and `fromPretrained` use unless told otherwise. @example `peft.addAdapter(DEFAULT_ADAPTER, cfg)` */
 export const DEFAULT_ADAPTER = 'default';
 
@@ -232,7 +254,8 @@ export class PeftModel extends Module implements PretrainedModel {
    * peft.setAdapter('other');
    * ```
    */
-  async addAdapter(name: string, config: PeftConfig): Promise<void> {
+  async addAdapter(name: string, given: PeftConfig): Promise<void> {
+    const config = withBaseModelName(this.methodOf(given), given, this.model);
     if (isPromptMethod(this.methodOf(config))) return this.addPromptAdapter(name, config, false);
     this.addAdapterLayers(name, config);
     try {
@@ -675,8 +698,9 @@ export class PeftModel extends Module implements PretrainedModel {
   }
 
   /**
-   * Loads a saved adapter (a folder path in Node, or any {@link CheckpointSource}) as adapter `name`.
-   * Its weights are frozen unless `isTrainable`.
+   * Loads a saved adapter (a folder path in Node, a Hub id once a resolver is installed with
+   * `setSourceResolver` / `enableHub()`, or any {@link CheckpointSource}) as adapter `name`; `subfolder`
+   * picks a named adapter saved inside it. Its weights are frozen unless `isTrainable`.
    *
    * @example
    * ```ts
@@ -684,10 +708,15 @@ export class PeftModel extends Module implements PretrainedModel {
    * peft.setAdapter(['default', 'other']);
    * ```
    */
-  async loadAdapter(source: string | CheckpointSource, name: string, opts?: { isTrainable?: boolean }): Promise<void> {
+  async loadAdapter(source: string | CheckpointSource, name: string, opts?: LoadAdapterOptions): Promise<void> {
     this.checkLoaded('loadAdapter');
     const backend = this.parameters().next().value?.backend;
-    const files = await readAdapterFiles(source, { backend, beforeWeights: (type) => this.registry.get(type, 'loadAdapter') });
+    const files = await readAdapterFiles(source, {
+      backend,
+      beforeWeights: (type) => this.registry.get(type, 'loadAdapter'),
+      subfolder: opts?.subfolder,
+      revision: opts?.revision,
+    });
     const method = this.registry.get(files.peftType, 'loadAdapter');
     const parsed = method.schema.parse(files.config, { warn: this.warn, where: `${files.label}/adapter_config.json` });
     const config = method.schema.create({ ...(parsed as object), inferenceMode: !opts?.isTrainable });
@@ -721,10 +750,10 @@ export class PeftModel extends Module implements PretrainedModel {
   static async fromPretrained(
     model: PretrainedModel,
     source: string | CheckpointSource,
-    opts?: PeftModelOptions & { isTrainable?: boolean },
+    opts?: PeftModelOptions & LoadAdapterOptions,
   ): Promise<PeftModel> {
     const peft = new PeftModel(model, opts);
-    await peft.loadAdapter(source, opts?.adapterName ?? DEFAULT_ADAPTER, { isTrainable: opts?.isTrainable });
+    await peft.loadAdapter(source, opts?.adapterName ?? DEFAULT_ADAPTER, { isTrainable: opts?.isTrainable, subfolder: opts?.subfolder, revision: opts?.revision });
     return peft;
   }
 

@@ -1,0 +1,182 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { datasetInfo, downloadFile, listFiles, modelInfo } from '@huggingface/hub';
+import { HubError, hubFailure } from '../hub-error.js';
+import type { HubRepo } from '../repo-ref.js';
+import { COMMIT_HASH, RepoCache, exists, removeFile, verifyBlob } from './hub-cache.js';
+import type { HubSettings } from './hub-settings.js';
+import { ProgressBar } from './progress-bar.js';
+
+/**
+ * A file of a repository at one commit, from the Hub's tree listing: its size and etag (the Git LFS
+ * sha256 for large files, the git blob id for small ones), which name its blob in the cache.
+ *
+ * @example
+ * ```ts
+ * const entry: RepoFile = { path: 'config.json', size: 612, etag: '4a1c…' };
+ * ```
+ */
+export interface RepoFile {
+  readonly path: string;
+  readonly size: number;
+  readonly etag: string;
+  /** The git blob id (of the LFS pointer for large files). */
+  readonly oid?: string;
+  /** Whether the file is stored with Git LFS (then `etag` is its sha256). */
+  readonly lfs?: boolean;
+}
+
+/** The credentials and endpoint the client takes, from the settings (the token only when it is one). */
+export function clientParams(settings: HubSettings): { hubUrl: string; accessToken?: string; fetch: typeof fetch } {
+  const token = settings.token;
+  if (token !== undefined && !token.startsWith('hf_')) {
+    throw new HubError('auth', 'the Hub token (HF_TOKEN or the token file) does not look like an access token (they start with "hf_"); create one at https://huggingface.co/settings/tokens');
+  }
+  return { hubUrl: settings.endpoint, ...(token ? { accessToken: token } : {}), fetch: settings.fetch };
+}
+
+function label(repo: HubRepo): string {
+  return repo.type === 'dataset' ? `datasets/${repo.id}` : repo.id;
+}
+
+/**
+ * The commit a revision (branch, tag or commit; default `main`) points at, asked of the Hub, and
+ * recorded in the cache's `refs/`.
+ *
+ * @example
+ * ```ts
+ * const commit = await resolveCommit({ type: 'model', id: 'org/name' }, 'main', hubSettings());
+ * ```
+ */
+export async function resolveCommit(repo: HubRepo, revision: string, settings: HubSettings): Promise<string> {
+  const params = { ...clientParams(settings), name: repo.id, revision, additionalFields: ['sha'] as 'sha'[] };
+  let sha: unknown;
+  try {
+    sha = repo.type === 'model' ? (await modelInfo(params)).sha : (await datasetInfo(params)).sha;
+  } catch (e) {
+    throw hubFailure(e, `${label(repo)}@${revision}`, { hasToken: settings.token !== undefined, token: settings.token });
+  }
+  if (typeof sha !== 'string' || !COMMIT_HASH.test(sha)) throw new HubError('network', `${label(repo)}@${revision}: the Hub did not name a commit for this revision (got ${JSON.stringify(sha)})`);
+  await new RepoCache(settings.cacheDir, repo).writeRef(revision, sha);
+  return sha;
+}
+
+/**
+ * Every file of the repository at `commit` (recursive tree listing), with sizes and etags.
+ *
+ * @example
+ * ```ts
+ * const files = await listRepoFiles(repo, commit, settings);
+ * ```
+ */
+export async function listRepoFiles(repo: HubRepo, commit: string, settings: HubSettings): Promise<RepoFile[]> {
+  const out: RepoFile[] = [];
+  try {
+    for await (const f of listFiles({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, revision: commit, recursive: true })) {
+      if (f.type !== 'file') continue;
+      const etag = f.lfs?.oid ?? f.oid;
+      if (!etag) continue;
+      out.push({ path: f.path, size: f.lfs?.size ?? f.size, etag, oid: f.oid, lfs: f.lfs !== undefined });
+    }
+  } catch (e) {
+    throw hubFailure(e, `${label(repo)}@${commit}`, { hasToken: settings.token !== undefined, token: settings.token });
+  }
+  return out;
+}
+
+const ATTEMPTS = 4;
+
+/**
+ * Makes `snapshots/<commit>/<path>` of the cache hold the file: a blob already there (put by Python or
+ * by an earlier run) is checked and linked; otherwise it is downloaded into `blobs/<etag>.incomplete`,
+ * resumed from where an interrupted download stopped (the connection is retried a few times in one
+ * call, and a later call resumes too), checked against its size and hash, then renamed into place. A
+ * cached blob that fails the check is deleted and fetched again. Returns the snapshot path.
+ *
+ * @example
+ * ```ts
+ * const path = await ensureCachedFile(repo, commit, { path: 'config.json', size: 612, etag }, settings);
+ * ```
+ */
+export async function ensureCachedFile(repo: HubRepo, commit: string, file: RepoFile, settings: HubSettings): Promise<string> {
+  const cache = new RepoCache(settings.cacheDir, repo);
+  const blob = cache.blobPath(file.etag);
+  const what = `${label(repo)}/${file.path}`;
+  await cache.touchLock(file.etag);
+  if (await exists(blob)) {
+    try {
+      if (settings.verify) await verifyBlob(blob, file.etag, file.size, what);
+      return await cache.linkSnapshot(commit, file.path, file.etag);
+    } catch (e) {
+      if (!(e instanceof HubError && e.reason === 'integrity')) throw e;
+      settings.progress?.write(`${e.message}; fetching it again\n`);
+      await removeFile(blob);
+    }
+  }
+  await mkdir(dirname(blob), { recursive: true });
+  const partial = `${blob}.incomplete`;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const start = await sizeOf(partial);
+    if (start > file.size) await truncate(partial, 0);
+    try {
+      await fetchInto(repo, commit, file, partial, Math.min(start, file.size), settings);
+      lastError = undefined;
+      break;
+    } catch (e) {
+      if (e instanceof HubError && e.reason !== 'network') throw e;
+      lastError = e;
+    }
+  }
+  if (lastError !== undefined) {
+    const kept = await sizeOf(partial);
+    throw hubFailure(lastError, `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there)`, {
+      hasToken: settings.token !== undefined,
+      token: settings.token,
+    });
+  }
+  try {
+    await verifyBlob(partial, file.etag, file.size, what);
+  } catch (e) {
+    await removeFile(partial);
+    throw e;
+  }
+  await rename(partial, blob);
+  return cache.linkSnapshot(commit, file.path, file.etag);
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function fetchInto(repo: HubRepo, commit: string, file: RepoFile, partial: string, start: number, settings: HubSettings): Promise<void> {
+  if (start === file.size && file.size > 0) return;
+  let blob: Blob | null;
+  try {
+    blob = await downloadFile({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
+  } catch (e) {
+    throw hubFailure(e, `${label(repo)}/${file.path}`, { hasToken: settings.token !== undefined, token: settings.token });
+  }
+  if (!blob) throw new HubError('not-found', `${label(repo)}/${file.path}: not found at commit ${commit}`);
+  const bar = new ProgressBar(settings.progress, `${label(repo)}/${file.path}`, file.size, start);
+  const out = createWriteStream(partial, { flags: start > 0 ? 'a' : 'w' });
+  try {
+    const reader = (start > 0 ? blob.slice(start) : blob).stream().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!out.write(value)) await new Promise<void>((resolve) => out.once('drain', resolve));
+      bar.advance(value.byteLength);
+    }
+  } finally {
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  const got = await sizeOf(partial);
+  if (got < file.size) throw new HubError('network', `${label(repo)}/${file.path}: the connection ended after ${got} of ${file.size} bytes`);
+  bar.finish();
+}
