@@ -44,6 +44,8 @@ export type { UrlSourceOptions } from './io/url-source.js';
 export { fileSource } from './io/file-source.js';
 export { parseStrictJson, JsonNumberText, isWellFormedUtf16 } from './io/strict-json.js';
 export type { JsonValue } from './io/strict-json.js';
+export { validateShape } from './io/validate-shape.js';
+export type { ValidateShapeOptions } from './io/validate-shape.js';
 export { WebGPUBackend, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';
 export { KernelProfiler, kernelFamily } from './backends/webgpu/kernel-profiler.js';
 export type { KernelProfile, KernelProfileEntry, ProfileMethod } from './backends/webgpu/kernel-profiler.js';
