@@ -1,4 +1,4 @@
-import { ConfigError, FileFormatError, type Backend, type PretrainedModel } from '@peft/core';
+import { ConfigError, FileFormatError, type Backend, type PretrainedModel, validateShape } from '@peft/core';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
 import type { CheckpointSource } from '@peft/core';
@@ -96,6 +96,7 @@ export interface LoadPretrainedOptions {
  */
 export function createModel(config: Readonly<Record<string, unknown>>, opts: LoadPretrainedOptions & { skipInit?: boolean } = {}): PretrainedModel {
   const { architecture, className } = pick(config, opts.className, 'config');
+  checkConfigShape(architecture, config, 'config');
   return architecture.classes[className](new ConfigReader(config), { backend: opts.backend, skipInit: opts.skipInit });
 }
 
@@ -113,6 +114,7 @@ export function createModel(config: Readonly<Record<string, unknown>>, opts: Loa
 export async function loadPretrained(source: CheckpointSource, opts: LoadPretrainedOptions = {}): Promise<PretrainedModel> {
   const config = await readModelConfig(source);
   const { architecture, className } = pick(config, opts.className, `${source.label}/config.json`);
+  checkConfigShape(architecture, config, `${source.label}/config.json`);
   const reader = new ConfigReader(config, `${source.label}/config.json`);
   await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`);
   const model = architecture.classes[className](reader, { backend: opts.backend, skipInit: true });
@@ -131,4 +133,9 @@ function pick(config: Readonly<Record<string, unknown>>, className: string | und
   const architecture = allArchitectures().find((a) => Object.hasOwn(a.classes, className));
   if (!architecture) throw new ConfigError(`${where}: unknown class "${className}"; supported architectures are ${supportedArchitectures().join(', ')}`);
   return { architecture, className };
+}
+
+/** Checks the fields the architecture reads against its declared schema, before anything is built. */
+function checkConfigShape(architecture: Architecture, config: Readonly<Record<string, unknown>>, where: string): void {
+  if (architecture.configSchema) validateShape(architecture.configSchema, config, { file: where, error: 'config' });
 }

@@ -1,0 +1,51 @@
+import { ConfigError, FileFormatError } from '@peft/core';
+import { describe, expect, it } from 'vitest';
+import { PretrainedTokenizer } from './pretrained-tokenizer.js';
+import { byteLevelBpeJson, wordPieceJson } from './test-tokenizers.js';
+
+const load = (json: Record<string, unknown>, config: Record<string, unknown> = {}) => new PretrainedTokenizer(json, config, 'tok');
+
+describe('the tokenizer.json schema', () => {
+  it('accepts BPE and WordPiece files', () => {
+    expect(load(byteLevelBpeJson()).vocabSize).toBeGreaterThan(256);
+    expect(load(wordPieceJson()).vocabSize).toBeGreaterThan(0);
+  });
+
+  it('names a missing model', () => {
+    const { model: _m, ...rest } = byteLevelBpeJson();
+    expect(() => load(rest)).toThrow(new FileFormatError('tok/tokenizer.json: missing field "model" (expected an object)'));
+  });
+
+  it('names a mistyped field by its path', () => {
+    const json = byteLevelBpeJson();
+    json.added_tokens = [{ id: 'x', content: '<s>' }];
+    expect(() => load(json)).toThrow(new FileFormatError('tok/tokenizer.json: field "added_tokens.0.id" should be number, got "x"'));
+    const vocab = wordPieceJson();
+    (vocab.model as Record<string, unknown>).vocab = { a: -1 };
+    expect(() => load(vocab)).toThrow(/^tok\/tokenizer\.json: field "model\.vocab/);
+  });
+
+  it('tolerates fields it does not read (the tokenizer library reads the rest)', () => {
+    expect(load({ ...byteLevelBpeJson(), truncation: null, padding: null, some_future_field: 1 }).vocabSize).toBeGreaterThan(256);
+  });
+});
+
+describe('the tokenizer_config.json schema', () => {
+  it('names a mistyped special token with a ConfigError', () => {
+    expect(() => load(byteLevelBpeJson(), { eos_token: 7 })).toThrow(ConfigError);
+    expect(() => load(byteLevelBpeJson(), { eos_token: 7 })).toThrow(/^tok\/tokenizer_config\.json: field "eos_token" should be \(string \| Object\), got 7/);
+  });
+
+  it('names a token object without content', () => {
+    expect(() => load(byteLevelBpeJson(), { pad_token: { lstrip: false } })).toThrow(/^tok\/tokenizer_config\.json: field "pad_token/);
+  });
+
+  it('refuses a padding_side other than left or right when the file is read', () => {
+    expect(() => load(byteLevelBpeJson(), { padding_side: 'middle' })).toThrow(/^tok\/tokenizer_config\.json: field "padding_side" should be \("left" \| "right"\), got "middle"/);
+  });
+
+  it('takes a missing field as absent and ignores fields it does not read (tokenizer_class, added_tokens_decoder)', () => {
+    const t = load(byteLevelBpeJson(), { tokenizer_class: 'GPT2Tokenizer', added_tokens_decoder: {} });
+    expect(t.eosToken).toBeUndefined();
+  });
+});
