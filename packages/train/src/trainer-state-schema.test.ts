@@ -35,4 +35,9 @@ describe('trainer_state.json', () => {
     const bad = withJson(files, STATE, (s) => (s.global_step = -1));
     await expect(resumeFromFiles(bad)).rejects.toThrow(/^checkpoint-2\/trainer_state\.json: field "global_step" is invalid: .*>=0.*-1/);
   });
+
+  it('with a malformed data loader position names the loader field and its own field', async () => {
+    const bad = withJson(files, STATE, (s) => ((s.loader as Record<string, unknown>).epoch = 'x'));
+    await expect(resumeFromFiles(bad)).rejects.toThrow(new FileFormatError('checkpoint-2/trainer_state.json: field "loader": DataLoader.restore: field "epoch" should be number, got "x"'));
+  });
 });

@@ -1,4 +1,4 @@
-import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, DeviceError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy, validateShape } from '@peft/core';
+import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, DeviceError, FileFormatError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy, validateShape } from '@peft/core';
 import { CHECKPOINT_FILES, type CheckpointContents } from './checkpoint-codec.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { EarlyStopping } from './early-stopping.js';
@@ -9,6 +9,7 @@ import { type LrSchedule, createLrSchedule, resolveWarmupSteps } from './schedul
 import { type TrainingArgs, resolveTrainingArgs } from './training-args.js';
 import type { BatchSource, EvalMetrics, MetricsLine, ModelBatch, TrainResult } from './trainer-types.js';
 import { TrainerStateSchema } from './trainer-state-schema.js';
+import { HOOK_STATE_NAMES_SCHEMA } from './hook-state-schema.js';
 
 /** Where the step loop was when an error came: before this step's update, during it, or after the step finished. */
 interface FailurePoint {
@@ -309,10 +310,16 @@ export class Trainer<E = unknown> {
       const extra = [...cp.params.keys()].filter((k) => !this.params.has(k));
       if (extra.length) throw new ConfigError(`Trainer: checkpoint ${folder} has parameters this model does not train: ${extra.slice(0, 3).join(', ')}`);
       restoreOptimizerState(this.optimizer, cp.optimizer.tensors, cp.optimizer.meta, folder);
+      validateShape(HOOK_STATE_NAMES_SCHEMA, [...cp.hooks.keys()], { file: `${folder}/training_hooks.safetensors (tensor names)` });
       if (cp.hooks.size) this.model.loadTrainingState(cp.hooks);
-      const s = validateShape(TrainerStateSchema, cp.state, { file: `${folder}/${CHECKPOINT_FILES.state}` });
+      const file = `${folder}/${CHECKPOINT_FILES.state}`;
+      const s = validateShape(TrainerStateSchema, cp.state, { file });
       this.globalStep = s.global_step;
-      this.options.train.loader.restore(s.loader);
+      try {
+        this.options.train.loader.restore(s.loader);
+      } catch (e) {
+        throw e instanceof FileFormatError ? new FileFormatError(`${file}: field "loader": ${e.message}`, { cause: e }) : e;
+      }
       defaultGenerator().setState(s.rng);
       this.early.restore(s.early_stopping);
     } finally {
