@@ -20,7 +20,9 @@ describe(`the loaders under fuzzing (CI-sized run of pnpm fuzz, seed ${SEED} fro
     expect(report.crashes + report.hangs + report.oversized).toBe(0);
     expect(report.tried).toBe(PER_TARGET);
     // the mutations are mild enough that some inputs still load, and hostile enough that most do not
-    expect(report.outcomes.loaded ?? 0).toBeGreaterThan(0);
+    // (a target for a format not supported yet expects none to load)
+    if (target.someLoad === false) expect(report.outcomes.loaded ?? 0).toBe(0);
+    else expect(report.outcomes.loaded ?? 0).toBeGreaterThan(0);
     expect(report.outcomes.loaded ?? 0).toBeLessThan(PER_TARGET);
   });
 });

@@ -164,7 +164,14 @@ export class PretrainedTokenizer {
    * ```
    */
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
+    const encoding = this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true });
+    // a Unigram model without unk_id has no id for a piece outside its vocabulary (Hugging Face's
+    // tokenizers raise "unknown token but unk_id is missing" there)
+    const unknown = encoding.ids.findIndex((id) => typeof id !== 'number');
+    if (unknown >= 0) {
+      throw new ArgumentError(`${this.label}: encode: ${JSON.stringify(encoding.tokens[unknown])} is not in the vocabulary, and tokenizer.json's model has no unk_id to stand for it`);
+    }
+    return encoding.ids;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ConfigError, FileFormatError } from '@peft/core';
+import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
 import { describe, expect, it } from 'vitest';
 import { PretrainedTokenizer } from './pretrained-tokenizer.js';
 import { byteLevelBpeJson, wordPieceJson } from './test-tokenizers.js';
@@ -47,5 +47,26 @@ describe('the tokenizer_config.json schema', () => {
   it('takes a missing field as absent and ignores fields it does not read (tokenizer_class, added_tokens_decoder)', () => {
     const t = load(byteLevelBpeJson(), { tokenizer_class: 'GPT2Tokenizer', added_tokens_decoder: {} });
     expect(t.eosToken).toBeUndefined();
+  });
+});
+
+describe('a SentencePiece (Unigram) tokenizer.json', () => {
+  const unigram = (unkId: number | null) => ({
+    model: { type: 'Unigram', unk_id: unkId, vocab: [['<pad>', 0], ['</s>', 0], ['<unk>', 0], ['▁', -1], ['a', -2]] },
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+  });
+
+  it('with an unk_id past its pieces is a FileFormatError naming model.unk_id (encode gave an id outside the vocabulary)', () => {
+    expect(() => load(unigram(5))).toThrow(new FileFormatError('tok/tokenizer.json: field "model.unk_id" is invalid: unk_id must be the position of a piece in model.vocab'));
+  });
+
+  it('without unk_id refuses to encode a piece outside its vocabulary, naming it (encode gave a null id)', () => {
+    const t = load(unigram(null));
+    expect(t.encode('a a')).toEqual([3, 4, 3, 4]);
+    expect(() => t.encode('a b')).toThrow(new ArgumentError('tok: encode: "b" is not in the vocabulary, and tokenizer.json\'s model has no unk_id to stand for it'));
+  });
+
+  it('with an unk_id encodes an unknown piece as it', () => {
+    expect(load(unigram(2)).encode('a b')).toEqual([3, 4, 3, 2]);
   });
 });
