@@ -70,3 +70,17 @@ describe('a SentencePiece (Unigram) tokenizer.json', () => {
     expect(load(unigram(2)).encode('a b')).toEqual([3, 4, 3, 2]);
   });
 });
+
+describe('the ids a tokenizer.json gives out', () => {
+  it('refuse a Unigram piece listed twice, naming its position (one of its ids had no piece: encode gave ids past the vocabulary)', () => {
+    const json = { model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['a', -1], ['b', -2], ['a', -3]] } };
+    expect(() => load(json)).toThrow(new FileFormatError('tok/tokenizer.json: field "model.vocab.3" is invalid: piece "a" is listed twice (also at 1)'));
+  });
+
+  it('refuse an added token id far past the model\'s ids and the added tokens', () => {
+    const json = byteLevelBpeJson();
+    const added = json.added_tokens as { id: number }[];
+    added[0].id = 2 ** 32;
+    expect(() => load(json)).toThrow(/^tok\/tokenizer\.json: field "added_tokens\.0\.id" is invalid: id 4294967296 is past the model's \d+ ids and the \d+ added tokens/);
+  });
+});
