@@ -58,13 +58,13 @@ function describeIssue(issue: v.BaseIssue<unknown>, schema: AnySchema, root: unk
   if (issue.type === 'strict_object' && issue.expected === 'never') {
     return `unexpected field "${path}" (this file has no such field; it was not written by this version, or was edited)`;
   }
-  if (keys.length && issue.input === undefined && !hasPath(root, keys)) {
+  if (keys.length && issue.input === undefined) {
     const parent = nodeAt(root, keys.slice(0, -1));
     const parentName = keys.length > 1 ? `field "${keys.slice(0, -1).map(String).join('.')}"` : 'the value';
     if (Array.isArray(parent)) return `${parentName} should be an object, got ${show(parent)}`;
     return `missing ${field} (expected ${expectsAt(schema, keys) ?? 'a value'})`;
   }
-  if (issue.kind === 'schema') return `${field} should be ${expectsAt(schema, keys) ?? issue.expected ?? 'something else'}, got ${show(issue.input)}`;
+  if (issue.kind === 'schema') return `${field} should be ${inWords(issue.expected) ?? 'something else'}, got ${show(issue.input)}`;
   return `${field} is invalid: ${issue.message}`;
 }
 
@@ -78,14 +78,6 @@ function nodeAt(root: unknown, keys: readonly PropertyKey[]): unknown {
   return node;
 }
 
-/** Whether the value holds `keys` down to the last one (a present `undefined` is not missing). */
-function hasPath(root: unknown, keys: readonly PropertyKey[]): boolean {
-  const parent = nodeAt(root, keys.slice(0, -1));
-  const last = keys[keys.length - 1];
-  if (typeof parent !== 'object' || parent === null) return false;
-  return parent instanceof Map ? parent.has(last) : Object.prototype.hasOwnProperty.call(parent, last);
-}
-
 /** What the schema expects at `keys`, in words (`number`, `an object`, …). */
 function expectsAt(schema: AnySchema, keys: readonly PropertyKey[]): string | undefined {
   let s: AnySchema | undefined = schema;
@@ -93,8 +85,12 @@ function expectsAt(schema: AnySchema, keys: readonly PropertyKey[]): string | un
     while (s?.wrapped) s = s.wrapped;
     s = s?.entries ? s.entries[String(key)] : s?.item;
   }
-  const e = s?.expects;
-  return e === 'Object' ? 'an object' : e === 'Array' ? 'an array' : e;
+  return inWords(s?.expects);
+}
+
+/** valibot's `expected` in words: `Object` is `an object`, `Array` `an array`. */
+function inWords(expected: string | null | undefined): string | undefined {
+  return expected === 'Object' ? 'an object' : expected === 'Array' ? 'an array' : (expected ?? undefined);
 }
 
 function show(x: unknown): string {
