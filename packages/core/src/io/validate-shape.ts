@@ -62,7 +62,8 @@ function describeIssue(issue: v.BaseIssue<unknown>, schema: AnySchema, root: unk
     const parent = nodeAt(root, keys.slice(0, -1));
     const parentName = keys.length > 1 ? `field "${keys.slice(0, -1).map(String).join('.')}"` : 'the value';
     if (Array.isArray(parent)) return `${parentName} should be an object, got ${show(parent)}`;
-    return `missing ${field} (expected ${expectsAt(schema, keys) ?? 'a value'})`;
+    const expects = expectsAt(schema, keys);
+    return `missing ${field}${expects ? ` (expected ${expects})` : ''}`;
   }
   if (issue.kind === 'schema') return `${field} should be ${inWords(issue.expected) ?? 'something else'}, got ${show(issue.input)}`;
   return `${field} is invalid: ${issue.message}`;

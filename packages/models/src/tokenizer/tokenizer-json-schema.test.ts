@@ -84,3 +84,31 @@ describe('the ids a tokenizer.json gives out', () => {
     expect(() => load(json)).toThrow(/^tok\/tokenizer\.json: field "added_tokens\.0\.id" is invalid: id 4294967296 is past the model's \d+ ids and the \d+ added tokens/);
   });
 });
+
+describe('the post-processor of a tokenizer.json', () => {
+  const withPost = (post: unknown) => ({ ...byteLevelBpeJson(), post_processor: post });
+  const template = {
+    type: 'TemplateProcessing',
+    single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<|endoftext|>', type_id: 0 } }],
+    pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+    special_tokens: { '<|endoftext|>': { id: '<|endoftext|>', ids: [258], tokens: ['<|endoftext|>'] } },
+  };
+
+  it('accepts a TemplateProcessing, also inside a Sequence, and other kinds by their type', () => {
+    expect(() => load(withPost(template))).not.toThrow();
+    expect(() => load(withPost({ type: 'Sequence', processors: [{ type: 'ByteLevel', trim_offsets: false }, template] }))).not.toThrow();
+  });
+
+  it('names a TemplateProcessing without its single template (the tokenizer library failed on every encode)', () => {
+    const { single: _s, ...rest } = template;
+    expect(() => load(withPost(rest))).toThrow(new FileFormatError('tok/tokenizer.json: missing field "post_processor.single"'));
+    expect(() => load(withPost({ type: 'Sequence', processors: [rest] }))).toThrow(/^tok\/tokenizer\.json: missing field "post_processor\.processors\.0\.single"/);
+  });
+
+  it('names a mistyped piece and a special token the template uses but does not declare', () => {
+    expect(() => load(withPost({ ...template, pair: [{ Sequence: { id: 'C', type_id: 0 } }] }))).toThrow(/^tok\/tokenizer\.json: field "post_processor\.pair\.0/);
+    expect(() => load(withPost({ ...template, special_tokens: {} }))).toThrow(
+      new FileFormatError('tok/tokenizer.json: field "post_processor.special_tokens" is invalid: every SpecialToken of single and pair must be declared in special_tokens'),
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { POST_PROCESSOR_SCHEMA } from './post-processor-schema.js';
 
 const id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
 
@@ -7,7 +8,8 @@ const id = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
  * a `model` object (its `type`, and a `vocab` that is a map of token to id for BPE / WordPiece /
  * WordLevel, or a list of `[piece, score]` pairs for Unigram, each piece once, whose `unk_id` must
  * index it), `added_tokens` entries with a string `content` and a non-negative integer `id` within
- * the ids the added tokens extend the model's by, and the optional pipeline stages. Not strict: the
+ * the ids the added tokens extend the model's by, a post-processor whose templates are well formed
+ * (`post-processor-schema.ts`), and the optional pipeline stages. Not strict: the
  * file carries more (truncation, padding, per-stage options) and the library checks the stages.
  *
  * @example
@@ -33,7 +35,7 @@ export const TOKENIZER_JSON_SCHEMA = v.pipe(
     added_tokens: v.optional(v.array(v.object({ id, content: v.string(), special: v.optional(v.boolean()) }))),
     normalizer: v.nullish(v.object({})),
     pre_tokenizer: v.nullish(v.object({})),
-    post_processor: v.nullish(v.object({})),
+    post_processor: v.nullish(POST_PROCESSOR_SCHEMA),
     decoder: v.nullish(v.object({})),
   }),
   v.rawCheck(({ dataset, addIssue }) => {
