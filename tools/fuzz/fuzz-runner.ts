@@ -22,6 +22,8 @@ export interface FuzzInput {
 export interface FuzzTarget {
   readonly name: string;
   readonly description: string;
+  /** Whether some inputs should load (the default) or none can yet (inputs for a format not supported today). */
+  readonly someLoad?: boolean;
   prepare(): Promise<(r: FuzzRandom, index: number) => FuzzInput>;
 }
 

@@ -1,12 +1,14 @@
 /**
- * `pnpm fuzz [--seed N] [--count N] [--only a,b] [--json path]`: feeds mutated and random files to every
+ * `pnpm fuzz [--seed N|commit] [--count N] [--only a,b] [--json path]`: feeds mutated and random files to every
  * public loader (see targets/) and prints the outcome classes per target. Each input must either load
  * or throw a PeftError within the deadline; crashes (another exception), hangs and oversized
- * allocations are listed with the input index to reproduce. Exits 1 when any are found.
+ * allocations are listed with the input index to reproduce. Exits 1 when any are found. `--seed commit`
+ * takes the seed CI's run uses (from `git rev-parse HEAD`, see commit-seed.ts) and prints it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_FUZZ_SEED, commitFuzzSeed } from './commit-seed.js';
 import { runTargetInWorkers } from './fuzz-cli-run.js';
 import type { FuzzTargetReport } from './fuzz-runner.js';
 import { formatFuzzTable } from './fuzz-table.js';
@@ -14,7 +16,7 @@ import { ALL_FUZZ_TARGETS, FUZZ_TARGETS } from './targets/index.js';
 
 const { values } = parseArgs({
   options: {
-    seed: { type: 'string', default: '20261123' },
+    seed: { type: 'string', default: String(DEFAULT_FUZZ_SEED) },
     count: { type: 'string', default: '10000' },
     only: { type: 'string' },
     json: { type: 'string', default: 'tmp/fuzz.json' },
@@ -22,7 +24,8 @@ const { values } = parseArgs({
     'watchdog-ms': { type: 'string', default: '20000' },
   },
 });
-const seed = Number(values.seed);
+const seed = values.seed === 'commit' ? commitFuzzSeed().seed : Number(values.seed);
+if (values.seed === 'commit') process.stderr.write(`fuzz: seed ${seed} (${commitFuzzSeed().source})\n`);
 const total = Number(values.count);
 const targets = values.only ? ALL_FUZZ_TARGETS.filter((t) => values.only!.split(',').includes(t.name)) : FUZZ_TARGETS;
 if (!Number.isInteger(seed) || !Number.isInteger(total) || total < targets.length || targets.length === 0) {

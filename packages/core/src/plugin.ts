@@ -74,3 +74,4 @@ export { svd, type SvdResult } from './linalg/svd.js';
 export { qr, type QrResult } from './linalg/qr.js';
 export { isPromptAwareModel, type PromptAwareModel } from './peft/prompt/prompt-aware-model.js';
 export { setSourceResolver, openSource, type SourceResolver, type SourceResolveOptions } from './io/source-resolver.js';
+export { validateShape, type ValidateShapeOptions } from './io/validate-shape.js';

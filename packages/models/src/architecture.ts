@@ -1,4 +1,5 @@
 import type { LayerOptions, PretrainedModel } from '@peft/core';
+import type { GenericSchema } from 'valibot';
 import type { ConfigReader } from './config-reader.js';
 import type { WeightMapping } from './checkpoint-weights.js';
 
@@ -25,6 +26,12 @@ export interface Architecture {
   readonly defaultClass: string;
   /** How checkpoint tensor names map onto the built model's. */
   weights(className: string, config: ConfigReader): WeightMapping;
+  /**
+   * The declared shape of the `config.json` fields the family reads (a valibot schema), checked
+   * before the model is built: a field of the wrong type or range is a `ConfigError` naming the file
+   * and the field.
+   */
+  readonly configSchema?: GenericSchema;
 }
 
 const registry: Architecture[] = [];

@@ -1,5 +1,5 @@
 import { ConfigError, FileFormatError, type Backend, type PretrainedModel } from '@peft/core';
-import { openSource } from '@peft/core/plugin';
+import { openSource, validateShape } from '@peft/core/plugin';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
 import type { CheckpointSource } from '@peft/core';
@@ -113,6 +113,7 @@ export async function checkpointSource(source: string | CheckpointSource, opts: 
  */
 export function createModel(config: Readonly<Record<string, unknown>>, opts: LoadPretrainedOptions & { skipInit?: boolean } = {}): PretrainedModel {
   const { architecture, className } = pick(config, opts.className, 'config');
+  checkConfigShape(architecture, config, 'config');
   return architecture.classes[className](new ConfigReader(config), { backend: opts.backend, skipInit: opts.skipInit });
 }
 
@@ -134,6 +135,7 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
   // transformers records where the model came from; PEFT saves it as the adapter's base_model_name_or_path
   const config = source.nameOrPath === undefined ? read : { ...read, _name_or_path: source.nameOrPath };
   const { architecture, className } = pick(config, opts.className, `${source.label}/config.json`);
+  checkConfigShape(architecture, config, `${source.label}/config.json`);
   const reader = new ConfigReader(config, `${source.label}/config.json`);
   await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`);
   const model = architecture.classes[className](reader, { backend: opts.backend, skipInit: true });
@@ -152,4 +154,9 @@ function pick(config: Readonly<Record<string, unknown>>, className: string | und
   const architecture = allArchitectures().find((a) => Object.hasOwn(a.classes, className));
   if (!architecture) throw new ConfigError(`${where}: unknown class "${className}"; supported architectures are ${supportedArchitectures().join(', ')}`);
   return { architecture, className };
+}
+
+/** Checks the fields the architecture reads against its declared schema, before anything is built. */
+function checkConfigShape(architecture: Architecture, config: Readonly<Record<string, unknown>>, where: string): void {
+  if (architecture.configSchema) validateShape(architecture.configSchema, config, { file: where, error: 'config' });
 }

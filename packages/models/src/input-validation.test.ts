@@ -59,6 +59,6 @@ describe('tokenizer.json added tokens', () => {
   it('must have string contents and integer ids', () => {
     const json = { model: { type: 'WordLevel', vocab: { a: 0, '[UNK]': 1 }, unk_token: '[UNK]' }, added_tokens: [{ id: 1, content: -1e308, special: true }] };
     expect(() => PretrainedTokenizer.fromJSON(JSON.stringify(json))).toThrow(FileFormatError);
-    expect(() => PretrainedTokenizer.fromJSON(JSON.stringify(json))).toThrow(/tokenizer\/tokenizer.json: expected each of "added_tokens" to have a string "content" and a non-negative integer "id", got \{"id":1,"content":-1e\+308/);
+    expect(() => PretrainedTokenizer.fromJSON(JSON.stringify(json))).toThrow('tokenizer/tokenizer.json: field "added_tokens.0.content" should be string, got -1e+308');
   });
 });

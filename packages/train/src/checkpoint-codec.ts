@@ -1,4 +1,6 @@
 import { type Backend, FileFormatError, type Tensor, loadSafetensorsTensors, serializeTensors } from '@peft/core';
+import { validateShape } from '@peft/core/plugin';
+import { OptimizerFileMetadataSchema } from './optimizer-state-schema.js';
 
 /** File names inside a checkpoint folder. @example `join(dir, CHECKPOINT_FILES.state)` */
 export const CHECKPOINT_FILES = Object.freeze({
@@ -80,11 +82,13 @@ export async function decodeCheckpoint(read: (name: string) => Promise<Uint8Arra
   const params = tensors(CHECKPOINT_FILES.params, await read(CHECKPOINT_FILES.params)).tensors;
   const opt = tensors(CHECKPOINT_FILES.optimizer, await read(CHECKPOINT_FILES.optimizer));
   const hooks = tensors(CHECKPOINT_FILES.hooks, await read(CHECKPOINT_FILES.hooks)).tensors;
+  const file = `${where}/${CHECKPOINT_FILES.optimizer}`;
+  const { optimizer } = validateShape(OptimizerFileMetadataSchema, opt.metadata ?? {}, { file: `${file} (metadata)` });
   let meta: unknown;
   try {
-    meta = JSON.parse(opt.metadata?.optimizer ?? 'null');
+    meta = JSON.parse(optimizer);
   } catch (e) {
-    throw new FileFormatError(`resume: ${where}/${CHECKPOINT_FILES.optimizer}: the "optimizer" metadata is not valid JSON`, { cause: e });
+    throw new FileFormatError(`resume: ${file}: the "optimizer" metadata is not valid JSON`, { cause: e });
   }
   return { params, optimizer: { tensors: opt.tensors, meta }, hooks, state: state as Record<string, unknown> };
 }

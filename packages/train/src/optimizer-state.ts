@@ -1,4 +1,6 @@
 import { FileFormatError, type Optimizer, Tensor } from '@peft/core';
+import { validateShape } from '@peft/core/plugin';
+import { optimizerMetaSchema } from './optimizer-state-schema.js';
 
 /**
  * An optimizer's state as flat tensors (`state.<index>.<key>`) plus JSON-able metadata (counters and
@@ -35,22 +37,14 @@ export function optimizerStateToTensors(opt: Optimizer): { tensors: Map<string, 
  */
 export function restoreOptimizerState(opt: Optimizer, tensors: ReadonlyMap<string, Tensor>, meta: unknown, label: string): void {
   const where = `${label}/optimizer.safetensors`;
-  if (typeof meta !== 'object' || meta === null) throw new FileFormatError(`${where}: expected "optimizer" metadata with numbers and paramGroups`);
-  const { numbers, paramGroups } = meta as { numbers?: unknown; paramGroups?: unknown };
-  if (typeof numbers !== 'object' || numbers === null || !Array.isArray(paramGroups)) throw new FileFormatError(`${where}: expected "optimizer" metadata with numbers and paramGroups`);
+  const { numbers, paramGroups } = validateShape(optimizerMetaSchema(opt), meta, { file: `${where} (metadata "optimizer")` });
   const state = new Map<number, Record<string, number | Tensor>>();
   const entry = (i: number): Record<string, number | Tensor> => {
     let s = state.get(i);
     if (!s) state.set(i, (s = {}));
     return s;
   };
-  for (const [index, values] of Object.entries(numbers as Record<string, unknown>)) {
-    if (typeof values !== 'object' || values === null) throw new FileFormatError(`${where}: counters of parameter ${index} should be an object`);
-    for (const [k, v] of Object.entries(values)) {
-      if (typeof v !== 'number') throw new FileFormatError(`${where}: counter ${index}.${k} should be a number, got ${typeof v}`);
-      entry(Number(index))[k] = v;
-    }
-  }
+  for (const [index, values] of Object.entries(numbers)) Object.assign(entry(Number(index)), values);
   for (const [name, t] of tensors) {
     const m = /^state\.(\d+)\.(.+)$/.exec(name);
     if (!m) throw new FileFormatError(`${where}: unexpected tensor "${name}" (expected state.<index>.<key>)`);

@@ -1,5 +1,6 @@
-import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, DeviceError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
-import type { CheckpointContents } from './checkpoint-codec.js';
+import { AdamW, type AdapterFiles, type Backend, type Parameter, ConfigError, DeviceError, FileFormatError, PeftModel, type Tensor, clipGradNorm, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
+import { validateShape } from '@peft/core/plugin';
+import { CHECKPOINT_FILES, type CheckpointContents } from './checkpoint-codec.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { EarlyStopping } from './early-stopping.js';
 import { disposeBatch, evaluateModel } from './evaluate.js';
@@ -8,6 +9,8 @@ import { decayParameterGroups, trainableParameters } from './parameter-groups.js
 import { type LrSchedule, createLrSchedule, resolveWarmupSteps } from './schedule/lr-schedule.js';
 import { type TrainingArgs, resolveTrainingArgs } from './training-args.js';
 import type { BatchSource, EvalMetrics, MetricsLine, ModelBatch, TrainResult } from './trainer-types.js';
+import { TrainerStateSchema } from './trainer-state-schema.js';
+import { HOOK_STATE_NAMES_SCHEMA } from './hook-state-schema.js';
 
 /** Where the step loop was when an error came: before this step's update, during it, or after the step finished. */
 interface FailurePoint {
@@ -308,12 +311,17 @@ export class Trainer<E = unknown> {
       const extra = [...cp.params.keys()].filter((k) => !this.params.has(k));
       if (extra.length) throw new ConfigError(`Trainer: checkpoint ${folder} has parameters this model does not train: ${extra.slice(0, 3).join(', ')}`);
       restoreOptimizerState(this.optimizer, cp.optimizer.tensors, cp.optimizer.meta, folder);
+      validateShape(HOOK_STATE_NAMES_SCHEMA, [...cp.hooks.keys()], { file: `${folder}/training_hooks.safetensors (tensor names)` });
       if (cp.hooks.size) this.model.loadTrainingState(cp.hooks);
-      const s = cp.state as { global_step?: unknown; loader?: unknown; rng?: unknown; early_stopping?: unknown };
-      if (!Number.isInteger(s.global_step)) throw new ConfigError(`Trainer: ${folder}/trainer_state.json has no integer global_step`);
-      this.globalStep = s.global_step as number;
-      this.options.train.loader.restore(s.loader);
-      defaultGenerator().setState(s.rng as { seed: number; counter: number });
+      const file = `${folder}/${CHECKPOINT_FILES.state}`;
+      const s = validateShape(TrainerStateSchema, cp.state, { file });
+      this.globalStep = s.global_step;
+      try {
+        this.options.train.loader.restore(s.loader);
+      } catch (e) {
+        throw e instanceof FileFormatError ? new FileFormatError(`${file}: field "loader": ${e.message}`, { cause: e }) : e;
+      }
+      defaultGenerator().setState(s.rng);
       this.early.restore(s.early_stopping);
     } finally {
       for (const m of [cp.params, cp.optimizer.tensors, cp.hooks]) for (const t of m.values()) t.dispose();

@@ -1,3 +1,4 @@
+import { BERT_CONFIG_SCHEMA } from './config-schema.js';
 import type { Architecture } from '../architecture.js';
 import type { WeightMapping } from '../checkpoint-weights.js';
 import { parseBertConfig } from './config.js';
@@ -21,6 +22,7 @@ import { BertForSequenceClassification, BertModel } from './model.js';
  * ```
  */
 export const bertArchitecture: Architecture = {
+  configSchema: BERT_CONFIG_SCHEMA,
   modelTypes: ['bert'],
   classes: {
     BertForSequenceClassification: (r, opts) => new BertForSequenceClassification(parseBertConfig(r), r.raw, opts),

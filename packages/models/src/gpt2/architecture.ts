@@ -1,3 +1,4 @@
+import { GPT2_CONFIG_SCHEMA } from './config-schema.js';
 import type { Architecture } from '../architecture.js';
 import { parseGPT2Config } from './config.js';
 import { GPT2LMHeadModel } from './model.js';
@@ -14,6 +15,7 @@ import { GPT2LMHeadModel } from './model.js';
  * ```
  */
 export const gpt2Architecture: Architecture = {
+  configSchema: GPT2_CONFIG_SCHEMA,
   modelTypes: ['gpt2'],
   classes: {
     GPT2LMHeadModel: (r, opts) => new GPT2LMHeadModel(parseGPT2Config(r), r.raw, opts),

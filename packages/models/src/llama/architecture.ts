@@ -1,3 +1,4 @@
+import { LLAMA_CONFIG_SCHEMA } from './config-schema.js';
 import type { Architecture } from '../architecture.js';
 import { parseLlamaConfig } from './config.js';
 import { LlamaForCausalLM } from './model.js';
@@ -14,6 +15,7 @@ import { LlamaForCausalLM } from './model.js';
  * ```
  */
 export const llamaArchitecture: Architecture = {
+  configSchema: LLAMA_CONFIG_SCHEMA,
   modelTypes: ['llama', 'mistral', 'qwen2'],
   classes: {
     LlamaForCausalLM: (r, opts) => new LlamaForCausalLM(parseLlamaConfig(r), r.raw, opts),

@@ -180,7 +180,7 @@ describe('loadTokenizer', () => {
   it('rejects malformed JSON, a non-object and a tokenizer without a model', async () => {
     await expect(loadTokenizer(memorySource({ 'tokenizer.json': '{"model": ' }, 'c'))).rejects.toThrow(/c\/tokenizer.json: not valid JSON/);
     await expect(loadTokenizer(memorySource({ 'tokenizer.json': '[1, 2]' }, 'c'))).rejects.toThrow(/expected a JSON object, got an array/);
-    await expect(loadTokenizer(memorySource({ 'tokenizer.json': '{"added_tokens": []}' }, 'c'))).rejects.toThrow(/expected a "model" object/);
+    await expect(loadTokenizer(memorySource({ 'tokenizer.json': '{"added_tokens": []}' }, 'c'))).rejects.toThrow(/c\/tokenizer.json: missing field "model" \(expected an object\)/);
   });
 
   it('rejects an unsupported tokenizer model as a file format error', async () => {

@@ -1,7 +1,10 @@
 import { parseJsonObject } from '../json-object.js';
 import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
+import { validateShape } from '@peft/core/plugin';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { type ChatMessage, type ChatTemplateOptions, renderChatTemplate, selectChatTemplate } from './chat-template.js';
+import { TOKENIZER_CONFIG_SCHEMA } from './tokenizer-config-schema.js';
+import { TOKENIZER_JSON_SCHEMA } from './tokenizer-json-schema.js';
 
 /**
  * Options of {@link PretrainedTokenizer.encode}.
@@ -105,26 +108,16 @@ export class PretrainedTokenizer {
   constructor(tokenizerJson: Readonly<Record<string, unknown>>, config: Readonly<Record<string, unknown>> = {}, label = 'tokenizer') {
     this.label = label;
     this.config = config;
-    const model = tokenizerJson.model;
-    if (typeof model !== 'object' || model === null || Array.isArray(model)) {
-      throw new FileFormatError(`${label}/tokenizer.json: expected a "model" object (BPE, WordPiece, Unigram), got ${model === undefined ? 'none' : JSON.stringify(model).slice(0, 60)}`);
-    }
-    if (tokenizerJson.added_tokens !== undefined && !Array.isArray(tokenizerJson.added_tokens)) {
-      throw new FileFormatError(`${label}/tokenizer.json: expected "added_tokens" to be a list, got ${typeof tokenizerJson.added_tokens}`);
-    }
-    for (const t of (tokenizerJson.added_tokens as unknown[] | undefined) ?? []) {
-      const token = t as { content?: unknown; id?: unknown } | null;
-      if (typeof token?.content !== 'string' || typeof token.id !== 'number' || !Number.isInteger(token.id) || token.id < 0) {
-        throw new FileFormatError(`${label}/tokenizer.json: expected each of "added_tokens" to have a string "content" and a non-negative integer "id", got ${JSON.stringify(t)?.slice(0, 80)}`);
-      }
-    }
+    validateShape(TOKENIZER_JSON_SCHEMA, tokenizerJson, { file: `${label}/tokenizer.json` });
+    validateShape(TOKENIZER_CONFIG_SCHEMA, config, { file: `${label}/tokenizer_config.json`, error: 'config' });
+    const model = tokenizerJson.model as Record<string, unknown>;
     const complete = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...tokenizerJson };
     try {
       this.tokenizer = new Tokenizer(complete, { ...config });
     } catch (e) {
       throw new FileFormatError(`${label}/tokenizer.json: malformed or unsupported tokenizer (${(e as Error).message})`, { cause: e });
     }
-    const modelUnk = tokenContent((model as Record<string, unknown>).unk_token);
+    const modelUnk = tokenContent(model.unk_token);
     const pick = (key: string, fallback?: string): [string | undefined, number | undefined] => {
       const token = tokenContent(config[key]) ?? fallback;
       return [token, token === undefined ? undefined : this.tokenizer.token_to_id(token)];
@@ -172,7 +165,14 @@ export class PretrainedTokenizer {
    * ```
    */
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    return this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true }).ids;
+    const encoding = this.tokenizer.encode(text, { add_special_tokens: opts.addSpecialTokens ?? true });
+    // a Unigram model without unk_id has no id for a piece outside its vocabulary (Hugging Face's
+    // tokenizers raise "unknown token but unk_id is missing" there)
+    const unknown = encoding.ids.findIndex((id) => typeof id !== 'number');
+    if (unknown >= 0) {
+      throw new ArgumentError(`${this.label}: encode: ${JSON.stringify(encoding.tokens[unknown])} is not in the vocabulary, and tokenizer.json's model has no unk_id to stand for it`);
+    }
+    return encoding.ids;
   }
 
   /**

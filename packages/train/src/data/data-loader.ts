@@ -1,4 +1,6 @@
 import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
+import { validateShape } from '@peft/core/plugin';
+import { DATA_LOADER_STATE_SCHEMA } from './data-loader-state-schema.js';
 import { checkSeed, seededPermutation } from './seeded-permutation.js';
 
 /**
@@ -184,23 +186,7 @@ export class DataLoader<T> {
    */
   restore(state: unknown): void {
     const where = 'DataLoader.restore';
-    if (typeof state !== 'object' || state === null || Array.isArray(state)) throw new FileFormatError(`${where}: expected a state object, got ${JSON.stringify(state)}`);
-    const s = state as Record<string, unknown>;
-    const int = (key: string, min: number) => {
-      const v = s[key];
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new FileFormatError(`${where}: "${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-      return v;
-    };
-    const bool = (key: string): boolean => {
-      const v = s[key];
-      if (typeof v !== 'boolean') throw new FileFormatError(`${where}: "${key}" must be a boolean, got ${JSON.stringify(v)}`);
-      return v;
-    };
-    const epoch = int('epoch', 0);
-    const index = int('index', 0);
-    if (typeof s.seed !== 'number') throw new FileFormatError(`${where}: "seed" must be an integer in [0, 2^32), got ${JSON.stringify(s.seed)}`);
-    const seed = checkSeed(s.seed, where);
-    const saved = { size: int('size', 1), batchSize: int('batchSize', 1), shuffle: bool('shuffle'), dropLast: bool('dropLast') };
+    const { epoch, index, seed, ...saved } = validateShape(DATA_LOADER_STATE_SCHEMA, state, { file: where });
     const mine = { size: this.items.length, batchSize: this.batchSize, shuffle: this.shuffle, dropLast: this.dropLast };
     for (const key of ['size', 'batchSize', 'shuffle', 'dropLast'] as const) {
       if (saved[key] !== mine[key]) {

@@ -1,4 +1,6 @@
 import { ArgumentError, FileFormatError } from '@peft/core';
+import { validateShape } from '@peft/core/plugin';
+import { METRICS_ENTRY_SCHEMA } from './metrics-entry-schema.js';
 
 /**
  * A value a metrics entry may hold: JSON's values. Numbers that are not finite are written as
@@ -129,11 +131,7 @@ export function parseMetricsJsonl(text: string): MetricsEntry[] {
     } catch {
       throw new FileFormatError(`metrics.jsonl: line ${i + 1} is not JSON: ${line.slice(0, 80)}`);
     }
-    const step = (value as { step?: unknown } | null)?.step;
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Number.isInteger(step)) {
-      throw new FileFormatError(`metrics.jsonl: line ${i + 1} must be an object with an integer step, got ${line.slice(0, 80)}`);
-    }
-    entries.push(value as MetricsEntry);
+    entries.push(validateShape(METRICS_ENTRY_SCHEMA, value, { file: `metrics.jsonl: line ${i + 1}` }));
   });
   return entries;
 }

@@ -7,6 +7,8 @@ import { readSafetensors } from '../../io/safetensors-reader.js';
 import { serializeTensors, tensorsFromSafetensors } from '../../io/safetensors-tensors.js';
 import type { SafetensorsContents } from '../../io/safetensors.js';
 import { JsonNumberText, type JsonValue, parseStrictJson } from '../../io/strict-json.js';
+import { validateShape } from '../../io/validate-shape.js';
+import { ADAPTER_CONFIG_COMMON_SCHEMA } from './adapter-config-schema.js';
 import type { PretrainedModel } from '../../models/pretrained-model.js';
 import type { Tensor } from '../../tensor.js';
 import { adapterStateDict } from './adapter-state.js';
@@ -119,8 +121,10 @@ export async function readAdapterFiles(
   if (text === undefined) throw new FileFormatError(`loadAdapter: ${where} not found (expected a folder written by saveAdapter or PEFT's save_pretrained)`);
   const config = parseStrictJson(text, where);
   if (!(config instanceof Map)) throw new FileFormatError(`${where}: expected a JSON object, got ${Array.isArray(config) ? 'an array' : typeof config}`);
-  const peftType = config.get('peft_type');
-  if (typeof peftType !== 'string') throw new FileFormatError(`${where}: expected "peft_type" to be a string such as "LORA", got ${JSON.stringify(peftType ?? null)}`);
+  const { peft_type: peftType } = validateShape(ADAPTER_CONFIG_COMMON_SCHEMA, Object.fromEntries(config), {
+    file: where,
+    hint: 'peft_type names the method, such as "LORA"; expected a folder written by saveAdapter or PEFT\'s save_pretrained',
+  });
   opts?.beforeWeights?.(peftType, config);
   if (!(await src.has(ADAPTER_WEIGHTS_FILE))) {
     const bin = await src.has('adapter_model.bin');

@@ -229,7 +229,7 @@ describe.each(backends)('PeftModel with a custom method on $name', ({ backend })
       PeftModel.fromPretrained(new Toy(backend), memorySource({ 'adapter_config.json': files.config, 'adapter_model.safetensors': files.weights, ...over }), { registry, warn });
     await expect(load({ 'adapter_config.json': '{"peft_type": "SCALE",' })).rejects.toThrow(/adapter_config.json/);
     await expect(load({ 'adapter_config.json': '[1]' })).rejects.toThrow(/expected a JSON object, got an array/);
-    await expect(load({ 'adapter_config.json': '{"r": 4}' })).rejects.toThrow(/"peft_type" to be a string/);
+    await expect(load({ 'adapter_config.json': '{"r": 4}' })).rejects.toThrow(/memory\/adapter_config.json: missing field "peft_type" \(expected string\); peft_type names the method/);
     await expect(load({ 'adapter_config.json': files.config.replace('"init": 0.3', '"init": "big"') })).rejects.toThrow(/memory\/adapter_config.json: init must be a number, got "big"/);
     await expect(load({ 'adapter_model.safetensors': files.weights.subarray(0, 20) })).rejects.toThrow(/safetensors/);
     const warnings: string[] = [];
