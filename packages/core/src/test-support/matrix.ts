@@ -114,6 +114,6 @@ export interface TorchCase {
 
 /** The cases in fixtures/torch-linalg.json. @example `torchCases().map((c) => c.name)` */
 export function torchCases(): TorchCase[] {
-  const text = readFileSync(new URL('./fixtures/torch-linalg.json', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../linalg/fixtures/torch-linalg.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { cases: TorchCase[] }).cases;
 }

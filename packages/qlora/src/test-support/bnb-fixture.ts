@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const DIR = fileURLToPath(new URL('../fixtures/bnb_4bit_quant/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../fixtures/bnb_4bit_quant/', import.meta.url));
 
 /** The tensors of the bitsandbytes reference file, by name (bf16 widened to float32). */
 export function loadBnbFixture(): Map<string, { dtype: string; shape: number[]; data: Float32Array | Uint8Array }> {
