@@ -89,7 +89,7 @@ export async function runFuzzInput(generate: (r: FuzzRandom, index: number) => F
   try {
     const r = await Promise.race([input.run().then(() => 'loaded' as const), deadline]);
     outcome = r;
-    if (r === 'hang') detail = `${input.kind}: no result within ${deadlineMs} ms`;
+    detail = r === 'hang' ? `${input.kind}: no result within ${deadlineMs} ms` : input.kind;
   } catch (e) {
     if (e instanceof PeftError) outcome = e.name;
     else {

@@ -32,6 +32,12 @@ export interface Architecture {
    * and the field.
    */
   readonly configSchema?: GenericSchema;
+  /**
+   * How many parameters the config describes at the least, with the family's defaults for missing
+   * fields, so a config that claims more than its weights hold is refused before anything is built
+   * (without it, a generic count from the common size fields is used).
+   */
+  parameterLowerBound?(config: ConfigReader): number;
 }
 
 const registry: Architecture[] = [];

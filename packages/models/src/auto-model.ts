@@ -137,7 +137,7 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
   const { architecture, className } = pick(config, opts.className, `${source.label}/config.json`);
   checkConfigShape(architecture, config, `${source.label}/config.json`);
   const reader = new ConfigReader(config, `${source.label}/config.json`);
-  await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`);
+  await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`, architecture.parameterLowerBound?.(reader));
   const model = architecture.classes[className](reader, { backend: opts.backend, skipInit: true });
   try {
     await loadCheckpointWeights(model, source, architecture.weights(className, reader), opts);

@@ -24,10 +24,14 @@ export class ConfigReader {
     return this.raw[name] !== undefined && this.raw[name] !== null;
   }
 
-  /** A positive integer field (or `fallback` when absent). @example `r.int('n_layer')` */
-  int(name: string, fallback?: number): number {
+  /**
+   * A positive integer field (or `fallback` when absent), at most `max` when given (counts that
+   * become loops rather than tensor sizes, such as layers). @example `r.int('n_layer', 12, 4096)`
+   */
+  int(name: string, fallback?: number, max?: number): number {
     const v = this.value(name, fallback);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) this.fail(name, 'a positive integer', v);
+    if (max !== undefined && v > max) this.fail(name, `a positive integer of at most ${max}`, v);
     return v;
   }
 

@@ -75,7 +75,12 @@ export function configParameterLowerBound(config: Readonly<Record<string, unknow
  * await checkConfigFitsCheckpoint(config, directorySource('./gpt2'), './gpt2/config.json');
  * ```
  */
-export async function checkConfigFitsCheckpoint(config: Readonly<Record<string, unknown>>, source: CheckpointSource, where: string): Promise<void> {
+export async function checkConfigFitsCheckpoint(
+  config: Readonly<Record<string, unknown>>,
+  source: CheckpointSource,
+  where: string,
+  lowerBound: number = configParameterLowerBound(config),
+): Promise<void> {
   let bytes: number | undefined;
   if (await source.has('model.safetensors')) bytes = await source.withBytes('model.safetensors', (b) => Promise.resolve(b.size));
   else {
@@ -84,7 +89,7 @@ export async function checkConfigFitsCheckpoint(config: Readonly<Record<string, 
     if (total !== undefined) bytes = total;
   }
   if (bytes === undefined) return; // the weight loader reports missing files
-  const needed = configParameterLowerBound(config);
+  const needed = lowerBound;
   const fits = 4 * bytes + 4 * 2 ** 20;
   if (needed > fits) {
     throw new ConfigError(

@@ -21,6 +21,15 @@ export const t5Architecture: Architecture = {
     UMT5ForConditionalGeneration: (r, opts) => new T5ForConditionalGeneration(parseT5Config(r), r.raw, opts),
   },
   defaultClass: 'T5ForConditionalGeneration',
+  parameterLowerBound(r) {
+    const c = parseT5Config(r);
+    const inner = c.numHeads * c.dKv;
+    const attention = 4 * c.dModel * inner;
+    const ff = (c.isGatedAct ? 3 : 2) * c.dModel * c.dFf;
+    const head = c.tieWordEmbeddings ? 0 : c.vocabSize * c.dModel;
+    // embeddings (+ an untied head), encoder blocks (attention, feed-forward), decoder blocks (two attentions)
+    return c.vocabSize * c.dModel + head + c.numLayers * (attention + ff) + c.numDecoderLayers * (2 * attention + ff);
+  },
   weights: (_cls, r) => ({
     rename: (key) => (/^(encoder|decoder)\.embed_tokens\.weight$/.test(key) ? undefined : key),
     derived: (key) => key === 'lm_head.weight' && parseT5Config(r).tieWordEmbeddings,

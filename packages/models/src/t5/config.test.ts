@@ -7,6 +7,7 @@ import { modelDir } from '../test-support/fixtures.js';
 import { createModel } from '../auto-model.js';
 import { ConfigReader } from '../config-reader.js';
 import { parseT5Config } from './config.js';
+import { t5Architecture } from './architecture.js';
 
 const small = { d_model: 16, d_kv: 4, d_ff: 24, num_layers: 1, num_heads: 2, vocab_size: 32, relative_attention_num_buckets: 4, relative_attention_max_distance: 8 };
 
@@ -43,5 +44,23 @@ describe('T5 checkpoints that do not fit their config', () => {
     const config = JSON.parse(readFileSync(`${modelDir('t5')}/config.json`, 'utf8')) as Record<string, unknown>;
     await expect(checkConfigFitsCheckpoint(config, directorySource(modelDir('t5')), 't5/config.json')).resolves.toBeUndefined();
     await expect(checkConfigFitsCheckpoint({ ...config, num_layers: 100000 }, directorySource(modelDir('t5')), 't5/config.json')).rejects.toThrow(/do not belong together/);
+  });
+});
+
+describe('T5 configs whose sizes the generic count misses', () => {
+  it('are refused by the T5 count: attention width from num_heads × d_kv, decoder layers, an untied head, defaults for missing fields', async () => {
+    const config = JSON.parse(readFileSync(`${modelDir('t5')}/config.json`, 'utf8')) as Record<string, unknown>;
+    const src = directorySource(modelDir('t5'));
+    const bound = (c: Record<string, unknown>) => t5Architecture.parameterLowerBound!(new ConfigReader(c));
+    await expect(checkConfigFitsCheckpoint(config, src, 't5/config.json', bound(config))).resolves.toBeUndefined();
+    for (const big of [{ d_kv: 1_000_000 }, { num_decoder_layers: 1000 }, { vocab_size: undefined, d_model: 512 }]) {
+      const c = { ...config, ...big };
+      await expect(checkConfigFitsCheckpoint(c, src, 't5/config.json', bound(c)), JSON.stringify(big)).rejects.toThrow(/do not belong together/);
+    }
+  });
+
+  it('refuse layer counts far past any published model before building anything', () => {
+    expect(() => parseT5Config(new ConfigReader({ model_type: 't5', ...small, num_layers: 2 ** 31 }))).toThrow(/"num_layers".*at most 1024/);
+    expect(() => createModel({ model_type: 't5', ...small, num_decoder_layers: 5000 })).toThrow(ConfigError);
   });
 });

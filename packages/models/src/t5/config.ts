@@ -52,6 +52,9 @@ export interface T5Config {
  * const c = parseT5Config(new ConfigReader(JSON.parse(text), 't5/config.json'));
  * ```
  */
+/** The most layers a T5 stack may have (published T5 models have at most 24 per stack). */
+const MAX_LAYERS = 1024;
+
 export function parseT5Config(r: ConfigReader): T5Config {
   const type = r.str('model_type', 't5');
   if (type === 'umt5') {
@@ -69,7 +72,8 @@ export function parseT5Config(r: ConfigReader): T5Config {
   const act = parts[parts.length - 1];
   // transformers maps "gated-gelu" to the tanh approximation
   const denseActFn = checkActivation(proj === 'gated-gelu' ? 'gelu_new' : act, 'feed_forward_proj', r.where);
-  const numLayers = r.int('num_layers', 6);
+  // layer counts become loops of module construction: far past any published model is a broken file
+  const numLayers = r.int('num_layers', 6, MAX_LAYERS);
   const numHeads = r.int('num_heads', 8);
   const dModel = r.int('d_model', 512);
   const tie = r.bool('tie_word_embeddings', true);
@@ -80,7 +84,7 @@ export function parseT5Config(r: ConfigReader): T5Config {
     dKv: r.int('d_kv', 64),
     dFf: r.int('d_ff', 2048),
     numLayers,
-    numDecoderLayers: r.int('num_decoder_layers', numLayers),
+    numDecoderLayers: r.int('num_decoder_layers', numLayers, MAX_LAYERS),
     numHeads,
     relativeAttentionNumBuckets: r.int('relative_attention_num_buckets', 32),
     relativeAttentionMaxDistance: r.int('relative_attention_max_distance', 128),

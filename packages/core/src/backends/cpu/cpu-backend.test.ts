@@ -8,6 +8,7 @@ import { matmul } from '../../ops/matmul.js';
 import { readCpuF64 } from '../../test-support/numeric.js';
 import { CpuBuffer } from './cpu-buffer.js';
 import { createCpuBackend } from './cpu-backend.js';
+import { DeviceError } from '../../errors.js';
 import { installTensorMethods } from '../../tensor-methods.js';
 
 // the chainable methods below (t.transpose(), …) come from an entry point; this file imports ops directly
@@ -129,5 +130,13 @@ describe('CPU backend', () => {
         expect(v.some((e) => e !== Math.fround(e))).toBe(true);
       }
     });
+  });
+});
+
+describe('CPU allocations the JavaScript engine refuses', () => {
+  it('are a DeviceError (OUT_OF_MEMORY) naming the size, not a RangeError', () => {
+    const cpu = createCpuBackend();
+    expect(() => cpu.fill(2 ** 40, 'f32', 0)).toThrow(DeviceError);
+    expect(() => cpu.fill(2 ** 40, 'f32', 0)).toThrow(/cpu: cannot allocate 1\.100e\+12 f32 elements/);
   });
 });

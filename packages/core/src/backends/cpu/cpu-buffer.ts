@@ -1,6 +1,6 @@
 import type { BufferHandle, View } from '../../backend-interface.js';
 import { type DType, type TypedArray, hostArray, roundToF16 } from '../../dtype.js';
-import { PeftError } from '../../errors.js';
+import { DeviceError, PeftError } from '../../errors.js';
 
 /**
  * The array a CPU buffer holds: the host representation of its dtype, or a Float64Array for f32 data
@@ -38,10 +38,19 @@ export function arrayOf(view: View): CpuArray {
   return b.data;
 }
 
-/** A new output array of `n` elements of `dtype` (f32 held in float64 when `wide`). @internal */
+/**
+ * A new output array of `n` elements of `dtype` (f32 held in float64 when `wide`). An allocation the
+ * JavaScript engine refuses (more elements than an array may hold, or no memory left) is a
+ * `DeviceError` with code `OUT_OF_MEMORY` naming the size, not a `RangeError`. @internal
+ */
 export function outArray(dtype: DType, n: number, wide = false): CpuArray {
-  if (wide && dtype === 'f32') return new Float64Array(n);
-  return hostArray(dtype, n);
+  try {
+    if (wide && dtype === 'f32') return new Float64Array(n);
+    return hostArray(dtype, n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new DeviceError('OUT_OF_MEMORY', `cpu: cannot allocate ${n.toExponential(3)} ${dtype} elements (${e.message}); the tensor is larger than this process can hold`, { cause: e });
+  }
 }
 
 /** Rounds f16 outputs to half precision in place (what storing into an f16 buffer does). @internal */
