@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [names…] [--quick] [--json] [--backend cpu|webgpu]`
- * `pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile]` (see side-by-side/run.ts)
+ * `pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]` (see side-by-side/run.ts)
  *
  * Runs every `bench/*.bench.ts` (or the named ones) on each backend, prints a table per benchmark (or,
  * with `--json`, one JSON object per row on stdout) and writes the run to bench/results/.
@@ -25,6 +25,7 @@ const { values: flags, positionals: names } = parseArgs({
     'write-docs': { type: 'boolean', default: false },
     rounds: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 
@@ -32,6 +33,7 @@ if (names[0] === 'side-by-side') {
   const { runSideBySide } = await import('./side-by-side/run.js');
   await runSideBySide({ quick: flags.quick, json: flags.json, writeDocs: flags['write-docs'], rounds: flags.rounds ? Number(flags.rounds) : undefined,
     profile: flags.profile || process.env.PEFT_PROFILE === '1',
+    baseline: flags.baseline,
   });
   process.exit(0);
 }
@@ -49,7 +51,7 @@ async function loadBenches(): Promise<Bench[]> {
 const all = await loadBenches();
 if (flags.help) {
   console.log('pnpm bench [names...] [--quick] [--json] [--backend cpu|webgpu]');
-  console.log('pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile]   @peft vs tfjs-webgpu vs PyTorch\n');
+  console.log('pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]   @peft vs tfjs-webgpu vs PyTorch (and another checkout\'s @peft)\n');
   for (const b of all) console.log(`  ${b.name.padEnd(12)} ${b.description}`);
   process.exit(0);
 }

@@ -10,6 +10,8 @@
  * regenerates docs/benchmarks.md.
  */
 import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KernelProfile } from '../../packages/core/src/index.js';
 import { writeResults } from '../report.js';
 import { openTargets } from '../targets.js';
@@ -19,6 +21,7 @@ import { createPeftPeer } from './peft-peer.js';
 import { type Spread, fmt, roundRatios, spread } from './stats.js';
 import { createTfjsPeer } from './tfjs-peer.js';
 import { createTorchPeer, torchUnavailable } from './torch-peer.js';
+import { createChildPeer } from './child-peer.js';
 import { FLOP_FORMULA, TOKENS, WORKLOAD as W, forwardFlops, trainStepFlops } from './workload.js';
 
 /** Options of {@link runSideBySide}. */
@@ -29,6 +32,8 @@ export interface SideBySideOptions {
   readonly rounds?: number;
   /** Also time one @peft step per kernel family (`--profile` or `PEFT_PROFILE=1`). */
   readonly profile?: boolean;
+  /** Another checkout whose @peft runs as one more peer, interleaved (`--baseline DIR`): before/after in one sitting. */
+  readonly baseline?: string;
 }
 
 /** One measured line of the side-by-side table. */
@@ -68,6 +73,12 @@ export interface SideBySideRun {
 
 const info = (msg: string) => console.error(msg);
 
+/** The @peft of checkout `dir` as a child process (peft-child.ts), measured beside this one. */
+function createBaselinePeer(dir: string): Promise<Peer> {
+  const child = fileURLToPath(new URL('./peft-child.ts', import.meta.url));
+  return createChildPeer('@peft baseline', process.execPath, ['--conditions=@peft/source', '--import', 'tsx', child, resolve(dir)]);
+}
+
 /** Runs `work(peer)` for every peer, in `rounds` rounds with a rotating order; returns per peer per round the ms list. */
 async function interleave(peers: readonly Peer[], rounds: number, work: (p: Peer) => Promise<number[]>): Promise<number[][][]> {
   const out: number[][][] = peers.map(() => []);
@@ -93,6 +104,7 @@ export async function runSideBySide(opts: SideBySideOptions): Promise<SideBySide
   const skipped: string[] = [];
   try {
     peers.push(await createPeftPeer('@peft webgpu', webgpu.backend, webgpu.adapter));
+    if (opts.baseline) peers.push(await createBaselinePeer(opts.baseline));
     try {
       peers.push(await createTfjsPeer());
     } catch (e) {
