@@ -1,24 +1,5 @@
-import {
-  type Generator,
-  Parameter,
-  ParameterDict,
-  type Tensor,
-  dropout,
-  full,
-  ones,
-  randn,
-  zeros,
-} from '@peft/core';
-import {
-  add,
-  composite,
-  linear,
-  matmul,
-  mul,
-  narrow,
-  reshape,
-} from '@peft/core/plugin';
-import { type LayerContext, LinearAdapterLayer } from '@peft/core/plugin';
+import { type Generator, Parameter, ParameterDict, type Tensor, dropout, full, ones, randn, zeros } from '@peft/core';
+import { add, composite, linear, matmul, mul, narrow, reshape, type LayerContext, LinearAdapterLayer } from '@peft/core/plugin';
 import type { VeraConfig } from './config.js';
 import { type VeraProjections, projectionsFor } from './projections.js';
 

@@ -12,14 +12,7 @@ import {
   isLinearLike,
   zeros,
 } from '@peft/core';
-import {
-  add,
-  matmul,
-  mul,
-  transpose,
-  type UnaryModule,
-} from '@peft/core/plugin';
-import { LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { add, matmul, mul, transpose, type UnaryModule, LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { AdaLoraConfig } from './config.js';
 import { rankMaskOf } from './rank-pattern.js';
 

@@ -1,6 +1,5 @@
 import { isLinearLike } from '@peft/core';
-import { mul } from '@peft/core/plugin';
-import type { AdapterTrainingHooks, PeftMethod, TrainingHooksContext } from '@peft/core/plugin';
+import { mul, type AdapterTrainingHooks, type PeftMethod, type TrainingHooksContext } from '@peft/core/plugin';
 import { ADALORA_SCHEMA, type AdaLoraConfig } from './config.js';
 import { SvdLinear, createSvdLayer } from './layer.js';
 import { orthogonalRegularizer } from './orthogonal-regularizer.js';

@@ -1,24 +1,5 @@
-import {
-  ArgumentError,
-  type Parameter,
-  ShapeError,
-  type Tensor,
-  fromArray,
-  keep,
-  noGrad,
-  tidy,
-  where,
-  zerosLike,
-} from '@peft/core';
-import {
-  abs,
-  add,
-  copyTensor,
-  mean,
-  mul,
-  reshape,
-  sub,
-} from '@peft/core/plugin';
+import { ArgumentError, type Parameter, ShapeError, type Tensor, fromArray, keep, noGrad, tidy, where, zerosLike } from '@peft/core';
+import { abs, add, copyTensor, mean, mul, reshape, sub } from '@peft/core/plugin';
 import type { AdaLoraConfig, RankMasks } from './config.js';
 import { budgetAt } from './budget-schedule.js';
 import type { SvdLinear } from './layer.js';

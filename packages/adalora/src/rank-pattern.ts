@@ -1,6 +1,5 @@
 import { ShapeError, type Tensor, concat, noGrad, tidy, zeros } from '@peft/core';
-import { narrow } from '@peft/core/plugin';
-import { type ExtraParametersContext, SAVED_PREFIX } from '@peft/core/plugin';
+import { narrow, type ExtraParametersContext, SAVED_PREFIX } from '@peft/core/plugin';
 import type { AdaLoraConfig, RankMasks } from './config.js';
 
 /**

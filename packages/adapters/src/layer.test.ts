@@ -1,24 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Generator,
-  LayerNorm,
-  Linear,
-  MethodRegistry,
-  PeftModel,
-  ShapeError,
-  type Tensor,
-  noGrad,
-  randn,
-} from '@peft/core';
-import {
-  add,
-  layerNorm,
-  matmul,
-  mul,
-  relu,
-  tanh,
-  transpose,
-} from '@peft/core/plugin';
+import { Generator, LayerNorm, Linear, MethodRegistry, PeftModel, ShapeError, type Tensor, noGrad, randn } from '@peft/core';
+import { add, layerNorm, matmul, mul, relu, tanh, transpose } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { type TinyBase, createTinyModel, perturbAdapter } from '@peft/testing';
 import { BottleneckLayer, type BottleneckConfig, type BottleneckPlacement, bottleneck, bottleneckConfig } from './index.js';

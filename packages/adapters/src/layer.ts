@@ -14,15 +14,7 @@ import {
   isLinearLike,
   silu,
 } from '@peft/core';
-import {
-  add,
-  composite,
-  mul,
-  relu,
-  sigmoid,
-  tanh,
-} from '@peft/core/plugin';
-import { AdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
+import { add, composite, mul, relu, sigmoid, tanh, AdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
 import { type BottleneckActivation, type BottleneckConfig, bottleneckWidth } from './config.js';
 
 const ACTIVATIONS: Readonly<Record<BottleneckActivation, (x: Tensor) => Tensor>> = {

@@ -16,14 +16,7 @@ import {
   memorySource,
   noGrad,
 } from '@peft/core';
-import {
-  add,
-  matmul,
-  mul,
-  promptForward,
-  relu,
-  transpose,
-} from '@peft/core/plugin';
+import { add, matmul, mul, promptForward, relu, transpose } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { bottleneck, bottleneckConfig } from '@peft/adapters';
 import { lora, loraConfig } from '@peft/lora';

@@ -1,16 +1,5 @@
-import {
-  ConfigError,
-  MergeError,
-  type Module,
-  Parameter,
-  ParameterDict,
-  type Tensor,
-  keep,
-  noGrad,
-  tidy,
-} from '@peft/core';
-import { add, composite, isParameter, sub } from '@peft/core/plugin';
-import { AdapterLayer } from '@peft/core/plugin';
+import { ConfigError, MergeError, type Module, Parameter, ParameterDict, type Tensor, keep, noGrad, tidy } from '@peft/core';
+import { add, composite, isParameter, sub, AdapterLayer } from '@peft/core/plugin';
 import type { BitFitConfig } from './config.js';
 
 /**

@@ -1,24 +1,5 @@
-import {
-  type Generator,
-  MergeError,
-  Parameter,
-  ParameterDict,
-  type Tensor,
-  noGrad,
-  ones,
-  randn,
-  tidy,
-  where,
-} from '@peft/core';
-import {
-  composite,
-  div,
-  eq,
-  mul,
-  reshape,
-  sub,
-} from '@peft/core/plugin';
-import { LinearAdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
+import { type Generator, MergeError, Parameter, ParameterDict, type Tensor, noGrad, ones, randn, tidy, where } from '@peft/core';
+import { composite, div, eq, mul, reshape, sub, LinearAdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
 import { type IA3Config, isFeedforwardModule } from './config.js';
 
 /** What a zero vector entry is replaced by when unmerging divides it back out (PEFT adds it to every entry). */

@@ -1,6 +1,5 @@
 import { ConfigError, MergeError, type PeftModel, type Tensor, noGrad, tidy, zerosLike } from '@peft/core';
-import { add, fmtShape, mul } from '@peft/core/plugin';
-import type { WeightedAdapterRequest } from '@peft/core/plugin';
+import { add, fmtShape, mul, type WeightedAdapterRequest } from '@peft/core/plugin';
 import { IA3_SCHEMA, type IA3Config } from './config.js';
 import { Ia3Linear } from './layer.js';
 

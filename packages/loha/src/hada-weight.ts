@@ -1,6 +1,5 @@
 import { type Tensor } from '@peft/core';
-import { matmul, mul, transpose } from '@peft/core/plugin';
-import { customFunction } from '@peft/core/plugin';
+import { matmul, mul, transpose, customFunction } from '@peft/core/plugin';
 
 /**
  * LoHa's weight change `((w1a·w1b) ⊙ (w2a·w2b)) · scale` (`[out, r]·[r, in]` twice), as one graph node

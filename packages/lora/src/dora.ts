@@ -1,24 +1,5 @@
-import {
-  Identity,
-  Module,
-  type ModuleDict,
-  Parameter,
-  type Tensor,
-  keep,
-  noGrad,
-  tidy,
-} from '@peft/core';
-import {
-  add,
-  div,
-  linear,
-  matmul,
-  mul,
-  norm,
-  reshape,
-  sub,
-  transpose,
-} from '@peft/core/plugin';
+import { Identity, Module, type ModuleDict, Parameter, type Tensor, keep, noGrad, tidy } from '@peft/core';
+import { add, div, linear, matmul, mul, norm, reshape, sub, transpose } from '@peft/core/plugin';
 import type { LoraVariant } from './lora-variant.js';
 
 /**

@@ -13,16 +13,7 @@ import {
   where,
   zeros,
 } from '@peft/core';
-import {
-  add,
-  embedding,
-  eq,
-  matmul,
-  mul,
-  transpose,
-  type UnaryModule,
-} from '@peft/core/plugin';
-import { AdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { add, embedding, eq, matmul, mul, transpose, type UnaryModule, AdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraEmbeddingLayer, DoraEmbeddingVariant, type DoraMagnitude } from './dora.js';
 import type { LoraSettings } from './lora-variant.js';

@@ -1,6 +1,5 @@
-import { ConfigError, type DType, type Generator, Linear, noGrad, randn, tidy } from '@peft/core';
+import { ConfigError, type DType, type Generator, Linear, noGrad, randn, tidy, type Backend } from '@peft/core';
 import { qr, svd } from '@peft/core/plugin';
-import type { Backend } from '@peft/core';
 import type { InitLoraWeights } from './init-lora-weights.js';
 
 /**

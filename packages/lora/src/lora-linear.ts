@@ -12,14 +12,7 @@ import {
   noGrad,
   tidy,
 } from '@peft/core';
-import {
-  add,
-  matmul,
-  mul,
-  reshape,
-  type UnaryModule,
-} from '@peft/core/plugin';
-import { LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { add, matmul, mul, reshape, type UnaryModule, LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';
 import { type InitLoraWeights, usesBaseWeight } from './init-lora-weights.js';

@@ -1,17 +1,5 @@
-import {
-  ConfigError,
-  MergeError,
-  type Parameter,
-  type PeftModel,
-  type Tensor,
-  concat,
-  fromArray,
-  noGrad,
-  tidy,
-  zeros,
-} from '@peft/core';
-import { add, mul, svd, transpose } from '@peft/core/plugin';
-import type { AdapterLayer, WeightedAdapterRequest } from '@peft/core/plugin';
+import { ConfigError, MergeError, type Parameter, type PeftModel, type Tensor, concat, fromArray, noGrad, tidy, zeros } from '@peft/core';
+import { add, mul, svd, transpose, type AdapterLayer, type WeightedAdapterRequest } from '@peft/core/plugin';
 import { type LoraConfig, loraConfig } from './config.js';
 import { usesBaseWeight } from './init-lora-weights.js';
 import { LoraEmbedding } from './lora-embedding.js';

@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type SafetensorsTensorInput, createCpuBackend, noGrad, parseSafetensors, serializeSafetensors } from '@peft/core';
+import { type SafetensorsTensorInput, createCpuBackend, noGrad, parseSafetensors, serializeSafetensors, memorySource } from '@peft/core';
 import { expectClose, readF64 } from '@peft/core/testing';
 import { createModel, loadPretrained, resolveArchitecture, supportedArchitectures } from './auto-model.js';
-import { memorySource } from '@peft/core';
 import { directorySource } from '@peft/core/node';
 import { flat, intTensor, modelDir, readCase } from './test-support/fixtures.js';
 

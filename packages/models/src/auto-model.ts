@@ -1,8 +1,7 @@
-import { ConfigError, FileFormatError, type Backend, type PretrainedModel } from '@peft/core';
+import { ConfigError, FileFormatError, type Backend, type PretrainedModel, type CheckpointSource } from '@peft/core';
 import { openSource, validateShape } from '@peft/core/plugin';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
-import type { CheckpointSource } from '@peft/core';
 import { loadCheckpointWeights } from './checkpoint-weights.js';
 import { ConfigReader } from './config-reader.js';
 import { gpt2Architecture } from './gpt2/architecture.js';

@@ -7,9 +7,9 @@ import {
   readSafetensors,
   readSafetensorsHeader,
   tensorsFromSafetensors,
+  type CheckpointSource,
 } from '@peft/core';
 import { type Variable } from '@peft/core/plugin';
-import type { CheckpointSource } from '@peft/core';
 import { parseJsonObject } from './json-object.js';
 
 /**

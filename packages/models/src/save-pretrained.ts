@@ -1,5 +1,4 @@
-import { type PretrainedModel, type Tensor, serializeTensors } from '@peft/core';
-import type { CheckpointSource } from '@peft/core';
+import { type PretrainedModel, type Tensor, serializeTensors, type CheckpointSource } from '@peft/core';
 
 /** Files copied unchanged from the source checkpoint by {@link savePretrained}. */
 const COPIED_FILES = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'vocab.txt', 'vocab.json', 'merges.txt'];

@@ -12,8 +12,7 @@ import {
   loadSafetensorsTensors,
   tidy,
 } from '@peft/core';
-import { parseStrictJson } from '@peft/core/plugin';
-import type { PeftMethod } from '@peft/core/plugin';
+import { parseStrictJson, type PeftMethod } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { caseDir, flat, intTensor, loadFixtureModel, readCaseTensors, readFixtureCase, hasCaseFile, type FixtureCase } from './fixture-files.js';
 import { compareTensors, trainBatch, trainable } from './parity-support.js';

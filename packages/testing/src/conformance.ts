@@ -15,8 +15,7 @@ import {
   noGrad,
   tidy,
 } from '@peft/core';
-import { ModulesToSaveWrapper, narrow } from '@peft/core/plugin';
-import { AdapterLayer, type PeftConfig, type PeftMethod } from '@peft/core/plugin';
+import { ModulesToSaveWrapper, narrow, AdapterLayer, type PeftConfig, type PeftMethod } from '@peft/core/plugin';
 import { expectClose, liveBuffers, readF64, testBackends } from '@peft/core/testing';
 import { adapterParameters, baseParameters, perturbAdapter, snapshot } from './adapter-parameters.js';
 import { type TinyBase, createTinyModel, tinyBatch } from './tiny-models.js';

@@ -14,8 +14,7 @@ import {
   parseSafetensors,
   tidy,
 } from '@peft/core';
-import { parseStrictJson } from '@peft/core/plugin';
-import { type PeftMethod, PROMPT_SAVED_PREFIX } from '@peft/core/plugin';
+import { parseStrictJson, type PeftMethod, PROMPT_SAVED_PREFIX } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { generate } from '@peft/models';
 import { FIXTURE_TOLERANCE } from './adapter-parity.js';

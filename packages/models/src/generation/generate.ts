@@ -1,12 +1,4 @@
-import {
-  ArgumentError,
-  KVCache,
-  type PretrainedModel,
-  fromArray,
-  noGrad,
-  tidy,
-  type Tensor,
-} from '@peft/core';
+import { ArgumentError, KVCache, type PretrainedModel, fromArray, noGrad, tidy, type Tensor } from '@peft/core';
 import { argmax, narrow, reshape } from '@peft/core/plugin';
 import { checkTokenIds } from '../input-validation.js';
 import { type SamplingOptions, TokenSampler } from './sampling.js';

@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, KVCache, concat, noGrad, parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from '@peft/core';
+import {
+  ConfigError,
+  KVCache,
+  concat,
+  noGrad,
+  parseSafetensors,
+  serializeSafetensors,
+  type SafetensorsTensorInput,
+  memorySource,
+} from '@peft/core';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { createModel, loadPretrained } from '../auto-model.js';
-import { memorySource } from '@peft/core';
 import { ConfigReader } from '../config-reader.js';
 import { directorySource } from '@peft/core/node';
 import { FIXTURES, flat, intTensor, modelDir } from '../test-support/fixtures.js';

@@ -1,27 +1,5 @@
-import {
-  ConfigError,
-  type Backend,
-  type Tensor,
-  concat,
-  fromArray,
-  unsqueeze,
-  where,
-} from '@peft/core';
-import {
-  add,
-  cast,
-  composite,
-  cos,
-  div,
-  gt,
-  max,
-  mul,
-  narrow,
-  neg,
-  pow,
-  sin,
-  sub,
-} from '@peft/core/plugin';
+import { ConfigError, type Backend, type Tensor, concat, fromArray, unsqueeze, where } from '@peft/core';
+import { add, cast, composite, cos, div, gt, max, mul, narrow, neg, pow, sin, sub } from '@peft/core/plugin';
 import { ConfigReader } from '../config-reader.js';
 import type { RopeConfig } from './config.js';
 

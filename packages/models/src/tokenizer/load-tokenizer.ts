@@ -1,6 +1,5 @@
-import { FileFormatError } from '@peft/core';
+import { FileFormatError, type CheckpointSource } from '@peft/core';
 import { openSource } from '@peft/core/plugin';
-import type { CheckpointSource } from '@peft/core';
 import { parseJsonObject } from '../json-object.js';
 import { PretrainedTokenizer } from './pretrained-tokenizer.js';
 

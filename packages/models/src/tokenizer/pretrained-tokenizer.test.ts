@@ -1,6 +1,5 @@
-import { ArgumentError, ConfigError, FileFormatError } from '@peft/core';
+import { ArgumentError, ConfigError, FileFormatError, memorySource } from '@peft/core';
 import { describe, expect, it } from 'vitest';
-import { memorySource } from '@peft/core';
 import { loadTokenizer } from './load-tokenizer.js';
 import { PretrainedTokenizer } from './pretrained-tokenizer.js';
 import { BPE_IDS, WORDPIECE_VOCAB, byteLevelBpeJson, wordPieceJson } from './test-tokenizers.js';
