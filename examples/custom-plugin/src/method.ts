@@ -1,5 +1,5 @@
-import { ConfigError, type Module, isLinearLike } from '@peft/core';
-import type { ExtraParameter, ExtraParametersContext, LayerContext, PeftMethod } from '@peft/core/plugin';
+import { ConfigError, type Module } from '@peft/core';
+import { isLinearLike, type ExtraParameter, type ExtraParametersContext, type LayerContext, type PeftMethod } from '@peft/core/plugin';
 import { VERA_SCHEMA, type VeraConfig } from './config.js';
 import { VeraLinear } from './layer.js';
 

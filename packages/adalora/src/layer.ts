@@ -9,10 +9,9 @@ import {
   type Tensor,
   full,
   randn,
-  isLinearLike,
   zeros,
 } from '@peft/core';
-import { add, matmul, mul, transpose, type UnaryModule, LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { isLinearLike, add, matmul, mul, transpose, type UnaryModule, LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
 import type { AdaLoraConfig } from './config.js';
 import { rankMaskOf } from './rank-pattern.js';
 

@@ -1,5 +1,4 @@
-import { isLinearLike } from '@peft/core';
-import { mul, type AdapterTrainingHooks, type PeftMethod, type TrainingHooksContext } from '@peft/core/plugin';
+import { isLinearLike, mul, type AdapterTrainingHooks, type PeftMethod, type TrainingHooksContext } from '@peft/core/plugin';
 import { ADALORA_SCHEMA, type AdaLoraConfig } from './config.js';
 import { SvdLinear, createSvdLayer } from './layer.js';
 import { orthogonalRegularizer } from './orthogonal-regularizer.js';

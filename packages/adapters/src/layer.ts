@@ -11,10 +11,20 @@ import {
   dropout,
   fromArray,
   gelu,
-  isLinearLike,
   silu,
 } from '@peft/core';
-import { add, composite, mul, relu, sigmoid, tanh, AdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
+import {
+  isLinearLike,
+  add,
+  composite,
+  mul,
+  relu,
+  sigmoid,
+  tanh,
+  AdapterLayer,
+  currentAdapterRows,
+  type LayerContext,
+} from '@peft/core/plugin';
 import { type BottleneckActivation, type BottleneckConfig, bottleneckWidth } from './config.js';
 
 const ACTIVATIONS: Readonly<Record<BottleneckActivation, (x: Tensor) => Tensor>> = {

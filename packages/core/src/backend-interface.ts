@@ -3,7 +3,7 @@ import type { Shape } from './shape.js';
 
 /**
  * An opaque block of memory owned by one backend (a `GPUBuffer` on WebGPU, a typed array on the CPU).
- * Tensors never touch it directly; they hold it through a reference-counted {@link Storage}.
+ * Tensors never touch it directly; they hold it through a reference-counted `Storage`.
  *
  * @example
  * ```ts

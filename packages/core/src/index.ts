@@ -35,7 +35,7 @@ export { Generator, defaultGenerator, manualSeed } from './random.js';
 // creating tensors and the functional ops that are not Tensor methods
 export { tensor, fromArray, zeros, ones, full, arange, randn, uniform, zerosLike, onesLike } from './ops/creation.js';
 export type { CreateOptions, NestedArray, RandomOptions } from './ops/creation.js';
-export { concat, stack, split, squeeze, unsqueeze, where, gather } from './ops/index.js';
+export { concat, stack, split, squeeze, unsqueeze, where } from './ops/index.js';
 export { softmax, logSoftmax, gelu, silu, dropout, crossEntropy, mseLoss } from './ops/index.js';
 export type { CrossEntropyOptions } from './ops/index.js';
 
@@ -66,24 +66,24 @@ export { Identity } from './nn/identity.js';
 export { GELU, ReLU, SiLU, Tanh, Sigmoid } from './nn/activations.js';
 export type { LayerOptions } from './nn/layer-options.js';
 export type { LoadStateDictResult } from './nn/load-state-dict.js';
-export { isLinearLike, type LinearLike } from './nn/linear-like.js';
-export { setGradientCheckpointing, isGradientCheckpointable, type GradientCheckpointable } from './nn/gradient-checkpointing.js';
+export { setGradientCheckpointing } from './nn/gradient-checkpointing.js';
 
 // optimizers
 export { AdamW, SGD, Optimizer, clipGradNorm } from './optim/index.js';
-export type { AdamWOptions, SGDOptions, GroupOptions, ParamGroupInput, OptimizerStateDict } from './optim/index.js';
+export type { AdamWOptions, SGDOptions, GroupOptions, ParamGroup, ParamGroupInput, ParamState, OptimizerStateDict } from './optim/index.js';
 
 // the model protocol
 export type { PretrainedModel, ModelInfo, ModelInputs, ModelOutput } from './models/pretrained-model.js';
-export { KVCache, type KVPair } from './models/kv-cache.js';
 
 // safetensors and checkpoint sources
-export { parseSafetensors } from './io/safetensors.js';
+export { parseSafetensors, type ReadSafetensorsOptions, type SafetensorsContents, type SafetensorsTensor } from './io/safetensors.js';
 export { readSafetensors, readSafetensorsHeader, type ByteSource } from './io/safetensors-reader.js';
 export { serializeSafetensors, type SafetensorsTensorInput, type SafetensorsInputs } from './io/safetensors-writer.js';
 export type { SafetensorsHeader, SafetensorsEntry } from './io/safetensors-header.js';
-export type { SafetensorsDType } from './io/safetensors-dtype.js';
+export type { SafetensorsArray, SafetensorsDType } from './io/safetensors-dtype.js';
 export { serializeTensors, loadSafetensorsTensors, tensorsFromSafetensors } from './io/safetensors-tensors.js';
+export type { LoadedTensors, SaveTensorsOptions, TensorRecord, ToTensorsOptions } from './io/safetensors-tensors.js';
+export type { SafetensorsValues } from './io/safetensors-codec.js';
 export { memorySource, type CheckpointSource } from './io/checkpoint-source.js';
 export { urlSource, type UrlSourceOptions } from './io/url-source.js';
 export { fileSource } from './io/file-source.js';
@@ -92,11 +92,14 @@ export { fileSource } from './io/file-source.js';
 export { getPeftModel } from './peft/model/get-peft-model.js';
 export { PeftModel, DEFAULT_ADAPTER } from './peft/model/peft-model.js';
 export type { PeftModelOptions, PeftInputs, LoadAdapterOptions } from './peft/model/peft-model.js';
+export type { TunerRoot } from './peft/model/tuner-root.js';
+export type { PromptEncoders } from './peft/prompt/prompt-injection.js';
+export type { TrainableCounts } from './peft/model/trainable-parameters.js';
 export { MethodRegistry, registerMethod, defaultRegistry } from './peft/method/method-registry.js';
 export type { PeftMethod } from './peft/method/peft-method.js';
 export type { PeftConfig, TaskType } from './peft/method/config-schema.js';
 export { Average, BatchSplit, Parallel, Stack } from './peft/composition/composition-block.js';
 export type { CompositionBlock, CompositionChild } from './peft/composition/composition-block.js';
-export type { TargetExplanation } from './peft/targeting/target-matching.js';
+export type { TargetExplanation, TargetReason } from './peft/targeting/target-matching.js';
 export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from './peft/files/adapter-files.js';
 export type { AdapterFiles } from './peft/files/adapter-files.js';

@@ -75,3 +75,7 @@ export { qr, type QrResult } from './linalg/qr.js';
 export { isPromptAwareModel, type PromptAwareModel } from './peft/prompt/prompt-aware-model.js';
 export { setSourceResolver, openSource, type SourceResolver, type SourceResolveOptions } from './io/source-resolver.js';
 export { validateShape, type ValidateShapeOptions } from './io/validate-shape.js';
+export { KVCache, type KVPair } from './models/kv-cache.js';
+export { isLinearLike, type LinearLike } from './nn/linear-like.js';
+export { isGradientCheckpointable, type GradientCheckpointable } from './nn/gradient-checkpointing.js';
+export { JsonNumberText } from './io/strict-json.js';

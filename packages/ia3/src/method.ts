@@ -1,5 +1,5 @@
-import { ConfigError, type ModelInfo, type Module, isLinearLike } from '@peft/core';
-import type { LayerContext, PeftMethod } from '@peft/core/plugin';
+import { ConfigError, type ModelInfo, type Module } from '@peft/core';
+import { isLinearLike, type LayerContext, type PeftMethod } from '@peft/core/plugin';
 import { IA3_SCHEMA, type IA3Config } from './config.js';
 import { ia3DefaultFeedforward, ia3DefaultTargets } from './default-targets.js';
 import { Ia3Linear } from './layer.js';

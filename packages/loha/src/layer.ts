@@ -1,5 +1,5 @@
-import type { LinearLike, Module, Parameter, Tensor } from '@peft/core';
-import { type FactorSettings, LowRankFactorLayer, type LayerContext } from '@peft/core/plugin';
+import type { Module, Parameter, Tensor } from '@peft/core';
+import { type LinearLike, type FactorSettings, LowRankFactorLayer, type LayerContext } from '@peft/core/plugin';
 import type { LohaConfig } from './config.js';
 import { hadaWeight } from './hada-weight.js';
 

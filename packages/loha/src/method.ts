@@ -1,5 +1,5 @@
-import { ConfigError, type Module, isLinearLike } from '@peft/core';
-import { type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
+import { ConfigError, type Module } from '@peft/core';
+import { isLinearLike, type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
 import { LOHA_SCHEMA, type LohaConfig } from './config.js';
 import { LohaLinear } from './layer.js';
 

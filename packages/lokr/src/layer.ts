@@ -1,5 +1,5 @@
-import { type LinearLike, type Module, type Parameter, type Tensor } from '@peft/core';
-import { linear, matmul, mul, type FactorSettings, LowRankFactorLayer, type LayerContext } from '@peft/core/plugin';
+import { type Module, type Parameter, type Tensor } from '@peft/core';
+import { type LinearLike, linear, matmul, mul, type FactorSettings, LowRankFactorLayer, type LayerContext } from '@peft/core/plugin';
 import type { LokrConfig } from './config.js';
 import { type LokrLayout, lokrLayout } from './factorization.js';
 import { kron, kronFlops, kronLinear } from './kron.js';

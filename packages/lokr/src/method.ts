@@ -1,5 +1,5 @@
-import { ConfigError, type Module, isLinearLike } from '@peft/core';
-import { type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
+import { ConfigError, type Module } from '@peft/core';
+import { isLinearLike, type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
 import { LOKR_SCHEMA, type LokrConfig } from './config.js';
 import { LokrLinear } from './layer.js';
 

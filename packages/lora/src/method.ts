@@ -1,5 +1,12 @@
-import { ConfigError, Embedding, type Module, isLinearLike } from '@peft/core';
-import { type ExtraParameter, type ExtraParametersContext, type LayerContext, type PeftMethod, loraFamilyTargets } from '@peft/core/plugin';
+import { ConfigError, Embedding, type Module } from '@peft/core';
+import {
+  isLinearLike,
+  type ExtraParameter,
+  type ExtraParametersContext,
+  type LayerContext,
+  type PeftMethod,
+  loraFamilyTargets,
+} from '@peft/core/plugin';
 import { LORA_SCHEMA, type LoraConfig } from './config.js';
 import { LoraEmbedding } from './lora-embedding.js';
 import { LoraLinear } from './lora-linear.js';

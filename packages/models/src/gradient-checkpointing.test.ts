@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KVCache, type PretrainedModel, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
-import { mean, mul } from '@peft/core/plugin';
+import { type PretrainedModel, defaultGenerator, manualSeed, setGradientCheckpointing, tidy } from '@peft/core';
+import { KVCache, mean, mul } from '@peft/core/plugin';
 import { readF64, testBackends } from '@peft/core/testing';
 import { createModel } from './auto-model.js';
 import { intTensor, modelDir } from './test-support/fixtures.js';

@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type Backend,
   type Embedding,
-  KVCache,
   type ModelInfo,
   type ModelInputs,
   type ModelOutput,
@@ -22,7 +21,7 @@ import {
   ones,
   unsqueeze,
 } from '@peft/core';
-import { composite, expand, reshape } from '@peft/core/plugin';
+import { KVCache, composite, expand, reshape } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from './auto-model.js';
 import { directorySource } from '@peft/core/node';

@@ -1,4 +1,5 @@
-import { type Module, type Tensor, isLinearLike, tidy } from '@peft/core';
+import { type Module, type Tensor, tidy } from '@peft/core';
+import { isLinearLike } from '@peft/core/plugin';
 import { QuantizedLinear } from './quantized-linear.js';
 
 /**

@@ -1,4 +1,5 @@
-import { DTypeError, type Module, isGradientCheckpointable, setGradientCheckpointing } from '@peft/core';
+import { DTypeError, type Module, setGradientCheckpointing } from '@peft/core';
+import { isGradientCheckpointable } from '@peft/core/plugin';
 
 /**
  * What {@link prepareModelForKbitTraining} changed.

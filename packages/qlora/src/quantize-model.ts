@@ -1,4 +1,5 @@
-import { type Module, isLinearLike } from '@peft/core';
+import { type Module } from '@peft/core';
+import { isLinearLike } from '@peft/core/plugin';
 import type { Quantize4bitOptions } from './quantize.js';
 import { QuantizedLinear } from './quantized-linear.js';
 

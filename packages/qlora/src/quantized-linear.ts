@@ -1,5 +1,5 @@
-import { type Backend, type LinearLike, Module, Parameter, type Tensor, tensor, zeros } from '@peft/core';
-import { type Variable, add, cast } from '@peft/core/plugin';
+import { type Backend, Module, Parameter, type Tensor, tensor, zeros } from '@peft/core';
+import { type LinearLike, type Variable, add, cast } from '@peft/core/plugin';
 import type { Matmul4bit } from './kernels/matmul-4bit-spec.js';
 import { matmul4bit } from './matmul-4bit.js';
 import { DYNAMIC_CODE, type QuantType, codeTable } from './codebooks.js';

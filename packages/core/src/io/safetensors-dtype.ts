@@ -2,7 +2,7 @@ import type { DType } from '../dtype.js';
 
 /**
  * Element types of the safetensors format (the set of the Python `safetensors` 0.4 release). Every one
- * can be read; {@link SAFETENSORS_DTYPE_INFO} says how each is decoded.
+ * can be read; `SAFETENSORS_DTYPE_INFO` says how each is decoded.
  *
  * @example
  * ```ts

@@ -4,7 +4,7 @@ import type { Module } from './module.js';
 /**
  * A module whose layer stack can run under gradient checkpointing (GPT-2's, LLaMA's and BERT's
  * bodies): with `gradientCheckpointing` on, each layer keeps only its input for backward and
- * recomputes the rest there (see {@link checkpoint}).
+ * recomputes the rest there (see `checkpoint` from `@peft/core`).
  *
  * @example
  * ```ts
@@ -17,7 +17,7 @@ import type { Module } from './module.js';
 export interface GradientCheckpointable {
   /** Marks the module as one that honours {@link GradientCheckpointable.gradientCheckpointing}. */
   readonly supportsGradientCheckpointing: true;
-  /** Whether its layers run under {@link checkpoint} when gradients are recorded. */
+  /** Whether its layers run under `checkpoint` when gradients are recorded. */
   gradientCheckpointing: boolean;
 }
 

@@ -22,7 +22,7 @@ export interface LinearLike {
 }
 
 /**
- * Whether a module is a dense layer that adapters can wrap ({@link Linear}, {@link Conv1D}, or any
+ * Whether a module is a dense layer that adapters can wrap (`Linear`, `Conv1D`, or any
  * module that offers the {@link LinearLike} fields).
  *
  * @example

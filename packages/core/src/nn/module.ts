@@ -6,7 +6,7 @@ import { Parameter, isParameter } from './parameter.js';
 import { Variable } from './variable.js';
 
 /**
- * A module whose forward maps one tensor to one tensor (what {@link Sequential} chains).
+ * A module whose forward maps one tensor to one tensor (what `Sequential` chains).
  *
  * @example
  * ```ts

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KVCache, ShapeError, ArgumentError, fromArray, noGrad, parseSafetensors, randn, tensorsFromSafetensors, type Backend, type KVPair, type Tensor } from '@peft/core';
+import { ShapeError, ArgumentError, fromArray, noGrad, parseSafetensors, randn, tensorsFromSafetensors, type Backend, type Tensor } from '@peft/core';
+import { KVCache, type KVPair } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
 import { directorySource } from '@peft/core/node';

@@ -7,12 +7,11 @@ import {
   Module,
   ModuleList,
   zeros,
-  type KVCache,
   type LayerOptions,
   type ModelInputs,
   type Tensor,
 } from '@peft/core';
-import { composite, tanh } from '@peft/core/plugin';
+import { type KVCache, composite, tanh } from '@peft/core/plugin';
 import { applyActivation } from '../activation.js';
 import { defaultPositionIds, mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import { embedInputs } from '../embed-inputs.js';

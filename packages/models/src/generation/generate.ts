@@ -1,5 +1,5 @@
-import { ArgumentError, KVCache, type PretrainedModel, fromArray, noGrad, tidy, type Tensor } from '@peft/core';
-import { argmax, narrow, reshape } from '@peft/core/plugin';
+import { ArgumentError, type PretrainedModel, fromArray, noGrad, tidy, type Tensor } from '@peft/core';
+import { KVCache, argmax, narrow, reshape } from '@peft/core/plugin';
 import { checkTokenIds } from '../input-validation.js';
 import { type SamplingOptions, TokenSampler } from './sampling.js';
 import { decoderStartTokenId, seq2seqSteps } from './seq2seq-steps.js';

@@ -1,5 +1,5 @@
-import { ArgumentError, KVCache, type PretrainedModel, type Tensor, fromArray, keep, noGrad, tidy } from '@peft/core';
-import { narrow, reshape } from '@peft/core/plugin';
+import { ArgumentError, type PretrainedModel, type Tensor, fromArray, keep, noGrad, tidy } from '@peft/core';
+import { KVCache, narrow, reshape } from '@peft/core/plugin';
 import { checkTokenIds } from '../input-validation.js';
 import type { EncoderOutput, Seq2SeqInputs, Seq2SeqOutput } from '../seq2seq/seq2seq-inputs.js';
 import type { GenerateOptions } from './generate.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KVCache, concat, fromArray, noGrad, tidy, zeros } from '@peft/core';
-import { narrow } from '@peft/core/plugin';
+import { concat, fromArray, noGrad, tidy, zeros } from '@peft/core';
+import { KVCache, narrow } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
 import { directorySource } from '@peft/core/node';

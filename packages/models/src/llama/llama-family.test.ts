@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  KVCache,
-  concat,
-  noGrad,
-  parseSafetensors,
-  serializeSafetensors,
-  type SafetensorsTensorInput,
-  memorySource,
-} from '@peft/core';
+import { ConfigError, concat, noGrad, parseSafetensors, serializeSafetensors, type SafetensorsTensorInput, memorySource } from '@peft/core';
+import { KVCache } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { createModel, loadPretrained } from '../auto-model.js';
 import { ConfigReader } from '../config-reader.js';

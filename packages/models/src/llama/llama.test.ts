@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KVCache, concat, noGrad, type Backend, type PretrainedModel, type Tensor } from '@peft/core';
+import { concat, noGrad, type Backend, type PretrainedModel, type Tensor } from '@peft/core';
+import { KVCache } from '@peft/core/plugin';
 import { expectClose, readF64, testBackends } from '@peft/core/testing';
 import { loadPretrained } from '../auto-model.js';
 import { directorySource } from '@peft/core/node';

@@ -1,4 +1,5 @@
-import type { KVCache, ModelInputs, ModelOutput, Tensor } from '@peft/core';
+import type { ModelInputs, ModelOutput, Tensor } from '@peft/core';
+import type { KVCache } from '@peft/core/plugin';
 
 /**
  * The inputs of an encoder-decoder forward (T5): the encoder's inputs as in `@peft/core`'s `ModelInputs`

@@ -1,5 +1,5 @@
-import { Embedding, Linear, Module, type KVCache, type LayerOptions, type Tensor } from '@peft/core';
-import { composite } from '@peft/core/plugin';
+import { Embedding, Linear, Module, type LayerOptions, type Tensor } from '@peft/core';
+import { type KVCache, composite } from '@peft/core/plugin';
 import { mergeHeads, scaledDotProductAttention, splitHeads } from '../attention.js';
 import type { T5Config } from './config.js';
 

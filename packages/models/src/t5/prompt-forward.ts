@@ -1,5 +1,5 @@
-import { ArgumentError, KVCache, concat, ones, unsqueeze, type ModelInputs, type Tensor } from '@peft/core';
-import { expand, narrow, reshape, type PromptEncoder } from '@peft/core/plugin';
+import { ArgumentError, concat, ones, unsqueeze, type ModelInputs, type Tensor } from '@peft/core';
+import { KVCache, expand, narrow, reshape, type PromptEncoder } from '@peft/core/plugin';
 import type { Seq2SeqInputs, Seq2SeqOutput } from '../seq2seq/seq2seq-inputs.js';
 import type { T5ForConditionalGeneration } from './model.js';
 

@@ -1,5 +1,5 @@
-import { ArgumentError, Dropout, Module, ModuleList, RMSNorm, type Embedding, type KVCache, type LayerOptions, type Tensor } from '@peft/core';
-import { composite } from '@peft/core/plugin';
+import { ArgumentError, Dropout, Module, ModuleList, RMSNorm, type Embedding, type LayerOptions, type Tensor } from '@peft/core';
+import { type KVCache, composite } from '@peft/core/plugin';
 import { attentionBias } from '../attention.js';
 import { embedInputs } from '../embed-inputs.js';
 import type { T5Config } from './config.js';

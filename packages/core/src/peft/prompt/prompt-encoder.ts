@@ -59,7 +59,7 @@ export interface PromptEncoderContext {
   readonly generator?: Generator;
   /**
    * Turns text into token ids with the tokenizer named by `tokenizerNameOrPath` (prompt tuning's TEXT
-   * init); given through {@link PeftModelOptions.tokenize}.
+   * init); given through `PeftModelOptions.tokenize`.
    */
   readonly tokenize?: (text: string, tokenizerNameOrPath: string | null) => readonly number[] | Promise<readonly number[]>;
 }

@@ -27,7 +27,7 @@ export interface TargetSpec {
 }
 
 /**
- * Why {@link matchTarget} wrapped a module or not.
+ * Why `matchTarget` wrapped a module or not.
  *
  * @example
  * ```ts
@@ -281,7 +281,7 @@ export function expandAllLinear(model: Module, spec: TargetSpec, opts?: AllLinea
 }
 
 /**
- * One line of {@link explainTargets}: a module, its class, and the verdict of {@link matchTarget}.
+ * One line of `PeftModel.explainTargets`: a module, its class, and the verdict of `matchTarget`.
  *
  * @example
  * ```ts
