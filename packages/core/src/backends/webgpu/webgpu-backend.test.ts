@@ -133,6 +133,20 @@ describe.each(gpus)('the WebGPU backend ($name)', ({ gpu }) => {
     expect(gpu.memory().liveBytes).toBe(start.liveBytes);
   });
 
+  it('keeps the peak of live bytes until resetPeak starts a new one from the live bytes', () => {
+    gpu.resetPeak();
+    const start = gpu.memory();
+    expect(start.peakBytes).toBe(start.liveBytes);
+    const a = gpu.upload(new Float32Array(4096), 'f32');
+    const b = gpu.upload(new Float32Array(1024), 'f32');
+    gpu.release(b);
+    expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength + b.byteLength);
+    gpu.resetPeak();
+    expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength);
+    gpu.release(a);
+    expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength);
+  });
+
   it('reuses bind groups when a step binds the same buffers again', async () => {
     const groups = (gpu as unknown as { batch: { groups: { hits: number; misses: number } } }).batch.groups;
     const x = gpu.fill(256, 'f32', 1);

@@ -82,6 +82,7 @@ export class WebGPUBackend implements Backend {
   private readonly maxBytes: number;
   private live = 0;
   private liveBytes = 0;
+  private peakBytes = 0;
   private destroyed = false;
   private readonly runner: KernelRunner;
   private readonly batchSize: number;
@@ -224,7 +225,12 @@ export class WebGPUBackend implements Backend {
       liveBytes: this.liveBytes,
       pooledBuffers: this.pool.pooledBuffers + this.readPool.pooledBuffers,
       pooledBytes: this.pool.pooledBytes + this.readPool.pooledBytes,
+      peakBytes: this.peakBytes,
     };
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   flush(): void {
@@ -390,6 +396,7 @@ export class WebGPUBackend implements Backend {
     const handle = new WebGPUBuffer(buffer, buffer.size, this);
     this.live++;
     this.liveBytes += handle.byteLength;
+    if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
     return handle;
   }
 
