@@ -1,0 +1,164 @@
+import { customFunction } from '../autograd/custom-function.js';
+import { isFloat } from '../dtype.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { logSoftmax, softmax } from './activation.js';
+import { arange } from './creation.js';
+import { add, cast, div, eq, mul, ne, neg, sub, where } from './elementwise.js';
+import { gather } from './indexing.js';
+import { matmul } from './matmul.js';
+import { sum } from './reduce.js';
+import { concat, narrow, reshape, transpose, unsqueeze } from './views.js';
+
+/**
+ * Options of {@link linearCrossEntropy}.
+ *
+ * @example
+ * ```ts
+ * const opts: LinearCrossEntropyOptions = { ignoreIndex: -100, chunkSize: 256 };
+ * ```
+ */
+export interface LinearCrossEntropyOptions {
+  /** Targets equal to this are skipped (default -100, as PyTorch). */
+  ignoreIndex?: number;
+  /**
+   * Rows of `hidden` per chunk: the largest logits tensor that exists at once is `[chunkSize, vocab]`.
+   * Default: as many rows as keep a chunk's logits near 2²² elements (16 MiB of f32), at least 1.
+   */
+  chunkSize?: number;
+}
+
+/** Elements of one chunk's logits under the default chunk size. */
+const DEFAULT_CHUNK_ELEMENTS = 1 << 22;
+
+/**
+ * The default number of rows per chunk of {@link linearCrossEntropy} for a vocabulary of `vocab`
+ * classes: about 2²² logits per chunk, at least one row.
+ *
+ * @example
+ * ```ts
+ * defaultCrossEntropyChunk(50257); // 83
+ * ```
+ */
+export function defaultCrossEntropyChunk(vocab: number): number {
+  return Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / Math.max(1, vocab)));
+}
+
+/**
+ * The mean cross-entropy of the logits `hidden · weightᵀ (+ bias)` against `targets`, computed in
+ * chunks of rows so that the `[rows, vocab]` logits never exist at once: the loss of a language
+ * model's head without its full logits (what makes vocabularies of 50k–150k tokens fit).
+ *
+ * It equals `crossEntropy(linear(hidden, weight, bias), targets, { ignoreIndex })` (mean over the
+ * targets that are not `ignoreIndex`; NaN when all are ignored, as PyTorch), up to float32 rounding
+ * of the different summation order: relative differences of about 1e-6 in the loss and gradients.
+ *
+ * Forward: for each chunk of `chunkSize` rows, the chunk's logits `[c, vocab]`, their log-softmax
+ * and the target's entry; the chunk's summed loss is kept and the rest freed. Nothing but the
+ * inputs is kept for backward.
+ *
+ * Backward (a {@link customFunction}): with `g` the loss's gradient and `n` the number of kept
+ * targets, each chunk's logits are recomputed and `dZ = (softmax(Z) − onehot(target)) · g / n`
+ * (0 on ignored rows) gives
+ * - `dHidden[chunk] = dZ · weight` (the chunks are concatenated),
+ * - `dWeight = Σ_chunks dZᵀ · hidden[chunk]`, only when `weight.requiresGrad` (a frozen head
+ *   computes no weight gradient),
+ * - `dBias = Σ_chunks Σ_rows dZ`, only when `bias.requiresGrad`.
+ *
+ * Peak memory is O(chunkSize · vocab + vocab · hidden) instead of O(rows · vocab). A weight tied to
+ * an embedding receives this gradient through the graph like any other use of the parameter.
+ *
+ * @param hidden `[rows, hidden]` float.
+ * @param weight `[vocab, hidden]`, the head's weight (as `Linear` stores it).
+ * @param targets `[rows]` i32 or u32 class ids.
+ * @param bias optional `[vocab]`.
+ * @example
+ * ```ts
+ * // a causal LM's training loss from its last hidden states, without [tokens, vocab] logits
+ * const loss = linearCrossEntropy(hidden.reshape([-1, d]), lmHead.weight, labels.reshape([-1]), null, { chunkSize: 128 });
+ * loss.backward();
+ * ```
+ */
+export function linearCrossEntropy(hidden: Tensor, weight: Tensor, targets: Tensor, bias?: Tensor | null, opts?: LinearCrossEntropyOptions): Tensor {
+  const name = 'linearCrossEntropy';
+  if (!isFloat(hidden.dtype)) throw new DTypeError(`${name}: expected float hidden states, got ${hidden.dtype}`);
+  if (targets.dtype !== 'i32' && targets.dtype !== 'u32') throw new DTypeError(`${name}: expected i32 or u32 targets, got ${targets.dtype}`);
+  if (weight.dtype !== hidden.dtype) throw new DTypeError(`${name}: expected the weight in the hidden states' dtype ${hidden.dtype}, got ${weight.dtype}`);
+  if (hidden.rank !== 2 || weight.rank !== 2 || weight.shape[1] !== hidden.shape[1]) {
+    throw new ShapeError(`${name}: expected hidden [rows, d] and weight [vocab, d], got ${fmtShape(hidden.shape)} and ${fmtShape(weight.shape)}`);
+  }
+  const [rows] = hidden.shape;
+  const vocab = weight.shape[0];
+  if (targets.rank !== 1 || targets.shape[0] !== rows) throw new ShapeError(`${name}: expected targets of shape [${rows}] for hidden ${fmtShape(hidden.shape)}, got ${fmtShape(targets.shape)}`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== vocab || bias.dtype !== hidden.dtype)) {
+    throw new ShapeError(`${name}: expected a bias of shape [${vocab}] and dtype ${hidden.dtype}, got ${fmtShape(bias.shape)} ${bias.dtype}`);
+  }
+  const chunk = opts?.chunkSize ?? defaultCrossEntropyChunk(vocab);
+  if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError(`${name}: expected chunkSize to be a positive integer, got ${chunk}`);
+  const ignore = opts?.ignoreIndex ?? -100;
+  const starts: number[] = [];
+  for (let s = 0; s < rows; s += chunk) starts.push(s);
+  const inputs = bias ? [hidden, weight, targets, bias] : [hidden, weight, targets];
+
+  /** The chunk's logits `[c, vocab]`, its targets as i32 and which of them count. */
+  const chunkOf = (h: Tensor, w: Tensor, t: Tensor, b: Tensor | undefined, start: number) => {
+    const c = Math.min(chunk, rows - start);
+    const z0 = matmul(narrow(h, 0, start, c), transpose(w, 0, 1));
+    const z = b ? add(z0, b) : z0;
+    const tc = narrow(t.dtype === 'u32' ? cast(t, 'i32') : t, 0, start, c);
+    const valid = ne(tc, ignore);
+    return { c, z, safe: where(valid, tc, 0), valid };
+  };
+
+  return customFunction(
+    name,
+    inputs,
+    (h, w, t, b) => {
+      let total: Tensor | null = null;
+      for (const start of starts) {
+        const part = tidy(() => {
+          const { c, z, safe, valid } = chunkOf(h, w, t, b, start);
+          const idx = add(mul(arange(c, undefined, 1, { dtype: 'i32', backend: h.backend }), vocab), safe);
+          const nll = where(valid, neg(gather(reshape(logSoftmax(z, -1), [c * vocab]), idx, 0)), 0);
+          return total ? add(total, sum(nll)) : sum(nll);
+        });
+        total?.dispose();
+        total = part;
+      }
+      const count = sum(cast(ne(t, ignore), h.dtype));
+      return div(total ?? mul(count, 0), count);
+    },
+    (g, [h, w, t, b]) => {
+      const count = sum(cast(ne(t, ignore), h.dtype));
+      const perRow = div(g, count);
+      const dHidden: Tensor[] = [];
+      let dWeight: Tensor | null = null;
+      let dBias: Tensor | null = null;
+      for (const start of starts) {
+        const parts = tidy(() => {
+          const { c, z, safe, valid } = chunkOf(h, w, t, b, start);
+          const onehot = cast(eq(unsqueeze(safe, 1), unsqueeze(arange(vocab, undefined, 1, { dtype: 'i32', backend: h.backend }), 0)), z.dtype);
+          const scale = unsqueeze(where(valid, perRow, 0), 1);
+          const dz = mul(sub(softmax(z, -1), onehot), scale);
+          return {
+            dh: h.requiresGrad ? matmul(dz, w) : null,
+            dw: w.requiresGrad ? (dWeight ? add(dWeight, matmul(transpose(dz, 0, 1), narrow(h, 0, start, c))) : matmul(transpose(dz, 0, 1), narrow(h, 0, start, c))) : null,
+            db: b?.requiresGrad ? (dBias ? add(dBias, sum(dz, 0)) : sum(dz, 0)) : null,
+          };
+        });
+        if (parts.dh) dHidden.push(parts.dh);
+        if (parts.dw) {
+          dWeight?.dispose();
+          dWeight = parts.dw;
+        }
+        if (parts.db) {
+          dBias?.dispose();
+          dBias = parts.db;
+        }
+      }
+      const dh = !h.requiresGrad ? null : dHidden.length === 1 ? dHidden[0] : concat(dHidden, 0);
+      return b ? [dh, dWeight, null, dBias] : [dh, dWeight, null];
+    },
+  );
+}
