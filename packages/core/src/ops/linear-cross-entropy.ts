@@ -5,8 +5,8 @@ import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { logSoftmax, softmax } from './activation.js';
 import { arange } from './creation.js';
-import { add, cast, div, eq, mul, ne, neg, sub, where } from './elementwise.js';
-import { gather } from './indexing.js';
+import { add, cast, div, mul, ne, neg, sub, where } from './elementwise.js';
+import { gather, scatterAdd } from './indexing.js';
 import { matmul } from './matmul.js';
 import { sum } from './reduce.js';
 import { concat, narrow, reshape, transpose, unsqueeze } from './views.js';
@@ -58,13 +58,17 @@ export function defaultCrossEntropyChunk(vocab: number): number {
  * and the target's entry; the chunk's summed loss is kept and the rest freed. Nothing but the
  * inputs is kept for backward.
  *
- * Backward (a {@link customFunction}): with `g` the loss's gradient and `n` the number of kept
- * targets, each chunk's logits are recomputed and `dZ = (softmax(Z) − onehot(target)) · g / n`
- * (0 on ignored rows) gives
+ * Backward (a {@link customFunction}): with `g` the loss's gradient, `n` the number of kept targets
+ * and `s_r = g / n` on kept rows (0 on ignored ones), each chunk's logits are recomputed and
+ * `dZ = (softmax(Z) − onehot(target)) · s` gives
  * - `dHidden[chunk] = dZ · weight` (the chunks are concatenated),
  * - `dWeight = Σ_chunks dZᵀ · hidden[chunk]`, only when `weight.requiresGrad` (a frozen head
  *   computes no weight gradient),
  * - `dBias = Σ_chunks Σ_rows dZ`, only when `bias.requiresGrad`.
+ *
+ * The one-hot part is never built as a `[c, vocab]` tensor: it contributes `s_r · weight[target_r]`
+ * to `dHidden` (gathered rows) and `s_r · hidden_r` to row `target_r` of `dWeight` (scattered rows),
+ * so a chunk needs two `[c, vocab]` temporaries at a time (the logits and their softmax).
  *
  * Peak memory is O(chunkSize · vocab + vocab · hidden) instead of O(rows · vocab). A weight tied to
  * an embedding receives this gradient through the graph like any other use of the parameter.
@@ -106,6 +110,7 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, targets: Tens
     const c = Math.min(chunk, rows - start);
     const z0 = matmul(narrow(h, 0, start, c), transpose(w, 0, 1));
     const z = b ? add(z0, b) : z0;
+    if (z !== z0) z0.dispose();
     const tc = narrow(t.dtype === 'u32' ? cast(t, 'i32') : t, 0, start, c);
     const valid = ne(tc, ignore);
     return { c, z, safe: where(valid, tc, 0), valid };
@@ -119,8 +124,10 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, targets: Tens
       for (const start of starts) {
         const part = tidy(() => {
           const { c, z, safe, valid } = chunkOf(h, w, t, b, start);
+          const logp = logSoftmax(z, -1);
+          z.dispose();
           const idx = add(mul(arange(c, undefined, 1, { dtype: 'i32', backend: h.backend }), vocab), safe);
-          const nll = where(valid, neg(gather(reshape(logSoftmax(z, -1), [c * vocab]), idx, 0)), 0);
+          const nll = where(valid, neg(gather(reshape(logp, [c * vocab]), idx, 0)), 0);
           return total ? add(total, sum(nll)) : sum(nll);
         });
         total?.dispose();
@@ -130,21 +137,27 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, targets: Tens
       return div(total ?? mul(count, 0), count);
     },
     (g, [h, w, t, b]) => {
-      const count = sum(cast(ne(t, ignore), h.dtype));
-      const perRow = div(g, count);
+      const tAll = t.dtype === 'u32' ? cast(t, 'i32') : t;
+      const validAll = ne(tAll, ignore);
+      const safeAll = where(validAll, tAll, 0);
+      const scaleAll = where(validAll, div(g, sum(cast(validAll, h.dtype))), 0);
+      // the one-hot parts of the weight and bias gradients, scattered once: −Σ_r s_r·hidden_r and −Σ_r s_r into row target_r
+      let dWeight: Tensor | null = w.requiresGrad ? tidy(() => neg(scatterAdd(mul(h, unsqueeze(scaleAll, 1)), safeAll, 0, vocab))) : null;
+      let dBias: Tensor | null = b?.requiresGrad ? tidy(() => neg(scatterAdd(scaleAll, safeAll, 0, vocab))) : null;
       const dHidden: Tensor[] = [];
-      let dWeight: Tensor | null = null;
-      let dBias: Tensor | null = null;
       for (const start of starts) {
         const parts = tidy(() => {
-          const { c, z, safe, valid } = chunkOf(h, w, t, b, start);
-          const onehot = cast(eq(unsqueeze(safe, 1), unsqueeze(arange(vocab, undefined, 1, { dtype: 'i32', backend: h.backend }), 0)), z.dtype);
-          const scale = unsqueeze(where(valid, perRow, 0), 1);
-          const dz = mul(sub(softmax(z, -1), onehot), scale);
+          const { c, z } = chunkOf(h, w, t, b, start);
+          const scale = unsqueeze(narrow(scaleAll, 0, start, c), 1);
+          const p = softmax(z, -1);
+          z.dispose();
+          const ps = mul(p, scale);
+          p.dispose();
           return {
-            dh: h.requiresGrad ? matmul(dz, w) : null,
-            dw: w.requiresGrad ? (dWeight ? add(dWeight, matmul(transpose(dz, 0, 1), narrow(h, 0, start, c))) : matmul(transpose(dz, 0, 1), narrow(h, 0, start, c))) : null,
-            db: b?.requiresGrad ? (dBias ? add(dBias, sum(dz, 0)) : sum(dz, 0)) : null,
+            // the one-hot part of dHidden: s_r · weight[target_r]
+            dh: h.requiresGrad ? sub(matmul(ps, w), mul(gather(w, narrow(safeAll, 0, start, c), 0), scale)) : null,
+            dw: dWeight ? add(dWeight, matmul(transpose(ps, 0, 1), narrow(h, 0, start, c))) : null,
+            db: dBias ? add(dBias, sum(ps, 0)) : null,
           };
         });
         if (parts.dh) dHidden.push(parts.dh);
