@@ -6,9 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type PretrainedModel, manualSeed, tidy } from '@peft/core';
-import { expectClose, readF64, testBackends } from '@peft/core/testing';
+import { Linear, type PretrainedModel, crossEntropy, manualSeed, tidy } from '@peft/core';
+import { reshape } from '@peft/core/plugin';
+import { expectClose, rand, readF64, testBackends, toTensor } from '@peft/core/testing';
 import { createModel } from './auto-model.js';
+import { causalLMLoss } from './causal-lm-loss.js';
+import { chunkedHeadLoss } from './chunked-head-loss.js';
 import { intTensor, modelDir } from './test-support/fixtures.js';
 
 const backends = await testBackends();
@@ -30,6 +33,34 @@ const labels = [
   [3, 7, 11, 2, 9, 4, 6],
   [5, 1, 8, -100, -100, 10, 12],
 ];
+
+describe.each(backends)('chunkedHeadLoss on $name', ({ backend }) => {
+  it.each([true, false])('equals the loss of the full logits over several chunks, with a bias (shift: %s)', async (shift) => {
+    manualSeed(9);
+    const head = new Linear(8, 29, { backend });
+    const hidden = toTensor(rand([2, 7, 8], { seed: 91 }), backend, true);
+    const target = intTensor(labels, backend);
+    const run = async (chunked: boolean) => {
+      for (const p of [...head.parameters(), hidden]) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
+      const loss = tidy(() => {
+        const l = chunked
+          ? chunkedHeadLoss(head, hidden, target, { shift, chunkSize: 3 })
+          : shift
+            ? causalLMLoss(head.forward(hidden), target)
+            : crossEntropy(reshape(head.forward(hidden), [14, 29]), reshape(target, [14]));
+        l.backward();
+        return l;
+      });
+      return [await readF64(loss), await readF64(hidden.grad!), await readF64(head.weight.grad!), await readF64(head.bias!.grad!)];
+    };
+    const full = await run(false);
+    const chunked = await run(true);
+    ['loss', 'dHidden', 'dWeight', 'dBias'].forEach((what, k) => expectClose(chunked[k], full[k], { rtol: 1e-5, atol: 1e-7 }, what));
+  });
+});
 
 describe.each(backends)('the loss-only forward on $name', ({ backend }) => {
   describe.each(Object.keys(models) as (keyof typeof models)[])('%s', (name) => {

@@ -2,7 +2,7 @@ import { Linear, ShapeError, type Tensor } from '@peft/core';
 import { composite, linearCrossEntropy, narrow, reshape } from '@peft/core/plugin';
 
 /**
- * Whether a model's output head is a plain {@link Linear}, whose weight and bias the chunked loss can
+ * Whether a model's output head is a plain `Linear`, whose weight and bias the chunked loss can
  * use directly (a head wrapped by an adapter or a modules-to-save copy runs its own forward instead).
  *
  * @example
