@@ -108,7 +108,11 @@ export interface MemoryInfo {
   /** Released buffers kept for reuse. */
   pooledBuffers: number;
   pooledBytes: number;
-  /** The most `liveBytes` reached since the backend was made or since the last {@link Backend.resetPeak}. */
+  /**
+   * The most bytes held at once since the backend was made or since the last {@link Backend.resetPeak}:
+   * `liveBytes` plus, on WebGPU, the scratch buffers kernels hold while they run (multi-pass
+   * reductions, reads of strided views). Buffers resting in the pool are not counted.
+   */
   peakBytes: number;
 }
 

@@ -147,6 +147,17 @@ describe.each(gpus)('the WebGPU backend ($name)', ({ gpu }) => {
     expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength);
   });
 
+  it('counts the scratch buffers of a multi-pass reduction in the peak', async () => {
+    const x = gpu.upload(new Float32Array(300000).fill(1), 'f32');
+    gpu.resetPeak();
+    const s = gpu.reduce('sum', vec(x, 300000), [0]); // partial results in a scratch buffer, then a second pass
+    expect((await gpu.read(vec(s, 1)))[0]).toBe(300000);
+    const { liveBytes, peakBytes } = gpu.memory();
+    expect(peakBytes).toBeGreaterThan(liveBytes); // the partials were held beside x and s
+    gpu.release(x);
+    gpu.release(s);
+  });
+
   it('reuses bind groups when a step binds the same buffers again', async () => {
     const groups = (gpu as unknown as { batch: { groups: { hits: number; misses: number } } }).batch.groups;
     const x = gpu.fill(256, 'f32', 1);
