@@ -5,7 +5,8 @@
  *   node --conditions=@peft/source --import tsx tools/measure-linear-cross-entropy.ts [cpu|webgpu] [rows] [d] [vocab]
  *
  * The peak counts every buffer the backend allocates between `resetPeak()` and the end of backward
- * (inputs excluded); times include reading the loss and the gradients back.
+ * (inputs excluded); times include reading the loss and the gradients back. Every setting runs twice
+ * (cold, then warm: on WebGPU the first run of a shape compiles its pipelines).
  */
 import { type Tensor, fromArray, tidy } from '../src/index.js';
 import { initBackend } from '../src/node.js';
@@ -43,6 +44,9 @@ async function measure(label: string, chunk: number | null): Promise<void> {
 }
 
 console.log(`${backend.description}: rows ${rows}, d ${d}, vocab ${vocab}; full f32 logits ${((rows * vocab * 4) / 2 ** 20).toFixed(1)} MiB`);
-await measure('full logits', null);
-for (const chunk of [defaultCrossEntropyChunk(vocab), 32]) await measure(`chunked (${chunk} rows)`, chunk);
+// each twice: the first run of a shape also compiles its WebGPU pipelines
+for (const round of ['cold', 'warm']) {
+  await measure(`full logits, ${round}`, null);
+  for (const chunk of [defaultCrossEntropyChunk(vocab), 32]) await measure(`chunked (${chunk} rows), ${round}`, chunk);
+}
 backend.destroy();
