@@ -78,6 +78,16 @@ describe.each(backends)('linearCrossEntropy on $name', ({ backend }) => {
     expect(Array.from(got.dh.subarray(4 * 5, 8 * 5)).every((v) => v === 0)).toBe(true);
   });
 
+  it('takes u32 targets and another ignoreIndex as crossEntropy does', async () => {
+    const hidden = toTensor(rand([9, 4], { seed: 470 }), backend);
+    const weight = toTensor(rand([11, 4], { seed: 471 }), backend);
+    const targets = toTensor(host([3, 1, 3, 10, 0, 3, 7, 2, 5], [9], 'u32'), backend);
+    const ref = await readF64(crossEntropy(linear(hidden, weight), targets, { ignoreIndex: 3 }));
+    const got = await readF64(linearCrossEntropy(hidden, weight, targets, null, { ignoreIndex: 3, chunkSize: 2 }));
+    expectClose(got, ref, TOL, 'loss');
+    for (const x of [hidden, weight, targets]) x.dispose();
+  });
+
   it('is NaN when every target is ignored, as crossEntropy', async () => {
     const c = makeCase(6, 4, 9, 420, false, () => true);
     const [ref, got] = [await run(backend, c, null), await run(backend, c, 4)];

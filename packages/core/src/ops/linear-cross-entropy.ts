@@ -105,49 +105,55 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, targets: Tens
   for (let s = 0; s < rows; s += chunk) starts.push(s);
   const inputs = bias ? [hidden, weight, targets, bias] : [hidden, weight, targets];
 
-  /** The chunk's logits `[c, vocab]`, its targets as i32 and which of them count. */
-  const chunkOf = (h: Tensor, w: Tensor, t: Tensor, b: Tensor | undefined, start: number) => {
-    const c = Math.min(chunk, rows - start);
-    const z0 = matmul(narrow(h, 0, start, c), transpose(w, 0, 1));
-    const z = b ? add(z0, b) : z0;
-    if (z !== z0) z0.dispose();
-    const tc = narrow(t.dtype === 'u32' ? cast(t, 'i32') : t, 0, start, c);
-    const valid = ne(tc, ignore);
-    return { c, z, safe: where(valid, tc, 0), valid };
+  /** Rows `start … start + c` of `hidden · weightᵀ (+ bias)`: one chunk's logits `[c, vocab]`. */
+  const logitsOf = (h: Tensor, w: Tensor, b: Tensor | undefined, start: number, c: number): Tensor => {
+    const z = matmul(narrow(h, 0, start, c), transpose(w, 0, 1));
+    if (!b) return z;
+    const zb = add(z, b);
+    z.dispose();
+    return zb;
+  };
+  /** The targets as i32, which of them count, and the targets with the ignored ones set to class 0. */
+  const targetsOf = (t: Tensor) => {
+    const t32 = t.dtype === 'u32' ? cast(t, 'i32') : t;
+    const valid = ne(t32, ignore);
+    return { valid, safe: where(valid, t32, 0) };
   };
 
   return customFunction(
     name,
     inputs,
     (h, w, t, b) => {
+      const { valid, safe } = targetsOf(t);
       let total: Tensor | null = null;
       for (const start of starts) {
+        const c = Math.min(chunk, rows - start);
         const part = tidy(() => {
-          const { c, z, safe, valid } = chunkOf(h, w, t, b, start);
+          const z = logitsOf(h, w, b, start, c);
           const logp = logSoftmax(z, -1);
           z.dispose();
-          const idx = add(mul(arange(c, undefined, 1, { dtype: 'i32', backend: h.backend }), vocab), safe);
-          const nll = where(valid, neg(gather(reshape(logp, [c * vocab]), idx, 0)), 0);
+          // entry (r, target_r) of the chunk's log-probabilities, 0 on ignored rows
+          const idx = add(mul(arange(c, undefined, 1, { dtype: 'i32', backend: h.backend }), vocab), narrow(safe, 0, start, c));
+          const nll = where(narrow(valid, 0, start, c), neg(gather(reshape(logp, [c * vocab]), idx, 0)), 0);
           return total ? add(total, sum(nll)) : sum(nll);
         });
         total?.dispose();
         total = part;
       }
-      const count = sum(cast(ne(t, ignore), h.dtype));
+      const count = sum(cast(valid, h.dtype));
       return div(total ?? mul(count, 0), count);
     },
     (g, [h, w, t, b]) => {
-      const tAll = t.dtype === 'u32' ? cast(t, 'i32') : t;
-      const validAll = ne(tAll, ignore);
-      const safeAll = where(validAll, tAll, 0);
+      const { valid: validAll, safe: safeAll } = targetsOf(t);
       const scaleAll = where(validAll, div(g, sum(cast(validAll, h.dtype))), 0);
       // the one-hot parts of the weight and bias gradients, scattered once: −Σ_r s_r·hidden_r and −Σ_r s_r into row target_r
       let dWeight: Tensor | null = w.requiresGrad ? tidy(() => neg(scatterAdd(mul(h, unsqueeze(scaleAll, 1)), safeAll, 0, vocab))) : null;
       let dBias: Tensor | null = b?.requiresGrad ? tidy(() => neg(scatterAdd(scaleAll, safeAll, 0, vocab))) : null;
       const dHidden: Tensor[] = [];
       for (const start of starts) {
+        const c = Math.min(chunk, rows - start);
         const parts = tidy(() => {
-          const { c, z } = chunkOf(h, w, t, b, start);
+          const z = logitsOf(h, w, b, start, c);
           const scale = unsqueeze(narrow(scaleAll, 0, start, c), 1);
           const p = softmax(z, -1);
           z.dispose();
