@@ -96,6 +96,9 @@ export interface AdamWStep {
  * @example
  * ```ts
  * const before = backend.memory().liveBuffers;
+ * backend.resetPeak();
+ * run();
+ * const peak = backend.memory().peakBytes; // the most bytes tensors held during run()
  * ```
  */
 export interface MemoryInfo {
@@ -105,6 +108,12 @@ export interface MemoryInfo {
   /** Released buffers kept for reuse. */
   pooledBuffers: number;
   pooledBytes: number;
+  /**
+   * The most bytes held at once since the backend was made or since the last {@link Backend.resetPeak}:
+   * `liveBytes` plus, on WebGPU, the scratch buffers kernels hold while they run (multi-pass
+   * reductions, reads of strided views). Buffers resting in the pool are not counted.
+   */
+  peakBytes: number;
 }
 
 /**
@@ -143,6 +152,8 @@ export interface Backend {
   release(buffer: BufferHandle): void;
   /** Current memory accounting. */
   memory(): MemoryInfo;
+  /** Starts a new peak: `memory().peakBytes` becomes the current `liveBytes`. */
+  resetPeak(): void;
   /** Submits queued work without waiting. */
   flush(): void;
   /** Waits for all queued work. */

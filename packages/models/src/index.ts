@@ -17,6 +17,7 @@ export type { LoadPretrainedOptions } from './auto-model.js';
 export { attentionBias, scaledDotProductAttention, splitHeads, mergeHeads, defaultPositionIds, MASKED_SCORE } from './attention.js';
 export type { AttentionBiasOptions } from './attention.js';
 export { causalLMLoss } from './causal-lm-loss.js';
+export { chunkedHeadLoss, isPlainLinear } from './chunked-head-loss.js';
 export { embedInputs } from './embed-inputs.js';
 export { applyActivation, checkActivation, ACTIVATION_NAMES } from './activation.js';
 export type { ActivationName } from './activation.js';

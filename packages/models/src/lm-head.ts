@@ -1,5 +1,7 @@
 import { Linear, type LayerOptions, type ModelInputs, type ModelOutput, type Parameter, type Tensor } from '@peft/core';
 import { causalLMLoss } from './causal-lm-loss.js';
+import { chunkedHeadLoss, isPlainLinear } from './chunked-head-loss.js';
+import { lossOnlyOutput } from './loss-only-output.js';
 
 /**
  * A causal LM's output head `[hidden] → [vocab]` without bias, sharing `tiedTo` (the token embedding
@@ -16,7 +18,9 @@ export function lmHead(hiddenSize: number, vocabSize: number, tiedTo: Parameter 
 
 /**
  * A causal LM's forward result from its body's last hidden states: the head's logits, the shifted
- * next-token loss when `inputs.labels` are given, and the cache that was passed in.
+ * next-token loss when `inputs.labels` are given, and the cache that was passed in. With labels and
+ * `returnLogits: false` (a training step) and a plain linear head, the loss is computed in chunks of
+ * tokens without the logits ({@link chunkedHeadLoss}) and the output has no logits.
  *
  * @example
  * ```ts
@@ -26,6 +30,9 @@ export function lmHead(hiddenSize: number, vocabSize: number, tiedTo: Parameter 
  * ```
  */
 export function causalLMOutput(head: Linear, hidden: Tensor, inputs: ModelInputs): ModelOutput {
+  if (inputs.labels && inputs.returnLogits === false && isPlainLinear(head)) {
+    return lossOnlyOutput<ModelOutput>('causal LM forward', { loss: chunkedHeadLoss(head, hidden, inputs.labels, { shift: true }), pastKeyValues: inputs.pastKeyValues });
+  }
   const logits = head.forward(hidden);
   return { logits, loss: inputs.labels ? causalLMLoss(logits, inputs.labels) : undefined, pastKeyValues: inputs.pastKeyValues };
 }

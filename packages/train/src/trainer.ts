@@ -69,7 +69,10 @@ export interface TrainerOptions<E = unknown> {
  * (adapter, optimizer state, step, data position and random state).
  *
  * Each step's loss is the mean of its micro-batches' losses, computed before the update. Gradients
- * of micro-batches are summed after scaling each loss by 1/`gradientAccumulationSteps`.
+ * of micro-batches are summed after scaling each loss by 1/`gradientAccumulationSteps`. The training
+ * forward asks for the loss alone (`returnLogits: false`), so a language model computes its head and
+ * cross-entropy in chunks of tokens and the `[tokens, vocab]` logits never exist; evaluation still
+ * computes logits (for accuracy).
  *
  * @example
  * ```ts
@@ -340,7 +343,8 @@ export class Trainer<E = unknown> {
   private forwardBackward(batch: ModelBatch): Tensor {
     const scale = 1 / this.args.gradientAccumulationSteps;
     return tidy(() => {
-      const out = this.model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, labels: batch.labels });
+      // the loss alone: a language model computes its head and loss in chunks of tokens, without [tokens, vocab] logits
+      const out = this.model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, labels: batch.labels, returnLogits: false });
       if (!out.loss) throw new ConfigError('Trainer: the model returned no loss for a batch with labels');
       (scale === 1 ? out.loss : out.loss.mul(scale)).backward();
       return out.loss.detach();

@@ -36,6 +36,14 @@ export interface ModelInputs {
   readonly pastKeyValues?: KVCache;
   /** Targets: next-token ids for a causal LM (shifted inside, -100 ignored), class ids for a classifier. */
   readonly labels?: Tensor;
+  /**
+   * `false` asks a language model for the loss alone: with `labels`, it computes its head and the
+   * cross-entropy in chunks of tokens (`linearCrossEntropy`), so the `[tokens, vocab]` logits never
+   * exist, and reading the output's `logits` throws. What a training step wants; the loss and its
+   * gradients equal the default path's up to float32 rounding. Default `true`. Models without a
+   * vocabulary head (classifiers) and heads wrapped by an adapter ignore it and return logits.
+   */
+  readonly returnLogits?: boolean;
 }
 
 /**
@@ -47,7 +55,7 @@ export interface ModelInputs {
  * ```
  */
 export interface ModelOutput {
-  /** `[batch, seq, vocab]` for a language model, `[batch, numLabels]` for a classifier. */
+  /** `[batch, seq, vocab]` for a language model, `[batch, numLabels]` for a classifier (not computed with `returnLogits: false`). */
   readonly logits: Tensor;
   /** The mean loss over the labels, when `labels` were given. */
   readonly loss?: Tensor;

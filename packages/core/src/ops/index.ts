@@ -8,3 +8,4 @@ export * from './activation.js';
 export * from './normalization.js';
 export * from './loss.js';
 export * from './dropout.js';
+export * from './linear-cross-entropy.js';

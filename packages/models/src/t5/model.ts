@@ -11,7 +11,9 @@ import {
   type Tensor,
 } from '@peft/core';
 import { composite, reshape, type PromptEncoder } from '@peft/core/plugin';
+import { chunkedHeadLoss, isPlainLinear } from '../chunked-head-loss.js';
 import { lmHead } from '../lm-head.js';
+import { lossOnlyOutput } from '../loss-only-output.js';
 import type { EncoderOutput, Seq2SeqInputs, Seq2SeqOutput } from '../seq2seq/seq2seq-inputs.js';
 import { shiftTokensRight } from '../seq2seq/shift-tokens-right.js';
 import type { T5Config } from './config.js';
@@ -88,11 +90,12 @@ export class T5ForConditionalGeneration extends Module implements PretrainedMode
     return { lastHiddenState: this.encoder.forward(inputs), attentionMask: inputs.attentionMask };
   }
 
-  /** Decoder logits `[batch, targetSeq, vocab]`, the loss with `labels`, and the encoder output. @example `t5.forward({ inputIds, labels })` */
+  /** Decoder logits `[batch, targetSeq, vocab]`, the loss with `labels` (alone, computed in chunks of tokens, with `returnLogits: false`), and the encoder output. @example `t5.forward({ inputIds, labels })` */
   forward(inputs: Seq2SeqInputs): Seq2SeqOutput {
     const c = this.t5Config;
     let encoderOutputs: EncoderOutput | undefined;
-    const logits = composite(() => {
+    const lossOnly = inputs.labels !== undefined && inputs.returnLogits === false && isPlainLinear(this.lm_head);
+    const out = composite(() => {
       encoderOutputs = inputs.encoderOutputs ?? this.encode(inputs);
       let decoderIds = inputs.decoderInputIds;
       if (!decoderIds && !inputs.decoderInputsEmbeds) {
@@ -110,10 +113,12 @@ export class T5ForConditionalGeneration extends Module implements PretrainedMode
       });
       // the tied head is rescaled (Mesh TensorFlow's convention)
       if (c.scaleDecoderOutputs) hidden = hidden.mul(c.dModel ** -0.5);
-      return this.lm_head.forward(hidden);
+      // a training step's loss straight from the hidden states, in chunks of tokens
+      return lossOnly ? chunkedHeadLoss(this.lm_head, hidden, inputs.labels, { shift: false }) : this.lm_head.forward(hidden);
     });
-    const loss = inputs.labels ? seq2seqLoss(logits, inputs.labels) : undefined;
-    return { logits, loss, pastKeyValues: inputs.pastKeyValues, encoderOutputs: encoderOutputs! };
+    if (lossOnly) return lossOnlyOutput<Seq2SeqOutput>('T5ForConditionalGeneration', { loss: out, pastKeyValues: inputs.pastKeyValues, encoderOutputs: encoderOutputs! });
+    const loss = inputs.labels ? seq2seqLoss(out, inputs.labels) : undefined;
+    return { logits: out, loss, pastKeyValues: inputs.pastKeyValues, encoderOutputs: encoderOutputs! };
   }
 
   /**

@@ -28,12 +28,27 @@ describe('CPU backend', () => {
     const cpu = createCpuBackend();
     const a = cpu.upload(new Float32Array(4), 'f32');
     const b = cpu.fill(3, 'i32', 7);
-    expect(cpu.memory()).toEqual({ liveBuffers: 2, liveBytes: 16 + 12, pooledBuffers: 0, pooledBytes: 0 });
+    expect(cpu.memory()).toEqual({ liveBuffers: 2, liveBytes: 16 + 12, pooledBuffers: 0, pooledBytes: 0, peakBytes: 16 + 12 });
     cpu.release(a);
     cpu.release(a);
     expect(cpu.memory().liveBuffers).toBe(1);
     cpu.release(b);
-    expect(cpu.memory()).toEqual({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 });
+    expect(cpu.memory()).toEqual({ liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0, peakBytes: 16 + 12 });
+  });
+
+  it('keeps the peak of live bytes until resetPeak starts a new one from the live bytes', () => {
+    const cpu = createCpuBackend();
+    const a = cpu.upload(new Float32Array(100), 'f32');
+    const b = cpu.upload(new Float32Array(50), 'f32');
+    cpu.release(b);
+    expect(cpu.memory().peakBytes).toBe(600);
+    cpu.resetPeak();
+    expect(cpu.memory().peakBytes).toBe(400);
+    const c = cpu.upload(new Float32Array(10), 'f32');
+    expect(cpu.memory().peakBytes).toBe(440);
+    cpu.release(a);
+    cpu.release(c);
+    expect(cpu.memory().peakBytes).toBe(440);
   });
 
   it('refuses released buffers and buffers of another backend', async () => {

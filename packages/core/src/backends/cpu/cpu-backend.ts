@@ -49,6 +49,7 @@ export class CpuBackend implements Backend {
   readonly wide: boolean;
   private live = 0;
   private liveBytes = 0;
+  private peakBytes = 0;
 
   constructor(opts: CpuBackendOptions = {}) {
     this.wide = opts.precision === 'f64';
@@ -70,6 +71,7 @@ export class CpuBackend implements Backend {
   adopt(b: CpuBuffer): CpuBuffer {
     this.live++;
     this.liveBytes += b.byteLength;
+    if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
     return b;
   }
 
@@ -98,7 +100,11 @@ export class CpuBackend implements Backend {
   }
 
   memory(): MemoryInfo {
-    return { liveBuffers: this.live, liveBytes: this.liveBytes, pooledBuffers: 0, pooledBytes: 0 };
+    return { liveBuffers: this.live, liveBytes: this.liveBytes, pooledBuffers: 0, pooledBytes: 0, peakBytes: this.peakBytes };
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   flush(): void {}

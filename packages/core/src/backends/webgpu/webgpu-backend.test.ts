@@ -133,6 +133,31 @@ describe.each(gpus)('the WebGPU backend ($name)', ({ gpu }) => {
     expect(gpu.memory().liveBytes).toBe(start.liveBytes);
   });
 
+  it('keeps the peak of live bytes until resetPeak starts a new one from the live bytes', () => {
+    gpu.resetPeak();
+    const start = gpu.memory();
+    expect(start.peakBytes).toBe(start.liveBytes);
+    const a = gpu.upload(new Float32Array(4096), 'f32');
+    const b = gpu.upload(new Float32Array(1024), 'f32');
+    gpu.release(b);
+    expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength + b.byteLength);
+    gpu.resetPeak();
+    expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength);
+    gpu.release(a);
+    expect(gpu.memory().peakBytes).toBe(start.liveBytes + a.byteLength);
+  });
+
+  it('counts the scratch buffers of a multi-pass reduction in the peak', async () => {
+    const x = gpu.upload(new Float32Array(300000).fill(1), 'f32');
+    gpu.resetPeak();
+    const s = gpu.reduce('sum', vec(x, 300000), [0]); // partial results in a scratch buffer, then a second pass
+    expect((await gpu.read(vec(s, 1)))[0]).toBe(300000);
+    const { liveBytes, peakBytes } = gpu.memory();
+    expect(peakBytes).toBeGreaterThan(liveBytes); // the partials were held beside x and s
+    gpu.release(x);
+    gpu.release(s);
+  });
+
   it('reuses bind groups when a step binds the same buffers again', async () => {
     const groups = (gpu as unknown as { batch: { groups: { hits: number; misses: number } } }).batch.groups;
     const x = gpu.fill(256, 'f32', 1);

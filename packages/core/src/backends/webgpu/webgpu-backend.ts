@@ -82,6 +82,9 @@ export class WebGPUBackend implements Backend {
   private readonly maxBytes: number;
   private live = 0;
   private liveBytes = 0;
+  private peakBytes = 0;
+  /** Bytes of kernels' scratch buffers currently held (counted in the peak, not in liveBytes). */
+  private scratchBytes = 0;
   private destroyed = false;
   private readonly runner: KernelRunner;
   private readonly batchSize: number;
@@ -117,8 +120,8 @@ export class WebGPUBackend implements Backend {
     this.runner = {
       softwareAdapter: this.softwareAdapter,
       run: (k, bufs) => this.run(k, bufs),
-      scratch: (bytes) => this.pool.acquire(bytes),
-      recycle: (b) => this.pool.release(b),
+      scratch: (bytes) => this.acquireScratch(bytes),
+      recycle: (b) => this.recycleScratch(b),
       device,
       encode: (fn, family) => this.batch.encode(fn, family),
     };
@@ -189,14 +192,14 @@ export class WebGPUBackend implements Backend {
     let temp: GPUBuffer | null = null;
     if (view.dtype === 'f16' || !isContiguous(view.shape, view.strides)) {
       // strided views and f16 are compacted (f16 widened to f32) on the device first
-      temp = this.pool.acquire(n * 4);
+      temp = this.acquireScratch(n * 4);
       this.run(copyKernel(view, view.dtype === 'f16' ? 'f32' : view.dtype), [src, temp]);
       from = temp;
       fromOffset = 0;
     }
     const staging = this.readPool.acquire(n * 4);
     this.batch.copy(from, fromOffset, staging, 0, n * 4);
-    if (temp) this.pool.release(temp);
+    if (temp) this.recycleScratch(temp);
     this.batch.submit();
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, n * 4);
@@ -224,7 +227,12 @@ export class WebGPUBackend implements Backend {
       liveBytes: this.liveBytes,
       pooledBuffers: this.pool.pooledBuffers + this.readPool.pooledBuffers,
       pooledBytes: this.pool.pooledBytes + this.readPool.pooledBytes,
+      peakBytes: this.peakBytes,
     };
+  }
+
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes + this.scratchBytes;
   }
 
   flush(): void {
@@ -390,7 +398,24 @@ export class WebGPUBackend implements Backend {
     const handle = new WebGPUBuffer(buffer, buffer.size, this);
     this.live++;
     this.liveBytes += handle.byteLength;
+    this.notePeak();
     return handle;
+  }
+
+  private notePeak(): void {
+    if (this.liveBytes + this.scratchBytes > this.peakBytes) this.peakBytes = this.liveBytes + this.scratchBytes;
+  }
+
+  private acquireScratch(bytes: number): GPUBuffer {
+    const buffer = this.pool.acquire(bytes);
+    this.scratchBytes += buffer.size;
+    this.notePeak();
+    return buffer;
+  }
+
+  private recycleScratch(buffer: GPUBuffer): void {
+    this.scratchBytes -= buffer.size;
+    this.pool.release(buffer);
   }
 
   private untrack(b: WebGPUBuffer): void {

@@ -176,7 +176,8 @@ export class PeftModel extends Module implements PretrainedModel {
       const out = encoder ? promptForward(this.model, encoder, rest) : this.model.forward(rest);
       const training = this.trainingAdapters();
       if (!out.loss || !this.hooks.has(training)) return out;
-      return { ...out, loss: this.hooks.addRegularizers(out.loss, training, { training: this.training }) };
+      // copied by descriptor: a loss-only output's `logits` is a getter that must not run here
+      return Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(out), loss: { value: this.hooks.addRegularizers(out.loss, training, { training: this.training }), enumerable: true } }) as ModelOutput;
     }
     if (this.training) throw new ArgumentError('PeftModel.forward: adapterNames (one adapter per row) works in eval mode only; call eval() first');
     for (const n of adapterNames) {

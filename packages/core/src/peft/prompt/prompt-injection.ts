@@ -61,13 +61,13 @@ export function promptForward(model: PretrainedModel, encoder: PromptEncoder, in
   });
   if (encoder.kind === 'prefix') {
     if (first) fillPrefix(cache, rows, b, model);
-    return model.forward({ inputIds: ids, inputsEmbeds: inputs.inputsEmbeds, attentionMask: mask, pastKeyValues: cache, labels: inputs.labels });
+    return model.forward({ inputIds: ids, inputsEmbeds: inputs.inputsEmbeds, attentionMask: mask, pastKeyValues: cache, labels: inputs.labels, returnLogits: inputs.returnLogits });
   }
   if (!first) return model.forward({ inputIds: ids, inputsEmbeds: inputs.inputsEmbeds, attentionMask: mask, pastKeyValues: cache });
   const embeds = inputs.inputsEmbeds ?? model.getInputEmbeddings().forward(ids!);
   const prompt = expand(unsqueeze(rows.dtype === embeds.dtype ? rows : rows.cast(embeds.dtype), 0), [b, ...rows.shape]);
   const labels = inputs.labels && info.task === 'causal-lm' ? prefixLabels(inputs.labels, virtual) : inputs.labels;
-  return model.forward({ inputsEmbeds: concat([prompt, embeds], 1), attentionMask: mask, pastKeyValues: inputs.pastKeyValues, labels });
+  return model.forward({ inputsEmbeds: concat([prompt, embeds], 1), attentionMask: mask, pastKeyValues: inputs.pastKeyValues, labels, returnLogits: inputs.returnLogits });
 }
 
 function prefixLabels(labels: Tensor, virtual: number): Tensor {
