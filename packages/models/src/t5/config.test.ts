@@ -59,8 +59,9 @@ describe('T5 configs whose sizes the generic count misses', () => {
     }
   });
 
-  it('refuse layer counts far past any published model before building anything', () => {
+  it('refuse layer and bucket counts far past any published model before building anything', () => {
     expect(() => parseT5Config(new ConfigReader({ model_type: 't5', ...small, num_layers: 2 ** 31 }))).toThrow(/"num_layers".*at most 1024/);
     expect(() => createModel({ model_type: 't5', ...small, num_decoder_layers: 5000 })).toThrow(ConfigError);
+    expect(() => createModel({ model_type: 't5', ...small, relative_attention_num_buckets: 2 ** 31 })).toThrow(/"relative_attention_num_buckets".*at most 65536/);
   });
 });

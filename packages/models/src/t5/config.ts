@@ -54,6 +54,8 @@ export interface T5Config {
  */
 /** The most layers a T5 stack may have (published T5 models have at most 24 per stack). */
 const MAX_LAYERS = 1024;
+/** The most relative-position buckets (published T5 models use 32): each is a row of the bias table. */
+const MAX_BUCKETS = 65536;
 
 export function parseT5Config(r: ConfigReader): T5Config {
   const type = r.str('model_type', 't5');
@@ -86,7 +88,7 @@ export function parseT5Config(r: ConfigReader): T5Config {
     numLayers,
     numDecoderLayers: r.int('num_decoder_layers', numLayers, MAX_LAYERS),
     numHeads,
-    relativeAttentionNumBuckets: r.int('relative_attention_num_buckets', 32),
+    relativeAttentionNumBuckets: r.int('relative_attention_num_buckets', 32, MAX_BUCKETS),
     relativeAttentionMaxDistance: r.int('relative_attention_max_distance', 128),
     dropoutRate: r.num('dropout_rate', 0.1),
     layerNormEpsilon: r.num('layer_norm_epsilon', 1e-6),
