@@ -21,10 +21,10 @@ export function commitFuzzSeed(env: NodeJS.ProcessEnv = process.env, cwd = proce
     return { seed, source: 'PEFT_FUZZ_SEED' };
   }
   try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     if (/^[0-9a-f]{8,}$/.test(head)) return { seed: Number.parseInt(head.slice(0, 8), 16), source: `commit ${head.slice(0, 12)}` };
   } catch {
-    // not a git checkout (a source tarball): the default seed
+    // not a git checkout (a source tarball), no git, or a checkout git refuses to read: the default seed
   }
   return { seed: DEFAULT_FUZZ_SEED, source: 'default (not a git checkout)' };
 }
