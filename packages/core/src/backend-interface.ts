@@ -160,6 +160,12 @@ export interface Backend {
   sync(): Promise<void>;
   /** Frees everything; the backend is unusable afterwards. */
   destroy(): void;
+  /**
+   * Whether one fused kernel can bind every buffer behind `views` (absent: always). A backend whose
+   * tensors can outgrow one binding (WebGPU) cuts them into pieces in its primitives; registered fused
+   * kernels run only where this holds, and ops use their composite form otherwise.
+   */
+  binds?(views: readonly View[]): boolean;
 
   /** A new buffer of `size` elements all equal to `value`. */
   fill(size: number, dtype: DType, value: number): BufferHandle;

@@ -4,14 +4,14 @@ import type { Backend } from './backend-interface.js';
 import { DisposedTensorError, ArgumentError } from './errors.js';
 import { composite, keep, scopeDepth, tidy } from './scope.js';
 import type { Tensor } from './tensor.js';
-import { testBackends } from './test-support/backends.js';
+import { testOpBackends } from './test-support/backends.js';
 import { fromArray, ones, zeros } from './ops/creation.js';
 import { add, exp, mul } from './ops/elementwise.js';
 import { matmul } from './ops/matmul.js';
 import { crossEntropy } from './ops/loss.js';
 import { gelu, softmax } from './ops/activation.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 const live = (b: Backend): number => {
   b.flush();

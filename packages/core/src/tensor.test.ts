@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from './errors.js';
 import { tidy } from './scope.js';
-import { testBackends } from './test-support/backends.js';
+import { testOpBackends } from './test-support/backends.js';
 import { fromArray, tensor } from './ops/creation.js';
 import * as ops from './ops/index.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe.each(backends)('Tensor on $name', ({ backend }) => {
   const on = { backend };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AutogradError, ShapeError } from '../errors.js';
 import { tidy } from '../scope.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { liveBuffers, rand } from '../test-support/numeric.js';
 import { fromArray, ones } from '../ops/creation.js';
@@ -10,7 +10,7 @@ import { argmax, sum } from '../ops/reduce.js';
 import { gather } from '../ops/indexing.js';
 import { isGradEnabled, noGrad } from './graph.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe.each(backends)('backward on $name', ({ backend }) => {
   const on = { backend };

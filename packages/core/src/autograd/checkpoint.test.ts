@@ -9,7 +9,7 @@ import * as ops from '../ops/index.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { liveBuffers, rand, readF64, toTensor } from '../test-support/numeric.js';
 import { checkpoint } from './checkpoint.js';
 import { noGrad } from './graph.js';
@@ -39,7 +39,7 @@ class Block extends Module {
   }
 }
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe.each(backends)('checkpoint on $name', ({ backend }) => {
   const d = 8;

@@ -3,7 +3,7 @@ import { ArgumentError, AutogradError, ShapeError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { expectClose, liveBuffers, rand, readF64, toTensor } from '../test-support/numeric.js';
 import { type CustomBackward, customFunction } from './custom-function.js';
@@ -32,7 +32,7 @@ const hadamard =
 const shapes = [[5, 3], [3, 4], [5, 3], [3, 4]];
 const hostInputs = () => shapes.map((s, i) => rand(s, { seed: 10 + i }));
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe.each(backends)('customFunction on $name', ({ backend }) => {
   it('matches finite differences', async () => {

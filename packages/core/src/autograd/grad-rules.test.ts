@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { roundToF16 } from '../dtype.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { type HostTensor, exactCpu, host, rand, toTensor } from '../test-support/numeric.js';
 import type { TensorFn } from '../test-support/op-check.js';
@@ -117,7 +117,7 @@ function recordedOps(check: RuleCheck): Set<string> {
   });
 }
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe('the gradient rule table', () => {
   it('has a rule for every differentiable primitive and nothing else', () => {

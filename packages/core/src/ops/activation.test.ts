@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -8,7 +8,7 @@ import { gelu, logSoftmax, silu, softmax } from './activation.js';
 import { fromArray } from './creation.js';
 import { transpose } from './views.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 const softmaxRow = (row: number[]): number[] => {
   const m = Math.max(...row);

@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { result } from './apply.js';
 import { contiguous, exp, log, sub, unaryOp } from './elementwise.js';
 import { max, sum } from './reduce.js';
+import { kernelBinds } from './kernel-binds.js';
 
 /**
  * GELU. `'none'` is the exact form x·Φ(x) = ½x(1 + erf(x/√2)) (BERT's `gelu`); `'tanh'` is the
@@ -73,7 +74,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 function fusedSoftmax(x: Tensor, axis: number, log: boolean): Tensor | undefined {
   const backend = x.liveStorage(log ? 'logSoftmax' : 'softmax').backend;
   const kernel = findKernel(backend, SOFTMAX_KERNEL);
-  if (!kernel || x.dtype !== 'f32' || axis !== x.rank - 1) return undefined;
+  if (!kernel || x.dtype !== 'f32' || axis !== x.rank - 1 || !kernelBinds(backend, [x])) return undefined;
   return composite(() => {
     const xc = x.isContiguous ? x : contiguous(x);
     return result('softmax', [xc], { log }, backend, kernel(backend, xc.view('softmax'), log), x.shape, 'f32');

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { type DType, DTYPES, roundToF16 } from '../dtype.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { host, roundTo } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
 import { fromArray } from './creation.js';
 import { cast } from './elementwise.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 /** Values every dtype can hold exactly (so each pair's expected result is the source value). */
 const SMALL = [0, 1, 2, 7, 100, 0, 3, 1];

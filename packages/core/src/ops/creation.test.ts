@@ -3,10 +3,10 @@ import { DTYPES, roundToF16 } from '../dtype.js';
 import { Generator, manualSeed } from '../random.js';
 import { withBackend } from '../backend-registry.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import * as c from './creation.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe.each(backends)('creation on $name', ({ backend }) => {
   const on = { backend };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dropoutKeep } from '../kernels/random-hash.js';
 import { Generator } from '../random.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, toTensor } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -9,7 +9,7 @@ import { fromArray, ones } from './creation.js';
 import { dropout } from './dropout.js';
 import { transpose } from './views.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 /** The mask every backend must produce: element i kept iff dropoutKeep(seed, i, p), scaled by 1/(1-p) in f32. */
 const expectedDropout = (values: ArrayLike<number>, p: number, seed: number): number[] =>

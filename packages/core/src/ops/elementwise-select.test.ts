@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, randInt } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -8,7 +8,7 @@ import { broadcast2, broadcastAt } from '../test-support/reference-math.js';
 import { fromArray } from './creation.js';
 import * as ops from './elementwise.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 const COMPARES: { name: string; fn: (a: Tensor, b: Tensor) => Tensor; ref: (a: number, b: number) => boolean }[] = [
   { name: 'eq', fn: ops.eq, ref: (a, b) => a === b },

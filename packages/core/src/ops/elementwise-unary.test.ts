@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { roundToF16 } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -9,7 +9,7 @@ import { erf64 } from '../test-support/reference-math.js';
 import { fromArray } from './creation.js';
 import * as ops from './elementwise.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 interface UnaryCase {
   name: string;

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { expectClose, rand, readF64, toTensor } from '../test-support/numeric.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { fusedNormGrad, fusedSoftmaxGrad, fusedUnaryGrad } from './fused-grads.js';
 import * as ops from './index.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 async function both(fused: Tensor | undefined, composite: Tensor, label: string, tol = { rtol: 2e-5, atol: 2e-6 }): Promise<void> {
+  // a backend whose bindings are smaller than these tensors declines, and ops take the composite rule
+  const binds = composite.backend.binds?.([composite.view()]) ?? true;
+  if (!binds) {
+    expect(fused, `${label}: no fused kernel for tensors larger than one binding`).toBeUndefined();
+    composite.dispose();
+    return;
+  }
   expect(fused, `${label}: the backend offers the fused kernel`).toBeDefined();
   expectClose(await readF64(fused!), await readF64(composite), tol, label, composite.shape);
   fused!.dispose();

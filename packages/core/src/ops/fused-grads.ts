@@ -8,11 +8,12 @@ import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { plain } from './apply.js';
 import { contiguous } from './elementwise.js';
+import { kernelBinds } from './kernel-binds.js';
 
 /** The backend of `ts` when every one is f32 on that backend; undefined otherwise. */
 function f32Backend(ts: readonly Tensor[]) {
   const b = ts[0].liveStorage('grad').backend;
-  return ts.every((t) => t.dtype === 'f32' && t.liveStorage('grad').backend === b) ? b : undefined;
+  return ts.every((t) => t.dtype === 'f32' && t.liveStorage('grad').backend === b) && kernelBinds(b, ts) ? b : undefined;
 }
 
 const dense = (t: Tensor): Tensor => (t.isContiguous ? t : contiguous(t));

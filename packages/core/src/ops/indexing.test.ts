@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contiguousStrides, shapeSize } from '../shape.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, randInt, toTensor } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -8,7 +8,7 @@ import { fromArray } from './creation.js';
 import { embedding, gather, pad, scatterAdd } from './indexing.js';
 import { slice, transpose } from './views.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 /** Reference gather: x [pre, size, post] with an index of any shape along `axis`. */
 function gather64(x: ArrayLike<number>, shape: number[], idx: ArrayLike<number>, axis: number): Float64Array {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, randInt, toTensor } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
 import { crossEntropy, mseLoss } from './loss.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 const ce = (logits: Tensor, target: Tensor): Tensor => crossEntropy(logits, target);
 const mse = (pred: Tensor, target: Tensor): Tensor => mseLoss(pred, target);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { rand, toTensor, liveBuffers } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -8,7 +8,7 @@ import { contiguousStrides } from '../shape.js';
 import { linear, matmul } from './matmul.js';
 import { slice, transpose } from './views.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 /** Reference: transpose of the last two axes of a row-major [batch, r, c] array. */
 function t64(values: ArrayLike<number>, batch: number, r: number, c: number): Float64Array {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, toTensor } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -7,7 +7,7 @@ import { rowwise } from '../test-support/reference-math.js';
 import { layerNorm, rmsNorm } from './normalization.js';
 import { transpose } from './views.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 /** float64 layer norm of one row, population variance. */
 const lnRow = (eps: number) => (row: number[]): number[] => {

@@ -8,6 +8,7 @@ import { add, mul, rsqrt, square, sub } from './elementwise.js';
 import { mean } from './reduce.js';
 import { result } from './apply.js';
 import { contiguous } from './elementwise.js';
+import { kernelBinds } from './kernel-binds.js';
 
 function checkAffine(op: string, x: Tensor, p: Tensor | null | undefined): void {
   if (!p) return;
@@ -67,7 +68,7 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
 function fusedNorm(kind: NormKind, x: Tensor, weight: Tensor | null | undefined, bias: Tensor | null | undefined, eps: number): Tensor | undefined {
   const backend = x.liveStorage(kind === 'layer' ? 'layerNorm' : 'rmsNorm').backend;
   const kernel = findKernel(backend, NORM_KERNEL);
-  if (!kernel || x.dtype !== 'f32' || x.rank === 0) return undefined;
+  if (!kernel || x.dtype !== 'f32' || x.rank === 0 || !kernelBinds(backend, [x, weight, bias])) return undefined;
   for (const p of [weight, bias]) if (p && (p.dtype !== 'f32' || p.rank !== 1 || !p.isContiguous || p.backend !== backend)) return undefined;
   return composite(() => {
     const xc = x.isContiguous ? x : contiguous(x);

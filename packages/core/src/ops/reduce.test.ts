@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, randInt, toTensor } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -9,7 +9,7 @@ import { fromArray } from './creation.js';
 import { transpose } from './views.js';
 import * as r from './reduce.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 const total = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const avg = (xs: number[]): number => total(xs) / xs.length;

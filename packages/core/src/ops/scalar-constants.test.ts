@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { readF64 } from '../test-support/numeric.js';
 import { tidy } from '../scope.js';
 import { fromArray } from './creation.js';
 import { add, mul } from './elementwise.js';
 import { scalarConstant, scalarConstantBuffers } from './scalar-constants.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 describe.each(backends)('scalar constants on $name', ({ backend }) => {
   it('hands out views of one constant per value and dtype', async () => {

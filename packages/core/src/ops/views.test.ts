@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend-interface.js';
 import { contiguousStrides, shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { checkGradients } from '../test-support/gradcheck.js';
 import { host, rand, toTensor, liveBuffers } from '../test-support/numeric.js';
 import { checkOp } from '../test-support/op-check.js';
@@ -10,7 +10,7 @@ import { arange } from './creation.js';
 import { mul } from './elementwise.js';
 import * as v from './views.js';
 
-const backends = await testBackends();
+const backends = await testOpBackends();
 
 /** Reference: element at multi-index `idx` of a row-major array of `shape`. */
 function at(values: ArrayLike<number>, shape: readonly number[], idx: readonly number[]): number {

@@ -5,7 +5,7 @@ import { Parameter } from '../nn/parameter.js';
 import { withBackend } from '../backend-registry.js';
 import { findKernel, registerKernel } from '../backends/kernel-registry.js';
 import { ADAMW_KERNEL } from '../kernels/adamw-kernel.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { AdamW } from './adamw.js';
 import { expectClose as closeTo } from '../test-support/numeric.js';
 
@@ -52,7 +52,7 @@ const GRADS = [
 ];
 const P0 = [1, -2, 0.25, 3];
 
-describe.each(await testBackends())('AdamW on $name', ({ backend }) => {
+describe.each(await testOpBackends())('AdamW on $name', ({ backend }) => {
   const param = (values: number[]) => withBackend(backend, () => new Parameter(tensor(values)));
   const setGrad = (p: Parameter, g: number[]) => {
     p.grad?.dispose();

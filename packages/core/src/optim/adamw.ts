@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Variable } from '../nn/variable.js';
 import { type GroupOptions, Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamState, definedOnly } from './optimizer.js';
+import { kernelBinds } from '../ops/kernel-binds.js';
 
 /**
  * Hyperparameters of {@link AdamW} (per group).
@@ -108,7 +109,7 @@ export class AdamW extends Optimizer<AdamWOptions> {
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
     const backend = p.backend;
     const fused = findKernel(backend, ADAMW_KERNEL);
-    if (fused && !amsgrad && p.dtype === 'f32' && g0.dtype === 'f32') {
+    if (fused && !amsgrad && p.dtype === 'f32' && g0.dtype === 'f32' && kernelBinds(backend, [p, g0, expAvg, expAvgSq])) {
       // one fused kernel instead of a dozen: same arithmetic, same rounding
       const g = contiguous(g0);
       const parts = [p, g, expAvg, expAvgSq];

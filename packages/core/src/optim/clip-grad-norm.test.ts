@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { withBackend } from '../backend-registry.js';
 import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { clipGradNorm } from './clip-grad-norm.js';
 
-describe.each(await testBackends())('clipGradNorm on $name', ({ backend }) => {
+describe.each(await testOpBackends())('clipGradNorm on $name', ({ backend }) => {
   const withGrad = (values: number[], grad: number[] | null) =>
     withBackend(backend, () => {
       const p = new Parameter(tensor(values));

@@ -7,7 +7,7 @@ import { ShapeError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { AdamW } from './adamw.js';
 import type { Optimizer } from './optimizer.js';
 import { SGD } from './sgd.js';
@@ -36,7 +36,7 @@ function countingReads(inner: Backend): { backend: Backend; reads: () => number 
   return { backend, reads: () => reads };
 }
 
-describe.each(await testBackends())('Optimizer on $name', ({ backend }) => {
+describe.each(await testOpBackends())('Optimizer on $name', ({ backend }) => {
   const param = (values: number[]) => withBackend(backend, () => new Parameter(tensor(values)));
   const setGrad = (p: Parameter, g: number[]) => {
     p.grad?.dispose();

@@ -3,7 +3,7 @@ import { withBackend } from '../backend-registry.js';
 import { ConfigError } from '../errors.js';
 import { tensor } from '../ops/creation.js';
 import { Parameter } from '../nn/parameter.js';
-import { testBackends } from '../test-support/backends.js';
+import { testOpBackends } from '../test-support/backends.js';
 import { SGD, type SGDOptions } from './sgd.js';
 import { expectClose as closeTo } from '../test-support/numeric.js';
 
@@ -37,7 +37,7 @@ const GRADS = [
 ];
 const P0 = [1, -2, 0.25];
 
-describe.each(await testBackends())('SGD on $name', ({ backend }) => {
+describe.each(await testOpBackends())('SGD on $name', ({ backend }) => {
   const param = (values: number[]) => withBackend(backend, () => new Parameter(tensor(values)));
   const run = async (opt: SGD, p: Parameter, grads: number[][]): Promise<Float32Array[]> => {
     const out: Float32Array[] = [];

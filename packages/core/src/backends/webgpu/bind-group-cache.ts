@@ -1,3 +1,5 @@
+import { type Bindable, BufferWindow, bindingResource } from './buffer-window.js';
+
 /**
  * Reuses bind groups: creating one costs more than the dispatch it serves (tens of microseconds in
  * Dawn), and a training step binds the same pooled buffers in the same combinations every time. The
@@ -36,16 +38,16 @@ export class BindGroupCache {
 
   /**
    * The bind group for `layout` with a `uniformBytes` parameter block (binding 0, dynamic offset)
-   * and `buffers` as bindings 1..n.
+   * and `buffers` (whole buffers or windows of one) as bindings 1..n.
    *
    * @example
    * ```ts
    * cache.get(layout, 16, [a, b, out]);
    * ```
    */
-  get(layout: GPUBindGroupLayout, uniformBytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
+  get(layout: GPUBindGroupLayout, uniformBytes: number, buffers: readonly Bindable[]): GPUBindGroup {
     let key = `${this.idOfLayout(layout)}:${uniformBytes}`;
-    for (const b of buffers) key += `,${this.idOf(b)}`;
+    for (const b of buffers) key += b instanceof BufferWindow ? `,${this.idOf(b.buffer)}@${b.offset}+${b.size}` : `,${this.idOf(b)}`;
     const hit = this.groups.get(key);
     if (hit) {
       this.hits++;
@@ -54,11 +56,11 @@ export class BindGroupCache {
     this.misses++;
     if (this.groups.size >= this.limit) this.clear();
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniforms, offset: 0, size: uniformBytes } }];
-    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
+    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: bindingResource(buffers[i]) });
     const group = this.device.createBindGroup({ layout, entries });
     this.groups.set(key, group);
     for (const b of buffers) {
-      const id = this.idOf(b);
+      const id = this.idOf(bindingResource(b).buffer);
       let list = this.keysOf.get(id);
       if (!list) this.keysOf.set(id, (list = []));
       list.push(key);

@@ -1,3 +1,4 @@
+import type { Bindable } from './buffer-window.js';
 import { BindGroupCache } from './bind-group-cache.js';
 import type { KernelProfiler } from './kernel-profiler.js';
 import type { CompiledKernel } from './pipeline-cache.js';
@@ -49,6 +50,8 @@ export class CommandBatch {
   private count = 0;
   private staged = 0;
   private afterSubmit: (() => void)[] = [];
+  /** Bind groups set in the open encoder, held until it is submitted (the cache may drop them sooner). */
+  private inUse: GPUBindGroup[] = [];
   private readonly maxDispatches: number;
   private readonly maxStaged: number;
   private readonly align: number;
@@ -91,7 +94,7 @@ export class CommandBatch {
    * batch.dispatch(compiled, [a, b, out], words, [16, 1, 1]);
    * ```
    */
-  dispatch(kernel: CompiledKernel, buffers: readonly GPUBuffer[], words: readonly number[], grid: readonly [number, number, number], family = 'kernel'): void {
+  dispatch(kernel: CompiledKernel, buffers: readonly Bindable[], words: readonly number[], grid: readonly [number, number, number], family = 'kernel'): void {
     const bindBytes = Math.max(1, Math.ceil(words.length / 4)) * 16;
     const slot = Math.ceil(bindBytes / this.align) * this.align;
     if (this.count >= this.maxDispatches || this.arenaUsed + slot > this.arenaHost.byteLength) this.submit();
@@ -101,6 +104,7 @@ export class CommandBatch {
     this.arenaUsed += slot;
     this.count++;
     const group = this.groups.get(kernel.layout, bindBytes, buffers);
+    this.inUse.push(group);
     const profiler = this.profiler;
     if (profiler) this.endPass();
     const pass = this.computePass(profiler?.timestamps(family));
@@ -184,6 +188,7 @@ export class CommandBatch {
       this.staged = 0;
       this.device.queue.submit([encoder.finish()]);
       this.submits++;
+      this.inUse = [];
     }
     const after = this.afterSubmit;
     this.afterSubmit = [];

@@ -18,7 +18,7 @@ export class WebGPUBuffer implements BufferHandle {
     readonly buffer: GPUBuffer,
     /** Bytes as allocated (the size class). */
     readonly byteLength: number,
-    /** The backend that made it. */
+    /** Identifies the backend that made it. */
     readonly owner: object,
   ) {}
 }

@@ -1,3 +1,4 @@
+import type { Bindable } from './buffer-window.js';
 import type { BufferHandle, View } from '../../backend-interface.js';
 import type { DType } from '../../dtype.js';
 import type { WebGPUBuffer } from './gpu-buffer.js';
@@ -24,11 +25,11 @@ export interface WebGPUKernelContext {
   /** For multi-pass kernel families: dispatches, scratch buffers from the pool, and ordered raw commands. */
   readonly runner: KernelRunner;
   /** The `GPUBuffer` behind `view`, after checking the device and that this backend can hold its dtype (`op` names the error). */
-  input(view: View, op: string): GPUBuffer;
+  input(view: View, op: string): Bindable;
   /** A new tracked output of `n` elements of `dtype` from the pool; its `buffer` is the `GPUBuffer` to bind. */
   output(op: string, n: number, dtype: DType): WebGPUBuffer;
   /** Records `kernel` on `buffers` (bindings 1..n in order). */
-  run(kernel: Kernel, buffers: readonly GPUBuffer[]): void;
+  run(kernel: Kernel, buffers: readonly Bindable[]): void;
   /** The common case in one call: inputs' buffers, an output of `n` elements, then `kernel()` on `[...inputs, output]` (skipped when `n` is 0). */
   map(op: string, dtype: DType, inputs: readonly View[], n: number, kernel: () => Kernel): BufferHandle;
 }

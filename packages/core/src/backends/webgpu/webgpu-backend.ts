@@ -1,8 +1,9 @@
 import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
-import { type DType, type TypedArray, hostArray } from '../../dtype.js';
+import { type DType, type TypedArray, gpuBytesPerElement, hostArray } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
-import { type Shape, isContiguous, shapeSize } from '../../shape.js';
+import { type Shape, contiguousStrides, isContiguous, shapeSize } from '../../shape.js';
 import { BufferPool } from './buffer-pool.js';
+import type { Bindable } from './buffer-window.js';
 import { CommandBatch } from './command-batch.js';
 import { DeviceState } from './device-state.js';
 import { WebGPUBuffer } from './gpu-buffer.js';
@@ -19,7 +20,6 @@ import {
 } from './kernels/elementwise.js';
 import { vec4BinaryKernel } from './kernels/elementwise-vec4.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
-import { encodeScatterAdd } from './kernels/scatter-add.js';
 import { encodeMatmul } from './kernels/matmul.js';
 import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';
@@ -27,6 +27,8 @@ import type { WebGPUKernelContext } from './kernel-context.js';
 import type { Kernel } from './kernels/wgsl.js';
 import { type KernelProfile, KernelProfiler, kernelFamily } from './kernel-profiler.js';
 import { PipelineCache } from './pipeline-cache.js';
+import { type PieceHost, type PieceSpec, recordInPieces, sameAxes, sliceAxis, windowOf } from './large-operands.js';
+import { gatherInPieces, matmulInPieces, reduceInPieces, scatterAddInPieces, scatterAddPiece } from './large-op-splits.js';
 import { describeAdapter, isSoftwareAdapter, openDevice } from './open-device.js';
 
 /**
@@ -50,6 +52,11 @@ export interface WebGPUBackendOptions {
   maxPooledBytes?: number;
   /** Choose kernels as for a CPU adapter (true) or a GPU (false) instead of detecting it (tests, benchmarks). */
   softwareAdapter?: boolean;
+  /**
+   * Most bytes one kernel operand may span, below the device's `maxStorageBufferBindingSize` (tests
+   * use a few KiB to run every op on tensors cut into pieces). Default: the device's limit.
+   */
+  maxBindingBytes?: number;
 }
 
 /**
@@ -79,7 +86,12 @@ export class WebGPUBackend implements Backend {
   private readonly readPool: BufferPool;
   private readonly batch: CommandBatch;
   private readonly state: DeviceState;
-  private readonly maxBytes: number;
+  /** Most bytes one kernel binding spans (the device's limit, or the option); larger tensors are cut into pieces. */
+  readonly maxBindingBytes: number;
+  private readonly maxAllocBytes: number;
+  private readonly pieceHost: PieceHost;
+  /** What this backend's buffers name as their owner (the same through a proxy of the backend). */
+  private readonly identity = {};
   private live = 0;
   private liveBytes = 0;
   private peakBytes = 0;
@@ -104,7 +116,10 @@ export class WebGPUBackend implements Backend {
     this.pipelines = new PipelineCache(device, (e) => this.state.record(e, true));
     this.batchSize = opts.batchSize ?? 256;
     this.batch = new CommandBatch(device, { uniformAlign: device.limits.minUniformBufferOffsetAlignment, maxDispatches: this.batchSize });
-    this.maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    const align = device.limits.minStorageBufferOffsetAlignment;
+    const bindLimit = Math.min(device.limits.maxStorageBufferBindingSize, opts.maxBindingBytes ?? Infinity);
+    this.maxBindingBytes = Math.max(align, Math.floor(bindLimit / align) * align);
+    this.maxAllocBytes = device.limits.maxBufferSize;
     const retire = (b: GPUBuffer): void => {
       this.batch.groups.forget(b);
       this.batch.whenSubmitted(() => b.destroy());
@@ -124,6 +139,18 @@ export class WebGPUBackend implements Backend {
       recycle: (b) => this.recycleScratch(b),
       device,
       encode: (fn, family) => this.batch.encode(fn, family),
+    };
+    this.pieceHost = {
+      maxBind: this.maxBindingBytes,
+      align,
+      bind: (view) => this.bindView(view),
+      scratch: (bytes) => this.acquireScratch(bytes),
+      recycle: (b) => this.recycleScratch(b),
+      run: (kernel, bufs) => this.run(kernel, bufs),
+      compact: (view) => {
+        const handle = this.copy(view, view.dtype) as WebGPUBuffer;
+        return { view: { ...view, strides: contiguousStrides(view.shape), offset: 0 }, buf: handle.buffer, release: () => this.release(handle) };
+      },
     };
     this.kernelContext = {
       device,
@@ -189,17 +216,16 @@ export class WebGPUBackend implements Backend {
     if (n === 0) return hostArray(view.dtype, 0);
     let from = src;
     let fromOffset = view.offset * 4;
-    let temp: GPUBuffer | null = null;
+    let temp: BufferHandle | null = null;
     if (view.dtype === 'f16' || !isContiguous(view.shape, view.strides)) {
       // strided views and f16 are compacted (f16 widened to f32) on the device first
-      temp = this.acquireScratch(n * 4);
-      this.run(copyKernel(view, view.dtype === 'f16' ? 'f32' : view.dtype), [src, temp]);
-      from = temp;
+      temp = this.copy(view, view.dtype === 'f16' ? 'f32' : view.dtype);
+      from = (temp as WebGPUBuffer).buffer;
       fromOffset = 0;
     }
     const staging = this.readPool.acquire(n * 4);
     this.batch.copy(from, fromOffset, staging, 0, n * 4);
-    if (temp) this.recycleScratch(temp);
+    if (temp) this.release(temp);
     this.batch.submit();
     try {
       await staging.mapAsync(GPUMapMode.READ, 0, n * 4);
@@ -216,7 +242,7 @@ export class WebGPUBackend implements Backend {
 
   release(buffer: BufferHandle): void {
     const b = buffer as WebGPUBuffer;
-    if (!(b instanceof WebGPUBuffer) || b.owner !== this || b.released) return;
+    if (!(b instanceof WebGPUBuffer) || b.owner !== this.identity || b.released) return;
     this.untrack(b);
     if (!this.destroyed) this.pool.release(b.buffer);
   }
@@ -257,82 +283,149 @@ export class WebGPUBackend implements Backend {
   }
 
   // ---- kernels ----
+  // Each primitive is a piece spec: one kernel when its operands bind, pieces of it when a tensor spans
+  // more than one binding (large-operands.ts).
 
   fill(size: number, dtype: DType, value: number): BufferHandle {
-    this.check('fill', dtype);
-    const out = this.alloc('fill', size, dtype);
-    const words = Math.ceil((size * (dtype === 'f16' ? 2 : 4)) / 4);
-    if (words > 0) this.run(fillKernel(words, fillPattern(dtype, value)), [out.buffer]);
-    return out;
+    const pattern = fillPattern(dtype, value);
+    const bpe = gpuBytesPerElement(dtype);
+    return this.pieces('fill', dtype, [], [size], () => [], (_i, _b, shape, out) => {
+      this.run(fillKernel(Math.ceil((shapeSize(shape) * bpe) / 4), pattern), [out]);
+    });
   }
 
   copy(x: View, dtype: DType): BufferHandle {
-    return this.map('copy', dtype, [x], shapeSize(x.shape), () => copyKernel(x, dtype));
+    return this.elementwise('copy', dtype, [x], x.shape, ([v]) => copyKernel(v, dtype), false);
   }
 
   unary(op: UnaryOp, x: View): BufferHandle {
-    return this.map(op, x.dtype, [x], shapeSize(x.shape), () => unaryKernel(op, x));
+    return this.elementwise(op, x.dtype, [x], x.shape, ([v]) => unaryKernel(op, v));
   }
 
   binary(op: BinaryOp, a: View, b: View, outShape: Shape): BufferHandle {
-    const wide = vec4BinaryKernel(op, a, b, outShape);
-    return this.map(op, a.dtype, [a, b], shapeSize(outShape), () => wide ?? binaryKernel(op, a, b, outShape));
+    return this.elementwise(op, a.dtype, [a, b], outShape, ([va, vb], shape) => vec4BinaryKernel(op, va, vb, shape) ?? binaryKernel(op, va, vb, shape));
   }
 
   compare(op: CompareOp, a: View, b: View, outShape: Shape): BufferHandle {
-    return this.map(op, 'bool', [a, b], shapeSize(outShape), () => compareKernel(op, a, b, outShape));
+    return this.elementwise(op, 'bool', [a, b], outShape, ([va, vb], shape) => compareKernel(op, va, vb, shape));
   }
 
   where(cond: View, a: View, b: View, outShape: Shape): BufferHandle {
-    return this.map('where', a.dtype, [cond, a, b], shapeSize(outShape), () => whereKernel(cond, a, b, outShape));
+    return this.elementwise('where', a.dtype, [cond, a, b], outShape, ([c, va, vb], shape) => whereKernel(c, va, vb, shape));
   }
 
   dropout(x: View, p: number, seed: number): BufferHandle {
-    return this.map('dropout', x.dtype, [x], shapeSize(x.shape), () => dropoutKernel(x, p, seed));
+    return this.elementwise('dropout', x.dtype, [x], x.shape, ([v], _shape, base) => dropoutKernel(v, p, seed, base));
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
-    const xb = this.input(x, op);
     const outDtype = op === 'argmax' || op === 'argmin' ? 'i32' : x.dtype;
-    const out = this.alloc(op, shapeSize(x.shape.filter((_, d) => !axes.includes(d))), outDtype);
-    encodeReduce(this.runner, op, x, xb, axes, out.buffer);
-    return out;
+    const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+    return this.pieces(
+      op,
+      outDtype,
+      [x],
+      kept.map((d) => x.shape[d]),
+      ([v], axis, start, len) => [sliceAxis(v, kept[axis], start, len)],
+      ([v], [vb], _shape, out) => encodeReduce(this.runner, op, v, vb, axes, out),
+      ([v], shape, out) => reduceInPieces(this.pieceHost, this.runner, op, v, axes, shape, out),
+    );
   }
 
   matmul(a: View, b: View): BufferHandle {
-    const [ab, bb] = [this.input(a, 'matmul'), this.input(b, 'matmul')];
     const r = a.shape.length;
-    const out = this.alloc('matmul', shapeSize(a.shape.slice(0, -1)) * b.shape[r - 1], a.dtype);
-    encodeMatmul(this.runner, a, ab, b, bb, out.buffer);
-    return out;
+    return this.pieces(
+      'matmul',
+      a.dtype,
+      [a, b],
+      [...a.shape.slice(0, -1), b.shape[r - 1]],
+      ([va, vb], axis, start, len) => {
+        if (axis === r - 1) return [va, sliceAxis(vb, axis, start, len)];
+        return [sliceAxis(va, axis, start, len), axis < r - 2 ? sliceAxis(vb, axis, start, len) : vb];
+      },
+      ([va, vb], [ab, bb], _shape, out) => encodeMatmul(this.runner, va, ab, vb, bb, out),
+      ([va, vb], shape, out) => matmulInPieces(this.pieceHost, this.runner, va, vb, shape, out),
+    );
   }
 
   gather(x: View, index: View, axis: number): BufferHandle {
-    const n = shapeSize(x.shape.slice(0, axis)) * shapeSize(index.shape) * shapeSize(x.shape.slice(axis + 1));
-    return this.map('gather', x.dtype, [x, index], n, () => gatherKernel(x, index, axis));
+    const ri = index.shape.length;
+    return this.pieces(
+      'gather',
+      x.dtype,
+      [x, index],
+      [...x.shape.slice(0, axis), ...index.shape, ...x.shape.slice(axis + 1)],
+      ([vx, vi], d, start, len) => {
+        if (d < axis) return [sliceAxis(vx, d, start, len), vi];
+        if (d < axis + ri) return [vx, sliceAxis(vi, d - axis, start, len)];
+        return [sliceAxis(vx, d - ri + 1, start, len), vi];
+      },
+      ([vx, vi], bufs, _shape, out) => this.run(gatherKernel(vx, vi, axis), [...bufs, out]),
+      ([vx, vi], shape, out) => gatherInPieces(this.pieceHost, this.runner, vx, vi, axis, shape, out),
+    );
   }
 
   scatterAdd(src: View, index: View, axis: number, axisSize: number): BufferHandle {
-    const [sb, ib] = [this.input(src, 'scatterAdd'), this.input(index, 'scatterAdd')];
-    const n = shapeSize(src.shape.slice(0, axis)) * axisSize * shapeSize(src.shape.slice(axis + index.shape.length));
-    const out = this.alloc('scatterAdd', n, src.dtype);
-    encodeScatterAdd(this.runner, src, sb, index, ib, axis, axisSize, out.buffer);
-    return out;
+    const ri = index.shape.length;
+    const post = shapeSize(src.shape.slice(axis + ri));
+    // a piece's first row along `axis`, from its offset in the output
+    const baseOf = (offset: number): number => Math.floor(offset / Math.max(1, post)) % axisSize;
+    return this.pieces(
+      'scatterAdd',
+      src.dtype,
+      [src, index],
+      [...src.shape.slice(0, axis), axisSize, ...src.shape.slice(axis + ri)],
+      ([vs, vi], d, start, len) => (d === axis ? [vs, vi] : [sliceAxis(vs, d < axis ? d : d + ri - 1, start, len), vi]),
+      ([vs, vi], [sb, ib], shape, out, offset) => scatterAddPiece(this.runner, vs, sb, vi, ib, axis, baseOf(offset), shape, out),
+      ([vs, vi], shape, out, offset) => scatterAddInPieces(this.pieceHost, this.runner, vs, vi, axis, baseOf(offset), shape, out),
+    );
   }
 
   concat(xs: readonly View[], axis: number): BufferHandle {
-    const bufs = xs.map((x) => this.input(x, 'concat'));
-    const n = xs.reduce((p, x) => p + shapeSize(x.shape), 0);
-    const out = this.alloc('concat', n, xs[0].dtype);
-    encodeConcat(this.runner, xs, bufs, axis, out.buffer);
-    return out;
+    const total = xs.reduce((p, x) => p + x.shape[axis], 0);
+    return this.pieces(
+      'concat',
+      xs[0].dtype,
+      xs,
+      xs[0].shape.map((d, i) => (i === axis ? total : d)),
+      (vs, d, start, len) => {
+        if (d !== axis) return sameAxes(vs, d, start, len);
+        // rows of the concatenation axis: the parts of the inputs that fall in them
+        const parts: View[] = [];
+        let at = 0;
+        for (const v of vs) {
+          const [lo, hi] = [Math.max(start, at), Math.min(start + len, at + v.shape[axis])];
+          if (hi > lo) parts.push(sliceAxis(v, axis, lo - at, hi - lo));
+          at += v.shape[axis];
+        }
+        return parts;
+      },
+      (vs, bufs, _shape, out) => encodeConcat(this.runner, vs, bufs, axis, out),
+    );
   }
 
   pad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): BufferHandle {
-    const xb = this.input(x, 'pad');
-    const out = this.alloc('pad', shapeSize(outShape), x.dtype);
-    encodePad(this.runner, x, xb, outShape, starts, steps, out.buffer);
-    return out;
+    return this.pieces(
+      'pad',
+      x.dtype,
+      [x],
+      outShape,
+      () => null,
+      ([v], [xb], _shape, out) => encodePad(this.runner, v, xb, outShape, starts, steps, out),
+    );
+  }
+
+  /**
+   * Whether one kernel can bind every buffer behind `views` whole: fused kernels (norms, softmax,
+   * AdamW, their gradients) run only then; otherwise ops use the primitives, which cut large tensors.
+   *
+   * @example
+   * ```ts
+   * if (gpu.binds([x.view('softmax')])) fused(); else composite();
+   * ```
+   */
+  binds(views: readonly View[]): boolean {
+    return views.every((v) => (v.buffer as WebGPUBuffer).byteLength <= this.maxBindingBytes);
   }
 
   /**
@@ -355,6 +448,41 @@ export class WebGPUBackend implements Backend {
 
   // ---- internals ----
 
+  private pieces(
+    op: string,
+    dtype: DType,
+    inputs: readonly View[],
+    outShape: Shape,
+    slice: PieceSpec['slice'],
+    leaf: PieceSpec['leaf'],
+    inputSplit?: PieceSpec['inputSplit'],
+    packInputs = true,
+  ): BufferHandle {
+    for (const v of inputs) this.check(op, v.dtype);
+    this.check(op, dtype);
+    const out = this.alloc(op, shapeSize(outShape), dtype);
+    recordInPieces(this.pieceHost, { op, inputs, outShape, outDtype: dtype, slice, leaf, inputSplit, packInputs }, out.buffer);
+    return out;
+  }
+
+  private elementwise(
+    op: string,
+    dtype: DType,
+    inputs: readonly View[],
+    outShape: Shape,
+    kernel: (views: readonly View[], shape: Shape, base: number) => Kernel,
+    packInputs = true,
+  ): BufferHandle {
+    return this.pieces(op, dtype, inputs, outShape, sameAxes, (views, bufs, shape, out, base) => this.run(kernel(views, shape, base), [...bufs, out]), undefined, packInputs);
+  }
+
+  /** The binding of a view: its whole buffer when that binds, else the window around the view (rebased), else null. */
+  private bindView(view: View): { view: View; buf: Bindable } | null {
+    const buffer = this.bufferOf(view, 'bind');
+    if (buffer.size <= this.maxBindingBytes) return { view, buf: buffer };
+    return windowOf(view, buffer, this.pieceHost.align, this.maxBindingBytes);
+  }
+
   private map(op: string, dtype: DType, inputs: readonly View[], n: number, kernel: () => Kernel): BufferHandle {
     const bufs = inputs.map((v) => this.input(v, op));
     this.check(op, dtype);
@@ -363,18 +491,25 @@ export class WebGPUBackend implements Backend {
     return out;
   }
 
-  private run(kernel: Kernel, buffers: readonly GPUBuffer[]): void {
+  private run(kernel: Kernel, buffers: readonly Bindable[]): void {
     this.batch.dispatch(this.pipelines.get(kernel), buffers, kernel.words, kernel.grid, this.batch.profiler ? kernelFamily(kernel.key) : undefined);
   }
 
   private input(view: View, op: string): GPUBuffer {
     this.check(op, view.dtype);
-    return this.bufferOf(view, op);
+    const buffer = this.bufferOf(view, op);
+    if (buffer.size > this.maxBindingBytes) {
+      throw new DeviceError(
+        'OUT_OF_MEMORY',
+        `webgpu ${op}: a ${view.dtype}${JSON.stringify(view.shape)} operand lives in a buffer of ${buffer.size} bytes, more than one kernel binds (${this.maxBindingBytes}); check backend.binds(views) and use the primitives, which cut large tensors into pieces`,
+      );
+    }
+    return buffer;
   }
 
   private bufferOf(view: View, op: string): GPUBuffer {
     const b = view.buffer as WebGPUBuffer;
-    if (!(b instanceof WebGPUBuffer) || b.owner !== this) throw new PeftError('BACKEND', `webgpu ${op}: got a buffer from another backend`);
+    if (!(b instanceof WebGPUBuffer) || b.owner !== this.identity) throw new PeftError('BACKEND', `webgpu ${op}: got a buffer from another backend`);
     if (b.released) throw new PeftError('BACKEND', `webgpu ${op}: got a buffer that was already released`);
     return b.buffer;
   }
@@ -388,14 +523,14 @@ export class WebGPUBackend implements Backend {
 
   private alloc(op: string, n: number, dtype: DType): WebGPUBuffer {
     const bytes = n * (dtype === 'f16' ? 2 : 4);
-    if (bytes > this.maxBytes) {
+    if (BufferPool.sizeClass(bytes) > this.maxAllocBytes) {
       throw new DeviceError(
         'OUT_OF_MEMORY',
-        `webgpu ${op}: cannot allocate ${bytes} bytes (${n} × ${dtype}); the largest buffer this device binds is ${this.maxBytes} bytes`,
+        `webgpu ${op}: cannot allocate ${bytes} bytes (${n} × ${dtype}); the largest buffer this device allocates is ${this.maxAllocBytes} bytes`,
       );
     }
     const buffer = this.pool.acquire(bytes);
-    const handle = new WebGPUBuffer(buffer, buffer.size, this);
+    const handle = new WebGPUBuffer(buffer, buffer.size, this.identity);
     this.live++;
     this.liveBytes += handle.byteLength;
     this.notePeak();

@@ -267,20 +267,22 @@ export function fillKernel(words: number, pattern: number): Kernel {
 
 /**
  * Inverted dropout with the shared counter hash: keeps element i when `(hash32(seed, i) >> 8) >=
- * threshold` and scales it by `f32(1 / (1 - p))`, bit for bit like the CPU reference.
+ * threshold` and scales it by `f32(1 / (1 - p))`, bit for bit like the CPU reference. `base` is the
+ * row-major index of the first element when `x` is one piece of a larger tensor.
  *
  * @example
  * ```ts
  * dropoutKernel(x, 0.1, 1234);
  * ```
  */
-export function dropoutKernel(x: View, p: number, seed: number): Kernel {
+export function dropoutKernel(x: View, p: number, seed: number, base = 0): Kernel {
   const scalars: MapScalar[] = [
     { name: 'seed', type: 'u32', word: seed >>> 0 },
     { name: 'threshold', type: 'u32', word: dropoutThreshold(p) },
     { name: 'scale', type: 'f32', word: f32Word(1 / (1 - p)) },
   ];
-  const expr = 'select(0.0, x * scale, (hash32(seed, i) >> 8u) >= threshold)';
+  if (base !== 0) scalars.push({ name: 'base', type: 'u32', word: base >>> 0 });
+  const expr = `select(0.0, x * scale, (hash32(seed, i${base !== 0 ? ' + base' : ''}) >> 8u) >= threshold)`;
   return mapKernel({ name: 'dropout', inputs: [x], vars: ['x'], outDtype: x.dtype, expr, helpers: WGSL_HASH, scalars });
 }
 

@@ -1,3 +1,4 @@
+import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../../shape.js';
 import { copyKernel, fillKernel } from './elementwise.js';
@@ -10,14 +11,18 @@ const WG = 64;
 
 /**
  * Gather along `axis` with an index of any rank and strides; out-of-range entries read zero. The
- * output is `x.shape` with `axis` replaced by `index.shape`.
+ * output is `x.shape` with `axis` replaced by `index.shape`. With `base`, `x` is the block of a larger
+ * tensor starting at entry `base` of `axis`: index values are taken relative to it, and outputs whose
+ * index falls outside the block are left as they are (the caller zeroes the output first and records
+ * one gather per block).
  *
  * @example
  * ```ts
  * gatherKernel(table, ids, 0);
+ * gatherKernel(rowsFrom4096, ids, 0, 4096); // one block of a table too large for one binding
  * ```
  */
-export function gatherKernel(x: View, index: View, axis: number): Kernel {
+export function gatherKernel(x: View, index: View, axis: number, base?: number): Kernel {
   const preShape = x.shape.slice(0, axis);
   const postShape = x.shape.slice(axis + 1);
   const ni = shapeSize(index.shape);
@@ -26,8 +31,9 @@ export function gatherKernel(x: View, index: View, axis: number): Kernel {
   const pre = planWalk(preShape, [{ strides: x.strides.slice(0, axis), offset: x.offset }]);
   const pst = planWalk(postShape, [{ strides: x.strides.slice(axis + 1), offset: 0 }]);
   const idx = planWalk(index.shape, [{ strides: index.strides, offset: index.offset }]);
-  const words = [total, ni, post, x.shape[axis], x.strides[axis], ...pre.words, ...pst.words, ...idx.words];
-  const key = `gather:${JSON.stringify([x.dtype, index.dtype, pre.sig, pst.sig, idx.sig])}`;
+  const block = base !== undefined;
+  const words = [total, ni, post, x.shape[axis], x.strides[axis], ...pre.words, ...pst.words, ...idx.words, ...(block ? [base >>> 0] : [])];
+  const key = `gather:${JSON.stringify([x.dtype, index.dtype, pre.sig, pst.sig, idx.sig, block])}`;
   const source = (): string => {
     const b1 = 5 + walkWordCount(pre.sig);
     const b2 = b1 + walkWordCount(pst.sig);
@@ -38,12 +44,12 @@ export function gatherKernel(x: View, index: View, axis: number): Kernel {
   let t = i / ${word(2)};
   let j = t % ${word(1)};
   let p = t / ${word(1)};
-${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq'], 'q')}${walkOffsets(idx.sig, b2, 'j', ['oi'], 'j')}  let row = ${indexLoad(index.dtype, 'idx[oi]')};
+${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq'], 'q')}${walkOffsets(idx.sig, b2, 'j', ['oi'], 'j')}  let row = ${indexLoad(index.dtype, 'idx[oi]')}${block ? ` - ${word(words.length - 1)}` : ''};
   if (row < ${word(3)}) {
     out[i] = x[op + row * ${word(4)} + oq];
-  } else {
+  }${block ? '' : ` else {
     out[i] = ${storageType(x.dtype)}();
-  }
+  }`}
 }
 `;
     return src;
@@ -59,7 +65,7 @@ ${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq
  * encodeConcat(runner, [a, b], [aBuf, bBuf], 1, out);
  * ```
  */
-export function encodeConcat(runner: KernelRunner, xs: readonly View[], bufs: readonly GPUBuffer[], axis: number, out: GPUBuffer): void {
+export function encodeConcat(runner: KernelRunner, xs: readonly View[], bufs: readonly Bindable[], axis: number, out: Bindable): void {
   const total = xs.reduce((p, x) => p + x.shape[axis], 0);
   const outShape = xs[0].shape.map((d, i) => (i === axis ? total : d));
   const strides = contiguousStrides(outShape);
@@ -81,11 +87,11 @@ export function encodeConcat(runner: KernelRunner, xs: readonly View[], bufs: re
 export function encodePad(
   runner: KernelRunner,
   x: View,
-  xBuf: GPUBuffer,
+  xBuf: Bindable,
   outShape: Shape,
   starts: readonly number[],
   steps: readonly number[],
-  out: GPUBuffer,
+  out: Bindable,
 ): void {
   const bytes = shapeSize(outShape) * (x.dtype === 'f16' ? 2 : 4);
   if (bytes === 0) return;

@@ -1,3 +1,4 @@
+import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { PeftError } from '../../../errors.js';
 import { shapeSize } from '../../../shape.js';
@@ -131,7 +132,7 @@ const profiles = new WeakMap<GPUDevice, MatmulDeviceProfile>();
  * if (!encodeTunedMatmul(runner, a, aBuf, b, bBuf, out)) runDefault();
  * ```
  */
-export function encodeTunedMatmul(runner: KernelRunner, a: View, aBuf: GPUBuffer, b: View, bBuf: GPUBuffer, out: GPUBuffer): boolean {
+export function encodeTunedMatmul(runner: KernelRunner, a: View, aBuf: Bindable, b: View, bBuf: Bindable, out: Bindable): boolean {
   const tr = runner as Partial<TextureRunner>;
   if (!tr.device) {
     if (forced && forced !== 'register') throw new PeftError('BACKEND', `matmul: the ${forced} kernel needs a runner that exposes its device`);

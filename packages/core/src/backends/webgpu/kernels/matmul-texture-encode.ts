@@ -1,3 +1,4 @@
+import { type Bindable, bindingResource } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { type TexelFormat, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
@@ -125,15 +126,16 @@ export function useSampledTextures(on: boolean): void {
 
 
 /** Records the copy or packing pass that fills `tex` with an operand's texels. */
-function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: View, buf: GPUBuffer, tex: GPUTexture): void {
+function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: View, buf: Bindable, tex: GPUTexture): void {
   const width = 1 << res.wShift;
+  const src = bindingResource(buf);
   if (p.copyFrom !== null) {
     const first = p.copyFrom;
     const full = Math.floor(p.texels / width);
     const rest = p.texels - full * width;
     runner.encode((enc) => {
-      if (full > 0) enc.copyBufferToTexture({ buffer: buf, offset: first * 16, bytesPerRow: width * 16 }, { texture: tex }, [width, full, 1]);
-      if (rest > 0) enc.copyBufferToTexture({ buffer: buf, offset: (first + full * width) * 16 }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
+      if (full > 0) enc.copyBufferToTexture({ buffer: src.buffer, offset: src.offset + first * 16, bytesPerRow: width * 16 }, { texture: tex }, [width, full, 1]);
+      if (rest > 0) enc.copyBufferToTexture({ buffer: src.buffer, offset: src.offset + (first + full * width) * 16 }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
     }, 'matmul-texture copy-in');
     return;
   }
@@ -144,7 +146,7 @@ function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: 
     layout: pack.getBindGroupLayout(0),
     entries: [
       { binding: 0, resource: { buffer: res.uniform(texturePackWords(plane)!) } },
-      { binding: 1, resource: { buffer: buf } },
+      { binding: 1, resource: src },
       { binding: 2, resource: tex.createView() },
     ],
   });
@@ -208,18 +210,18 @@ export function encodeTextureMatmul(
   runner: TextureRunner,
   base: Pick<TextureMatmulConfig, 'tm' | 'tn' | 'sg'>,
   a: View,
-  aBuf: GPUBuffer,
+  aBuf: Bindable,
   b: View,
-  bBuf: GPUBuffer,
-  out: GPUBuffer,
+  bBuf: Bindable,
+  out: Bindable,
 ): boolean {
   const r = a.shape.length;
   const [m, k, n] = [a.shape[r - 2], a.shape[r - 1], b.shape[r - 1]];
   const batchShape = a.shape.slice(0, -2);
   const batches = shapeSize(batchShape);
   if (k === 0 || batches === 0 || m === 0 || n === 0) return false;
-  const pa = planTextureOperand(a, 'a', batchShape, aBuf.size);
-  const pb = planTextureOperand(b, 'b', batchShape, bBuf.size);
+  const pa = planTextureOperand(a, 'a', batchShape, bindingResource(aBuf).size);
+  const pb = planTextureOperand(b, 'b', batchShape, bindingResource(bBuf).size);
   // a packing pass covers its rows and batches in one dispatch
   const packable = (p: OperandPlan): boolean => !p.pack || (p.pack.rows <= MAX_GRID && shapeSize(p.pack.batchSizes) <= MAX_GRID);
   if (!pa || !pb || !packable(pa) || !packable(pb)) return false;
@@ -266,7 +268,7 @@ export function encodeTextureMatmul(
         { binding: 0, resource: { buffer: res.uniform(words) } },
         { binding: 1, resource: viewA },
         { binding: 2, resource: viewB },
-        { binding: 3, resource: tc ? tc.createView() : { buffer: out } },
+        { binding: 3, resource: tc ? tc.createView() : bindingResource(out) },
       ],
     });
     const [gx, gy] = textureMatmulGrid(cfg, m, n, count);
@@ -282,9 +284,10 @@ export function encodeTextureMatmul(
     const width = 1 << res.wShift;
     const full = Math.floor(outTexels / width);
     const rest = outTexels - full * width;
+    const dst = bindingResource(out);
     runner.encode((enc) => {
-      if (full > 0) enc.copyTextureToBuffer({ texture: tc }, { buffer: out, bytesPerRow: width * 16 }, [width, full, 1]);
-      if (rest > 0) enc.copyTextureToBuffer({ texture: tc, origin: [0, full, 0] }, { buffer: out, offset: full * width * 16 }, [rest, 1, 1]);
+      if (full > 0) enc.copyTextureToBuffer({ texture: tc }, { buffer: dst.buffer, offset: dst.offset, bytesPerRow: width * 16 }, [width, full, 1]);
+      if (rest > 0) enc.copyTextureToBuffer({ texture: tc, origin: [0, full, 0] }, { buffer: dst.buffer, offset: dst.offset + full * width * 16 }, [rest, 1, 1]);
     }, 'matmul-texture copy-out');
     res.releaseTexture(tc);
   }

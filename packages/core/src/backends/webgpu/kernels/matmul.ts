@@ -1,3 +1,4 @@
+import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { shapeSize } from '../../../shape.js';
 import { encodeTunedMatmul } from './matmul-select.js';
@@ -106,7 +107,7 @@ ${walkOffsets(walk.sig, 8, 'z', ['oa', 'ob'], 'z')}`;
  * encodeMatmul(runner, aView, aBuffer, bView, bBuffer, outBuffer);
  * ```
  */
-export function encodeMatmul(runner: KernelRunner, a: View, aBuf: GPUBuffer, b: View, bBuf: GPUBuffer, out: GPUBuffer): void {
+export function encodeMatmul(runner: KernelRunner, a: View, aBuf: Bindable, b: View, bBuf: Bindable, out: Bindable): void {
   const r = a.shape.length;
   const batches = shapeSize(a.shape.slice(0, -2));
   if (batches === 0 || a.shape[r - 2] === 0 || b.shape[r - 1] === 0) return;

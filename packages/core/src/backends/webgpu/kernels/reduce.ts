@@ -1,3 +1,4 @@
+import type { Bindable } from '../buffer-window.js';
 import type { ReduceOp, View } from '../../../backend-interface.js';
 import type { DType } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
@@ -212,7 +213,7 @@ ${walkOffsets(innerWalk.sig, innerBase, 'k', ['ik'], 'k')}    let v = ${load(x.d
  * encodeReduce(runner, 'sum', xView, xBuffer, [0, 2], outBuffer);
  * ```
  */
-export function encodeReduce(runner: KernelRunner, op: ReduceOp, x: View, xBuf: GPUBuffer, axes: readonly number[], out: GPUBuffer): void {
+export function encodeReduce(runner: KernelRunner, op: ReduceOp, x: View, xBuf: Bindable, axes: readonly number[], out: Bindable): void {
   const outDtype: DType = isArg(op) ? 'i32' : x.dtype;
   const outer = shapeSize(x.shape.filter((_, d) => !axes.includes(d)));
   const inner = shapeSize(axes.map((d) => x.shape[d]));
@@ -244,9 +245,9 @@ function twoPass(
   runner: KernelRunner,
   op: ReduceOp,
   x: View,
-  xBuf: GPUBuffer,
+  xBuf: Bindable,
   axes: readonly number[],
-  out: GPUBuffer,
+  out: Bindable,
   outer: number,
   chunks: number,
   first: (partialDtype: DType) => Kernel,

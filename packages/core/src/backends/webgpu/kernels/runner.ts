@@ -1,3 +1,4 @@
+import type { Bindable } from '../buffer-window.js';
 import type { Kernel } from './wgsl.js';
 
 /**
@@ -16,7 +17,7 @@ import type { Kernel } from './wgsl.js';
 export interface KernelRunner {
   /** True on CPU adapters (lavapipe, SwiftShader), where kernels with workgroup barriers are slow. */
   readonly softwareAdapter: boolean;
-  run(kernel: Kernel, buffers: readonly GPUBuffer[]): void;
+  run(kernel: Kernel, buffers: readonly Bindable[]): void;
   scratch(bytes: number): GPUBuffer;
   recycle(buffer: GPUBuffer): void;
   /** The device, for kernel families that manage their own pipelines and textures (matmul-texture). */

@@ -1,3 +1,4 @@
+import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { contiguousStrides, isContiguous, shapeSize } from '../../../shape.js';
 import { copyKernel, fillKernel } from './elementwise.js';
@@ -220,12 +221,12 @@ ${walkOffsets(mid.sig, b2, 'j', ['oj'], 'j')}    acc = acc + ${load(src.dtype, '
 export function encodeScatterAdd(
   runner: KernelRunner,
   src: View,
-  srcBuf: GPUBuffer,
+  srcBuf: Bindable,
   index: View,
-  indexBuf: GPUBuffer,
+  indexBuf: Bindable,
   axis: number,
   axisSize: number,
-  out: GPUBuffer,
+  out: Bindable,
 ): void {
   const outSize = shapeSize(src.shape.slice(0, axis)) * axisSize * shapeSize(src.shape.slice(axis + index.shape.length));
   const bytes = outSize * (src.dtype === 'f16' ? 2 : 4);

@@ -1,0 +1,200 @@
+import type { ReduceOp, View } from '../../backend-interface.js';
+import { gpuBytesPerElement } from '../../dtype.js';
+import { type Shape, contiguousStrides, shapeSize } from '../../shape.js';
+import type { Bindable } from './buffer-window.js';
+import { binaryKernel, copyKernel, fillKernel, mapKernel } from './kernels/elementwise.js';
+import { gatherKernel } from './kernels/indexing.js';
+import { encodeMatmul } from './kernels/matmul.js';
+import { encodeReduce } from './kernels/reduce.js';
+import { encodeScatterAdd } from './kernels/scatter-add.js';
+import type { KernelRunner } from './kernels/runner.js';
+import { type PieceHost, denseView, sliceAxis } from './large-operands.js';
+
+// The cuts an op needs when its output fits one binding but an input does not: a table read by
+// rows (gather), a weight read by blocks of columns or of its inner dimension (matmul), a tensor
+// reduced in blocks (reduce). Each returns false when no block size makes the inputs bind.
+
+type Bound = { view: View; buf: Bindable };
+
+/** The longest block along `axis` whose every cut of `view` binds (halving from the whole axis), or 0. */
+function blockLength(host: PieceHost, views: readonly View[], axes: readonly number[]): number {
+  const size = views[0].shape[axes[0]];
+  const fits = (len: number): boolean => {
+    for (let s = 0; s < size; s += len) {
+      const l = Math.min(len, size - s);
+      if (views.some((v, i) => !host.bind(sliceAxis(v, axes[i], s, l)))) return false;
+    }
+    return true;
+  };
+  for (let len = Math.ceil(size / 2); len >= 1; len = len === 1 ? 0 : Math.ceil(len / 2)) if (fits(len)) return len;
+  return 0;
+}
+
+const dense = denseView;
+
+/**
+ * `a @ b` into `out` when `b` (or `a`) spans more than one binding: by blocks of `b`'s columns when
+ * its columns are compact (a transposed weight `[n, k]`, as an LM head reads it), each block's
+ * product copied into its columns of `out`; otherwise by blocks of the inner dimension, the partial
+ * products summed in order.
+ *
+ * @example
+ * ```ts
+ * matmulInPieces(host, runner, hidden, headT, [tokens, vocab], out);
+ * ```
+ */
+export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b: View, shape: Shape, out: Bindable): boolean {
+  const r = a.shape.length;
+  const [k, n] = [a.shape[r - 1], b.shape[r - 1]];
+  const bpe = gpuBytesPerElement(a.dtype);
+  const ab = host.bind(a);
+  if (ab && Math.abs(b.strides[r - 1]) >= Math.abs(b.strides[r - 2])) {
+    const len = blockLength(host, [b], [r - 1]);
+    if (len > 0) {
+      const outStrides = contiguousStrides(shape);
+      for (let s = 0; s < n; s += len) {
+        const l = Math.min(len, n - s);
+        const bb = host.bind(sliceAxis(b, r - 1, s, l))!;
+        const partShape = [...shape.slice(0, -1), l];
+        const tmp = host.scratch(shapeSize(partShape) * bpe);
+        encodeMatmul(runner, ab.view, ab.buf, bb.view, bb.buf, tmp);
+        runner.run(copyKernel(dense(partShape, a.dtype), a.dtype, { strides: outStrides, offset: s }), [tmp, out]);
+        host.recycle(tmp);
+      }
+      return true;
+    }
+  }
+  const len = blockLength(host, [a, b], [r - 1, r - 2]);
+  if (len === 0 || len >= k) return false;
+  const bytes = shapeSize(shape) * bpe;
+  let acc = host.scratch(bytes);
+  let next = host.scratch(bytes);
+  const part = host.scratch(bytes);
+  const view = dense(shape, a.dtype);
+  for (let s = 0; s < k; s += len) {
+    const l = Math.min(len, k - s);
+    const [pa, pb] = [host.bind(sliceAxis(a, r - 1, s, l))!, host.bind(sliceAxis(b, r - 2, s, l))!];
+    encodeMatmul(runner, pa.view, pa.buf, pb.view, pb.buf, s === 0 ? acc : part);
+    if (s === 0) continue;
+    runner.run(binaryKernel('add', view, view, shape), [acc, part, next]);
+    [acc, next] = [next, acc];
+  }
+  runner.run(copyKernel(view, a.dtype), [acc, out]);
+  for (const t of [acc, next, part]) host.recycle(t);
+  return true;
+}
+
+/**
+ * Gather along `axis` from a table that spans more than one binding: `out` zeroed, then one gather per
+ * block of the table's rows, each writing the outputs whose index falls in its block.
+ *
+ * @example
+ * ```ts
+ * gatherInPieces(host, runner, embedding, ids, 0, [tokens, d], out);
+ * ```
+ */
+export function gatherInPieces(host: PieceHost, runner: KernelRunner, x: View, index: View, axis: number, shape: Shape, out: Bindable): boolean {
+  const ib = host.bind(index);
+  const len = ib ? blockLength(host, [x], [axis]) : 0;
+  if (!ib || len === 0) return false;
+  runner.run(fillKernel(Math.ceil((shapeSize(shape) * gpuBytesPerElement(x.dtype)) / 4), 0), [out]);
+  for (let s = 0; s < x.shape[axis]; s += len) {
+    const xb = host.bind(sliceAxis(x, axis, s, Math.min(len, x.shape[axis] - s)))!;
+    runner.run(gatherKernel(xb.view, ib.view, axis, s), [xb.buf, ib.buf, out]);
+  }
+  return true;
+}
+
+const COMBINE = { sum: 'add', max: 'maximum', min: 'minimum' } as const;
+
+/**
+ * A sum, max or min over a tensor that spans more than one binding: reduced block by block along its
+ * widest reduced axis, the partial results combined in order (argmax and argmin are not cut).
+ *
+ * @example
+ * ```ts
+ * reduceInPieces(host, runner, 'sum', grads, [0, 1], [], out);
+ * ```
+ */
+export function reduceInPieces(host: PieceHost, runner: KernelRunner, op: ReduceOp, x: View, axes: readonly number[], shape: Shape, out: Bindable): boolean {
+  if (op !== 'sum' && op !== 'max' && op !== 'min') return false;
+  const widest = [...axes].sort((p, q) => Math.abs(x.strides[q]) * (x.shape[q] - 1) - Math.abs(x.strides[p]) * (x.shape[p] - 1))[0];
+  if (widest === undefined) return false;
+  const len = blockLength(host, [x], [widest]);
+  if (len === 0 || len >= x.shape[widest]) return false;
+  const bytes = Math.max(1, shapeSize(shape)) * gpuBytesPerElement(x.dtype);
+  let acc = host.scratch(bytes);
+  let next = host.scratch(bytes);
+  const part = host.scratch(bytes);
+  const view = dense(shape, x.dtype);
+  for (let s = 0; s < x.shape[widest]; s += len) {
+    const xb: Bound = host.bind(sliceAxis(x, widest, s, Math.min(len, x.shape[widest] - s)))!;
+    encodeReduce(runner, op, xb.view, xb.buf, axes, s === 0 ? acc : part);
+    if (s === 0) continue;
+    runner.run(binaryKernel(COMBINE[op], view, view, shape), [acc, part, next]);
+    [acc, next] = [next, acc];
+  }
+  runner.run(copyKernel(view, x.dtype), [acc, out]);
+  for (const t of [acc, next, part]) host.recycle(t);
+  return true;
+}
+
+/**
+ * The scatter-add of one piece of the output: rows `[base, base + shape[axis])` of `axis`. The index
+ * is rebased to the piece (entries outside it fall out of range and are skipped by the kernel).
+ *
+ * @example
+ * ```ts
+ * scatterAddPiece(runner, src, srcBuf, ids, idsBuf, 0, 4096, [4096, d], out);
+ * ```
+ */
+export function scatterAddPiece(
+  runner: KernelRunner,
+  src: View,
+  srcBuf: Bindable,
+  index: View,
+  indexBuf: Bindable,
+  axis: number,
+  base: number,
+  shape: Shape,
+  out: Bindable,
+): void {
+  if (base === 0) return encodeScatterAdd(runner, src, srcBuf, index, indexBuf, axis, shape[axis], out);
+  const ni = shapeSize(index.shape);
+  const rebased = runner.scratch(Math.max(1, ni) * 4);
+  const scalars = [{ name: 'base', type: index.dtype === 'u32' ? 'u32' : 'i32', word: base >>> 0 }] as const;
+  runner.run(mapKernel({ name: 'rebase', inputs: [index], vars: ['x'], outDtype: index.dtype, expr: 'x - base', scalars }), [indexBuf, rebased]);
+  encodeScatterAdd(runner, src, srcBuf, dense(index.shape, index.dtype), rebased, axis, shape[axis], out);
+  runner.recycle(rebased);
+}
+
+/**
+ * A scatter-add whose source spans more than one binding: summed block by block of index positions
+ * (the source's `axis`, the index's first axis), the partial outputs added in order.
+ *
+ * @example
+ * ```ts
+ * scatterAddInPieces(host, runner, grads, ids, 0, vocab, 0, [vocab, d], out);
+ * ```
+ */
+export function scatterAddInPieces(host: PieceHost, runner: KernelRunner, src: View, index: View, axis: number, base: number, shape: Shape, out: Bindable): boolean {
+  if (index.shape.length === 0) return false;
+  const len = blockLength(host, [src, index], [axis, 0]);
+  if (len === 0 || len >= index.shape[0]) return false;
+  const bytes = shapeSize(shape) * gpuBytesPerElement(src.dtype);
+  let acc = host.scratch(bytes);
+  let next = host.scratch(bytes);
+  const part = host.scratch(bytes);
+  const view = dense(shape, src.dtype);
+  for (let s = 0; s < index.shape[0]; s += len) {
+    const l = Math.min(len, index.shape[0] - s);
+    const [ps, pi] = [host.bind(sliceAxis(src, axis, s, l))!, host.bind(sliceAxis(index, 0, s, l))!];
+    scatterAddPiece(runner, ps.view, ps.buf, pi.view, pi.buf, axis, base, shape, s === 0 ? acc : part);
+    if (s === 0) continue;
+    runner.run(binaryKernel('add', view, view, shape), [acc, part, next]);
+    [acc, next] = [next, acc];
+  }
+  runner.run(copyKernel(view, src.dtype), [acc, out]);
+  for (const t of [acc, next, part]) host.recycle(t);
+  return true;
+}
