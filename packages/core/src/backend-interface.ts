@@ -107,11 +107,13 @@ export interface MemoryInfo {
   liveBytes: number;
   /** Released buffers kept for reuse. */
   pooledBuffers: number;
+  /** Bytes of released buffers kept for reuse (and, on WebGPU, of the texture matmul's pooled operand textures). */
   pooledBytes: number;
   /**
    * The most bytes held at once since the backend was made or since the last {@link Backend.resetPeak}:
-   * `liveBytes` plus, on WebGPU, the scratch buffers kernels hold while they run (multi-pass
-   * reductions, reads of strided views). Buffers resting in the pool are not counted.
+   * `liveBytes` plus, on WebGPU, the scratch buffers and textures kernels hold while they run
+   * (multi-pass reductions, pieces of large tensors, the texture matmul's operands). Buffers and
+   * textures resting in the pool are not counted.
    */
   peakBytes: number;
 }

@@ -25,6 +25,7 @@ import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';
 import type { WebGPUKernelContext } from './kernel-context.js';
 import type { Kernel } from './kernels/wgsl.js';
+import { type TextureResources, textureResourcesOf } from './kernels/texture-resources.js';
 import { type KernelProfile, KernelProfiler, kernelFamily } from './kernel-profiler.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { type PieceHost, type PieceSpec, recordInPieces, sameAxes, sliceAxis, windowOf } from './large-operands.js';
@@ -90,6 +91,7 @@ export class WebGPUBackend implements Backend {
   readonly maxBindingBytes: number;
   private readonly maxAllocBytes: number;
   private readonly pieceHost: PieceHost;
+  private readonly textures: TextureResources;
   /** What this backend's buffers name as their owner (the same through a proxy of the backend). */
   private readonly identity = {};
   private live = 0;
@@ -132,6 +134,12 @@ export class WebGPUBackend implements Backend {
       maxPooledBytes: 64 << 20,
     });
     this.softwareAdapter = opts.softwareAdapter ?? isSoftwareAdapter(adapterInfo);
+    // the texture matmul's operand textures count as scratch while a product holds them
+    this.textures = textureResourcesOf(device);
+    this.textures.onUse = (bytes) => {
+      this.scratchBytes += bytes;
+      this.notePeak();
+    };
     this.runner = {
       softwareAdapter: this.softwareAdapter,
       run: (k, bufs) => this.run(k, bufs),
@@ -252,7 +260,7 @@ export class WebGPUBackend implements Backend {
       liveBuffers: this.live,
       liveBytes: this.liveBytes,
       pooledBuffers: this.pool.pooledBuffers + this.readPool.pooledBuffers,
-      pooledBytes: this.pool.pooledBytes + this.readPool.pooledBytes,
+      pooledBytes: this.pool.pooledBytes + this.readPool.pooledBytes + this.textures.pooledTextureBytes,
       peakBytes: this.peakBytes,
     };
   }

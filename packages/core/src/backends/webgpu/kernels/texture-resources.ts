@@ -25,6 +25,8 @@ export class TextureResources {
   private readonly textures = new Map<string, GPUTexture[]>();
   private readonly params = new Map<string, GPUBuffer>();
   private pooledBytes = 0;
+  /** Told the bytes of each texture taken from (positive) or returned to (negative) the pool, for memory accounting. */
+  onUse: ((bytes: number) => void) | null = null;
   /** log2 of the texture width in texels. */
   readonly wShift: number;
   /** Read-only storage textures compile here (set once a probe compiles; sampled textures until then). */
@@ -84,9 +86,11 @@ export class TextureResources {
     const width = 1 << this.wShift;
     const rows = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(texels / width))));
     if (rows > this.device.limits.maxTextureDimension2D) return null;
+    const bytes = width * rows * TEXEL_BYTES[format];
+    this.onUse?.(bytes);
     const t = this.textures.get(`${format} ${rows}`)?.pop();
     if (t) {
-      this.pooledBytes -= width * rows * TEXEL_BYTES[format];
+      this.pooledBytes -= bytes;
       return t;
     }
     return this.device.createTexture({
@@ -96,10 +100,16 @@ export class TextureResources {
     });
   }
 
+  /** Bytes of textures waiting in the pool. @example `res.pooledTextureBytes` */
+  get pooledTextureBytes(): number {
+    return this.pooledBytes;
+  }
+
   /** Returns a texture for reuse by later products (safe: commands run in recording order). */
   releaseTexture(t: GPUTexture): void {
     const format = t.format as OperandTextureFormat;
     const bytes = t.width * t.height * TEXEL_BYTES[format];
+    this.onUse?.(-bytes);
     if (this.pooledBytes + bytes > MAX_POOLED_TEXTURE_BYTES) {
       // over budget: forget the pool (textures are freed once no pending command uses them)
       this.textures.clear();
