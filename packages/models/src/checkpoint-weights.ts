@@ -72,7 +72,7 @@ async function weightFiles(source: CheckpointSource): Promise<string[]> {
  * Reads a checkpoint's weights (one `model.safetensors` or the shards an index names) into `model`.
  * Every check runs on the headers before any tensor is read: a tensor the model needs but the files
  * lack, or one whose shape differs, is an error naming it; tensors the model does not use are
- * ignored with a warning. F16/BF16 weights are widened to f32.
+ * ignored with a warning. F16/BF16 weights are widened to f32, one tensor at a time.
  *
  * @example
  * ```ts
@@ -120,14 +120,21 @@ export async function loadCheckpointWeights(model: Module, source: CheckpointSou
   if (ignored.length) warn(`${source.label}: ignored ${ignored.length} checkpoint tensor(s) the model does not use: ${ignored.slice(0, 6).join(', ')}${ignored.length > 6 ? ', …' : ''}`);
   for (const [file, keys] of plan) {
     if (keys.size === 0) continue;
-    const contents = await source.withBytes(file, (bytes) => readSafetensors(bytes, { names: keys.keys() })).catch((e: unknown) => {
-      throw wrap(e, `${source.label}/${file}`);
-    });
-    const tensors = tensorsFromSafetensors(contents, { backend: opts.backend });
-    for (const [fileKey, tensor] of tensors) {
-      (targets.get(keys.get(fileKey)!) as Variable).assign(tensor);
-      tensor.dispose(); // the parameter holds its own reference
-    }
+    // one tensor at a time: decoded (16-bit widened to f32), moved to the device and dropped, so the
+    // host never holds more than the largest tensor in f32 beside the file's own bytes
+    await source
+      .withBytes(file, async (bytes) => {
+        for (const [fileKey, key] of keys) {
+          const contents = await readSafetensors(bytes, { names: [fileKey] });
+          for (const [, tensor] of tensorsFromSafetensors(contents, { backend: opts.backend })) {
+            (targets.get(key) as Variable).assign(tensor);
+            tensor.dispose(); // the parameter holds its own reference
+          }
+        }
+      })
+      .catch((e: unknown) => {
+        throw wrap(e, `${source.label}/${file}`);
+      });
   }
 }
 
