@@ -4,6 +4,7 @@ import { datasetTarget } from './dataset-target.js';
 import { floatSafetensorsTarget } from './float-safetensors-target.js';
 import { metricsTarget } from './metrics-target.js';
 import { modelTarget } from './model-target.js';
+import { parquetTarget } from './parquet-target.js';
 import { safetensorsTarget } from './safetensors-target.js';
 import { selftestTarget } from './selftest-target.js';
 import { sentencePieceTokenizerTarget } from './sentencepiece-tokenizer-target.js';
@@ -25,6 +26,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   floatSafetensorsTarget,
   t5ConfigTarget,
   sentencePieceTokenizerTarget,
+  parquetTarget,
 ];
 
 /** Every target the CLI can run with `--only`: the default ones and the runner's self-test. @example `ALL_FUZZ_TARGETS.find((t) => t.name === 'selftest')` */

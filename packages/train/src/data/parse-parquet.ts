@@ -1,6 +1,7 @@
 import { FileFormatError } from '@peft/core';
 import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { checkParquetColumns } from './parquet-column-check.js';
 import { type ParsedRecords, type SourceRecord } from './source-record.js';
 
 /**
@@ -62,6 +63,7 @@ export async function parseParquet(file: ParquetBytes, label: string): Promise<P
   } catch (e) {
     throw new FileFormatError(`${label}: not a readable Parquet file (${(e as Error).message})`);
   }
+  checkParquetColumns(metadata, label);
   const records: SourceRecord[] = [];
   let start = 0;
   for (const group of metadata.row_groups) {
