@@ -1,7 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, truncate } from 'node:fs/promises';
+import { mkdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { datasetInfo, downloadFile, listFiles, modelInfo } from '@huggingface/hub';
+import { type FileDownloadInfoOutput, datasetInfo, downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
+import { checkedFetch, readWithin } from '../checked-fetch.js';
+import { normalizeEtag } from '../download-headers-schema.js';
 import { HubError, hubFailure } from '../hub-error.js';
 import type { HubRepo } from '../repo-ref.js';
 import { COMMIT_HASH, RepoCache, exists, removeFile, verifyBlob } from './hub-cache.js';
@@ -27,13 +29,21 @@ export interface RepoFile {
   readonly lfs?: boolean;
 }
 
-/** The credentials and endpoint the client takes, from the settings (the token only when it is one). */
+/**
+ * The credentials and endpoint the client takes, from the settings (the token only when it is one),
+ * and the settings' fetch wrapped by {@link checkedFetch} (timeouts, checked answers).
+ *
+ * @example
+ * ```ts
+ * await modelInfo({ ...clientParams(hubSettings()), name: 'org/name' });
+ * ```
+ */
 export function clientParams(settings: HubSettings): { hubUrl: string; accessToken?: string; fetch: typeof fetch } {
   const token = settings.token;
   if (token !== undefined && !token.startsWith('hf_')) {
     throw new HubError('auth', 'the Hub token (HF_TOKEN or the token file) does not look like an access token (they start with "hf_"); create one at https://huggingface.co/settings/tokens');
   }
-  return { hubUrl: settings.endpoint, ...(token ? { accessToken: token } : {}), fetch: settings.fetch };
+  return { hubUrl: settings.endpoint, ...(token ? { accessToken: token } : {}), fetch: checkedFetch(settings.fetch, { timeoutMs: settings.timeoutMs }) };
 }
 
 function label(repo: HubRepo): string {
@@ -57,7 +67,8 @@ export async function resolveCommit(repo: HubRepo, revision: string, settings: H
   } catch (e) {
     throw hubFailure(e, `${label(repo)}@${revision}`, { hasToken: settings.token !== undefined, token: settings.token });
   }
-  if (typeof sha !== 'string' || !COMMIT_HASH.test(sha)) throw new HubError('network', `${label(repo)}@${revision}: the Hub did not name a commit for this revision (got ${JSON.stringify(sha)})`);
+  // checkedFetch checked the answer against RevisionInfoSchema; this guards a fetch that bypassed it
+  if (typeof sha !== 'string' || !COMMIT_HASH.test(sha)) throw new HubError('malformed', `${label(repo)}@${revision}: the Hub did not name a commit for this revision (got ${JSON.stringify(sha)})`);
   await new RepoCache(settings.cacheDir, repo).writeRef(revision, sha);
   return sha;
 }
@@ -72,8 +83,13 @@ export async function resolveCommit(repo: HubRepo, revision: string, settings: H
  */
 export async function listRepoFiles(repo: HubRepo, commit: string, settings: HubSettings): Promise<RepoFile[]> {
   const out: RepoFile[] = [];
+  const seen = new Set<string>();
   try {
+    // each page was checked against TreeListingSchema (checkedFetch); pages follow the Link header
     for await (const f of listFiles({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, revision: commit, recursive: true })) {
+      if (seen.has(f.path)) throw new HubError('malformed', `${label(repo)}@${commit}: the Hub's file listing names "${f.path}" twice (its pages loop); refused`);
+      if (seen.size >= MAX_LISTED) throw new HubError('malformed', `${label(repo)}@${commit}: the Hub's file listing goes past ${MAX_LISTED} entries; refused`);
+      seen.add(f.path);
       if (f.type !== 'file') continue;
       const etag = f.lfs?.oid ?? f.oid;
       if (!etag) continue;
@@ -86,6 +102,8 @@ export async function listRepoFiles(repo: HubRepo, commit: string, settings: Hub
 }
 
 const ATTEMPTS = 4;
+/** The most entries a repository's listing may have (the largest Hub repositories list a few hundred thousand files). */
+const MAX_LISTED = 2_000_000;
 
 /**
  * Makes `snapshots/<commit>/<path>` of the cache hold the file: a blob already there (put by Python or
@@ -125,7 +143,11 @@ export async function ensureCachedFile(repo: HubRepo, commit: string, file: Repo
       lastError = undefined;
       break;
     } catch (e) {
-      if (e instanceof HubError && e.reason !== 'network') throw e;
+      if (e instanceof HubError && e.reason !== 'network') {
+        // bytes that contradict the metadata are not kept for a later resume
+        if (e.reason === 'integrity') await removeFile(partial);
+        throw e;
+      }
       lastError = e;
     }
   }
@@ -154,22 +176,53 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
+/**
+ * The download's metadata from the Hub's headers (checked against DownloadHeadersSchema by
+ * checkedFetch), compared with the listing's: a size or file id that disagrees is refused before any
+ * byte is written.
+ */
+async function downloadInfo(repo: HubRepo, commit: string, file: RepoFile, settings: HubSettings): Promise<FileDownloadInfoOutput> {
+  const what = `${label(repo)}/${file.path}`;
+  let info: FileDownloadInfoOutput | null;
+  try {
+    info = await fileDownloadInfo({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
+  } catch (e) {
+    throw hubFailure(e, what, { hasToken: settings.token !== undefined, token: settings.token });
+  }
+  if (!info) throw new HubError('not-found', `${what}: not found at commit ${commit}`);
+  if (info.size !== file.size) throw new HubError('integrity', `${what}: the download's headers give ${info.size} bytes but the file listing says ${file.size}; refused`);
+  const etag = normalizeEtag(info.etag);
+  if (/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(etag) && etag !== file.etag && etag !== file.oid) {
+    throw new HubError('integrity', `${what}: the download's headers name the file ${etag} but the file listing names ${file.etag}; refused`);
+  }
+  return info;
+}
+
 async function fetchInto(repo: HubRepo, commit: string, file: RepoFile, partial: string, start: number, settings: HubSettings): Promise<void> {
-  if (start === file.size && file.size > 0) return;
+  const what = `${label(repo)}/${file.path}`;
+  if (file.size === 0) return writeFile(partial, new Uint8Array(0));
+  if (start === file.size) return;
+  const info = await downloadInfo(repo, commit, file, settings);
   let blob: Blob | null;
   try {
-    blob = await downloadFile({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
+    blob = await downloadFile({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit, downloadInfo: info });
   } catch (e) {
-    throw hubFailure(e, `${label(repo)}/${file.path}`, { hasToken: settings.token !== undefined, token: settings.token });
+    throw hubFailure(e, what, { hasToken: settings.token !== undefined, token: settings.token });
   }
-  if (!blob) throw new HubError('not-found', `${label(repo)}/${file.path}: not found at commit ${commit}`);
-  const bar = new ProgressBar(settings.progress, `${label(repo)}/${file.path}`, file.size, start);
+  if (!blob) throw new HubError('not-found', `${what}: not found at commit ${commit}`);
+  const bar = new ProgressBar(settings.progress, what, file.size, start);
   const out = createWriteStream(partial, { flags: start > 0 ? 'a' : 'w' });
+  let written = start;
   try {
     const reader = (start > 0 ? blob.slice(start) : blob).stream().getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readWithin(reader, settings.timeoutMs, what);
       if (done) break;
+      written += value.byteLength;
+      if (written > file.size) {
+        reader.cancel().catch(() => undefined);
+        throw new HubError('integrity', `${what}: the Hub sent more than the ${file.size} bytes the file listing announced; refused`);
+      }
       if (!out.write(value)) await new Promise<void>((resolve) => out.once('drain', resolve));
       bar.advance(value.byteLength);
     }
@@ -177,6 +230,6 @@ async function fetchInto(repo: HubRepo, commit: string, file: RepoFile, partial:
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
   const got = await sizeOf(partial);
-  if (got < file.size) throw new HubError('network', `${label(repo)}/${file.path}: the connection ended after ${got} of ${file.size} bytes`);
+  if (got < file.size) throw new HubError('network', `${what}: the connection ended after ${got} of ${file.size} bytes`);
   bar.finish();
 }
