@@ -42,7 +42,8 @@ async function within<T>(promise: Promise<T>, ms: number, onTimeout: () => Error
 export function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number, what: string): Promise<ReadableStreamReadResult<Uint8Array>> {
   return within(reader.read(), ms, () => {
     const e = new HubError('network', `${what}: no data for ${ms} ms; the connection was given up (raise HF_HUB_DOWNLOAD_TIMEOUT for a slow link)`);
-    reader.cancel(e).catch(() => undefined);
+    // cancelled after the timeout's rejection has settled the race (a cancel ends the pending read as done)
+    setTimeout(() => void reader.cancel(e).catch(() => undefined), 0);
     return e;
   });
 }

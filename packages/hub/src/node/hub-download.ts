@@ -153,10 +153,9 @@ export async function ensureCachedFile(repo: HubRepo, commit: string, file: Repo
   }
   if (lastError !== undefined) {
     const kept = await sizeOf(partial);
-    throw hubFailure(lastError, `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there)`, {
-      hasToken: settings.token !== undefined,
-      token: settings.token,
-    });
+    const why = `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there, and checks them)`;
+    if (lastError instanceof HubError) throw new HubError(lastError.reason, `${why}: ${lastError.message}`, { status: lastError.status, cause: lastError });
+    throw hubFailure(lastError, why, { hasToken: settings.token !== undefined, token: settings.token });
   }
   try {
     await verifyBlob(partial, file.etag, file.size, what);
