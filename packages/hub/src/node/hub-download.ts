@@ -134,37 +134,54 @@ export async function ensureCachedFile(repo: HubRepo, commit: string, file: Repo
   }
   await mkdir(dirname(blob), { recursive: true });
   const partial = `${blob}.incomplete`;
+  const resumed = await downloadInto(repo, commit, file, partial, settings);
+  try {
+    await verifyBlob(partial, file.etag, file.size, what);
+  } catch (e) {
+    await removeFile(partial);
+    if (!resumed || !(e instanceof HubError && e.reason === 'integrity')) throw e;
+    // bytes kept from an earlier try may be what was wrong: once more, from the first byte
+    settings.progress?.write(`${e.message}; the download had resumed from bytes kept earlier, so it starts again from zero\n`);
+    await downloadInto(repo, commit, file, partial, settings);
+    try {
+      await verifyBlob(partial, file.etag, file.size, what);
+    } catch (again) {
+      await removeFile(partial);
+      throw again;
+    }
+  }
+  await rename(partial, blob);
+  return cache.linkSnapshot(commit, file.path, file.etag);
+}
+
+/**
+ * Fills `partial` with the file's bytes, resuming from what it holds, in up to {@link ATTEMPTS}
+ * tries; returns whether any try resumed from bytes kept before it. Bytes that contradict the
+ * metadata are removed, not kept for a later resume.
+ */
+async function downloadInto(repo: HubRepo, commit: string, file: RepoFile, partial: string, settings: HubSettings): Promise<boolean> {
+  const what = `${label(repo)}/${file.path}`;
   let lastError: unknown;
+  let resumed = false;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const start = await sizeOf(partial);
     if (start > file.size) await truncate(partial, 0);
+    if (start > 0 && start <= file.size) resumed = true;
     try {
       await fetchInto(repo, commit, file, partial, Math.min(start, file.size), settings);
-      lastError = undefined;
-      break;
+      return resumed;
     } catch (e) {
       if (e instanceof HubError && e.reason !== 'network') {
-        // bytes that contradict the metadata are not kept for a later resume
         if (e.reason === 'integrity') await removeFile(partial);
         throw e;
       }
       lastError = e;
     }
   }
-  if (lastError !== undefined) {
-    const kept = await sizeOf(partial);
-    const why = `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there, and checks them)`;
-    if (lastError instanceof HubError) throw new HubError(lastError.reason, `${why}: ${lastError.message}`, { status: lastError.status, cause: lastError });
-    throw hubFailure(lastError, why, { hasToken: settings.token !== undefined, token: settings.token });
-  }
-  try {
-    await verifyBlob(partial, file.etag, file.size, what);
-  } catch (e) {
-    await removeFile(partial);
-    throw e;
-  }
-  await rename(partial, blob);
-  return cache.linkSnapshot(commit, file.path, file.etag);
+  const kept = await sizeOf(partial);
+  const why = `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there, and checks them)`;
+  if (lastError instanceof HubError) throw new HubError(lastError.reason, `${why}: ${lastError.message}`, { status: lastError.status, cause: lastError });
+  throw hubFailure(lastError, why, { hasToken: settings.token !== undefined, token: settings.token });
 }
 
 async function sizeOf(path: string): Promise<number> {
