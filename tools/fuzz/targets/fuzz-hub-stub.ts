@@ -171,6 +171,8 @@ export class HubStub {
       case 'dropped-lfs':
         delete e.lfs;
         break;
+      default:
+        break;
     }
     return Promise.resolve(jsonText(200, JSON.stringify(entries)));
   }
@@ -252,6 +254,8 @@ export class HubStub {
         const stalled = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(first), pull: () => new Promise(() => undefined) });
         return Promise.resolve(new Response(stalled, { status: ranged ? 206 : 200, headers }));
       }
+      default:
+        break;
     }
     return Promise.resolve(new Response(body.slice(), { status: ranged ? 206 : 200, headers }));
   }

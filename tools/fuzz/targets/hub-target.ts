@@ -93,7 +93,7 @@ export const hubTarget: FuzzTarget = {
             } catch (e) {
               refused = e;
             }
-            if (refused !== undefined && !(refused instanceof PeftError)) throw refused;
+            if (refused !== undefined && !(refused instanceof PeftError)) throw refused instanceof Error ? refused : new Error(String(refused));
             if (refused === undefined && stub.served.length === 0) return;
             // what the faulty load left in the cache must not be taken for the repository's files
             forgetVerifiedBlobs();
