@@ -6,6 +6,8 @@ function leafPaths(tree: SchemaTree, prefix: string, label: string, out: Set<str
   const seen = new Set<string>();
   for (const child of tree.children) {
     const name = child.element.name;
+    const n = child.element.num_children;
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new FileFormatError(`${label}: the schema gives the column "${prefix}${name}" ${String(n)} children; expected a count of 0 or more`);
     if (seen.has(name)) throw new FileFormatError(`${label}: the schema names the column "${prefix}${name}" twice; each column needs its own name (the file was corrupted or written by a broken tool)`);
     seen.add(name);
     if (child.children.length) leafPaths(child, `${prefix}${name}.`, label, out);

@@ -59,7 +59,8 @@ function plain(value: unknown, where: () => string): unknown {
 export async function parseParquet(file: ParquetBytes, label: string): Promise<ParsedRecords> {
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(file);
+    // GeoParquet's column marking loops forever on a negative num_children (hyparquet 1.33), and datasets hold no geometry
+    metadata = await parquetMetadataAsync(file, { geoparquet: false });
   } catch (e) {
     throw new FileFormatError(`${label}: not a readable Parquet file (${(e as Error).message})`);
   }
