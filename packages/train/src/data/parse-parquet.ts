@@ -1,6 +1,6 @@
 import { FileFormatError } from '@peft/core';
 import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { boundedCompressors } from './parquet-codecs.js';
 import { checkParquetColumns } from './parquet-column-check.js';
 import { type ParsedRecords, type SourceRecord } from './source-record.js';
 
@@ -66,6 +66,7 @@ export async function parseParquet(file: ParquetBytes, label: string): Promise<P
   }
   checkParquetColumns(metadata, label);
   const records: SourceRecord[] = [];
+  const compressors = boundedCompressors(label);
   let start = 0;
   for (const group of metadata.row_groups) {
     const count = Number(group.num_rows);
