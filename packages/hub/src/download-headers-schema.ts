@@ -68,15 +68,3 @@ export function downloadHeaders(headers: Headers): Record<string, string> {
   }
   return out;
 }
-
-/**
- * An entity tag without its weak marker and quotes, as Python's `huggingface_hub` compares them.
- *
- * @example
- * ```ts
- * normalizeEtag('W/"4a1c"'); // '4a1c'
- * ```
- */
-export function normalizeEtag(etag: string): string {
-  return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
-}
