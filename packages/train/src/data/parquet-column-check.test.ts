@@ -32,7 +32,7 @@ describe('checkParquetColumns (through parseParquet)', () => {
   });
 
   it('refuses a schema element with a negative child count (the GeoParquet pass of hyparquet looped forever on it)', async () => {
-    // tokenized-zstd.parquet with its footer edited by the fuzzer (pnpm fuzz --only parquet --seed 1 --count 20000, input 8562)
+    // tokenized-zstd.parquet with its footer edited by the fuzzer (pnpm fuzz --only parquet --seed 1 --count 10000, input 8562)
     const bytes = readFileSync(join(dirname(FILE), 'fuzz', 'negative-num-children.parquet'));
     await expect(parseParquet(parquetBytes(bytes), 'train.parquet')).rejects.toThrow('train.parquet: the schema gives the column "input_ids" -1 children; expected a count of 0 or more');
   }, 10_000);
