@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { type FuzzOutcome, type FuzzTargetReport, summarizeOutcomes } from './fuzz-runner.js';
 import type { FuzzWorkerTask } from './fuzz-worker.js';
 
+/** How long a child may take to load its modules before its first input (a loaded machine compiles slowly). */
+const STARTUP_MS = 120_000;
+
 /**
  * Runs `count` inputs of one target in child processes under a watchdog: a child that reports nothing
  * for `watchdogMs` (a synchronous loop, which the per-input deadline cannot interrupt) is killed,
@@ -27,15 +30,20 @@ export async function runTargetInWorkers(
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });
       let timer: ReturnType<typeof setTimeout>;
-      const arm = (): void => {
+      const arm = (ms = opts.watchdogMs): void => {
         clearTimeout(timer);
         timer = setTimeout(() => {
           worker.kill('SIGKILL');
           resolve(true);
-        }, opts.watchdogMs);
+        }, ms);
       };
-      arm();
-      worker.on('message', (m: { type: 'outcome'; outcome: FuzzOutcome } | { type: 'done' }) => {
+      // loading the targets' modules (TypeScript compiled on the fly) is not an input: the watchdog starts once the child is ready
+      arm(STARTUP_MS);
+      worker.on('message', (m: { type: 'outcome'; outcome: FuzzOutcome } | { type: 'done' } | { type: 'ready' }) => {
+        if (m.type === 'ready') {
+          arm();
+          return;
+        }
         if (m.type === 'done') {
           clearTimeout(timer);
           resolve(false);

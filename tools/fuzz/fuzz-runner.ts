@@ -86,6 +86,11 @@ export async function runFuzzInput(generate: (r: FuzzRandom, index: number) => F
   });
   let outcome: string;
   let detail: string | undefined;
+  // a promise the loader dropped that rejects later would kill the process: it is this input's crash
+  const stray: unknown[] = [];
+  const onStray = (e: unknown): void => void stray.push(e);
+  process.on('unhandledRejection', onStray);
+  process.on('uncaughtException', onStray);
   try {
     const r = await Promise.race([input.run().then(() => 'loaded' as const), deadline]);
     outcome = r;
@@ -98,6 +103,14 @@ export async function runFuzzInput(generate: (r: FuzzRandom, index: number) => F
     }
   } finally {
     clearTimeout(timer);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('unhandledRejection', onStray);
+  process.off('uncaughtException', onStray);
+  if (stray.length && outcome !== 'hang') {
+    const e = stray[0];
+    outcome = 'crash';
+    detail = `${input.kind}: unhandled rejection ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack?.split('\n').slice(1, 4).join('\n')}` : String(e)}`;
   }
   const milliseconds = performance.now() - t0;
   const arrayBufferGrowth = Math.max(0, process.memoryUsage().arrayBuffers - before);

@@ -20,6 +20,7 @@ if (send) {
   const task = JSON.parse(process.argv[2]) as FuzzWorkerTask;
   const target = ALL_FUZZ_TARGETS.find((t) => t.name === task.target);
   if (!target) throw new Error(`fuzz: no target "${task.target}"`);
+  send({ type: 'ready' });
   await runFuzzTarget(target, { ...task, onOutcome: (o) => send({ type: 'outcome', outcome: o }) });
   send({ type: 'done' }, () => process.disconnect());
 }

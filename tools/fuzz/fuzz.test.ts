@@ -51,9 +51,10 @@ describe('allocation before validation', () => {
 });
 
 describe('the fuzz runner', () => {
-  it('counts a synchronous loop (watchdog), a promise that never settles (deadline) and a TypeError (crash)', async () => {
-    const report = await runTargetInWorkers('selftest', { seed: 1, count: 5, deadlineMs: 500, watchdogMs: 3000 });
-    expect(report.outcomes).toEqual({ loaded: 2, hang: 2, crash: 1 });
-    expect(report.examples.map((e) => e.split(':')[0])).toEqual(['#1 hang', '#2 crash', '#3 hang']);
+  it('counts a synchronous loop (watchdog), a promise that never settles (deadline), a TypeError and an unobserved rejection (crashes)', async () => {
+    const report = await runTargetInWorkers('selftest', { seed: 1, count: 6, deadlineMs: 500, watchdogMs: 3000 });
+    expect(report.outcomes).toEqual({ loaded: 2, hang: 2, crash: 2 });
+    expect(report.examples.map((e) => e.split(':')[0])).toEqual(['#1 hang', '#2 crash', '#3 hang', '#4 crash']);
+    expect(report.examples[3]).toContain('unhandled rejection RangeError: deliberate, unobserved');
   }, 60_000);
 });

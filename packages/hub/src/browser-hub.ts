@@ -1,7 +1,10 @@
 import { datasetInfo, downloadFile, listFiles, modelInfo } from '@huggingface/hub';
 import { type CheckpointSource, memorySource } from '@peft/core';
 import { type SourceResolveOptions, setSourceResolver } from '@peft/core/plugin';
+import { BrowserListingSchema, RefFileSchema } from './cache-metadata-schemas.js';
+import { checkedFetch, readWithin } from './checked-fetch.js';
 import { HubError, hubFailure } from './hub-error.js';
+import { checkHubShape } from './hub-shape.js';
 import { neededFiles } from './needed-files.js';
 import { type HubRepo, isRepoId } from './repo-ref.js';
 
@@ -24,6 +27,8 @@ export interface BrowserHubOptions {
   onProgress?(progress: { file: string; loaded: number; total: number; cached: boolean }): void;
   /** The fetch used for every request (default: the global one). */
   fetch?: typeof fetch;
+  /** How long a request waits for an answer, and a download for its next bytes (default 10 s). */
+  timeoutMs?: number;
 }
 
 const DEFAULT_CACHE = 'peft-hub';
@@ -31,6 +36,11 @@ const SIZE_HEADER = 'x-peft-size';
 
 function endpointOf(opts: BrowserHubOptions): string {
   return (opts.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
+}
+
+/** The client's parameters: endpoint, token, and the fetch wrapped by checkedFetch (timeouts, checked answers). */
+function clientOf(opts: BrowserHubOptions): { hubUrl: string; fetch: typeof fetch; accessToken?: string } {
+  return { hubUrl: endpointOf(opts), fetch: checkedFetch(opts.fetch ?? ((input, init) => fetch(input, init)), { timeoutMs: opts.timeoutMs ?? 10_000 }), ...(opts.token ? { accessToken: opts.token } : {}) };
 }
 
 function prefixOf(repo: HubRepo): string {
@@ -65,7 +75,7 @@ interface Listing {
 async function listing(repo: HubRepo, revision: string, cache: Cache, opts: BrowserHubOptions): Promise<Listing> {
   const base = endpointOf(opts);
   const refKey = `${base}/api/${repo.type}s/${repo.id}/revision/${encodeURIComponent(revision)}`;
-  const params = { hubUrl: base, fetch: opts.fetch, ...(opts.token ? { accessToken: opts.token } : {}) };
+  const params = clientOf(opts);
   let commit: string | undefined = /^[0-9a-f]{40}$/.test(revision) ? revision : undefined;
   if (commit === undefined) {
     try {
@@ -74,14 +84,18 @@ async function listing(repo: HubRepo, revision: string, cache: Cache, opts: Brow
       await cache.put(refKey, new Response(commit));
     } catch (e) {
       const status = (e as { statusCode?: number }).statusCode;
-      const cached = status === undefined ? await cache.match(refKey) : undefined;
+      const unreachable = status === undefined && !(e instanceof HubError && e.reason !== 'network');
+      const cached = unreachable ? await cache.match(refKey) : undefined;
       if (!cached) throw hubFailure(e, `${prefixOf(repo)}@${revision}`, { hasToken: opts.token !== undefined, token: opts.token });
-      commit = await cached.text();
+      commit = checkHubShape(RefFileSchema, await cached.text(), `Cache Storage ${refKey}`, 'clear the cache (clearBrowserHubCache)');
     }
   }
   const treeKey = `${base}/api/${repo.type}s/${repo.id}/tree/${commit}`;
   const hit = await cache.match(treeKey);
-  if (hit) return { commit, files: (await hit.json()) as Listing['files'] };
+  if (hit) {
+    const stored: unknown = await hit.json().catch(() => undefined);
+    return { commit, files: checkHubShape(BrowserListingSchema, stored, `Cache Storage ${treeKey}`, 'clear the cache (clearBrowserHubCache)') };
+  }
   const files: Listing['files'] = [];
   try {
     for await (const f of listFiles({ ...params, repo: { type: repo.type, name: repo.id }, revision: commit, recursive: true })) {
@@ -110,7 +124,7 @@ async function fileBytes(repo: HubRepo, commit: string, file: Listing['files'][n
   }
   let blob: Blob | null;
   try {
-    blob = await downloadFile({ hubUrl: endpointOf(opts), fetch: opts.fetch, ...(opts.token ? { accessToken: opts.token } : {}), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
+    blob = await downloadFile({ ...clientOf(opts), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
   } catch (e) {
     throw hubFailure(e, what, { hasToken: opts.token !== undefined, token: opts.token });
   }
@@ -119,7 +133,7 @@ async function fileBytes(repo: HubRepo, commit: string, file: Listing['files'][n
   let loaded = 0;
   const reader = blob.stream().getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readWithin(reader, opts.timeoutMs ?? 10_000, what);
     if (done) break;
     if (loaded + value.length > out.length) throw new HubError('integrity', `${what}: more bytes than the ${file.size} the Hub announced; refused`);
     out.set(value, loaded);

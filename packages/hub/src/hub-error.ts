@@ -4,14 +4,15 @@ import { PeftError } from '@peft/core';
  * Why a Hub operation failed: `auth` (401/403: missing, bad or insufficient token, gated or private
  * repository), `not-found` (no such repository, revision or file), `offline` (`HF_HUB_OFFLINE=1` and a
  * file missing from the cache), `integrity` (a file whose size or hash does not match its metadata),
- * `network` (anything else on the way).
+ * `malformed` (an answer of the Hub, or a file of the cache, whose shape is not the declared one: a
+ * missing or mistyped field, a header that does not parse), `network` (anything else on the way).
  *
  * @example
  * ```ts
  * if (e instanceof HubError && e.reason === 'auth') askForToken();
  * ```
  */
-export type HubErrorReason = 'auth' | 'not-found' | 'offline' | 'integrity' | 'network' | 'argument';
+export type HubErrorReason = 'auth' | 'not-found' | 'offline' | 'integrity' | 'malformed' | 'network' | 'argument';
 
 /**
  * An error from the Hugging Face Hub layer (code `HUB`). Messages name the repository and file and say

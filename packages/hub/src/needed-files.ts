@@ -1,3 +1,29 @@
+import { SafetensorsIndexSchema } from './hub-api-schemas.js';
+import { HubError } from './hub-error.js';
+import { checkHubShape } from './hub-shape.js';
+
+/**
+ * The shard files a `model.safetensors.index.json` names (its `weight_map`'s values, once each,
+ * sorted), after checking the file against {@link SafetensorsIndexSchema}: text that is not JSON, or
+ * a map that is missing or names something other than a path inside the repository, is a `HubError`
+ * (`malformed`) naming `where` and the field.
+ *
+ * @example
+ * ```ts
+ * indexShards('{"weight_map": {"a": "model-1.safetensors"}}', 'org/name/model.safetensors.index.json'); // ['model-1.safetensors']
+ * ```
+ */
+export function indexShards(text: string, where: string): string[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new HubError('malformed', `${where}: not valid JSON (${(e as Error).message})`);
+  }
+  const { weight_map: map } = checkHubShape(SafetensorsIndexSchema, json, where);
+  return [...new Set(Object.values(map))].sort();
+}
+
 /** The files a base model may need besides its weights: config, generation config, tokenizer. */
 export const MODEL_FILES: readonly string[] = ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja'];
 /** A saved adapter's two files. */
@@ -28,14 +54,7 @@ export async function neededFiles(
   const index = `${prefix}model.safetensors.index.json`;
   if (has.has(index)) {
     out.push(index);
-    let shards: string[];
-    try {
-      const map = (JSON.parse(await readIndex(index)) as { weight_map?: Record<string, string> }).weight_map ?? {};
-      shards = [...new Set(Object.values(map))].sort();
-    } catch (e) {
-      throw new Error(`${index}: not valid JSON (${(e as Error).message})`);
-    }
-    out.push(...shards.map((s) => prefix + s));
+    out.push(...indexShards(await readIndex(index), index).map((s) => prefix + s));
   } else if (opts.incomplete || has.has(`${prefix}model.safetensors`)) out.push(`${prefix}model.safetensors`);
   return out;
 }

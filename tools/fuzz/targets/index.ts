@@ -2,8 +2,10 @@ import { adapterTarget } from './adapter-target.js';
 import { checkpointTarget } from './checkpoint-target.js';
 import { datasetTarget } from './dataset-target.js';
 import { floatSafetensorsTarget } from './float-safetensors-target.js';
+import { hubTarget } from './hub-target.js';
 import { metricsTarget } from './metrics-target.js';
 import { modelTarget } from './model-target.js';
+import { parquetTarget } from './parquet-target.js';
 import { safetensorsTarget } from './safetensors-target.js';
 import { selftestTarget } from './selftest-target.js';
 import { sentencePieceTokenizerTarget } from './sentencepiece-tokenizer-target.js';
@@ -25,6 +27,8 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   floatSafetensorsTarget,
   t5ConfigTarget,
   sentencePieceTokenizerTarget,
+  parquetTarget,
+  hubTarget,
 ];
 
 /** Every target the CLI can run with `--only`: the default ones and the runner's self-test. @example `ALL_FUZZ_TARGETS.find((t) => t.name === 'selftest')` */

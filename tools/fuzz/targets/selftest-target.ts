@@ -13,16 +13,18 @@ import type { FuzzTarget } from '../fuzz-runner.js';
  */
 export const selftestTarget: FuzzTarget = {
   name: 'selftest',
-  description: 'deliberate failures: a synchronous loop, a TypeError, a promise that never settles',
+  description: 'deliberate failures: a synchronous loop, a TypeError, a promise that never settles, an unobserved rejection',
   prepare() {
     return Promise.resolve((_r, i) => {
       return {
-        kind: ['loads', 'spins', 'throws', 'never settles'][Math.min(i, 3)],
+        kind: ['loads', 'spins', 'throws', 'never settles', 'drops a rejection'][Math.min(i, 5)] ?? 'loads',
         bytes: 1,
         run: () => {
           if (i === 1) for (;;);
           if (i === 2) return Promise.reject(new TypeError('deliberate'));
           if (i === 3) return new Promise<void>(() => undefined);
+          // resolves, but leaves behind a promise that rejects with nobody listening (a process-killing crash)
+          if (i === 4) void Promise.reject(new RangeError('deliberate, unobserved'));
           return Promise.resolve();
         },
       };

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { RefFileSchema } from '../cache-metadata-schemas.js';
 import { HubError } from '../hub-error.js';
+import { checkHubShape } from '../hub-shape.js';
 import type { HubRepo } from '../repo-ref.js';
 
 /** The first line of a cache directory tag (the cachedir convention's fixed signature). */
@@ -47,22 +49,31 @@ export class RepoCache {
     return join(this.root, 'snapshots', commit, path);
   }
 
-  /** The commit a branch or tag was last seen at, or undefined. */
+  /**
+   * The commit a branch or tag was last seen at, or undefined when the cache has no ref for it. A ref
+   * file that does not hold a commit id ({@link RefFileSchema}) is a `HubError` (`malformed`) naming it.
+   */
   async readRef(revision: string): Promise<string | undefined> {
+    const path = join(this.root, 'refs', revision);
+    let text: string;
     try {
-      const text = (await readFile(join(this.root, 'refs', revision), 'utf8')).trim();
-      return COMMIT_HASH.test(text) ? text : undefined;
+      text = await readFile(path, 'utf8');
     } catch {
       return undefined;
     }
+    return checkHubShape(RefFileSchema, text, path, 'download the revision again online (the ref is rewritten), or delete the file');
   }
 
-  /** Records that `revision` points at `commit` (no ref for a commit itself). */
+  /** Records that `revision` points at `commit` (no ref for a commit itself); a malformed ref is replaced. */
   async writeRef(revision: string, commit: string): Promise<void> {
     if (revision === commit) return;
     const path = join(this.root, 'refs', revision);
     await mkdir(dirname(path), { recursive: true });
-    if ((await this.readRef(revision)) !== commit) await writeFile(path, commit);
+    const seen = await this.readRef(revision).catch(() => undefined);
+    if (seen !== commit) {
+      await writeFile(`${path}.tmp`, commit);
+      await rename(`${path}.tmp`, path);
+    }
   }
 
   /** Creates the lock file Python's downloader keeps beside each blob (it takes the same path). */

@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, truncate } from 'node:fs/promises';
+import { mkdir, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { datasetInfo, downloadFile, listFiles, modelInfo } from '@huggingface/hub';
+import { type FileDownloadInfoOutput, datasetInfo, downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
+import { checkedFetch, readWithin } from '../checked-fetch.js';
 import { HubError, hubFailure } from '../hub-error.js';
 import type { HubRepo } from '../repo-ref.js';
 import { COMMIT_HASH, RepoCache, exists, removeFile, verifyBlob } from './hub-cache.js';
@@ -27,13 +28,21 @@ export interface RepoFile {
   readonly lfs?: boolean;
 }
 
-/** The credentials and endpoint the client takes, from the settings (the token only when it is one). */
+/**
+ * The credentials and endpoint the client takes, from the settings (the token only when it is one),
+ * and the settings' fetch wrapped by {@link checkedFetch} (timeouts, checked answers).
+ *
+ * @example
+ * ```ts
+ * await modelInfo({ ...clientParams(hubSettings()), name: 'org/name' });
+ * ```
+ */
 export function clientParams(settings: HubSettings): { hubUrl: string; accessToken?: string; fetch: typeof fetch } {
   const token = settings.token;
   if (token !== undefined && !token.startsWith('hf_')) {
     throw new HubError('auth', 'the Hub token (HF_TOKEN or the token file) does not look like an access token (they start with "hf_"); create one at https://huggingface.co/settings/tokens');
   }
-  return { hubUrl: settings.endpoint, ...(token ? { accessToken: token } : {}), fetch: settings.fetch };
+  return { hubUrl: settings.endpoint, ...(token ? { accessToken: token } : {}), fetch: checkedFetch(settings.fetch, { timeoutMs: settings.timeoutMs }) };
 }
 
 function label(repo: HubRepo): string {
@@ -57,7 +66,8 @@ export async function resolveCommit(repo: HubRepo, revision: string, settings: H
   } catch (e) {
     throw hubFailure(e, `${label(repo)}@${revision}`, { hasToken: settings.token !== undefined, token: settings.token });
   }
-  if (typeof sha !== 'string' || !COMMIT_HASH.test(sha)) throw new HubError('network', `${label(repo)}@${revision}: the Hub did not name a commit for this revision (got ${JSON.stringify(sha)})`);
+  // checkedFetch checked the answer against RevisionInfoSchema; this guards a fetch that bypassed it
+  if (typeof sha !== 'string' || !COMMIT_HASH.test(sha)) throw new HubError('malformed', `${label(repo)}@${revision}: the Hub did not name a commit for this revision (got ${JSON.stringify(sha)})`);
   await new RepoCache(settings.cacheDir, repo).writeRef(revision, sha);
   return sha;
 }
@@ -72,8 +82,13 @@ export async function resolveCommit(repo: HubRepo, revision: string, settings: H
  */
 export async function listRepoFiles(repo: HubRepo, commit: string, settings: HubSettings): Promise<RepoFile[]> {
   const out: RepoFile[] = [];
+  const seen = new Set<string>();
   try {
+    // each page was checked against TreeListingSchema (checkedFetch); pages follow the Link header
     for await (const f of listFiles({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, revision: commit, recursive: true })) {
+      if (seen.has(f.path)) throw new HubError('malformed', `${label(repo)}@${commit}: the Hub's file listing names "${f.path}" twice (its pages loop); refused`);
+      if (seen.size >= MAX_LISTED) throw new HubError('malformed', `${label(repo)}@${commit}: the Hub's file listing goes past ${MAX_LISTED} entries; refused`);
+      seen.add(f.path);
       if (f.type !== 'file') continue;
       const etag = f.lfs?.oid ?? f.oid;
       if (!etag) continue;
@@ -86,6 +101,8 @@ export async function listRepoFiles(repo: HubRepo, commit: string, settings: Hub
 }
 
 const ATTEMPTS = 4;
+/** The most entries a repository's listing may have (the largest Hub repositories list a few hundred thousand files). */
+const MAX_LISTED = 2_000_000;
 
 /**
  * Makes `snapshots/<commit>/<path>` of the cache hold the file: a blob already there (put by Python or
@@ -116,34 +133,54 @@ export async function ensureCachedFile(repo: HubRepo, commit: string, file: Repo
   }
   await mkdir(dirname(blob), { recursive: true });
   const partial = `${blob}.incomplete`;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const start = await sizeOf(partial);
-    if (start > file.size) await truncate(partial, 0);
-    try {
-      await fetchInto(repo, commit, file, partial, Math.min(start, file.size), settings);
-      lastError = undefined;
-      break;
-    } catch (e) {
-      if (e instanceof HubError && e.reason !== 'network') throw e;
-      lastError = e;
-    }
-  }
-  if (lastError !== undefined) {
-    const kept = await sizeOf(partial);
-    throw hubFailure(lastError, `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there)`, {
-      hasToken: settings.token !== undefined,
-      token: settings.token,
-    });
-  }
+  const resumed = await downloadInto(repo, commit, file, partial, settings);
   try {
     await verifyBlob(partial, file.etag, file.size, what);
   } catch (e) {
     await removeFile(partial);
-    throw e;
+    if (!resumed || !(e instanceof HubError && e.reason === 'integrity')) throw e;
+    // bytes kept from an earlier try may be what was wrong: once more, from the first byte
+    settings.progress?.write(`${e.message}; the download had resumed from bytes kept earlier, so it starts again from zero\n`);
+    await downloadInto(repo, commit, file, partial, settings);
+    try {
+      await verifyBlob(partial, file.etag, file.size, what);
+    } catch (again) {
+      await removeFile(partial);
+      throw again;
+    }
   }
   await rename(partial, blob);
   return cache.linkSnapshot(commit, file.path, file.etag);
+}
+
+/**
+ * Fills `partial` with the file's bytes, resuming from what it holds, in up to {@link ATTEMPTS}
+ * tries; returns whether any try resumed from bytes kept before it. Bytes that contradict the
+ * metadata are removed, not kept for a later resume.
+ */
+async function downloadInto(repo: HubRepo, commit: string, file: RepoFile, partial: string, settings: HubSettings): Promise<boolean> {
+  const what = `${label(repo)}/${file.path}`;
+  let lastError: unknown;
+  let resumed = false;
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const start = await sizeOf(partial);
+    if (start > file.size) await truncate(partial, 0);
+    if (start > 0 && start <= file.size) resumed = true;
+    try {
+      await fetchInto(repo, commit, file, partial, Math.min(start, file.size), settings);
+      return resumed;
+    } catch (e) {
+      if (e instanceof HubError && e.reason !== 'network') {
+        if (e.reason === 'integrity') await removeFile(partial);
+        throw e;
+      }
+      lastError = e;
+    }
+  }
+  const kept = await sizeOf(partial);
+  const why = `${what}: the download failed after ${ATTEMPTS} tries (${kept} of ${file.size} bytes kept in the cache; running again resumes from there, and checks them)`;
+  if (lastError instanceof HubError) throw new HubError(lastError.reason, `${why}: ${lastError.message}`, { status: lastError.status, cause: lastError });
+  throw hubFailure(lastError, why, { hasToken: settings.token !== undefined, token: settings.token });
 }
 
 async function sizeOf(path: string): Promise<number> {
@@ -154,22 +191,51 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
+/**
+ * The download's metadata from the Hub's headers (checked against DownloadHeadersSchema by
+ * checkedFetch), compared with the listing's: a size that disagrees is refused before any byte is
+ * written.
+ */
+async function downloadInfo(repo: HubRepo, commit: string, file: RepoFile, settings: HubSettings): Promise<FileDownloadInfoOutput> {
+  const what = `${label(repo)}/${file.path}`;
+  let info: FileDownloadInfoOutput | null;
+  try {
+    info = await fileDownloadInfo({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
+  } catch (e) {
+    throw hubFailure(e, what, { hasToken: settings.token !== undefined, token: settings.token });
+  }
+  if (!info) throw new HubError('not-found', `${what}: not found at commit ${commit}`);
+  if (info.size !== file.size) throw new HubError('integrity', `${what}: the download's headers give ${info.size} bytes but the file listing says ${file.size}; refused`);
+  // the id in the headers is not compared: after a redirect it is the CDN's (its own hash, or an MD5);
+  // the bytes are checked against the listing's id once downloaded
+  return info;
+}
+
 async function fetchInto(repo: HubRepo, commit: string, file: RepoFile, partial: string, start: number, settings: HubSettings): Promise<void> {
-  if (start === file.size && file.size > 0) return;
+  const what = `${label(repo)}/${file.path}`;
+  if (file.size === 0) return writeFile(partial, new Uint8Array(0));
+  if (start === file.size) return;
+  const info = await downloadInfo(repo, commit, file, settings);
   let blob: Blob | null;
   try {
-    blob = await downloadFile({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit });
+    blob = await downloadFile({ ...clientParams(settings), repo: { type: repo.type, name: repo.id }, path: file.path, revision: commit, downloadInfo: info });
   } catch (e) {
-    throw hubFailure(e, `${label(repo)}/${file.path}`, { hasToken: settings.token !== undefined, token: settings.token });
+    throw hubFailure(e, what, { hasToken: settings.token !== undefined, token: settings.token });
   }
-  if (!blob) throw new HubError('not-found', `${label(repo)}/${file.path}: not found at commit ${commit}`);
-  const bar = new ProgressBar(settings.progress, `${label(repo)}/${file.path}`, file.size, start);
+  if (!blob) throw new HubError('not-found', `${what}: not found at commit ${commit}`);
+  const bar = new ProgressBar(settings.progress, what, file.size, start);
   const out = createWriteStream(partial, { flags: start > 0 ? 'a' : 'w' });
+  let written = start;
   try {
     const reader = (start > 0 ? blob.slice(start) : blob).stream().getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readWithin(reader, settings.timeoutMs, what);
       if (done) break;
+      written += value.byteLength;
+      if (written > file.size) {
+        reader.cancel().catch(() => undefined);
+        throw new HubError('integrity', `${what}: the Hub sent more than the ${file.size} bytes the file listing announced; refused`);
+      }
       if (!out.write(value)) await new Promise<void>((resolve) => out.once('drain', resolve));
       bar.advance(value.byteLength);
     }
@@ -177,6 +243,6 @@ async function fetchInto(repo: HubRepo, commit: string, file: RepoFile, partial:
     await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
   const got = await sizeOf(partial);
-  if (got < file.size) throw new HubError('network', `${label(repo)}/${file.path}: the connection ended after ${got} of ${file.size} bytes`);
+  if (got < file.size) throw new HubError('network', `${what}: the connection ended after ${got} of ${file.size} bytes`);
   bar.finish();
 }

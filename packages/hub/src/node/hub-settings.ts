@@ -27,6 +27,11 @@ export interface HubSettings {
   readonly progress: ProgressSink | null;
   /** The fetch used for every request (default: the global one). */
   readonly fetch: typeof fetch;
+  /**
+   * How long a request waits for an answer, and a download for its next bytes, before it is given up
+   * (a `HubError`, `network`): `HF_HUB_DOWNLOAD_TIMEOUT` seconds, else 10 s, as in Python.
+   */
+  readonly timeoutMs: number;
 }
 
 /**
@@ -52,6 +57,11 @@ export type HubOptions = Partial<HubSettings> & { env?: NodeJS.ProcessEnv };
 export interface ProgressSink {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+}
+
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.HF_HUB_DOWNLOAD_TIMEOUT ?? 10);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
 }
 
 const TRUE = new Set(['1', 'on', 'yes', 'true']);
@@ -88,5 +98,6 @@ export function hubSettings(opts: HubOptions = {}): HubSettings {
     verify: opts.verify ?? true,
     progress: opts.progress === undefined ? process.stderr : opts.progress,
     fetch: opts.fetch ?? fetch,
+    timeoutMs: opts.timeoutMs ?? timeoutFromEnv(env),
   };
 }

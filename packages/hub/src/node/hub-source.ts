@@ -2,7 +2,7 @@ import { directorySource } from '@peft/core/node';
 import { type CheckpointSource } from '@peft/core';
 import { type SourceResolveOptions, setSourceResolver } from '@peft/core/plugin';
 import { HubError } from '../hub-error.js';
-import { ADAPTER_FILES, MODEL_FILES } from '../needed-files.js';
+import { ADAPTER_FILES, MODEL_FILES, indexShards } from '../needed-files.js';
 import { isRepoId } from '../repo-ref.js';
 import { type HubSnapshot, openSnapshot } from './hub-snapshot.js';
 import { type HubOptions, hubSettings } from './hub-settings.js';
@@ -78,13 +78,7 @@ async function fetchModelFiles(snap: HubSnapshot, prefix: string, where: string)
   if (snap.paths.includes(index)) {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(await snap.fetch(index), 'utf8');
-    let shards: string[];
-    try {
-      const map = (JSON.parse(text) as { weight_map?: Record<string, string> }).weight_map ?? {};
-      shards = [...new Set(Object.values(map))].sort();
-    } catch (e) {
-      throw new HubError('integrity', `${where}/model.safetensors.index.json: not valid JSON (${(e as Error).message})`);
-    }
+    const shards = indexShards(text, `${where}/model.safetensors.index.json`);
     for (const s of shards) await snap.fetch(prefix + s);
   } else {
     // offline, a missing weights file is named here rather than as a loader error

@@ -1,6 +1,7 @@
 import { FileFormatError } from '@peft/core';
 import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { boundedCompressors } from './parquet-codecs.js';
+import { checkParquetColumns } from './parquet-column-check.js';
 import { type ParsedRecords, type SourceRecord } from './source-record.js';
 
 /**
@@ -58,11 +59,14 @@ function plain(value: unknown, where: () => string): unknown {
 export async function parseParquet(file: ParquetBytes, label: string): Promise<ParsedRecords> {
   let metadata: FileMetaData;
   try {
-    metadata = await parquetMetadataAsync(file);
+    // GeoParquet's column marking loops forever on a negative num_children (hyparquet 1.33), and datasets hold no geometry
+    metadata = await parquetMetadataAsync(file, { geoparquet: false });
   } catch (e) {
     throw new FileFormatError(`${label}: not a readable Parquet file (${(e as Error).message})`);
   }
+  checkParquetColumns(metadata, label);
   const records: SourceRecord[] = [];
+  const compressors = boundedCompressors(label);
   let start = 0;
   for (const group of metadata.row_groups) {
     const count = Number(group.num_rows);
