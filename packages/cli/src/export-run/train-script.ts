@@ -137,6 +137,7 @@ function mainFunction(plan: ExportPlan, cls: string): string {
   const trl = plan.engine === 'trl';
   const q = plan.quantization;
   const modelKwargs = [
+    'MODEL',
     'revision=REVISION',
     'dtype=torch.float32',
     ...(plan.task === 'SEQ_CLS' && d.labels ? ['num_labels=len(LABELS)', 'id2label=dict(enumerate(LABELS))', 'label2id={name: i for i, name in enumerate(LABELS)}'] : []),
@@ -169,7 +170,7 @@ function mainFunction(plan: ExportPlan, cls: string): string {
     '        tokenizer.pad_token = tokenizer.eos_token',
     `    set_seed(${ta.kwargs.get('seed') as number})  # the adapter's initialisation, as the Trainer seeds the rest`,
     `    model = ${cls}.from_pretrained(`,
-    ...modelKwargs.map((k, i) => `        ${i === 0 ? 'MODEL, ' : ''}${k},`),
+    ...modelKwargs.map((k) => `        ${k},`),
     '    )',
     ...(plan.task === 'SEQ_CLS' ? ['    model.config.pad_token_id = tokenizer.pad_token_id'] : []),
     ...(q ? [`    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=${pythonLiteral(ta.kwargs.get('gradient_checkpointing'))})`] : []),
