@@ -2,12 +2,16 @@
 # The round trip of `peft export-run`, end to end on CPUs (not part of CI: it needs Python with torch,
 # transformers, peft and accelerate, e.g. from the local wheel store: pip install -r the exported
 # requirements.txt). Steps:
-#   1. @peft trains the demo task (embedded GPT-2, spam/ham e-mails) for PEFT_STEPS steps, checkpoint at the end;
-#   2. export-run exports the run continued from that checkpoint to PEFT_STEPS + PY_STEPS steps;
+#   1. @peft trains the demo task (embedded GPT-2, spam/ham e-mails) as a run of PEFT_STEPS + PY_STEPS
+#      steps, and is stopped once its checkpoint at step PEFT_STEPS is written (a run that outgrew its
+#      device, moved mid-way);
+#   2. export-run exports the run continued from that checkpoint (Python does the PY_STEPS left, on the
+#      same learning-rate schedule);
 #   3. the exported train.py runs with `accelerate launch --cpu --num_processes 2` (two processes, gloo);
-#   4. checks: Python's first logged loss is within 5% of @peft's last, the loss keeps falling, the saved
-#      adapter gives the same logits in @peft (`peft forward`) as in Python (1e-4), and Python's
-#      checkpoint-N folder continues in @peft (`peft train --adapter checkpoint-N`).
+#   4. checks: Python's first logged loss (the mean of its first 10 steps) is within 5% of @peft's last
+#      (the mean of its last 10 steps), the loss keeps falling, the saved adapter gives the same logits
+#      in @peft (`peft forward`) as in Python (1e-4), and Python's checkpoint-N folder continues in
+#      @peft (`peft train --adapter checkpoint-N`).
 # Usage: tools/export-run-roundtrip.sh [WORKDIR]   (env: PEFT_STEPS=50 PY_STEPS=30 PYTHON=python3)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,34 +24,42 @@ peft() { (cd "$ROOT" && node --conditions=@peft/source --import tsx packages/cli
 mkdir -p "$WORK"
 echo "work folder: $WORK"
 
-# 1. the @peft run: the demo recipe without evaluation, a checkpoint at its last step
-"$PYTHON" - "$ASSETS" "$WORK" "$PEFT_STEPS" <<'PY'
+# 1. the @peft run: the demo recipe without evaluation, logging every step, stopped after its checkpoint
+TOTAL=$((PEFT_STEPS + PY_STEPS))
+"$PYTHON" - "$ASSETS" "$WORK" "$TOTAL" "$PEFT_STEPS" <<'PY'
 import json, sys
-assets, work, steps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+assets, work, total, save = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 cfg = json.load(open(f"{assets}/demo-task/recipe.json"))
-cfg.update(model=f"{assets}/base-model", output_dir=f"{work}/peft-run", max_steps=steps, save_steps=steps, logging_steps=10, eval_steps=0)
+cfg.update(model=f"{assets}/base-model", output_dir=f"{work}/peft-run", max_steps=total, save_steps=save, logging_steps=1, eval_steps=0)
 cfg["data"]["train"] = f"{assets}/demo-task/train.jsonl"
 json.dump(cfg, open(f"{work}/train.json", "w"), indent=2)
 PY
-peft train --config "$WORK/train.json" --backend cpu --quiet
+peft train --config "$WORK/train.json" --backend cpu --quiet &
+TRAIN_PID=$!
+while [ ! -f "$WORK/peft-run/checkpoint-$PEFT_STEPS/trainer_state.json" ]; do
+  kill -0 "$TRAIN_PID" 2>/dev/null || { echo "peft train ended before its checkpoint at step $PEFT_STEPS"; exit 1; }
+  sleep 2
+done
+pkill -P "$TRAIN_PID" 2>/dev/null || true   # the node process of this run (a child of the subshell)
+wait "$TRAIN_PID" 2>/dev/null || true
 
-# 2. export, continuing from the checkpoint to PEFT_STEPS + PY_STEPS steps, Python checkpoints every PY_STEPS/2
-TOTAL=$((PEFT_STEPS + PY_STEPS))
+# 2. export, continuing from the checkpoint; Python checkpoints every PY_STEPS/2 steps
 peft export-run --config "$WORK/train.json" --out "$WORK/python" --num-gpus 2 \
-  --resume "$WORK/peft-run/checkpoint-$PEFT_STEPS" --max_steps "$TOTAL" --save_steps $((PY_STEPS / 2)) --logging_steps 10
+  --resume "$WORK/peft-run/checkpoint-$PEFT_STEPS" --save_steps $((PY_STEPS / 2)) --logging_steps 10
 
 # 3. the exported run on two CPU processes
 (cd "$WORK/python" && OUTPUT_DIR="$WORK/python-out" accelerate launch --cpu --num_processes 2 --num_machines 1 --mixed_precision no --dynamo_backend no train.py) 2>&1 | tee "$WORK/python.log"
 
 # 4a. losses: @peft's last logged, Python's logged ones
-"$PYTHON" - "$WORK" <<'PY'
+"$PYTHON" - "$WORK" "$PEFT_STEPS" <<'PY'
 import json, re, sys
 work = sys.argv[1]
-ours = [json.loads(l) for l in open(f"{work}/peft-run/metrics.jsonl") if '"loss"' in l]
-ours = [m for m in ours if "eval_loss" not in m and "loss" in m]
+steps = int(sys.argv[2])
+ours = [json.loads(l) for l in open(f"{work}/peft-run/metrics.jsonl") if l.strip()]
+ours = [m["loss"] for m in ours if "loss" in m and m["step"] <= steps]
 theirs = [float(x) for x in re.findall(r"'loss': '?([0-9.]+)", open(f"{work}/python.log").read())]
-last, first = ours[-1]["loss"], theirs[0]
-print(f"@peft losses (every 10 steps): {[round(m['loss'], 4) for m in ours]}")
+last, first = sum(ours[-10:]) / 10, theirs[0]
+print(f"@peft losses (mean of each 10 steps): {[round(sum(ours[i:i + 10]) / 10, 4) for i in range(0, len(ours), 10)]}")
 print(f"Python losses (every 10 steps): {[round(x, 4) for x in theirs]}")
 print(f"@peft's last {last:.4f}, Python's first {first:.4f}: {abs(first - last) / last * 100:.2f}% apart")
 assert abs(first - last) / last < 0.05, "Python's first loss is more than 5% away from @peft's last"
