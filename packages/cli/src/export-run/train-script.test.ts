@@ -47,6 +47,9 @@ describe('trainScript', () => {
         if (engine === 'trl') {
           expect(script).toContain('class ExportTrainer(ContinuedSchedule, SFTTrainer):');
           expect(script).toContain('args = SFTConfig(');
+          // TRL's own defaults that would change the run: bf16, and a chunked loss refused with a LoRA lm_head
+          expect(script).toContain('bf16=False,');
+          expect(script).toContain('loss_type="nll",');
           if (format === 'chat') expect(script).toContain('assistant_only_loss=COMPLETION_ONLY_LOSS,');
           if (format === 'prompt_completion') expect(script).toContain('completion_only_loss=COMPLETION_ONLY_LOSS,');
         } else {

@@ -151,6 +151,8 @@ function mainFunction(plan: ExportPlan, cls: string): string {
   const argsClass = trl ? 'SFTConfig' : 'TrainingArguments';
   const trlArgs = trl
     ? [
+        '        bf16=False,  # TRL defaults to bf16; @peft trained in float32',
+        '        loss_type="nll",  # the token-mean cross-entropy @peft trains with',
         '        max_length=MAX_LENGTH,',
         '        packing=PACKING,',
         ...(d.format === 'prompt_completion' ? ['        completion_only_loss=COMPLETION_ONLY_LOSS,'] : []),
