@@ -29,7 +29,7 @@ The adapter is saved to \`output/\` (or \`$OUTPUT_DIR\`), checkpoints to \`outpu
 Back in @peft:
 
     peft generate --model ${plan.model} --adapter output --prompt "…"
-    peft train --config ${plan.configLabel} --adapter output/checkpoint-<step>
+    peft train --config ${plan.configLabel} --method null --adapter output/checkpoint-<step>
 
 ${plan.notMapped.length ? `Settings with no equal here (also listed at the top of train.py):\n\n${plan.notMapped.map((n) => `- ${n}`).join('\n')}\n` : 'Every setting of the config is applied.\n'}`;
 }
