@@ -22,7 +22,8 @@ hyperparameters of \`${plan.configLabel}\`. \`accelerate.yaml\`: ${numProcesses}
     accelerate launch --config_file accelerate.yaml train.py
 
 Other machines: \`accelerate launch --num_processes 8 --config_file accelerate.yaml train.py\`;
-on CPUs only (a smoke test): \`accelerate launch --cpu --num_processes 2 train.py\`.
+on CPUs only (a smoke test, two processes over gloo):
+\`ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 train.py\`.
 \`per_device_train_batch_size\` is per process, so N processes train on N times the examples per step.
 
 The adapter is saved to \`output/\` (or \`$OUTPUT_DIR\`), checkpoints to \`output/checkpoint-<step>/\`.
