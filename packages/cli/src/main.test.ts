@@ -31,7 +31,7 @@ describe('peft', () => {
   it('rejects an unknown command with exit code 2', async () => {
     const { code, stderr } = await run('fly');
     expect(code).toBe(2);
-    expect(stderr).toBe('peft: unknown command "fly"; the commands are train, demo, forward, generate, inspect, merge, push, methods\nRun "peft --help" (or "peft <command> --help") for usage.\n');
+    expect(stderr).toBe('peft: unknown command "fly"; the commands are train, demo, forward, generate, inspect, merge, push, export-run, methods\nRun "peft --help" (or "peft <command> --help") for usage.\n');
   });
 
   it('rejects an unknown flag with exit code 2, naming it', async () => {

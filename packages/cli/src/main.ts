@@ -1,6 +1,7 @@
 import { PeftError } from '@peft/core';
 import type { Command } from './command.js';
 import { demoCommand } from './commands/demo.js';
+import { exportRunCommand } from './commands/export-run.js';
 import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -13,7 +14,7 @@ import { type CliIO, processIO } from './io.js';
 import { UsageError } from './usage-error.js';
 
 /** The built-in commands, in the order `peft --help` lists them. */
-const COMMANDS: readonly Command[] = [trainCommand, demoCommand, forwardCommand, generateCommand, inspectCommand, mergeCommand, pushCommand, methodsCommand];
+const COMMANDS: readonly Command[] = [trainCommand, demoCommand, forwardCommand, generateCommand, inspectCommand, mergeCommand, pushCommand, exportRunCommand, methodsCommand];
 
 /**
  * The text of `peft --help`.

@@ -1,13 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { ConfigError, FileFormatError } from '@peft/core';
-import { parseTrainConfig } from '@peft/train';
 import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import type { Command } from '../command.js';
+import { readTrainConfigInput } from '../train-config-input.js';
 import { parseTrainFlags } from '../train-flags.js';
 import { loadTraining, trainAndSave } from '../training-run.js';
-import { resolvePathOrId } from '../hub.js';
-import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: peft train --config train.json [--key value]... [--resume [DIR|latest]] [--backend webgpu|cpu] [--quiet]
 
@@ -64,36 +59,7 @@ export const trainCommand: Command = {
   usage: USAGE,
   async run(argv, { io }) {
     const flags = parseTrainFlags(argv);
-    let raw: Record<string, unknown> = {};
-    let label = 'flags';
-    let baseDir = process.cwd();
-    if (flags.config !== undefined) {
-      const path = resolve(flags.config);
-      label = flags.config;
-      baseDir = dirname(path);
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (e) {
-        throw new ConfigError(`train: cannot read the config ${flags.config} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      try {
-        raw = JSON.parse(text) as Record<string, unknown>;
-      } catch (e) {
-        throw new FileFormatError(`${flags.config}: invalid JSON (${(e as Error).message})`);
-      }
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${flags.config}: expected a JSON object of training settings`);
-    } else if (Object.keys(flags.overrides).length === 0) {
-      throw new UsageError('train: give --config train.json (or the settings as flags: --model, --method, --train, --output_dir, …)');
-    }
-    const merged: Record<string, unknown> = { ...raw, ...flags.overrides };
-    if (typeof merged.method === 'string') merged.method = { peft_type: merged.method };
-    if (Object.keys(flags.dataOverrides).length) {
-      const data = raw.data === undefined ? {} : raw.data;
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new ConfigError(`${label}: "data" must be a JSON object`);
-      merged.data = { ...(data), ...flags.dataOverrides };
-    }
-    const cfg = parseTrainConfig(merged, { label, baseDir, resolvePath: resolvePathOrId });
+    const { cfg } = await readTrainConfigInput(flags, 'train');
     const session = await openBackend(parseBackendChoice('train', flags.backend), io);
     try {
       const setup = await loadTraining(cfg, session.backend, io);
