@@ -143,6 +143,11 @@ export interface Backend {
   readonly description: string;
   /** Dtypes this backend can hold (`f16` only with `shader-f16` on WebGPU). */
   readonly dtypes: ReadonlySet<DType>;
+  /**
+   * The largest single buffer the device can hold and bind, in bytes, where it has such a limit
+   * (WebGPU: the smaller of `maxBufferSize` and `maxStorageBufferBindingSize`); undefined where none.
+   */
+  readonly maxBufferBytes?: number;
 
   /** Copies host data (host representation: Float32Array for f16, Uint8Array for bool) into a new buffer. */
   upload(data: TypedArray, dtype: DType): BufferHandle;

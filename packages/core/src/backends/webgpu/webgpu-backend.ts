@@ -79,7 +79,8 @@ export class WebGPUBackend implements Backend {
   private readonly readPool: BufferPool;
   private readonly batch: CommandBatch;
   private readonly state: DeviceState;
-  private readonly maxBytes: number;
+  /** The largest buffer this device holds and binds: min(maxBufferSize, maxStorageBufferBindingSize). */
+  readonly maxBufferBytes: number;
   private live = 0;
   private liveBytes = 0;
   private peakBytes = 0;
@@ -104,7 +105,7 @@ export class WebGPUBackend implements Backend {
     this.pipelines = new PipelineCache(device, (e) => this.state.record(e, true));
     this.batchSize = opts.batchSize ?? 256;
     this.batch = new CommandBatch(device, { uniformAlign: device.limits.minUniformBufferOffsetAlignment, maxDispatches: this.batchSize });
-    this.maxBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    this.maxBufferBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     const retire = (b: GPUBuffer): void => {
       this.batch.groups.forget(b);
       this.batch.whenSubmitted(() => b.destroy());
@@ -388,10 +389,10 @@ export class WebGPUBackend implements Backend {
 
   private alloc(op: string, n: number, dtype: DType): WebGPUBuffer {
     const bytes = n * (dtype === 'f16' ? 2 : 4);
-    if (bytes > this.maxBytes) {
+    if (bytes > this.maxBufferBytes) {
       throw new DeviceError(
         'OUT_OF_MEMORY',
-        `webgpu ${op}: cannot allocate ${bytes} bytes (${n} × ${dtype}); the largest buffer this device binds is ${this.maxBytes} bytes`,
+        `webgpu ${op}: cannot allocate ${bytes} bytes (${n} × ${dtype}); the largest buffer this device binds is ${this.maxBufferBytes} bytes`,
       );
     }
     const buffer = this.pool.acquire(bytes);
