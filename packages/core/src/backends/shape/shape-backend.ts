@@ -2,6 +2,11 @@ import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, 
 import { type DType, type TypedArray, gpuBytesPerElement, hostArray } from '../../dtype.js';
 import { PeftError } from '../../errors.js';
 import type { Shape } from '../../shape.js';
+import { ADAMW_KERNEL } from '../../kernels/adamw-kernel.js';
+import { NORM_GRAD_KERNEL, NORM_KERNEL } from '../../kernels/norm-kernels.js';
+import { SOFTMAX_GRAD_KERNEL, SOFTMAX_KERNEL } from '../../kernels/softmax-kernels.js';
+import { UNARY_GRAD_KERNEL } from '../../kernels/unary-grad-kernel.js';
+import { registerKernel } from '../kernel-registry.js';
 
 /** A buffer of the shape backend: a size and nothing behind it. */
 class ShapeBuffer implements BufferHandle {
@@ -36,6 +41,8 @@ export class ShapeBackend implements Backend {
   private live = 0;
   private liveBytes = 0;
   private peakBytes = 0;
+  /** The largest single buffer asked for since the backend was made or since {@link ShapeBackend.resetLargest}, in bytes. */
+  largestBytes = 0;
 
   upload(data: TypedArray, dtype: DType): BufferHandle {
     return this.alloc(data.length, dtype);
@@ -59,6 +66,11 @@ export class ShapeBackend implements Backend {
 
   resetPeak(): void {
     this.peakBytes = this.liveBytes;
+  }
+
+  /** Starts a new count of {@link ShapeBackend.largestBytes}. @example `shapes.resetLargest()` */
+  resetLargest(): void {
+    this.largestBytes = 0;
   }
 
   flush(): void {}
@@ -134,6 +146,7 @@ export class ShapeBackend implements Backend {
     this.live++;
     this.liveBytes += b.byteLength;
     if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
+    if (b.byteLength > this.largestBytes) this.largestBytes = b.byteLength;
     return b;
   }
 }
@@ -152,3 +165,12 @@ export class ShapeBackend implements Backend {
 export function createShapeBackend(): ShapeBackend {
   return new ShapeBackend();
 }
+
+// the fused kernels every model uses, so a step on shapes allocates what it allocates on a real device
+const like = (b: ShapeBackend, x: View): BufferHandle => b.copy(x, 'f32');
+registerKernel(NORM_KERNEL, 'shape', (b: ShapeBackend, _kind, x) => like(b, x));
+registerKernel(NORM_GRAD_KERNEL, 'shape', (b: ShapeBackend, _kind, _g, x) => like(b, x));
+registerKernel(SOFTMAX_KERNEL, 'shape', (b: ShapeBackend, x) => like(b, x));
+registerKernel(SOFTMAX_GRAD_KERNEL, 'shape', (b: ShapeBackend, _g, y) => like(b, y));
+registerKernel(UNARY_GRAD_KERNEL, 'shape', (b: ShapeBackend, _op, _g, x) => like(b, x));
+registerKernel(ADAMW_KERNEL, 'shape', (b: ShapeBackend, param, _g, m, v) => [b.copy(param, param.dtype), b.copy(m, 'f32'), b.copy(v, 'f32')]);
