@@ -38,3 +38,4 @@ export type { CompletionAccuracy } from './completion-accuracy.js';
 export * from './data/index.js';
 export { forecastMemory } from './memory/memory-forecast.js';
 export type { MemoryForecast, MemoryForecastOptions } from './memory/memory-forecast.js';
+export { parseMemorySize, formatBytes } from './memory/memory-size.js';
