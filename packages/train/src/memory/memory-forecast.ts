@@ -1,5 +1,6 @@
-import { AdamW, type Module, type PretrainedModel, PeftError, type Tensor, clipGradNorm, setGradientCheckpointing, tidy, zeros } from '@peft/core';
+import { AdamW, ArgumentError, type Module, type PretrainedModel, PeftError, type Tensor, clipGradNorm, setGradientCheckpointing, tidy, zeros } from '@peft/core';
 import { createShapeBackend } from '@peft/core/backend';
+import { isGradientCheckpointable } from '@peft/core/plugin';
 import { ConfigReader, configParameterLowerBound, createModel, resolveArchitecture } from '@peft/models';
 
 /**
@@ -16,8 +17,8 @@ export interface MemoryForecastOptions {
   readonly batchSize?: number;
   /** Tokens per sequence (`max_length`; default 512, or the model's positions when fewer). */
   readonly maxLength?: number;
-  /** Recompute each layer in the backward instead of keeping its activations (default false). */
-  readonly gradientCheckpointing?: boolean;
+  /** Recompute each layer in the backward instead of keeping its activations (default false; `'auto'`: where the model supports it, as QLoRA's preparation does). */
+  readonly gradientCheckpointing?: boolean | 'auto';
   /** A transformers class to build instead of the config's. */
   readonly className?: string;
   /** Puts the adapter on the (shape-only) model and returns the model to train: `(m) => getPeftModel(m, config)`. Without it, every parameter trains. */
@@ -119,38 +120,55 @@ export async function forecastMemory(config: Readonly<Record<string, unknown>>, 
   const quantized = opts.quantize?.(model);
   const saved = quantized ? quantized.floatBytes - quantized.quantizedBytes : 0;
   const trained = opts.adapt ? await opts.adapt(model) : model;
-  const gradientCheckpointing = opts.gradientCheckpointing ?? false;
+  const gradientCheckpointing = opts.gradientCheckpointing === 'auto' ? [...trained.modules()].some(isGradientCheckpointable) : (opts.gradientCheckpointing ?? false);
   if (gradientCheckpointing) setGradientCheckpointing(trained);
   trained.train();
   const trainable = [...new Set([...trained.parameters()].filter((p) => p.requiresGrad))];
   let weightBytes = -saved;
   let adapterBytes = 0;
   for (const t of new Set([...trained.parameters(), ...trained.buffers()])) {
-    if (base.has(t) && !t.requiresGrad) weightBytes += bytesOf(t);
-    else if (base.has(t)) weightBytes += bytesOf(t); // BitFit trains the base's own biases: they stay weights
+    // BitFit trains the base's own biases: they stay counted as weights
+    if (base.has(t)) weightBytes += bytesOf(t);
     else adapterBytes += bytesOf(t);
   }
   const trainableParameters = trainable.reduce((n, p) => n + p.size, 0);
   const gradientBytes = trainableParameters * 4;
   const optimizerBytes = 2 * trainableParameters * 4;
   const batchSize = opts.batchSize ?? 8;
-  const maxLength = opts.maxLength ?? Math.min(512, info.maxPositions);
   // one training step on shapes: what it allocates beyond what is held now is the step's own
   const held = shapes.memory().liveBytes;
-  shapes.resetPeak();
-  shapes.resetLargest();
-  const optimizer = new AdamW(trainable, { lr: 1e-4 });
-  tidy(() => {
-    const inputIds = zeros([batchSize, maxLength], { dtype: 'i32', backend: shapes });
-    const attentionMask = zeros([batchSize, maxLength], { dtype: 'i32', backend: shapes });
-    const labels = info.task === 'sequence-classification' ? zeros([batchSize], { dtype: 'i32', backend: shapes }) : zeros([batchSize, maxLength], { dtype: 'i32', backend: shapes });
-    const forward = (trained as unknown as { forward(x: unknown): { loss?: Tensor } }).forward({ inputIds, attentionMask, labels, returnLogits: false });
-    forward.loss?.backward();
-  });
+  const optimizer = trainable.length ? new AdamW(trainable, { lr: 1e-4 }) : undefined;
+  const step = (length: number): void => {
+    shapes.resetPeak();
+    shapes.resetLargest();
+    tidy(() => {
+      const ids = (shape: number[]): Tensor => zeros(shape, { dtype: 'i32', backend: shapes });
+      const labels = info.task === 'sequence-classification' ? ids([batchSize]) : ids([batchSize, length]);
+      const forward = (trained as unknown as { forward(x: unknown): { loss?: Tensor } }).forward({ inputIds: ids([batchSize, length]), attentionMask: ids([batchSize, length]), labels, returnLogits: false });
+      forward.loss?.backward();
+    });
+  };
+  let maxLength = opts.maxLength ?? Math.min(512, info.maxPositions);
+  if (opts.maxLength !== undefined) step(maxLength);
+  else {
+    // the longest the model takes: learned positions leave room for the virtual tokens of prompt methods
+    for (;;) {
+      try {
+        step(maxLength);
+        break;
+      } catch (e) {
+        if (!(e instanceof ArgumentError) || maxLength <= 1) throw e;
+        for (const p of trainable) p.grad = null;
+        maxLength -= Math.max(1, Math.floor(maxLength / 16));
+      }
+    }
+  }
   const stepPeak = shapes.memory().peakBytes;
   const afterBackward = shapes.memory().liveBytes; // the gradients
-  if (trainable.length) clipGradNorm(trainable, 1);
-  optimizer.step();
+  if (optimizer) {
+    clipGradNorm(trainable, 1);
+    optimizer.step();
+  }
   const peak = shapes.memory().peakBytes - saved;
   const activationBytes = Math.max(0, stepPeak - afterBackward);
   const peakBytes = Math.max(peak, held - saved + gradientBytes + optimizerBytes);
