@@ -30,3 +30,13 @@ describe('the quantisation forecast', () => {
     expect(some.modules).toHaveLength(2 * 6);
   });
 });
+
+describe('quantising a model frees its float weights', () => {
+  it('the backend holds the 4-bit weights instead of the float ones, as the forecast counts', async () => {
+    const backend = createCpuBackend();
+    const model = createModel(config, { backend });
+    const before = backend.memory().liveBytes;
+    const report = await quantizeModel(model, { doubleQuant: true });
+    expect(backend.memory().liveBytes).toBe(before - report.floatBytes + report.quantizedBytes);
+  });
+});
