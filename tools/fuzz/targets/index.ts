@@ -2,6 +2,7 @@ import { adapterTarget } from './adapter-target.js';
 import { checkpointTarget } from './checkpoint-target.js';
 import { datasetTarget } from './dataset-target.js';
 import { floatSafetensorsTarget } from './float-safetensors-target.js';
+import { hugeConfigTarget } from './huge-config-target.js';
 import { metricsTarget } from './metrics-target.js';
 import { modelTarget } from './model-target.js';
 import { safetensorsTarget } from './safetensors-target.js';
@@ -25,6 +26,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   floatSafetensorsTarget,
   t5ConfigTarget,
   sentencePieceTokenizerTarget,
+  hugeConfigTarget,
 ];
 
 /** Every target the CLI can run with `--only`: the default ones and the runner's self-test. @example `ALL_FUZZ_TARGETS.find((t) => t.name === 'selftest')` */
