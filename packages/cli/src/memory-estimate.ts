@@ -15,13 +15,17 @@ import { cliRegistry } from './methods.js';
  * ```
  */
 export interface EstimateRequest {
+  /** The model folder or Hub checkpoint (only config.json is read). */
   readonly source: CheckpointSource;
   /** A new adapter's config (adapter_config.json keys with `peft_type`). */
   readonly method?: Readonly<Record<string, unknown>>;
   /** Load the base's dense layers in 4 bits (QLoRA; turns gradient checkpointing on where supported, as training does). */
   readonly quantization?: QuantizationConfig;
+  /** Sequences per micro-batch. */
   readonly batchSize: number;
+  /** Tokens per sequence (default: 512, or the model's positions when fewer). */
   readonly maxLength?: number;
+  /** Recompute each layer in the backward. */
   readonly gradientCheckpointing: boolean;
 }
 

@@ -65,10 +65,15 @@ export interface MemoryForecast {
   readonly largestActivationBytes: number;
   /** `activationBytes / (batch · length · hidden · layers)`: the family's bytes per token, width and layer. */
   readonly activationFactor: number;
+  /** Sequences per micro-batch the step was forecast for. */
   readonly batchSize: number;
+  /** Tokens per sequence the step was forecast for. */
   readonly maxLength: number;
+  /** Whether the step recomputes each layer in the backward. */
   readonly gradientCheckpointing: boolean;
+  /** The model's hidden width (for the activation factor). */
   readonly hiddenSize: number;
+  /** The model's layers (for the activation factor). */
   readonly numLayers: number;
 }
 
