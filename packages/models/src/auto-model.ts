@@ -139,7 +139,7 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
   const reader = new ConfigReader(config, `${source.label}/config.json`);
   await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`, architecture.parameterLowerBound?.(reader));
   const build = architecture.classes[className];
-  checkWeightsFitBuffers(build(reader, { backend: createShapeBackend(), skipInit: true }), opts.backend ?? getBackend(), source.label);
+  checkWeightsFitBuffers(() => build(reader, { backend: createShapeBackend(), skipInit: true }), opts.backend ?? getBackend(), source.label);
   let model: PretrainedModel | undefined;
   try {
     model = build(reader, { backend: opts.backend, skipInit: true });
@@ -156,9 +156,15 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
  * Refuses, before anything is allocated, a model with a weight larger than the device's largest
  * buffer (`backend.maxBufferBytes`), naming the weight: a smaller batch cannot help with that.
  */
-function checkWeightsFitBuffers(shapeModel: PretrainedModel, backend: Backend, label: string): void {
+function checkWeightsFitBuffers(describe: () => PretrainedModel, backend: Backend, label: string): void {
   const max = backend.maxBufferBytes;
   if (max === undefined) return;
+  let shapeModel: PretrainedModel;
+  try {
+    shapeModel = describe();
+  } catch {
+    return; // a model that cannot be described on shapes (a third-party layer's own kernel) is built and reported as before
+  }
   const tooLarge = [...shapeModel.namedParameters(), ...shapeModel.namedBuffers()].filter(([, t]) => t.size * (t.dtype === 'f16' ? 2 : 4) > max);
   if (tooLarge.length === 0) return;
   const shown = tooLarge.slice(0, 3).map(([name, t]) => `"${name}" [${t.shape.join(', ')}] ${t.dtype} (${t.size * (t.dtype === 'f16' ? 2 : 4)} bytes)`).join(', ');
