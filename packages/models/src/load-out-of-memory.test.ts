@@ -53,9 +53,20 @@ describe('loading a model whose weight does not fit one device buffer', () => {
     expect((err as DeviceError).message).not.toContain('lower the batch size');
   });
 
-  it('WebGPU reports the buffer limit the check uses', async () => {
+  it('on WebGPU, GPT-2 small is refused at load when its embedding passes the device buffer limit, before any allocation', async () => {
     const gpu = await testWebGPU();
     if (!gpu) return;
-    expect(gpu.maxBufferBytes).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    const wte = 50257 * 768 * 4; // 154389504 bytes
+    if (gpu.maxBufferBytes === undefined || gpu.maxBufferBytes >= wte) return; // a device with larger buffers loads it
+    // GPT-2 small's widths with one layer, beside a weight file big enough to pass the config-size check;
+    // its bytes are never read: the refusal comes first
+    const config = JSON.stringify({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: 50257, n_embd: 768, n_layer: 1, n_head: 12, n_positions: 1024 });
+    await gpu.sync();
+    const before = gpu.memory().liveBytes;
+    const err = await loadPretrained(memorySource({ 'config.json': config, 'model.safetensors': new Uint8Array(12 * 2 ** 20) }), { backend: gpu, onWarning: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeviceError);
+    expect((err as DeviceError).message).toContain(`the weight "transformer.wte.weight" [50257, 768] f32 (${wte} bytes) is larger than the largest buffer this device binds (${gpu.maxBufferBytes} bytes)`);
+    expect((err as DeviceError).message).toContain('a smaller batch or max_length will not help');
+    expect(gpu.memory().liveBytes).toBe(before);
   });
 });
