@@ -1,4 +1,4 @@
-import { AdamW, type Backend, type Module, type PretrainedModel, type Tensor, clipGradNorm, createCpuBackend, defaultRegistry, getPeftModel, setGradientCheckpointing, tidy, zeros } from '@peft/core';
+import { AdamW, type Backend, type Module, PeftError, type PretrainedModel, type Tensor, clipGradNorm, createCpuBackend, defaultRegistry, getPeftModel, setGradientCheckpointing, tidy, zeros } from '@peft/core';
 import { testWebGPU } from '@peft/core/testing';
 import { lora, loraConfig } from '@peft/lora';
 import { createModel } from '@peft/models';
@@ -87,5 +87,25 @@ describe.each(devices)('the forecast of the peak against a real step on $name', 
     const real = await measuredPeak(make(), { ...config }, adapt, 2, 32, gc);
     if (process.env.PEFT_FORECAST_LOG) console.log(`forecast/measured ${f.peakBytes}/${real} = ${(f.peakBytes / real).toFixed(3)}`);
     expect(Math.abs(f.peakBytes - real) / real, `forecast ${f.peakBytes}, measured ${real}`).toBeLessThanOrEqual(MARGIN);
+  });
+});
+
+describe('a config claiming more than the budget', () => {
+  it('is refused before the model is described', async () => {
+    const huge = { ...GPT2, vocab_size: 2 ** 31, n_layer: 12 };
+    const t0 = performance.now();
+    const err = await forecastMemory(huge, { budgetBytes: 8 * 2 ** 30 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeftError);
+    expect((err as PeftError).code).toBe('OUT_OF_MEMORY');
+    expect((err as PeftError).message).toMatch(/describes at least 1\.65e\+12 parameters \(6\d{3}\.\d\d GiB in float32\), more than the memory budget of 8\.00 GiB; nothing was loaded/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('counts 4 bits a value at the least with QLoRA, so a model that fits only quantised is described', async () => {
+    const config = { ...GPT2, n_layer: 2 };
+    const budget = 100 * 2 ** 20; // less than the float32 weights (≈ 205 MiB), more than a 4-bit bound
+    await expect(forecastMemory(config, { budgetBytes: budget })).rejects.toThrow(/in float32\), more than the memory budget/);
+    const f = await forecastMemory(config, { budgetBytes: budget, batchSize: 1, maxLength: 8, quantize: () => ({ modules: [], floatBytes: 0, quantizedBytes: 0 }) });
+    expect(f.parameters).toBeGreaterThan(0);
   });
 });

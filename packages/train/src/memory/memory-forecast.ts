@@ -25,7 +25,7 @@ export interface MemoryForecastOptions {
   readonly adapt?: (model: PretrainedModel) => Module | Promise<Module>;
   /** The 4-bit plan for QLoRA (`(m) => forecastQuantization(m, opts)` from `@peft/qlora`). */
   readonly quantize?: (model: Module) => { readonly modules: readonly string[]; readonly floatBytes: number; readonly quantizedBytes: number };
-  /** Refuse at once, before the model is even described, when the config's parameters alone (float32) pass this many bytes. */
+  /** Refuse at once, before the model is even described, when the config's parameters alone (float32; 4 bits with `quantize`) pass this many bytes. */
   readonly budgetBytes?: number;
   /** Where the config came from, for messages. */
   readonly where?: string;
@@ -90,8 +90,8 @@ const bytesOf = (t: Tensor): number => t.size * (t.dtype === 'f16' ? 2 : 4);
  * to within 10% (the tests hold it there on the CPU and on WebGPU; pooling and kernel scratch are the
  * difference).
  *
- * A config whose parameters alone (float32) pass `budgetBytes` is refused before anything is
- * described, with a `PeftError` (`OUT_OF_MEMORY`).
+ * A config whose parameters alone (float32, or 4 bits each with `quantize`) pass `budgetBytes` is
+ * refused before anything is described, with a `PeftError` (`OUT_OF_MEMORY`).
  *
  * @example
  * ```ts
@@ -106,10 +106,12 @@ export async function forecastMemory(config: Readonly<Record<string, unknown>>, 
   const { architecture } = resolveArchitecture(config, where);
   const lower = architecture.parameterLowerBound?.(new ConfigReader(config, where)) ?? configParameterLowerBound(config);
   const limit = Math.min(opts.budgetBytes ?? Infinity, 2 ** 50);
-  if (!(lower * 4 <= limit)) {
+  // the least each value can take: float32, or half a byte were every one of them in 4 bits
+  const perValue = opts.quantize ? 0.5 : 4;
+  if (!(lower * perValue <= limit)) {
     throw new PeftError(
       'OUT_OF_MEMORY',
-      `${where}: describes at least ${lower.toExponential(2)} parameters (${gib(lower * 4)} in float32), more than ${opts.budgetBytes === undefined ? 'can be described' : `the memory budget of ${gib(opts.budgetBytes)}`}; nothing was loaded. Use a smaller model, QLoRA (quantization.load_in_4bit), or raise --memory-budget if the device holds more`,
+      `${where}: describes at least ${lower.toExponential(2)} parameters (${gib(lower * perValue)} ${opts.quantize ? 'even in 4 bits' : 'in float32'}), more than ${opts.budgetBytes === undefined ? 'can be described' : `the memory budget of ${gib(opts.budgetBytes)}`}; nothing was loaded. Use a smaller model, QLoRA (quantization.load_in_4bit), or raise --memory-budget if the device holds more`,
     );
   }
   const shapes = createShapeBackend();
@@ -163,7 +165,10 @@ export async function forecastMemory(config: Readonly<Record<string, unknown>>, 
         break;
       } catch (e) {
         if (!(e instanceof ArgumentError) || maxLength <= 1) throw e;
-        for (const p of trainable) p.grad = null;
+        for (const p of trainable) {
+          p.grad?.dispose();
+          p.grad = null;
+        }
         maxLength -= Math.max(1, Math.floor(maxLength / 16));
       }
     }
