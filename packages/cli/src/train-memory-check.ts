@@ -1,5 +1,5 @@
-import type { Backend } from '@peft/core';
-import type { TrainConfig } from '@peft/train';
+import { type Backend, PeftError } from '@peft/core';
+import type { MemoryForecast, TrainConfig } from '@peft/train';
 import { checkpointFolder } from './checkpoint.js';
 import type { TextSink } from './io.js';
 import { type EstimateRequest, adapterMethod, checkForecast, estimateTraining, fittingAlternatives, memoryBudget } from './memory-estimate.js';
@@ -28,7 +28,15 @@ export async function checkTrainingMemory(cfg: TrainConfig, backend: Backend, ou
     gradientCheckpointing: cfg.args.gradientCheckpointing,
   };
   const budget = memoryBudget(backend, cfg.memoryBudget);
-  const forecast = await estimateTraining(req, { budgetBytes: cfg.estimateCheck ? budget.bytes : undefined });
+  let forecast: MemoryForecast;
+  try {
+    forecast = await estimateTraining(req, { budgetBytes: cfg.estimateCheck ? budget.bytes : undefined });
+  } catch (e) {
+    // a refusal stops here; anything else (a layer the shape backend cannot run) is the loader's to report
+    if (e instanceof PeftError && e.code === 'OUT_OF_MEMORY') throw e;
+    out.write(`peft: note: no memory forecast for this run (${(e as Error).message.split('\n')[0]}); going on to load\n`);
+    return;
+  }
   if (!opts.quiet) out.write(formatForecast(forecast, { method: method ? String(method.peft_type) : undefined, budget }));
   const max = backend.maxBufferBytes;
   const fits = forecast.peakBytes <= budget.bytes && (max === undefined || Math.max(forecast.largestWeight.bytes, forecast.largestActivationBytes) <= max);
