@@ -58,6 +58,10 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
       quiet = true;
       continue;
     }
+    if (key === 'no_estimate_check') {
+      overrides.estimate_check = false;
+      continue;
+    }
     if (key === 'config') config = takeValue();
     else if (key === 'backend') backend = takeValue();
     else if (key === 'resume') {
@@ -76,7 +80,7 @@ export function parseTrainFlags(argv: readonly string[]): TrainFlags {
       const v = bare ? true : readValue(takeValue());
       dataOverrides[key] = PATH_KEYS.has(key) && typeof v === 'string' ? resolvePathOrId('.', v) : v;
     } else {
-      throw new UsageError(`train: unknown option --${key}; config keys are accepted as flags (${[...TRAIN_CONFIG_KEYS.filter((k) => k !== 'data'), ...DATA_CONFIG_KEYS].join(', ')}), plus --config, --resume, --backend, --quiet`);
+      throw new UsageError(`train: unknown option --${key}; config keys are accepted as flags (${[...TRAIN_CONFIG_KEYS.filter((k) => k !== 'data'), ...DATA_CONFIG_KEYS].join(', ')}), plus --config, --resume, --backend, --quiet, --no-estimate-check`);
     }
   }
   return { config, backend, quiet, overrides, dataOverrides };

@@ -145,6 +145,12 @@ export interface Backend {
   readonly description: string;
   /** Dtypes this backend can hold (`f16` only with `shader-f16` on WebGPU). */
   readonly dtypes: ReadonlySet<DType>;
+  /**
+   * The largest single buffer, hence the largest tensor, the device allocates, in bytes, where it has
+   * such a limit (WebGPU: `maxBufferSize`; tensors past the binding limit are cut into pieces by the
+   * kernels); undefined where none.
+   */
+  readonly maxBufferBytes?: number;
 
   /** Copies host data (host representation: Float32Array for f16, Uint8Array for bool) into a new buffer. */
   upload(data: TypedArray, dtype: DType): BufferHandle;

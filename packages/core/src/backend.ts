@@ -42,6 +42,9 @@ export { CpuBuffer, arrayOf, outArray, finishOut } from './backends/cpu/cpu-buff
 export type { CpuArray } from './backends/cpu/cpu-buffer.js';
 export { stridedOffsets, at } from './backends/cpu/strided.js';
 
+// a backend of sizes without values, for planning memory before loading
+export { ShapeBackend, createShapeBackend } from './backends/shape/shape-backend.js';
+
 // the WebGPU backend, for WGSL kernels
 export { WebGPUBackend, createWebGPUBackend } from './backends/webgpu/webgpu-backend.js';
 export type { WebGPUBackendOptions } from './backends/webgpu/webgpu-backend.js';

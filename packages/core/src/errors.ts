@@ -123,6 +123,8 @@ export class FileFormatError extends PeftError {
 export const DEVICE_ERROR_ADVICE = {
   OUT_OF_MEMORY:
     'To fit: lower the batch size (per_device_train_batch_size; raise gradient_accumulation_steps to keep the effective batch) or max_length, turn on gradient_checkpointing, or dispose tensors you no longer need (tidy / dispose).',
+  WEIGHT_OUT_OF_MEMORY:
+    'This is a weight of the model, so a smaller batch or max_length will not help. To fit: use a device whose buffers are larger (WebGPU maxStorageBufferBindingSize / maxBufferSize), a smaller model, or QLoRA (quantization.load_in_4bit) for its dense layers; `peft inspect MODEL --estimate` shows what the model needs before loading.',
   DEVICE_LOST:
     "To continue: every tensor on this device is gone; create a new backend and load the model and adapter again. Training resumes from its last checkpoint (trainer.train({ resumeFrom: 'latest' }), peft train --resume).",
 } as const;
@@ -137,9 +139,13 @@ export const DEVICE_ERROR_ADVICE = {
  * ```
  */
 export class DeviceError extends PeftError {
-  constructor(code: 'DEVICE_LOST' | 'OUT_OF_MEMORY' | 'BACKEND', message: string, options?: { cause?: unknown }) {
-    const advice = code === 'BACKEND' ? undefined : DEVICE_ERROR_ADVICE[code];
-    super(code, advice && !message.includes(advice) ? `${message}\n${advice}` : message, options);
+  /**
+   * @param options.advice what to do instead of the code's default advice (an allocation that failed
+   * while loading weights gets {@link DEVICE_ERROR_ADVICE}`.WEIGHT_OUT_OF_MEMORY`, not the batch-size advice)
+   */
+  constructor(code: 'DEVICE_LOST' | 'OUT_OF_MEMORY' | 'BACKEND', message: string, options?: { cause?: unknown; advice?: string }) {
+    const advice = options?.advice ?? (code === 'BACKEND' ? undefined : DEVICE_ERROR_ADVICE[code]);
+    super(code, advice && !message.includes(advice) ? `${message}\n${advice}` : message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 

@@ -1,4 +1,5 @@
-import { ConfigError, FileFormatError, type Backend, type PretrainedModel, type CheckpointSource } from '@peft/core';
+import { ConfigError, DEVICE_ERROR_ADVICE, DeviceError, FileFormatError, type Backend, type PretrainedModel, type CheckpointSource } from '@peft/core';
+import { createShapeBackend, getBackend } from '@peft/core/backend';
 import { openSource, validateShape } from '@peft/core/plugin';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
@@ -137,15 +138,48 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
   checkConfigShape(architecture, config, `${source.label}/config.json`);
   const reader = new ConfigReader(config, `${source.label}/config.json`);
   await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`, architecture.parameterLowerBound?.(reader));
-  const model = architecture.classes[className](reader, { backend: opts.backend, skipInit: true });
+  const build = architecture.classes[className];
+  checkWeightsFitBuffers(() => build(reader, { backend: createShapeBackend(), skipInit: true }), opts.backend ?? getBackend(), source.label);
+  let model: PretrainedModel | undefined;
   try {
+    model = build(reader, { backend: opts.backend, skipInit: true });
     await loadCheckpointWeights(model, source, architecture.weights(className, reader), opts);
   } catch (e) {
-    for (const [, t] of model.stateDict()) if (!t.isDisposed) t.dispose();
-    throw e;
+    if (model) for (const [, t] of model.stateDict()) if (!t.isDisposed) t.dispose();
+    throw asLoadError(e, source.label);
   }
   model.eval();
   return model;
+}
+
+/**
+ * Refuses, before anything is allocated, a model with a weight larger than the device's largest
+ * buffer (`backend.maxBufferBytes`), naming the weight: a smaller batch cannot help with that.
+ */
+function checkWeightsFitBuffers(describe: () => PretrainedModel, backend: Backend, label: string): void {
+  const max = backend.maxBufferBytes;
+  if (max === undefined) return;
+  let shapeModel: PretrainedModel;
+  try {
+    shapeModel = describe();
+  } catch {
+    return; // a model that cannot be described on shapes (a third-party layer's own kernel) is built and reported as before
+  }
+  const tooLarge = [...shapeModel.namedParameters(), ...shapeModel.namedBuffers()].filter(([, t]) => t.size * (t.dtype === 'f16' ? 2 : 4) > max);
+  if (tooLarge.length === 0) return;
+  const shown = tooLarge.slice(0, 3).map(([name, t]) => `"${name}" [${t.shape.join(', ')}] ${t.dtype} (${t.size * (t.dtype === 'f16' ? 2 : 4)} bytes)`).join(', ');
+  throw new DeviceError(
+    'OUT_OF_MEMORY',
+    `${label}: cannot load the model on ${backend.description}: ${tooLarge.length === 1 ? 'the weight' : `${tooLarge.length} weights, such as`} ${shown} ${tooLarge.length === 1 ? 'is' : 'are'} larger than the largest buffer this device allocates (${max} bytes); nothing was allocated`,
+    { advice: DEVICE_ERROR_ADVICE.WEIGHT_OUT_OF_MEMORY },
+  );
+}
+
+/** An allocation that failed while the weights were being created or read is about the weights, not the batch. */
+function asLoadError(e: unknown, label: string): unknown {
+  if (!(e instanceof DeviceError) || e.code !== 'OUT_OF_MEMORY') return e;
+  const first = e.message.split('\n')[0];
+  return new DeviceError('OUT_OF_MEMORY', `${label}: loading the weights failed: ${first}`, { cause: e, advice: DEVICE_ERROR_ADVICE.WEIGHT_OUT_OF_MEMORY });
 }
 
 function pick(config: Readonly<Record<string, unknown>>, className: string | undefined, where: string): { architecture: Architecture; className: string } {

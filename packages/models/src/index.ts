@@ -13,6 +13,7 @@ export type { WeightMapping, LoadWeightsOptions } from './checkpoint-weights.js'
 export type { Architecture } from './architecture.js';
 export { registerArchitecture, registeredArchitectures } from './architecture.js';
 export { loadPretrained, checkpointSource, createModel, readModelConfig, resolveArchitecture, supportedArchitectures } from './auto-model.js';
+export { configParameterLowerBound } from './input-validation.js';
 export type { LoadPretrainedOptions } from './auto-model.js';
 export { attentionBias, scaledDotProductAttention, splitHeads, mergeHeads, defaultPositionIds, MASKED_SCORE } from './attention.js';
 export type { AttentionBiasOptions } from './attention.js';

@@ -18,6 +18,7 @@ export * from './blockwise.js';
 export * from './quantize.js';
 export * from './quantized-linear.js';
 export * from './quantize-model.js';
+export * from './quantization-forecast.js';
 export * from './prepare-kbit.js';
 export * from './merge.js';
 export * from './memory.js';

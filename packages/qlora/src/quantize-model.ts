@@ -1,5 +1,5 @@
 import { type Module } from '@peft/core';
-import { isLinearLike } from '@peft/core/plugin';
+import { type LinearLike, isLinearLike } from '@peft/core/plugin';
 import type { Quantize4bitOptions } from './quantize.js';
 import { QuantizedLinear } from './quantized-linear.js';
 
@@ -41,20 +41,10 @@ export interface QuantizeReport {
  * ```
  */
 export async function quantizeModel(model: Module, options: QuantizeModelOptions = {}): Promise<QuantizeReport> {
-  const skip = new Set(options.skipModules ?? ['lm_head']);
-  const owners = new Map<object, number>();
-  for (const [, m] of model.namedModules()) for (const p of m.parameters({ recurse: false })) owners.set(p, (owners.get(p) ?? 0) + 1);
-  const targets: [string, Module][] = [];
-  for (const [path, m] of model.namedModules()) {
-    if (path === '' || !isLinearLike(m) || m instanceof QuantizedLinear) continue;
-    const name = path.split('.').pop()!;
-    if (skip.has(name) || skip.has(path) || (owners.get(m.weight) ?? 0) > 1) continue;
-    targets.push([path, m]);
-  }
+  const targets = quantizationTargets(model, options.skipModules);
   let floatBytes = 0;
   let quantizedBytes = 0;
   for (const [path, m] of targets) {
-    if (!isLinearLike(m)) continue;
     const q = await QuantizedLinear.fromLinear(m, options);
     floatBytes += m.weight.size * 4;
     quantizedBytes += q.weightBytes();
@@ -62,4 +52,27 @@ export async function quantizeModel(model: Module, options: QuantizeModelOptions
     m.dispose();
   }
   return { modules: targets.map(([p]) => p), floatBytes, quantizedBytes };
+}
+
+/**
+ * The dense layers {@link quantizeModel} would replace, by path: every Linear and GPT-2 Conv1D except
+ * `skipModules` (`['lm_head']` by default) and layers whose weight another module shares.
+ *
+ * @example
+ * ```ts
+ * quantizationTargets(model).map(([path]) => path); // ['transformer.h.0.attn.c_attn', …]
+ * ```
+ */
+export function quantizationTargets(model: Module, skipModules: readonly string[] = ['lm_head']): [string, Module & LinearLike][] {
+  const skip = new Set(skipModules);
+  const owners = new Map<object, number>();
+  for (const [, m] of model.namedModules()) for (const p of m.parameters({ recurse: false })) owners.set(p, (owners.get(p) ?? 0) + 1);
+  const targets: [string, Module & LinearLike][] = [];
+  for (const [path, m] of model.namedModules()) {
+    if (path === '' || !isLinearLike(m) || m instanceof QuantizedLinear) continue;
+    const name = path.split('.').pop()!;
+    if (skip.has(name) || skip.has(path) || (owners.get(m.weight) ?? 0) > 1) continue;
+    targets.push([path, m]);
+  }
+  return targets;
 }

@@ -88,10 +88,10 @@ export class QuantizedLinear extends Module implements LinearLike {
    */
   static async fromLinear(layer: Module & LinearLike, options: Quantize4bitOptions = {}): Promise<QuantizedLinear> {
     const w = layer.weight;
-    const values = Float32Array.from((await w.cast('f32').data()) as ArrayLike<number>);
+    const values = await hostFloats(w);
     const state = quantize4bit(values, w.shape, options);
     // a fresh copy of the bias, so the float layer can be freed
-    const bias = layer.bias ? tensor(Float32Array.from((await layer.bias.cast('f32').data()) as ArrayLike<number>), { backend: w.backend }) : null;
+    const bias = layer.bias ? tensor(await hostFloats(layer.bias), { backend: w.backend }) : null;
     return new QuantizedLinear(layer.inFeatures, layer.outFeatures, layer.fanInFanOut, state, bias, w.backend);
   }
 
@@ -136,5 +136,15 @@ export class QuantizedLinear extends Module implements LinearLike {
   override extraRepr(): string {
     const dq = this.state.nested ? ', double_quant' : '';
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null}, ${this.quantType}, blocksize=${this.state.blocksize}${dq}`;
+  }
+}
+
+/** A tensor's values as float32 on the host; the cast (a view of the same memory when already f32) is released, so freeing the layer frees its weight. */
+async function hostFloats(t: Tensor): Promise<Float32Array> {
+  const f = t.cast('f32');
+  try {
+    return Float32Array.from((await f.data()) as ArrayLike<number>);
+  } finally {
+    f.dispose();
   }
 }

@@ -36,3 +36,6 @@ export type { LossPoint, LossSeries, LossCurveOptions } from './report/loss-curv
 export { completionAccuracy } from './completion-accuracy.js';
 export type { CompletionAccuracy } from './completion-accuracy.js';
 export * from './data/index.js';
+export { forecastMemory } from './memory/memory-forecast.js';
+export type { MemoryForecast, MemoryForecastOptions } from './memory/memory-forecast.js';
+export { parseMemorySize, formatBytes } from './memory/memory-size.js';

@@ -58,3 +58,16 @@ describe('the quantization section', () => {
     expect(() => parse({ ...base, quantization: { load_in_4bit: true, bnb_4bit_quant_type: 'int4' } })).toThrow(/must be "nf4" or "fp4", got "int4"/);
   });
 });
+
+describe('the memory keys of a training config', () => {
+  it('reads memory_budget as bytes or a size with a unit, and estimate_check (on by default)', () => {
+    expect(parse(base)).toMatchObject({ memoryBudget: undefined, estimateCheck: true });
+    expect(parse({ ...base, memory_budget: '6GiB', estimate_check: false })).toMatchObject({ memoryBudget: 6 * 2 ** 30, estimateCheck: false });
+    expect(parse({ ...base, memory_budget: 1e9 }).memoryBudget).toBe(1e9);
+  });
+
+  it('refuses a budget that is not a size, and an estimate_check that is not a boolean', () => {
+    expect(() => parse({ ...base, memory_budget: 'plenty' })).toThrow(/train.json: "memory_budget": expected a memory size/);
+    expect(() => parse({ ...base, estimate_check: 'no' })).toThrow(/"estimate_check" must be true or false/);
+  });
+});

@@ -1,3 +1,4 @@
+import { parseMemorySize } from './memory/memory-size.js';
 import { ConfigError } from '@peft/core';
 import { DATASET_FORMATS, type DatasetFormat } from './data/dataset-format.js';
 import { DEFAULT_TRAINING_ARGS, type TrainingArgs, resolveTrainingArgs } from './training-args.js';
@@ -72,6 +73,10 @@ export interface TrainConfig {
   readonly resumeFromCheckpoint?: string;
   /** Load the base model's dense layers in 4 bits (QLoRA). */
   readonly quantization?: QuantizationConfig;
+  /** The device memory the run may use, in bytes (`memory_budget`: bytes or "8GiB"); undefined: the runner's default. */
+  readonly memoryBudget?: number;
+  /** Whether a run whose memory forecast passes the budget is refused before loading (`estimate_check`, default true). */
+  readonly estimateCheck: boolean;
 }
 
 /** Training-config keys that are `TrainingArgs` fields (snake_case, as Hugging Face's TrainingArguments). */
@@ -86,7 +91,7 @@ const ARG_KEYS: Readonly<Record<string, keyof TrainingArgs>> = Object.fromEntrie
  * TRAIN_CONFIG_KEYS.includes('learning_rate'); // true
  * ```
  */
-export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'revision', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', ...Object.keys(ARG_KEYS)];
+export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'revision', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', 'memory_budget', 'estimate_check', ...Object.keys(ARG_KEYS)];
 const QUANT_KEYS = ['load_in_4bit', 'bnb_4bit_quant_type', 'bnb_4bit_use_double_quant', 'bnb_4bit_compute_dtype', 'llm_int8_skip_modules'];
 /**
  * Every key of a training config's `data` section.
@@ -150,7 +155,10 @@ export function parseTrainConfig(raw: unknown, opts: { label: string; baseDir?: 
   const resume = str(obj, 'resume_from_checkpoint', where, false);
   const quantization = obj.quantization === undefined || obj.quantization === null ? undefined : parseQuantization(obj.quantization, `${where}: "quantization"`);
   const revision = str(obj, 'revision', where, false);
-  return { quantization, model, revision, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
+  const memoryBudget = obj.memory_budget === undefined || obj.memory_budget === null ? undefined : parseMemorySize(obj.memory_budget, `${where}: "memory_budget"`);
+  if (obj.estimate_check !== undefined && typeof obj.estimate_check !== 'boolean') throw new ConfigError(`${where}: "estimate_check" must be true or false, got ${show(obj.estimate_check)}`);
+  const estimateCheck = obj.estimate_check !== false;
+  return { quantization, memoryBudget, estimateCheck, model, revision, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
 }
 
 function parseData(raw: unknown, at: string, resolve: (p: string) => string): DataConfig {

@@ -3,6 +3,7 @@ import { checkpointTarget } from './checkpoint-target.js';
 import { datasetTarget } from './dataset-target.js';
 import { floatSafetensorsTarget } from './float-safetensors-target.js';
 import { hubTarget } from './hub-target.js';
+import { hugeConfigTarget } from './huge-config-target.js';
 import { metricsTarget } from './metrics-target.js';
 import { modelTarget } from './model-target.js';
 import { parquetTarget } from './parquet-target.js';
@@ -29,6 +30,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   sentencePieceTokenizerTarget,
   parquetTarget,
   hubTarget,
+  hugeConfigTarget,
 ];
 
 /** Every target the CLI can run with `--only`: the default ones and the runner's self-test. @example `ALL_FUZZ_TARGETS.find((t) => t.name === 'selftest')` */

@@ -10,9 +10,12 @@ import { addModelFacts, describeAdapter, formatAdapterReport } from './inspect-a
 import { HubError } from '@peft/hub';
 import { openSource } from '@peft/core/plugin';
 import { isHubName } from '../hub.js';
+import { ESTIMATE_OPTIONS, printEstimate } from './inspect-estimate.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `Usage: peft inspect DIR|ID [--model DIR|ID] [--quantize nf4|fp4] [--revision REV] [--json]
+       peft inspect DIR|ID --estimate [--method M] [--batch-size N] [--max-length N] [--gradient-checkpointing]
+                    [--quantize nf4|fp4] [--memory-budget SIZE] [--json]
 
 Describes a checkpoint folder or Hub repository (an id such as org/name, fetched into the shared
 cache; org/name/subfolder for a named adapter) without loading its weights: the architecture, key config.json fields,
@@ -29,6 +32,15 @@ adapter_model.safetensors.
                (nf4 or fp4, with double quantisation, as peft train's "quantization" does) and print
                the weights' memory before and after
   --revision R (Hub ids) a branch, tag or commit (default main)
+  --estimate   (model folders) forecast the memory of training an adapter on the model, from config.json
+               alone (no weight is read): weights as held, adapter, gradients, AdamW state, activations
+               of one micro-batch and the peak, within 10% of a measured step (docs/memory.md)
+    --method M              a method name (LORA, IA3, LOHA, …) or an adapter config as JSON (default LORA)
+    --batch-size N          sequences per micro-batch (default 8)
+    --max-length N          tokens per sequence (default 512, or the model's positions when fewer)
+    --gradient-checkpointing  recompute each layer in the backward
+    --quantize nf4|fp4      QLoRA: the dense layers in 4 bits (and gradient checkpointing, as training does)
+    --memory-budget SIZE    say whether it fits SIZE (8GiB, 12GB, bytes)
   --json       print one JSON object instead of the table
   -h, --help   this text
 `;
@@ -64,7 +76,7 @@ export const inspectCommand: Command = {
   summary: 'describe a checkpoint or adapter folder (config, parameter count, tensors) without loading weights',
   usage: USAGE,
   async run(argv, { io }) {
-    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' }, quantize: { type: 'string' }, revision: { type: 'string' } }, 1);
+    const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, model: { type: 'string' }, quantize: { type: 'string' }, revision: { type: 'string' }, ...ESTIMATE_OPTIONS }, 1);
     if (values.quantize !== undefined && values.quantize !== 'nf4' && values.quantize !== 'fp4') throw new UsageError(`inspect: --quantize expects nf4 or fp4, got "${String(values.quantize)}"`);
     if (positionals.length === 0) throw new UsageError('inspect: the checkpoint folder DIR is required');
     const source = await inspectedSource(positionals[0], values.revision as string | undefined);
@@ -75,6 +87,12 @@ export const inspectCommand: Command = {
       return 0;
     }
     if (values.model !== undefined) throw new UsageError(`inspect: --model DIR applies to adapter folders; ${source.label} has no ${ADAPTER_CONFIG_FILE}`);
+    if (values.estimate) {
+      await printEstimate(source, values, io, { json: values.json === true, tensors: () => readTensorTable(source) });
+      return 0;
+    }
+    const onlyWithEstimate = Object.keys(ESTIMATE_OPTIONS).find((k) => k !== 'estimate' && values[k] !== undefined);
+    if (onlyWithEstimate) throw new UsageError(`inspect: --${onlyWithEstimate} applies to --estimate`);
     const memory = values.quantize === undefined ? undefined : await quantizedMemory(source, values.quantize, io);
     const config = await readModelConfig(source);
     const named = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : undefined;

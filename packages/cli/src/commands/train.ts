@@ -2,6 +2,7 @@ import { openBackend, parseBackendChoice } from '../backend-choice.js';
 import type { Command } from '../command.js';
 import { readTrainConfigInput } from '../train-config-input.js';
 import { parseTrainFlags } from '../train-flags.js';
+import { checkTrainingMemory } from '../train-memory-check.js';
 import { loadTraining, trainAndSave } from '../training-run.js';
 
 const USAGE = `Usage: peft train --config train.json [--key value]... [--resume [DIR|latest]] [--backend webgpu|cpu] [--quiet]
@@ -40,6 +41,16 @@ Every key can also be given as a flag, which wins over the file: --learning_rate
 
   --resume [DIR]   continue from a checkpoint folder (default: the newest in output_dir); the
                    losses after resuming equal an uninterrupted run's
+  memory_budget                 the device memory the run may use (8GiB, 12GB or bytes); default: the
+                                host's free memory on the CPU backend and CPU WebGPU adapters (lavapipe,
+                                SwiftShader), else 16 GiB (WebGPU does not report device memory)
+  estimate_check (true)         refuse, before loading, a run whose memory forecast does not fit
+
+Before loading, the memory forecast (peft inspect MODEL --estimate) is printed; a run that does not
+fit the budget, or whose largest buffer passes the device's, is refused with what would fit
+(QLoRA, gradient checkpointing, a shorter max_length, a smaller batch).
+
+  --no-estimate-check  go on even when the forecast does not fit
   --backend B      webgpu (default; falls back to cpu with a note) or cpu
   --quiet          no progress output
   -h, --help       this text
@@ -62,6 +73,7 @@ export const trainCommand: Command = {
     const { cfg } = await readTrainConfigInput(flags, 'train');
     const session = await openBackend(parseBackendChoice('train', flags.backend), io);
     try {
+      await checkTrainingMemory(cfg, session.backend, io.stderr, { quiet: flags.quiet });
       const setup = await loadTraining(cfg, session.backend, io);
       const { result, finalEval } = await trainAndSave(cfg, setup, io.stderr, { quiet: flags.quiet });
       const last = result.losses.at(-1);

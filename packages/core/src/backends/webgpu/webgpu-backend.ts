@@ -89,7 +89,8 @@ export class WebGPUBackend implements Backend {
   private readonly state: DeviceState;
   /** Most bytes one kernel binding spans (the device's limit, or the option); larger tensors are cut into pieces. */
   readonly maxBindingBytes: number;
-  private readonly maxAllocBytes: number;
+  /** The largest buffer, hence the largest tensor, this device allocates (`maxBufferSize`). */
+  readonly maxBufferBytes: number;
   private readonly pieceHost: PieceHost;
   private readonly textures: TextureResources;
   /** What this backend's buffers name as their owner (the same through a proxy of the backend). */
@@ -121,7 +122,7 @@ export class WebGPUBackend implements Backend {
     const align = device.limits.minStorageBufferOffsetAlignment;
     const bindLimit = Math.min(device.limits.maxStorageBufferBindingSize, opts.maxBindingBytes ?? Infinity);
     this.maxBindingBytes = Math.max(align, Math.floor(bindLimit / align) * align);
-    this.maxAllocBytes = device.limits.maxBufferSize;
+    this.maxBufferBytes = device.limits.maxBufferSize;
     const retire = (b: GPUBuffer): void => {
       this.batch.groups.forget(b);
       this.batch.whenSubmitted(() => b.destroy());
@@ -531,10 +532,10 @@ export class WebGPUBackend implements Backend {
 
   private alloc(op: string, n: number, dtype: DType): WebGPUBuffer {
     const bytes = n * (dtype === 'f16' ? 2 : 4);
-    if (BufferPool.sizeClass(bytes) > this.maxAllocBytes) {
+    if (BufferPool.sizeClass(bytes) > this.maxBufferBytes) {
       throw new DeviceError(
         'OUT_OF_MEMORY',
-        `webgpu ${op}: cannot allocate ${bytes} bytes (${n} × ${dtype}); the largest buffer this device allocates is ${this.maxAllocBytes} bytes`,
+        `webgpu ${op}: cannot allocate ${bytes} bytes (${n} × ${dtype}); the largest buffer this device allocates is ${this.maxBufferBytes} bytes`,
       );
     }
     const buffer = this.pool.acquire(bytes);
