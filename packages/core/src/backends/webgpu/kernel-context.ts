@@ -24,8 +24,8 @@ export interface WebGPUKernelContext {
   readonly softwareAdapter: boolean;
   /** For multi-pass kernel families: dispatches, scratch buffers from the pool, and ordered raw commands. */
   readonly runner: KernelRunner;
-  /** The `GPUBuffer` behind `view`, after checking the device and that this backend can hold its dtype (`op` names the error). */
-  input(view: View, op: string): Bindable;
+  /** The `GPUBuffer` behind `view`, after checking the device, that this backend can hold its dtype and that one kernel binds the buffer whole (see `WebGPUBackend.binds`; `op` names the error). */
+  input(view: View, op: string): GPUBuffer;
   /** A new tracked output of `n` elements of `dtype` from the pool; its `buffer` is the `GPUBuffer` to bind. */
   output(op: string, n: number, dtype: DType): WebGPUBuffer;
   /** Records `kernel` on `buffers` (bindings 1..n in order). */
