@@ -84,7 +84,7 @@ export async function openLoraSession(folder: string, backend: Backend, opts: Lo
       const x = idsTensor(ids, backend);
       const run = () => tidy(() => noGrad(() => peft.forward({ inputIds: x }).logits));
       const out = base ? peft.disableAdapter(run) : run();
-      const data = (await out.data()) as Float32Array;
+      const data = await out.data<Float32Array>();
       out.dispose();
       x.dispose();
       return data;
