@@ -6,7 +6,8 @@
  * For each checkpoint that tools/real-models.py wrote (GPT-2 small, SmolLM2-135M, Qwen2.5-0.5B,
  * Llama-3.2-1B shapes; bf16 weights, under $PEFT_REAL_MODELS or /tmp/peft-real-models) and each
  * backend (WebGPU and the CPU reference by default) it loads the model with `loadPretrained` and its
- * LoRA adapter with `PeftModel.fromPretrained`, then compares with reference.json:
+ * LoRA adapter with `PeftModel.fromPretrained`, then compares with reference.json (dropout off on
+ * both sides: GPT-2's config has 0.1):
  *  - the logits of the base model (adapter disabled) and with the adapter, at the kept positions and
  *    vocabulary columns, and the log-sum-exp of each kept row: max |Δ| / max(1, max |ref|) ≤ 1e-4;
  *  - the loss of the first LoRA step: |Δ| ≤ 1e-5 · |ref|;
@@ -83,7 +84,7 @@ async function check(name: string, backendName: string, backend: Backend): Promi
   backend.resetPeak();
   let session;
   try {
-    session = await openLoraSession(modelFolder(name), backend, { adamw: { lr: a.lr, weightDecay: a.weight_decay, betas: a.betas, eps: a.eps } });
+    session = await openLoraSession(modelFolder(name), backend, { noDropout: true, adamw: { lr: a.lr, weightDecay: a.weight_decay, betas: a.betas, eps: a.eps } });
   } catch (e) {
     return { model: name, backend: backendName, status: 'ERROR', note: `load: ${rootCause(e)}` };
   }
@@ -122,7 +123,7 @@ async function check(name: string, backendName: string, backend: Backend): Promi
   }
 }
 
-const g = (x: number | undefined, digits = 3) => (x === undefined ? '' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(1) : x.toFixed(digits));
+const g = (x: number | undefined, digits = 3) => (x === undefined ? '' : x === 0 ? '0' : Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toFixed(digits));
 
 function print(rows: readonly ParityRow[]): void {
   console.log(`\nreal-models parity: @peft vs transformers + PEFT (f32 on bf16 weights); ${cpus()[0]?.model.trim() ?? ''} x${cpus().length}`);

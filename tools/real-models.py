@@ -10,7 +10,8 @@ output folder (default /tmp/peft-real-models, or $PEFT_REAL_MODELS):
                                   ids fit every vocabulary; the benchmarks and parity check use ids only)
   <name>/adapter/                 a PEFT LoRA adapter (r 8, alpha 16, on q_proj/v_proj, GPT-2: c_attn)
                                   whose B matrices are random too, so the adapter changes the output
-  <name>/reference.json           computed by transformers + PEFT in f32 on the bf16 weights: logits of
+  <name>/reference.json           computed by transformers + PEFT in f32 on the bf16 weights, dropout
+                                  off (eval mode, also for the training step): logits of
                                   the base model and of the model with the adapter at a few positions
                                   and vocabulary columns (the last columns included, where a tensor
                                   split at the device's binding limit would go wrong), the log-sum-exp
@@ -252,7 +253,8 @@ def reference(name, folder, seed):
     adapter = folder / "adapter"
     pm.save_pretrained(adapter)
 
-    pm.train()
+    # eval mode throughout: GPT-2's config has dropout 0.1, which would make the numbers random
+    pm.eval()
     out = pm(input_ids=ids, labels=ids)
     adapted = rows(out.logits.detach(), cols)
     loss0 = out.loss.item()

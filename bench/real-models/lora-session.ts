@@ -26,6 +26,8 @@ export interface LoraSessionOptions {
   readonly qlora?: boolean;
   /** AdamW settings (default lr 1e-3, weight decay 0.01). */
   readonly adamw?: { lr: number; weightDecay: number; betas?: [number, number]; eps?: number };
+  /** Train with the model in eval mode, dropout off, as the reference numbers of the parity check are taken. */
+  readonly noDropout?: boolean;
   /** Receives loader notes (default: dropped). */
   readonly warn?: (message: string) => void;
 }
@@ -39,7 +41,7 @@ export interface LoraSession {
   logits(ids: number[][], opts?: { base?: boolean }): Promise<Float32Array>;
   /** One training step on `ids` (labels = ids): forward, backward, AdamW; resolves to the step's loss. */
   step(ids: number[][]): Promise<number>;
-  /** The loss on `ids` without a step. */
+  /** The loss on `ids` without a step (in train mode unless `noDropout`). */
   loss(ids: number[][]): Promise<number>;
   dispose(): void;
 }
@@ -90,7 +92,7 @@ export async function openLoraSession(folder: string, backend: Backend, opts: Lo
       return data;
     },
     async step(ids) {
-      use('train');
+      use(opts.noDropout ? 'eval' : 'train');
       const x = idsTensor(ids, backend);
       const l = tidy(() => {
         const out = peft.forward({ inputIds: x, labels: x });
@@ -103,7 +105,7 @@ export async function openLoraSession(folder: string, backend: Backend, opts: Lo
       return scalar(l);
     },
     async loss(ids) {
-      use('train');
+      use(opts.noDropout ? 'eval' : 'train');
       const x = idsTensor(ids, backend);
       const l = tidy(() => noGrad(() => peft.forward({ inputIds: x, labels: x }).loss!.detach()));
       x.dispose();
