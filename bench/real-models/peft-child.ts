@@ -2,8 +2,8 @@
  * The @peft side of `pnpm bench real-models`, one process per model so that its peak memory is its
  * own: loads a checkpoint of tools/real-models.py on WebGPU with its LoRA adapter (or, with
  * `"qlora": true`, on an NF4 base) and answers the protocol of ../side-by-side/child-peer.ts on
- * stdout, `train N` only, each reply with the process's peak resident set and the backend's peak
- * tensor bytes. Run from the repository root:
+ * stdout, `train N` only, each reply with the process's peak resident set (loading included) and
+ * the backend's peak tensor bytes during the training steps (loading not included). Run from the repository root:
  * `node --conditions=@peft/source --import tsx bench/real-models/peft-child.ts '{"folder":…,"batch":4,"seq":128,…}'`.
  */
 import { readFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ try {
   say({ error: `load: ${cause(e)}` });
   process.exit(1);
 }
+// the peak from here on: the training steps (loading holds the f32 weights, before NF4 quantisation for QLoRA)
+backend.resetPeak();
 const vocab = (JSON.parse(readFileSync(join(w.folder, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
 const ids = tokenIds(vocab, w.batch, w.seq);
 let loss = Number.NaN;

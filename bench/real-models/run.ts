@@ -195,7 +195,8 @@ function print(rows: readonly RealModelsRow[], w: RealWorkload, rounds: number, 
   const devices = new Map(rows.filter((r) => r.device).map((r) => [r.peer, r.device]));
   for (const [p, d] of devices) console.log(`${p}: ${d}`);
   console.log("ratios: per round, the peer's median step time over @peft's (above 1: @peft is faster)");
-  console.log('peak device MB: the most bytes @peft tensors held at once; on a software adapter (lavapipe) they live in host memory, so the RSS includes them');
+  console.log('peak RSS MB: the process\'s peak resident set, loading included; peak device MB: the most bytes @peft tensors held at once during the training steps');
+  console.log('(on a software adapter such as lavapipe device buffers live in host memory, so the RSS includes them)');
   for (const s of skipped) console.log(s);
   if (rows.length === 0) console.log(`no checkpoints: create them with \`${CREATE_COMMAND}\``);
 }
