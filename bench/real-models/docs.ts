@@ -55,12 +55,12 @@ export function realModelsDocLines(): string[] {
     '| Llama-3.2-1B shape | not run (1.05 GB embedding, same limit) | not run | not run |',
     '',
     '`pnpm bench real-models --quick --models smollm2-135m` on 2026-12-07, with other work on the machine (load average',
-    '12.5 → 13.3, so both peers ran far slower than alone; compare the ratio, not the times):',
+    '11.0 → 10.5, so both peers ran far slower than alone; compare the ratio, not the times):',
     '',
     '| model | workload | peer | ms/step min / median / max | tokens/s | peak RSS MB | peak device MB | peer ÷ @peft |',
     '| --- | --- | --- | --- | ---: | ---: | ---: | --- |',
-    '| smollm2-135m | lora | @peft webgpu | 50749 / **64475** / 78201 | 7.94 | 4188 | 2275 | 1 |',
-    '| smollm2-135m | lora | pytorch cpu | 60533 / **69048** / 77563 | 7.42 | 1971 |  | 0.774 / **1.15** / 1.53 |',
+    '| smollm2-135m | lora | @peft webgpu | 55192 / **55321** / 55449 | 9.26 | 4291 | 2275 | 1 |',
+    '| smollm2-135m | lora | pytorch cpu | 32003 / **34972** / 37940 | 14.6 | 1980 |  | 0.58 / **0.632** / 0.684 |',
     '',
   ];
 }
