@@ -297,7 +297,6 @@ def main():
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
         ap.error(f"unknown model {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
     for name in names:
         folder = pathlib.Path(args.out) / name
         t0 = time.time()

@@ -14,7 +14,7 @@ export function torchUnavailable(python = process.env.PYTHON ?? 'python3', modul
     execFileSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
     return null;
   } catch {
-    return `${python} with ${modules.join(' and ')} is not available on this machine`;
+    return `${python} with ${modules.join(', ')} is not available on this machine`;
   }
 }
 
