@@ -13,7 +13,7 @@ export function realModelsDocLines(): string[] {
     'The headline workload above is small on purpose. The real-models target measures LoRA training steps on the shapes',
     'people fine-tune: GPT-2 small (124M), SmolLM2-135M, Qwen2.5-0.5B and a Llama-3.2-1B-shaped model, with their published',
     'configs and random weights stored in bf16 as on the Hub. Create the checkpoints once (not part of CI; needs python3 with',
-    'torch, transformers and peft; about 4 GB of disk, a few minutes, and 6 GB of memory for the 1B model):',
+    'torch, transformers and peft; about 4 GB of disk, two minutes on 2 cores, and for the 1B model over 5 GB of memory):',
     '',
     '```sh',
     'python3 tools/real-models.py                  # all four under /tmp/peft-real-models (--out DIR or $PEFT_REAL_MODELS)',
