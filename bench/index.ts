@@ -1,6 +1,7 @@
 /**
  * `pnpm bench [names…] [--quick] [--json] [--backend cpu|webgpu]`
  * `pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]` (see side-by-side/run.ts)
+ * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N]` (see real-models/run.ts)
  *
  * Runs every `bench/*.bench.ts` (or the named ones) on each backend, prints a table per benchmark (or,
  * with `--json`, one JSON object per row on stdout) and writes the run to bench/results/.
@@ -26,6 +27,7 @@ const { values: flags, positionals: names } = parseArgs({
     rounds: { type: 'string' },
     profile: { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    models: { type: 'string' },
   },
 });
 
@@ -35,6 +37,12 @@ if (names[0] === 'side-by-side') {
     profile: flags.profile || process.env.PEFT_PROFILE === '1',
     baseline: flags.baseline,
   });
+  process.exit(0);
+}
+
+if (names[0] === 'real-models') {
+  const { runRealModels } = await import('./real-models/run.js');
+  await runRealModels({ quick: flags.quick, json: flags.json, models: flags.models, rounds: flags.rounds ? Number(flags.rounds) : undefined });
   process.exit(0);
 }
 
@@ -51,7 +59,8 @@ async function loadBenches(): Promise<Bench[]> {
 const all = await loadBenches();
 if (flags.help) {
   console.log('pnpm bench [names...] [--quick] [--json] [--backend cpu|webgpu]');
-  console.log('pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]   @peft vs tfjs-webgpu vs PyTorch (and another checkout\'s @peft)\n');
+  console.log('pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]   @peft vs tfjs-webgpu vs PyTorch (and another checkout\'s @peft)');
+  console.log('pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N]   LoRA/QLoRA steps on real-size checkpoints, @peft vs PyTorch + PEFT\n');
   for (const b of all) console.log(`  ${b.name.padEnd(12)} ${b.description}`);
   process.exit(0);
 }

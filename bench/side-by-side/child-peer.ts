@@ -1,12 +1,13 @@
 /**
  * A peer that runs in a child process and answers one line per command on stdout: first a hello
  * `{"device": …}`, then `{"ms": [...], "loss": …}` (or `{"error": …}`) for `train N`,
- * `forward merged|unmerged N` and `generate N`; `quit` ends it. The PyTorch peer and the baseline
+ * `forward merged|unmerged N` and `generate N`; `quit` ends it. A reply may also carry `peakRssBytes`
+ * and `peakDeviceBytes`, the process's memory so far. The PyTorch peer and the baseline
  * @peft peer (another checkout, `--baseline DIR`) speak it.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Peer } from './peer.js';
+import type { Peer, PeerMemory } from './peer.js';
 
 /** Starts `command args…` and wraps it as a {@link Peer} named `name`. */
 export async function createChildPeer(name: string, command: string, args: readonly string[], opts: { cwd?: string } = {}): Promise<Peer> {
@@ -22,10 +23,14 @@ export async function createChildPeer(name: string, command: string, args: reado
     return msg;
   }
   let loss = Number.NaN;
+  let memory: PeerMemory | undefined;
   async function ask(cmd: string): Promise<number[]> {
     child.stdin.write(`${cmd}\n`);
     const msg = await reply();
     loss = msg.loss as number;
+    if (typeof msg.peakRssBytes === 'number') {
+      memory = { peakRssBytes: msg.peakRssBytes, peakDeviceBytes: typeof msg.peakDeviceBytes === 'number' ? msg.peakDeviceBytes : undefined };
+    }
     return msg.ms as number[];
   }
   const hello = await reply();
@@ -36,6 +41,7 @@ export async function createChildPeer(name: string, command: string, args: reado
     forwards: (merged, n) => ask(`forward ${merged ? 'merged' : 'unmerged'} ${n}`),
     generations: (n) => ask(`generate ${n}`),
     lastLoss: () => loss,
+    memory: () => memory,
     async close() {
       child.stdin.end('quit\n');
       await new Promise<void>((resolve) => {

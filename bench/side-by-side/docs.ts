@@ -6,6 +6,7 @@ import type { SideBySideRun } from './run.js';
 import { profileLines, tableLines } from './run.js';
 import { TOKENS, WORKLOAD as W, loraParams, matmulParams } from './workload.js';
 import { fmt } from './stats.js';
+import { realModelsDocLines } from '../real-models/docs.js';
 
 const DOC = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'benchmarks.md');
 
@@ -97,6 +98,7 @@ export function benchmarksMarkdown(run: SideBySideRun): string {
     'Results also go to bench/results/<time>.json. On a machine shared with other work, compare only numbers from one',
     'interleaved run; the min column is the least disturbed.',
     '',
+    ...realModelsDocLines(),
   ].join('\n');
 }
 

@@ -16,10 +16,20 @@ export interface Peer {
   generations?(n: number): Promise<number[]>;
   /** Times one training step per kernel family (only @peft on WebGPU has it). */
   profileStep?(): Promise<KernelProfile | null>;
+  /** The most memory the peer has held so far, when it reports it (the child-process peers do). */
+  memory?(): PeerMemory | undefined;
   /** The last training step's loss (a sanity check: about ln(vocab) at the start). */
   lastLoss(): number;
   /** Frees the device resources (or ends the child process). */
   close(): Promise<void>;
+}
+
+/** Peak memory of a peer's process. */
+export interface PeerMemory {
+  /** The process's peak resident set (bytes). */
+  readonly peakRssBytes: number;
+  /** The most bytes its tensors held on the device at once (`backend.memory().peakBytes`), where it has one. */
+  readonly peakDeviceBytes?: number;
 }
 
 /** Times `n` calls of `once`, each awaited on its own. */

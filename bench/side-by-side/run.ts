@@ -22,6 +22,7 @@ import { type Spread, fmt, roundRatios, spread } from './stats.js';
 import { createTfjsPeer } from './tfjs-peer.js';
 import { createTorchPeer, torchUnavailable } from './torch-peer.js';
 import { createChildPeer } from './child-peer.js';
+import { interleave } from './interleave.js';
 import { FLOP_FORMULA, TOKENS, WORKLOAD as W, forwardFlops, trainStepFlops } from './workload.js';
 
 /** Options of {@link runSideBySide}. */
@@ -77,18 +78,6 @@ const info = (msg: string) => console.error(msg);
 function createBaselinePeer(dir: string): Promise<Peer> {
   const child = fileURLToPath(new URL('./peft-child.ts', import.meta.url));
   return createChildPeer('@peft baseline', process.execPath, ['--conditions=@peft/source', '--import', 'tsx', child, resolve(dir)]);
-}
-
-/** Runs `work(peer)` for every peer, in `rounds` rounds with a rotating order; returns per peer per round the ms list. */
-async function interleave(peers: readonly Peer[], rounds: number, work: (p: Peer) => Promise<number[]>): Promise<number[][][]> {
-  const out: number[][][] = peers.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < peers.length; k++) {
-      const i = (k + r) % peers.length;
-      out[i].push(await work(peers[i]));
-    }
-  }
-  return out;
 }
 
 /** Runs the side-by-side benchmark and returns what it measured. */

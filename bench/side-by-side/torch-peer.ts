@@ -8,13 +8,13 @@ import { WORKLOAD } from './workload.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'peers', 'torch_step.py');
 
-/** Why the PyTorch peer cannot run here (no python3, or no torch), or null when it can. */
-export function torchUnavailable(python = process.env.PYTHON ?? 'python3'): string | null {
+/** Why a PyTorch peer cannot run here (no python3, or one of `modules` missing), or null when it can. */
+export function torchUnavailable(python = process.env.PYTHON ?? 'python3', modules: readonly string[] = ['torch']): string | null {
   try {
-    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    execFileSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
     return null;
   } catch {
-    return `${python} with torch is not available on this machine`;
+    return `${python} with ${modules.join(', ')} is not available on this machine`;
   }
 }
 
