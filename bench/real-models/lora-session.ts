@@ -1,7 +1,8 @@
 /**
  * A real-size checkpoint of tools/real-models.py loaded with @peft: the model through
  * `loadPretrained`, its saved LoRA adapter through `PeftModel.fromPretrained` (trainable), optionally
- * with the base quantised to NF4 first (QLoRA), and AdamW over the adapter. Used by the parity
+ * with the base quantised to NF4 first (QLoRA), and AdamW over the adapter. Steps compute the loss
+ * without the full logits (`returnLogits: false`), as `peft train` does. Used by the parity
  * check (tools/real-models-parity.ts) and by the @peft side of `pnpm bench real-models`.
  */
 import { join } from 'node:path';
@@ -95,7 +96,7 @@ export async function openLoraSession(folder: string, backend: Backend, opts: Lo
       use(opts.noDropout ? 'eval' : 'train');
       const x = idsTensor(ids, backend);
       const l = tidy(() => {
-        const out = peft.forward({ inputIds: x, labels: x });
+        const out = peft.forward({ inputIds: x, labels: x, returnLogits: false });
         out.loss!.backward();
         return out.loss!.detach();
       });
@@ -107,7 +108,7 @@ export async function openLoraSession(folder: string, backend: Backend, opts: Lo
     async loss(ids) {
       use(opts.noDropout ? 'eval' : 'train');
       const x = idsTensor(ids, backend);
-      const l = tidy(() => noGrad(() => peft.forward({ inputIds: x, labels: x }).loss!.detach()));
+      const l = tidy(() => noGrad(() => peft.forward({ inputIds: x, labels: x, returnLogits: false }).loss!.detach()));
       x.dispose();
       return scalar(l);
     },

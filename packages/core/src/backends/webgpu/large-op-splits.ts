@@ -1,14 +1,15 @@
 import type { ReduceOp, View } from '../../backend-interface.js';
 import { gpuBytesPerElement } from '../../dtype.js';
+import { DeviceError } from '../../errors.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../shape.js';
-import type { Bindable } from './buffer-window.js';
+import { type Bindable, BufferWindow } from './buffer-window.js';
 import { binaryKernel, copyKernel, fillKernel, mapKernel } from './kernels/elementwise.js';
 import { gatherKernel } from './kernels/indexing.js';
 import { encodeMatmul } from './kernels/matmul.js';
 import { encodeReduce } from './kernels/reduce.js';
 import { encodeScatterAdd } from './kernels/scatter-add.js';
 import type { KernelRunner } from './kernels/runner.js';
-import { type PieceHost, denseView, sliceAxis } from './large-operands.js';
+import { type PieceHost, denseView, recordInPieces, sliceAxis, viewSpan } from './large-operands.js';
 
 // The cuts an op needs when its output fits one binding but an input does not: a table read by
 // rows (gather), a weight read by blocks of columns or of its inner dimension (matmul), a tensor
@@ -197,4 +198,50 @@ export function scatterAddInPieces(host: PieceHost, runner: KernelRunner, src: V
   runner.run(copyKernel(view, src.dtype), [acc, out]);
   for (const t of [acc, next, part]) host.recycle(t);
   return true;
+}
+
+/**
+ * Zeros of `outShape` with `x` written at `starts + i * steps`, into an output larger than one binding:
+ * the zeros in pieces, then `x` in blocks of its leading rows, each copied into the window of the output
+ * its destinations span (the gradient of a slice of large logits).
+ *
+ * @example
+ * ```ts
+ * padInPieces(host, gradOfShifted, [4, 128, vocab], [0, 0, 0], [1, 1, 1], out);
+ * ```
+ */
+export function padInPieces(host: PieceHost, x: View, outShape: Shape, starts: readonly number[], steps: readonly number[], out: GPUBuffer): void {
+  const bpe = gpuBytesPerElement(x.dtype);
+  recordInPieces(
+    host,
+    {
+      op: 'pad',
+      inputs: [],
+      outShape: [shapeSize(outShape)],
+      outDtype: x.dtype,
+      slice: () => [],
+      leaf: (_views, _bufs, shape, ob) => host.run(fillKernel(Math.ceil((shapeSize(shape) * bpe) / 4), 0), [ob]),
+    },
+    out,
+  );
+  const os = contiguousStrides(outShape);
+  const strides = os.map((s, i) => s * steps[i]);
+  const write = (v: View, offset: number): void => {
+    if (shapeSize(v.shape) === 0) return;
+    const { lo, hi } = viewSpan({ shape: v.shape, strides, offset });
+    const start = Math.floor((lo * bpe) / host.align) * host.align;
+    const bytes = hi * bpe - start;
+    const xb = host.bind(v);
+    if (xb && bytes <= host.maxBind) {
+      const window = new BufferWindow(out, start, Math.min(out.size - start, Math.ceil(bytes / 16) * 16));
+      host.run(copyKernel(xb.view, x.dtype, { strides, offset: offset - start / bpe }), [xb.buf, window]);
+      return;
+    }
+    const axis = v.shape.findIndex((d) => d > 1);
+    if (axis < 0) throw new DeviceError('OUT_OF_MEMORY', `webgpu pad: one element of ${x.dtype}${JSON.stringify(x.shape)} spans more than one binding (${host.maxBind} bytes)`);
+    const half = Math.ceil(v.shape[axis] / 2);
+    write(sliceAxis(v, axis, 0, half), offset);
+    write(sliceAxis(v, axis, half, v.shape[axis] - half), offset + half * strides[axis]);
+  };
+  write(x, starts.reduce((p, s, i) => p + s * os[i], 0));
 }

@@ -57,4 +57,14 @@ describe.each(gpu ? [{ name: gpu.description }] : [])('a tensor larger than the 
     const corner = (w: Tensor) => ops.slice(ops.transpose(w, 0, 1), [0, V - 3], [5, V]);
     expect(Array.from(await on('gpu', corner))).toEqual(Array.from(await on('cpu', corner)));
   });
+
+  it('gives the gradient of a slice of the whole tensor (a pad larger than one binding), exactly', async () => {
+    const w = fromArray(table, [V, D], { backend: gpu!, requiresGrad: true });
+    tidy(() => ops.sum(ops.slice(w, [1, 0], [V, D], [1, 2])).backward());
+    const g = await w.grad!.data();
+    // row 0 and every odd column are outside the slice
+    const wrong = g.findIndex((v, i) => v !== (i >= D && i % 2 === 0 ? 1 : 0));
+    expect(wrong).toBe(-1);
+    w.dispose();
+  });
 });

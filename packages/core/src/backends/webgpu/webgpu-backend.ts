@@ -29,7 +29,7 @@ import { type TextureResources, textureResourcesOf } from './kernels/texture-res
 import { type KernelProfile, KernelProfiler, kernelFamily } from './kernel-profiler.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { type PieceHost, type PieceSpec, recordInPieces, sameAxes, sliceAxis, windowOf } from './large-operands.js';
-import { gatherInPieces, matmulInPieces, reduceInPieces, scatterAddInPieces, scatterAddPiece } from './large-op-splits.js';
+import { gatherInPieces, matmulInPieces, padInPieces, reduceInPieces, scatterAddInPieces, scatterAddPiece } from './large-op-splits.js';
 import { describeAdapter, isSoftwareAdapter, openDevice } from './open-device.js';
 
 /**
@@ -414,6 +414,13 @@ export class WebGPUBackend implements Backend {
   }
 
   pad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): BufferHandle {
+    const bytes = shapeSize(outShape) * gpuBytesPerElement(x.dtype);
+    if (bytes > this.maxBindingBytes / 2 || !this.bindView(x)) {
+      this.check('pad', x.dtype);
+      const out = this.alloc('pad', shapeSize(outShape), x.dtype);
+      padInPieces(this.pieceHost, x, outShape, starts, steps, out.buffer);
+      return out;
+    }
     return this.pieces(
       'pad',
       x.dtype,
