@@ -51,6 +51,8 @@ export type { WebGPUBackendOptions } from './backends/webgpu/webgpu-backend.js';
 export type { WebGPUKernelContext } from './backends/webgpu/kernel-context.js';
 export { WebGPUBuffer } from './backends/webgpu/gpu-buffer.js';
 export type { KernelRunner } from './backends/webgpu/kernels/runner.js';
+export { BufferWindow, bindingResource } from './backends/webgpu/buffer-window.js';
+export type { Bindable } from './backends/webgpu/buffer-window.js';
 export type { Kernel } from './backends/webgpu/kernels/wgsl.js';
 export { MAX_GRID, binding, header, word, grid1d, flatIndex, load, store, storageType, computeType, f32Word } from './backends/webgpu/kernels/wgsl.js';
 export { BufferPool } from './backends/webgpu/buffer-pool.js';

@@ -51,7 +51,7 @@ export class RepoCache {
 
   /**
    * The commit a branch or tag was last seen at, or undefined when the cache has no ref for it. A ref
-   * file that does not hold a commit id ({@link RefFileSchema}) is a `HubError` (`malformed`) naming it.
+   * file that does not hold a commit id (a 40-hex-digit git id) is a `HubError` (`malformed`) naming it.
    */
   async readRef(revision: string): Promise<string | undefined> {
     const path = join(this.root, 'refs', revision);

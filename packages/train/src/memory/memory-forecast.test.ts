@@ -88,7 +88,7 @@ const devices: { name: string; make: () => Backend }[] = [{ name: 'cpu', make: (
 
 describe.each(devices)('the forecast of the peak against a real step on $name', ({ name, make }) => {
   it.each(cases)('$family (gradient checkpointing $gc) within 10%', async ({ config, gc }) => {
-    const adapt = (m: PretrainedModel): Promise<Module> => getPeftModel(m, loraConfig({ r: 4, targetModules: 'all-linear' })) as Promise<Module>;
+    const adapt = (m: PretrainedModel): Promise<Module> => getPeftModel(m, loraConfig({ r: 4, targetModules: 'all-linear' }));
     const f = await forecastMemory(config, { batchSize: 2, maxLength: 32, gradientCheckpointing: gc, adapt });
     const real = await measuredPeak(make(), { ...config }, adapt, 2, 32, gc);
     if (process.env.PEFT_FORECAST_LOG) console.log(`forecast/measured ${f.peakBytes}/${real} = ${(f.peakBytes / real).toFixed(3)}`);
