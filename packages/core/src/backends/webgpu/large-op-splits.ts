@@ -34,6 +34,36 @@ function blockLength(host: PieceHost, views: readonly View[], axes: readonly num
 const dense = denseView;
 
 /**
+ * Combines partial results block by block into `out`: `emit(start, length, into)` records one block's
+ * partial result of `shape`; partials are folded in order with `op` through two scratch accumulators.
+ */
+function combineBlocks(
+  host: PieceHost,
+  runner: KernelRunner,
+  op: 'add' | 'maximum' | 'minimum',
+  shape: Shape,
+  dtype: View['dtype'],
+  size: number,
+  len: number,
+  emit: (start: number, length: number, into: GPUBuffer) => void,
+  out: Bindable,
+): void {
+  const bytes = Math.max(1, shapeSize(shape)) * gpuBytesPerElement(dtype);
+  let acc = host.scratch(bytes);
+  let next = host.scratch(bytes);
+  const part = host.scratch(bytes);
+  const view = dense(shape, dtype);
+  for (let s = 0; s < size; s += len) {
+    emit(s, Math.min(len, size - s), s === 0 ? acc : part);
+    if (s === 0) continue;
+    runner.run(binaryKernel(op, view, view, shape), [acc, part, next]);
+    [acc, next] = [next, acc];
+  }
+  runner.run(copyKernel(view, dtype), [acc, out]);
+  for (const t of [acc, next, part]) host.recycle(t);
+}
+
+/**
  * `a @ b` into `out` when `b` (or `a`) spans more than one binding: by blocks of `b`'s columns when
  * its columns are compact (a transposed weight `[n, k]`, as an LM head reads it), each block's
  * product copied into its columns of `out`; otherwise by blocks of the inner dimension, the partial
@@ -67,21 +97,10 @@ export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b
   }
   const len = blockLength(host, [a, b], [r - 1, r - 2]);
   if (len === 0 || len >= k) return false;
-  const bytes = shapeSize(shape) * bpe;
-  let acc = host.scratch(bytes);
-  let next = host.scratch(bytes);
-  const part = host.scratch(bytes);
-  const view = dense(shape, a.dtype);
-  for (let s = 0; s < k; s += len) {
-    const l = Math.min(len, k - s);
+  combineBlocks(host, runner, 'add', shape, a.dtype, k, len, (s, l, into) => {
     const [pa, pb] = [host.bind(sliceAxis(a, r - 1, s, l))!, host.bind(sliceAxis(b, r - 2, s, l))!];
-    encodeMatmul(runner, pa.view, pa.buf, pb.view, pb.buf, s === 0 ? acc : part);
-    if (s === 0) continue;
-    runner.run(binaryKernel('add', view, view, shape), [acc, part, next]);
-    [acc, next] = [next, acc];
-  }
-  runner.run(copyKernel(view, a.dtype), [acc, out]);
-  for (const t of [acc, next, part]) host.recycle(t);
+    encodeMatmul(runner, pa.view, pa.buf, pb.view, pb.buf, into);
+  }, out);
   return true;
 }
 
@@ -123,20 +142,10 @@ export function reduceInPieces(host: PieceHost, runner: KernelRunner, op: Reduce
   if (widest === undefined) return false;
   const len = blockLength(host, [x], [widest]);
   if (len === 0 || len >= x.shape[widest]) return false;
-  const bytes = Math.max(1, shapeSize(shape)) * gpuBytesPerElement(x.dtype);
-  let acc = host.scratch(bytes);
-  let next = host.scratch(bytes);
-  const part = host.scratch(bytes);
-  const view = dense(shape, x.dtype);
-  for (let s = 0; s < x.shape[widest]; s += len) {
-    const xb: Bound = host.bind(sliceAxis(x, widest, s, Math.min(len, x.shape[widest] - s)))!;
-    encodeReduce(runner, op, xb.view, xb.buf, axes, s === 0 ? acc : part);
-    if (s === 0) continue;
-    runner.run(binaryKernel(COMBINE[op], view, view, shape), [acc, part, next]);
-    [acc, next] = [next, acc];
-  }
-  runner.run(copyKernel(view, x.dtype), [acc, out]);
-  for (const t of [acc, next, part]) host.recycle(t);
+  combineBlocks(host, runner, COMBINE[op], shape, x.dtype, x.shape[widest], len, (s, l, into) => {
+    const xb: Bound = host.bind(sliceAxis(x, widest, s, l))!;
+    encodeReduce(runner, op, xb.view, xb.buf, axes, into);
+  }, out);
   return true;
 }
 
@@ -182,21 +191,10 @@ export function scatterAddInPieces(host: PieceHost, runner: KernelRunner, src: V
   if (index.shape.length === 0) return false;
   const len = blockLength(host, [src, index], [axis, 0]);
   if (len === 0 || len >= index.shape[0]) return false;
-  const bytes = shapeSize(shape) * gpuBytesPerElement(src.dtype);
-  let acc = host.scratch(bytes);
-  let next = host.scratch(bytes);
-  const part = host.scratch(bytes);
-  const view = dense(shape, src.dtype);
-  for (let s = 0; s < index.shape[0]; s += len) {
-    const l = Math.min(len, index.shape[0] - s);
+  combineBlocks(host, runner, 'add', shape, src.dtype, index.shape[0], len, (s, l, into) => {
     const [ps, pi] = [host.bind(sliceAxis(src, axis, s, l))!, host.bind(sliceAxis(index, 0, s, l))!];
-    scatterAddPiece(runner, ps.view, ps.buf, pi.view, pi.buf, axis, base, shape, s === 0 ? acc : part);
-    if (s === 0) continue;
-    runner.run(binaryKernel('add', view, view, shape), [acc, part, next]);
-    [acc, next] = [next, acc];
-  }
-  runner.run(copyKernel(view, src.dtype), [acc, out]);
-  for (const t of [acc, next, part]) host.recycle(t);
+    scatterAddPiece(runner, ps.view, ps.buf, pi.view, pi.buf, axis, base, shape, into);
+  }, out);
   return true;
 }
 
