@@ -477,6 +477,12 @@ export class WebGPUBackend implements Backend {
     for (const v of inputs) this.check(op, v.dtype);
     this.check(op, dtype);
     const out = this.alloc(op, shapeSize(outShape), dtype);
+    // the common case, without the planner: every buffer binds whole
+    const bufs = inputs.map((v) => this.bufferOf(v, op));
+    if (out.byteLength <= this.maxBindingBytes && bufs.every((b) => b.size <= this.maxBindingBytes)) {
+      if (shapeSize(outShape) > 0) leaf(inputs, bufs, outShape, out.buffer, 0);
+      return out;
+    }
     recordInPieces(this.pieceHost, { op, inputs, outShape, outDtype: dtype, slice, leaf, inputSplit, packInputs }, out.buffer);
     return out;
   }
