@@ -3,7 +3,7 @@ import { createShapeBackend, getBackend } from '@peft/core/backend';
 import { openSource, validateShape } from '@peft/core/plugin';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
-import { loadCheckpointWeights } from './checkpoint-weights.js';
+import { largestCheckpointTensor, loadCheckpointWeights } from './checkpoint-weights.js';
 import { ConfigReader } from './config-reader.js';
 import { gpt2Architecture } from './gpt2/architecture.js';
 import { checkConfigFitsCheckpoint } from './input-validation.js';
@@ -139,7 +139,13 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
   const reader = new ConfigReader(config, `${source.label}/config.json`);
   await checkConfigFitsCheckpoint(config, source, `${source.label}/config.json`, architecture.parameterLowerBound?.(reader));
   const build = architecture.classes[className];
-  checkWeightsFitBuffers(() => build(reader, { backend: createShapeBackend(), skipInit: true }), opts.backend ?? getBackend(), source.label);
+  const backend = opts.backend ?? getBackend();
+  // the model is described on shapes (to name a weight too large) only when the headers hold one: building
+  // a second model costs time, and leaves the step's call sites polymorphic for the rest of the process
+  const most = backend.maxBufferBytes === undefined ? 0 : await largestCheckpointTensor(source);
+  if (most === undefined || most * 4 > backend.maxBufferBytes!) {
+    checkWeightsFitBuffers(() => build(reader, { backend: createShapeBackend(), skipInit: true }), backend, source.label);
+  }
   let model: PretrainedModel | undefined;
   try {
     model = build(reader, { backend: opts.backend, skipInit: true });

@@ -45,6 +45,28 @@ export interface LoadWeightsOptions {
 }
 
 /** The shard file of each tensor, from `model.safetensors.index.json` or the single `model.safetensors`. */
+/**
+ * The most elements of any one tensor in a checkpoint's safetensors files, read from their headers
+ * alone; undefined when a header cannot be read (the load reports that itself).
+ *
+ * @example
+ * ```ts
+ * const n = await largestCheckpointTensor(source); // 38597376 for GPT-2 small's embedding
+ * ```
+ */
+export async function largestCheckpointTensor(source: CheckpointSource): Promise<number | undefined> {
+  try {
+    let most = 0;
+    for (const file of await weightFiles(source)) {
+      const header = await source.withBytes(file, readSafetensorsHeader);
+      for (const [, entry] of header.tensors) most = Math.max(most, entry.shape.reduce((a, b) => a * b, 1));
+    }
+    return most;
+  } catch {
+    return undefined;
+  }
+}
+
 async function weightFiles(source: CheckpointSource): Promise<string[]> {
   const indexText = await source.readText('model.safetensors.index.json');
   if (indexText !== undefined) {
