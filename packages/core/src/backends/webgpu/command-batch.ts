@@ -50,8 +50,6 @@ export class CommandBatch {
   private count = 0;
   private staged = 0;
   private afterSubmit: (() => void)[] = [];
-  /** Bind groups set in the open encoder, held until it is submitted (the cache may drop them sooner). */
-  private inUse: GPUBindGroup[] = [];
   private readonly maxDispatches: number;
   private readonly maxStaged: number;
   private readonly align: number;
@@ -104,7 +102,6 @@ export class CommandBatch {
     this.arenaUsed += slot;
     this.count++;
     const group = this.groups.get(kernel.layout, bindBytes, buffers);
-    this.inUse.push(group);
     const profiler = this.profiler;
     if (profiler) this.endPass();
     const pass = this.computePass(profiler?.timestamps(family));
@@ -188,7 +185,6 @@ export class CommandBatch {
       this.staged = 0;
       this.device.queue.submit([encoder.finish()]);
       this.submits++;
-      this.inUse = [];
     }
     const after = this.afterSubmit;
     this.afterSubmit = [];
