@@ -1,6 +1,6 @@
 import type { Backend, BufferHandle, View } from '../backend-interface.js';
 import { type OpAttrs, type OpName, isGradEnabled } from '../autograd/graph.js';
-import { type DType, isFloat } from '../dtype.js';
+import { type DType, isFloat, resultDType } from '../dtype.js';
 import { ArgumentError, DTypeError } from '../errors.js';
 import { type Shape, shapesEqual } from '../shape.js';
 import { Storage } from '../storage.js';
@@ -69,13 +69,14 @@ export function requireFloat(op: string, ...ts: readonly Tensor[]): void {
   }
 }
 
-/** Requires one dtype for all operands. @internal */
+/**
+ * Requires operands that compute together and returns the result's dtype: one dtype for all, or
+ * floats of different widths (read widened, the result f32; see `resultDType`). @internal
+ */
 export function requireSameDType(op: string, ...ts: readonly Tensor[]): DType {
-  const d = ts[0].dtype;
-  for (const t of ts) {
-    if (t.dtype !== d) {
-      throw new DTypeError(`${op}: expected operands of one dtype, got ${ts.map((x) => x.dtype).join(' and ')}`);
-    }
+  const d = resultDType(ts.map((t) => t.dtype));
+  if (d === null) {
+    throw new DTypeError(`${op}: expected operands of one dtype (or floats of any width), got ${ts.map((x) => x.dtype).join(' and ')}`);
   }
   return d;
 }

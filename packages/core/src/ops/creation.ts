@@ -1,6 +1,6 @@
 import type { Backend } from '../backend-interface.js';
 import { getBackend } from '../backend-registry.js';
-import { type DType, type TypedArray, hostArray, isFloat, roundToF16 } from '../dtype.js';
+import { type DType, type TypedArray, hostArray, isFloat, roundToBF16, roundToF16 } from '../dtype.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { type Shape, checkShape, shapeSize } from '../shape.js';
@@ -60,6 +60,7 @@ export function fromArray(values: ArrayLike<number>, shape: Shape, opts?: Create
   }
   const host = hostArray(dtype, n) as TypedArray;
   if (dtype === 'f16') for (let i = 0; i < n; i++) host[i] = roundToF16(values[i]);
+  else if (dtype === 'bf16') for (let i = 0; i < n; i++) host[i] = roundToBF16(values[i]);
   else if (dtype === 'bool') for (let i = 0; i < n; i++) host[i] = values[i] !== 0 ? 1 : 0; // NaN is true, as a cast
   else for (let i = 0; i < n; i++) host[i] = values[i];
   return finish(plain(backend, backend.upload(host, dtype), shape, dtype), opts);

@@ -1,3 +1,4 @@
+import { computeDType } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { type Generator, defaultGenerator } from '../random.js';
 import type { Tensor } from '../tensor.js';
@@ -21,5 +22,5 @@ export function dropout(x: Tensor, p: number, opts?: { training?: boolean; gener
   if (p === 1) return mul(x, 0); // as PyTorch: zeros that keep the graph (a zero gradient)
   const seed = opts?.seed ?? (opts?.generator ?? defaultGenerator()).nextSeed();
   const backend = x.liveStorage('dropout').backend;
-  return result('dropout', [x], { p, seed }, backend, backend.dropout(x.view('dropout'), p, seed), x.shape, x.dtype);
+  return result('dropout', [x], { p, seed }, backend, backend.dropout(x.view('dropout'), p, seed), x.shape, computeDType(x.dtype));
 }

@@ -1,5 +1,5 @@
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend-interface.js';
-import { type DType, isFloat } from '../dtype.js';
+import { type DType, computeDType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { BINARY } from '../kernels/binary.js';
 import { composite, keep } from '../scope.js';
@@ -87,8 +87,9 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
   requireFloat(op, x);
   const backend = x.liveStorage(op).backend;
   const buf = backend.unary(op, x.view(op));
-  if (op === 'sign' || op === 'floor') return plain(backend, buf, x.shape, x.dtype);
-  return result(op, [x], {}, backend, buf, x.shape, x.dtype);
+  const dtype = computeDType(x.dtype);
+  if (op === 'sign' || op === 'floor') return plain(backend, buf, x.shape, dtype);
+  return result(op, [x], {}, backend, buf, x.shape, dtype);
 }
 
 /** -x. @example `neg(x)` */

@@ -1,4 +1,4 @@
-import { isFloat } from '../dtype.js';
+import { computeDType, isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -24,7 +24,7 @@ export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
   const shape = [...x.shape.slice(0, a), ...index.shape, ...x.shape.slice(a + 1)];
   const buf = backend.gather(x.view('gather'), index.view('gather'), a);
   if (!isFloat(x.dtype)) return plain(backend, buf, shape, x.dtype);
-  return result('gather', [x, index], { axis: a }, backend, buf, shape, x.dtype);
+  return result('gather', [x, index], { axis: a }, backend, buf, shape, computeDType(x.dtype));
 }
 
 /**
@@ -48,7 +48,7 @@ export function scatterAdd(src: Tensor, index: Tensor, axis: number, axisSize: n
   const backend = backendOf('scatterAdd', src, index);
   const shape = [...src.shape.slice(0, a), axisSize, ...src.shape.slice(a + index.rank)];
   const buf = backend.scatterAdd(src.view('scatterAdd'), index.view('scatterAdd'), a, axisSize);
-  return result('scatterAdd', [src, index], { axis: a }, backend, buf, shape, src.dtype);
+  return result('scatterAdd', [src, index], { axis: a }, backend, buf, shape, computeDType(src.dtype));
 }
 
 /**
@@ -85,5 +85,5 @@ export function pad(x: Tensor, shape: readonly number[], starts: readonly number
   }
   const backend = x.liveStorage('pad').backend;
   const buf = backend.pad(x.view('pad'), shape, starts, st);
-  return result('pad', [x], { starts: [...starts], steps: [...st] }, backend, buf, shape, x.dtype);
+  return result('pad', [x], { starts: [...starts], steps: [...st] }, backend, buf, shape, computeDType(x.dtype));
 }

@@ -88,15 +88,15 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, targets: Tens
   const name = 'linearCrossEntropy';
   if (!isFloat(hidden.dtype)) throw new DTypeError(`${name}: expected float hidden states, got ${hidden.dtype}`);
   if (targets.dtype !== 'i32' && targets.dtype !== 'u32') throw new DTypeError(`${name}: expected i32 or u32 targets, got ${targets.dtype}`);
-  if (weight.dtype !== hidden.dtype) throw new DTypeError(`${name}: expected the weight in the hidden states' dtype ${hidden.dtype}, got ${weight.dtype}`);
+  if (!isFloat(weight.dtype)) throw new DTypeError(`${name}: expected a float weight (any width), got ${weight.dtype}`);
   if (hidden.rank !== 2 || weight.rank !== 2 || weight.shape[1] !== hidden.shape[1]) {
     throw new ShapeError(`${name}: expected hidden [rows, d] and weight [vocab, d], got ${fmtShape(hidden.shape)} and ${fmtShape(weight.shape)}`);
   }
   const [rows] = hidden.shape;
   const vocab = weight.shape[0];
   if (targets.rank !== 1 || targets.shape[0] !== rows) throw new ShapeError(`${name}: expected targets of shape [${rows}] for hidden ${fmtShape(hidden.shape)}, got ${fmtShape(targets.shape)}`);
-  if (bias && (bias.rank !== 1 || bias.shape[0] !== vocab || bias.dtype !== hidden.dtype)) {
-    throw new ShapeError(`${name}: expected a bias of shape [${vocab}] and dtype ${hidden.dtype}, got ${fmtShape(bias.shape)} ${bias.dtype}`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== vocab || !isFloat(bias.dtype))) {
+    throw new ShapeError(`${name}: expected a float bias of shape [${vocab}], got ${fmtShape(bias.shape)} ${bias.dtype}`);
   }
   const chunk = opts?.chunkSize ?? defaultCrossEntropyChunk(vocab);
   if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError(`${name}: expected chunkSize to be a positive integer, got ${chunk}`);

@@ -1,4 +1,4 @@
-import { isFloat } from '../dtype.js';
+import { computeDType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { type Shape, normalizeAxes, normalizeAxis } from '../shape.js';
 import { composite } from '../scope.js';
@@ -23,7 +23,7 @@ function reduce(op: 'sum' | 'max' | 'min', x: Tensor, axes: number | readonly nu
   const backend = x.liveStorage(op).backend;
   const buf = backend.reduce(op, x.view(op), ax);
   if (!isFloat(x.dtype)) return plain(backend, buf, shape, x.dtype);
-  return result(op, [x], { axes: ax, keepdim }, backend, buf, shape, x.dtype);
+  return result(op, [x], { axes: ax, keepdim }, backend, buf, shape, computeDType(x.dtype));
 }
 
 /**

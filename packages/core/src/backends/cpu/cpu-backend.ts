@@ -1,5 +1,6 @@
 import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
-import { type DType, type TypedArray, hostArray, isFloat } from '../../dtype.js';
+import { type DType, type TypedArray, computeDType, hostArray, isFloat, resultDType } from '../../dtype.js';
+import { bf16ToF32Array, f16ToF32Array } from '../../io/float-bits.js';
 import { BINARY, COMPARE } from '../../kernels/binary.js';
 import { dropoutThreshold, hash32 } from '../../kernels/random-hash.js';
 import { UNARY } from '../../kernels/unary.js';
@@ -11,7 +12,7 @@ import { cpuMatmul } from './cpu-matmul.js';
 import { cpuReduce } from './cpu-reduce.js';
 import { at, stridedOffsets } from './strided.js';
 
-const ALL_DTYPES: ReadonlySet<DType> = new Set(['f32', 'f16', 'i32', 'u32', 'bool']);
+const ALL_DTYPES: ReadonlySet<DType> = new Set(['f32', 'f16', 'bf16', 'i32', 'u32', 'bool']);
 
 /**
  * Options of {@link createCpuBackend}.
@@ -33,7 +34,7 @@ export interface CpuBackendOptions {
 /**
  * The exact reference backend in plain TypeScript. Every WebGPU kernel is tested against it, and it
  * is the fallback where no WebGPU adapter exists. It computes in float64 and stores float32 (or
- * half-precision-rounded values for f16), so it is the accurate side of every comparison.
+ * values rounded to f16 or bf16 for those dtypes), so it is the accurate side of every comparison.
  *
  * @example
  * ```ts
@@ -77,6 +78,11 @@ export class CpuBackend implements Backend {
 
   upload(data: TypedArray, dtype: DType): BufferHandle {
     const out = outArray(dtype, data.length, this.wide);
+    if (data instanceof Uint16Array && (dtype === 'f16' || dtype === 'bf16')) {
+      // 16-bit float bits, as a checkpoint stores them: widened exactly
+      (dtype === 'f16' ? f16ToF32Array : bf16ToF32Array)(data, new Uint32Array(out.buffer, out.byteOffset, out.length));
+      return this.adopt(new CpuBuffer(out));
+    }
     out.set(data);
     return this.adopt(finishOut(dtype, out));
   }
@@ -132,13 +138,13 @@ export class CpuBackend implements Backend {
 
   unary(op: UnaryOp, x: View): BufferHandle {
     const f = UNARY[op].cpu;
-    return this.map1(x, x.dtype, f);
+    return this.map1(x, computeDType(x.dtype), f);
   }
 
   binary(op: BinaryOp, a: View, b: View, outShape: Shape): BufferHandle {
     const def = BINARY[op];
     const f = isFloat(a.dtype) ? def.cpu : def.int!.cpu;
-    return this.map2(a, b, outShape, a.dtype, f);
+    return this.map2(a, b, outShape, resultDType([a.dtype, b.dtype]) ?? a.dtype, f);
   }
 
   compare(op: CompareOp, a: View, b: View, outShape: Shape): BufferHandle {
@@ -150,11 +156,12 @@ export class CpuBackend implements Backend {
     const n = shapeSize(outShape);
     const [c, av, bv] = [arrayOf(cond), arrayOf(a), arrayOf(b)];
     const [oc, oa, ob] = [stridedOffsets(cond), stridedOffsets(a), stridedOffsets(b)];
-    const out = outArray(a.dtype, n, this.wide);
+    const dtype = resultDType([a.dtype, b.dtype]) ?? a.dtype;
+    const out = outArray(dtype, n, this.wide);
     for (let i = 0; i < n; i++) {
       out[i] = c[at(oc, cond.offset, i)] ? av[at(oa, a.offset, i)] : bv[at(ob, b.offset, i)];
     }
-    return this.adopt(finishOut(a.dtype, out));
+    return this.adopt(finishOut(dtype, out));
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
@@ -186,7 +193,7 @@ export class CpuBackend implements Backend {
     const scale = Math.fround(1 / (1 - p));
     const s = seed >>> 0;
     let i = 0;
-    return this.map1(x, x.dtype, (v) => {
+    return this.map1(x, computeDType(x.dtype), (v) => {
       const keep = hash32(s, i++) >>> 8 >= threshold;
       return keep ? v * scale : 0;
     });

@@ -1,5 +1,5 @@
 import type { BufferHandle, View } from '../../backend-interface.js';
-import { type DType, type TypedArray, hostArray, roundToF16 } from '../../dtype.js';
+import { type DType, type TypedArray, hostArray, roundToBF16, roundToF16 } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 
 /**
@@ -14,8 +14,8 @@ import { DeviceError, PeftError } from '../../errors.js';
 export type CpuArray = TypedArray | Float64Array;
 
 /**
- * The CPU backend's buffer: a typed array in host representation (f16 values are kept as f32
- * numbers rounded to half precision, bool as 0/1 bytes; f32 as float64 in the `f64` precision mode).
+ * The CPU backend's buffer: a typed array in host representation (f16 and bf16 values are kept as f32
+ * numbers rounded to their precision, bool as 0/1 bytes; f32 as float64 in the `f64` precision mode).
  *
  * @example
  * ```ts
@@ -53,8 +53,9 @@ export function outArray(dtype: DType, n: number, wide = false): CpuArray {
   }
 }
 
-/** Rounds f16 outputs to half precision in place (what storing into an f16 buffer does). @internal */
+/** Rounds f16 and bf16 outputs to their precision in place (what storing into such a buffer does). @internal */
 export function finishOut(dtype: DType, out: CpuArray): CpuBuffer {
   if (dtype === 'f16') for (let i = 0; i < out.length; i++) out[i] = roundToF16(out[i]);
+  if (dtype === 'bf16') for (let i = 0; i < out.length; i++) out[i] = roundToBF16(out[i]);
   return new CpuBuffer(out);
 }

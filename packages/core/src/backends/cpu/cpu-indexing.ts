@@ -1,4 +1,5 @@
 import type { View } from '../../backend-interface.js';
+import { computeDType } from '../../dtype.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { at, offsetsFor, stridedOffsets } from './strided.js';
@@ -19,7 +20,7 @@ export function cpuGather(x: View, index: View, axis: number, wide = false): Cpu
   const post = shapeSize(x.shape.slice(axis + 1));
   const size = x.shape[axis];
   const ni = idxOffs.length;
-  const out = outArray(x.dtype, pre * ni * post, wide);
+  const out = outArray(computeDType(x.dtype), pre * ni * post, wide);
   const xOffs = offsetsFor(x.shape, x.strides, x.offset);
   for (let p = 0; p < pre; p++) {
     for (let i = 0; i < ni; i++) {
@@ -30,7 +31,7 @@ export function cpuGather(x: View, index: View, axis: number, wide = false): Cpu
       for (let q = 0; q < post; q++) out[dstBase + q] = src[xOffs[srcBase + q]];
     }
   }
-  return finishOut(x.dtype, out);
+  return finishOut(computeDType(x.dtype), out);
 }
 
 /**
@@ -59,9 +60,9 @@ export function cpuScatterAdd(src: View, index: View, axis: number, axisSize: nu
       for (let q = 0; q < post; q++) acc[dst + q] += s[sOffs[from + q]];
     }
   }
-  const out = outArray(src.dtype, acc.length, wide);
+  const out = outArray(computeDType(src.dtype), acc.length, wide);
   out.set(acc);
-  return finishOut(src.dtype, out);
+  return finishOut(computeDType(src.dtype), out);
 }
 
 /**
@@ -76,7 +77,7 @@ export function cpuConcat(xs: readonly View[], axis: number, wide = false): CpuB
   const first = xs[0];
   const total = xs.reduce((p, x) => p + x.shape[axis], 0);
   const outShape = first.shape.map((d, i) => (i === axis ? total : d));
-  const out = outArray(first.dtype, shapeSize(outShape), wide);
+  const out = outArray(computeDType(first.dtype), shapeSize(outShape), wide);
   const outStrides = contiguousStrides(outShape);
   let start = 0;
   for (const x of xs) {
@@ -86,7 +87,7 @@ export function cpuConcat(xs: readonly View[], axis: number, wide = false): CpuB
     for (let i = 0; i < dst.length; i++) out[dst[i]] = src[at(so, x.offset, i)];
     start += x.shape[axis];
   }
-  return finishOut(first.dtype, out);
+  return finishOut(computeDType(first.dtype), out);
 }
 
 /**
@@ -98,12 +99,12 @@ export function cpuConcat(xs: readonly View[], axis: number, wide = false): CpuB
  * ```
  */
 export function cpuPad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[], wide = false): CpuBuffer {
-  const out = outArray(x.dtype, shapeSize(outShape), wide);
+  const out = outArray(computeDType(x.dtype), shapeSize(outShape), wide);
   const os = contiguousStrides(outShape);
   const offset = starts.reduce((p, s, i) => p + s * os[i], 0);
   const dst = offsetsFor(x.shape, os.map((s, i) => s * steps[i]), offset);
   const src = arrayOf(x);
   const so = stridedOffsets(x);
   for (let i = 0; i < dst.length; i++) out[dst[i]] = src[at(so, x.offset, i)];
-  return finishOut(x.dtype, out);
+  return finishOut(computeDType(x.dtype), out);
 }

@@ -1,4 +1,5 @@
 import type { View } from '../../backend-interface.js';
+import { resultDType } from '../../dtype.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 
@@ -20,7 +21,8 @@ export function cpuMatmul(a: View, b: View, wide = false): CpuBuffer {
   const batches = shapeSize(batchShape);
   const A = arrayOf(a);
   const B = arrayOf(b);
-  const out = outArray(a.dtype, batches * m * n, wide);
+  const dtype = resultDType([a.dtype, b.dtype]) ?? a.dtype;
+  const out = outArray(dtype, batches * m * n, wide);
   const ta = new Float64Array(m * k);
   const tb = new Float64Array(n * k);
   const bIdx = new Array<number>(batchShape.length).fill(0);
@@ -50,5 +52,5 @@ export function cpuMatmul(a: View, b: View, wide = false): CpuBuffer {
       bIdx[i] = 0;
     }
   }
-  return finishOut(a.dtype, out);
+  return finishOut(dtype, out);
 }

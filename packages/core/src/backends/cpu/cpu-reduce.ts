@@ -1,4 +1,5 @@
 import type { ReduceOp, View } from '../../backend-interface.js';
+import { computeDType } from '../../dtype.js';
 import { shapeSize } from '../../shape.js';
 import { CpuBuffer, arrayOf, finishOut, outArray } from './cpu-buffer.js';
 import { offsetsFor } from './strided.js';
@@ -24,7 +25,7 @@ export function cpuReduce(op: ReduceOp, x: View, axes: readonly number[], wide =
     x.offset,
   );
   const isArg = op === 'argmax' || op === 'argmin';
-  const out = outArray(isArg ? 'i32' : x.dtype, outer, wide);
+  const out = outArray(isArg ? 'i32' : computeDType(x.dtype), outer, wide);
   for (let o = 0; o < outer; o++) {
     const base = o * inner;
     if (op === 'sum') {
@@ -55,5 +56,5 @@ export function cpuReduce(op: ReduceOp, x: View, axes: readonly number[], wide =
       out[o] = best;
     }
   }
-  return finishOut(isArg ? 'i32' : x.dtype, out);
+  return finishOut(isArg ? 'i32' : computeDType(x.dtype), out);
 }

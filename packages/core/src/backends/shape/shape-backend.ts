@@ -1,5 +1,5 @@
 import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
-import { type DType, type TypedArray, gpuBytesPerElement, hostArray } from '../../dtype.js';
+import { type DType, type TypedArray, computeDType, gpuBytesPerElement, hostArray, resultDType } from '../../dtype.js';
 import { PeftError } from '../../errors.js';
 import type { Shape } from '../../shape.js';
 import { ADAMW_KERNEL } from '../../kernels/adamw-kernel.js';
@@ -24,7 +24,7 @@ const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b
  * its output would have, and reads give zeros. Building a model on it (with `skipInit`) costs no
  * memory, so the shapes, names and byte counts of a model, and of the adapters a method would put
  * on it, can be learned before a single weight is read. Its `memory()` counts the bytes a real
- * backend would hold (4 per element, 2 for f16).
+ * backend would hold (4 per element, 2 for f16 and bf16).
  *
  * @example
  * ```ts
@@ -37,7 +37,7 @@ const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * b
 export class ShapeBackend implements Backend {
   readonly name = 'shape';
   readonly description = 'shapes only (no values)';
-  readonly dtypes: ReadonlySet<DType> = new Set<DType>(['f32', 'f16', 'i32', 'u32', 'bool']);
+  readonly dtypes: ReadonlySet<DType> = new Set<DType>(['f32', 'f16', 'bf16', 'i32', 'u32', 'bool']);
   private live = 0;
   private liveBytes = 0;
   private peakBytes = 0;
@@ -93,51 +93,51 @@ export class ShapeBackend implements Backend {
   }
 
   unary(_op: UnaryOp, x: View): BufferHandle {
-    return this.alloc(count(x.shape), x.dtype);
+    return this.alloc(count(x.shape), computeDType(x.dtype));
   }
 
-  binary(_op: BinaryOp, a: View, _b: View, outShape: Shape): BufferHandle {
-    return this.alloc(count(outShape), a.dtype);
+  binary(_op: BinaryOp, a: View, b: View, outShape: Shape): BufferHandle {
+    return this.alloc(count(outShape), resultDType([a.dtype, b.dtype]) ?? a.dtype);
   }
 
   compare(_op: CompareOp, _a: View, _b: View, outShape: Shape): BufferHandle {
     return this.alloc(count(outShape), 'bool');
   }
 
-  where(_cond: View, a: View, _b: View, outShape: Shape): BufferHandle {
-    return this.alloc(count(outShape), a.dtype);
+  where(_cond: View, a: View, b: View, outShape: Shape): BufferHandle {
+    return this.alloc(count(outShape), resultDType([a.dtype, b.dtype]) ?? a.dtype);
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
     const kept = x.shape.filter((_, i) => !axes.includes(i));
-    return this.alloc(count(kept), op === 'argmax' || op === 'argmin' ? 'i32' : x.dtype);
+    return this.alloc(count(kept), op === 'argmax' || op === 'argmin' ? 'i32' : computeDType(x.dtype));
   }
 
   matmul(a: View, b: View): BufferHandle {
-    return this.alloc(count(a.shape.slice(0, -1)) * b.shape[b.shape.length - 1], a.dtype);
+    return this.alloc(count(a.shape.slice(0, -1)) * b.shape[b.shape.length - 1], resultDType([a.dtype, b.dtype]) ?? a.dtype);
   }
 
   gather(x: View, index: View, axis: number): BufferHandle {
-    return this.alloc((count(x.shape) / Math.max(1, x.shape[axis])) * count(index.shape), x.dtype);
+    return this.alloc((count(x.shape) / Math.max(1, x.shape[axis])) * count(index.shape), computeDType(x.dtype));
   }
 
   scatterAdd(src: View, index: View, _axis: number, axisSize: number): BufferHandle {
-    return this.alloc((count(src.shape) / Math.max(1, count(index.shape))) * axisSize, src.dtype);
+    return this.alloc((count(src.shape) / Math.max(1, count(index.shape))) * axisSize, computeDType(src.dtype));
   }
 
   concat(xs: readonly View[]): BufferHandle {
     return this.alloc(
       xs.reduce((n, x) => n + count(x.shape), 0),
-      xs[0]?.dtype ?? 'f32',
+      resultDType(xs.map((x) => x.dtype)) ?? xs[0]?.dtype ?? 'f32',
     );
   }
 
   pad(x: View, outShape: Shape): BufferHandle {
-    return this.alloc(count(outShape), x.dtype);
+    return this.alloc(count(outShape), computeDType(x.dtype));
   }
 
   dropout(x: View): BufferHandle {
-    return this.alloc(count(x.shape), x.dtype);
+    return this.alloc(count(x.shape), computeDType(x.dtype));
   }
 
   private alloc(n: number, dtype: DType): ShapeBuffer {

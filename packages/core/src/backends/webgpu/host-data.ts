@@ -1,8 +1,9 @@
-import { type DType, type TypedArray, f32ToF16Bits } from '../../dtype.js';
+import { type DType, type TypedArray, f32ToBF16Bits, f32ToF16Bits } from '../../dtype.js';
 
 /**
- * Converts host values to the bytes a WebGPU buffer of `dtype` holds (f16 as half bits, bool as u32
- * words), with the same JavaScript conversions the CPU backend applies on upload. The result's
+ * Converts host values to the bytes a WebGPU buffer of `dtype` holds (f16 and bf16 as 16-bit halves:
+ * a `Uint16Array` is taken as their bits, other arrays are rounded; bool as u32 words), with the same
+ * JavaScript conversions the CPU backend applies on upload. The result's
  * length is padded to a multiple of 4 bytes.
  *
  * @example
@@ -23,10 +24,18 @@ export function toDeviceBytes(data: TypedArray, dtype: DType): Uint8Array<ArrayB
       const b = data instanceof Uint8Array ? data : Uint8Array.from(data);
       return bytesOf(Uint32Array.from(b));
     }
-    case 'f16': {
-      const f = data instanceof Float32Array ? data : Float32Array.from(data);
+    case 'f16':
+    case 'bf16': {
       const h = new Uint16Array(n + (n & 1));
-      for (let i = 0; i < n; i++) h[i] = f32ToF16Bits(f[i]);
+      if (data instanceof Uint16Array) {
+        // the bits themselves (a checkpoint's 16-bit weights), never widened on the host
+        if (n % 2 === 0) return bytesOf(data);
+        h.set(data);
+        return bytesOf(h);
+      }
+      const f = data instanceof Float32Array ? data : Float32Array.from(data);
+      const narrow = dtype === 'f16' ? f32ToF16Bits : f32ToBF16Bits;
+      for (let i = 0; i < n; i++) h[i] = narrow(f[i]);
       return bytesOf(h);
     }
   }
@@ -40,7 +49,7 @@ function bytesOf(a: TypedArray): Uint8Array<ArrayBuffer> {
 
 /**
  * Converts `n` elements read back from the device into the host representation `read()` returns.
- * f16 is read through an f32 copy made on the device, so `bytes` holds f32 for it.
+ * f16 and bf16 are read through an f32 copy made on the device, so `bytes` holds f32 for them.
  *
  * @example
  * ```ts
@@ -51,6 +60,7 @@ export function fromDeviceBytes(bytes: ArrayBuffer, dtype: DType, n: number): Ty
   switch (dtype) {
     case 'f32':
     case 'f16':
+    case 'bf16':
       return new Float32Array(bytes.slice(0, n * 4));
     case 'i32':
       return new Int32Array(bytes.slice(0, n * 4));

@@ -1,5 +1,6 @@
 import type { ReduceOp, View } from '../../backend-interface.js';
-import { gpuBytesPerElement } from '../../dtype.js';
+import { computeDType, gpuBytesPerElement } from '../../dtype.js';
+import { matmulOutDType } from './kernels/matmul-dtype.js';
 import { DeviceError } from '../../errors.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../shape.js';
 import { type Bindable, BufferWindow } from './buffer-window.js';
@@ -77,7 +78,8 @@ function combineBlocks(
 export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b: View, shape: Shape, out: Bindable): boolean {
   const r = a.shape.length;
   const [k, n] = [a.shape[r - 1], b.shape[r - 1]];
-  const bpe = gpuBytesPerElement(a.dtype);
+  const od = matmulOutDType(a, b);
+  const bpe = gpuBytesPerElement(od);
   const ab = host.bind(a);
   if (ab && Math.abs(b.strides[r - 1]) >= Math.abs(b.strides[r - 2])) {
     const len = blockLength(host, [b], [r - 1]);
@@ -89,7 +91,7 @@ export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b
         const partShape = [...shape.slice(0, -1), l];
         const tmp = host.scratch(shapeSize(partShape) * bpe);
         encodeMatmul(runner, ab.view, ab.buf, bb.view, bb.buf, tmp);
-        runner.run(copyKernel(dense(partShape, a.dtype), a.dtype, { strides: outStrides, offset: s }), [tmp, out]);
+        runner.run(copyKernel(dense(partShape, od), od, { strides: outStrides, offset: s }), [tmp, out]);
         host.recycle(tmp);
       }
       return true;
@@ -97,7 +99,7 @@ export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b
   }
   const len = blockLength(host, [a, b], [r - 1, r - 2]);
   if (len === 0 || len >= k) return false;
-  combineBlocks(host, runner, 'add', shape, a.dtype, k, len, (s, l, into) => {
+  combineBlocks(host, runner, 'add', shape, od, k, len, (s, l, into) => {
     const [pa, pb] = [host.bind(sliceAxis(a, r - 1, s, l))!, host.bind(sliceAxis(b, r - 2, s, l))!];
     encodeMatmul(runner, pa.view, pa.buf, pb.view, pb.buf, into);
   }, out);
@@ -117,7 +119,7 @@ export function gatherInPieces(host: PieceHost, runner: KernelRunner, x: View, i
   const ib = host.bind(index);
   const len = ib ? blockLength(host, [x], [axis]) : 0;
   if (!ib || len === 0) return false;
-  runner.run(fillKernel(Math.ceil((shapeSize(shape) * gpuBytesPerElement(x.dtype)) / 4), 0), [out]);
+  runner.run(fillKernel(Math.ceil((shapeSize(shape) * gpuBytesPerElement(computeDType(x.dtype))) / 4), 0), [out]);
   for (let s = 0; s < x.shape[axis]; s += len) {
     const xb = host.bind(sliceAxis(x, axis, s, Math.min(len, x.shape[axis] - s)))!;
     runner.run(gatherKernel(xb.view, ib.view, axis, s), [xb.buf, ib.buf, out]);
@@ -142,7 +144,7 @@ export function reduceInPieces(host: PieceHost, runner: KernelRunner, op: Reduce
   if (widest === undefined) return false;
   const len = blockLength(host, [x], [widest]);
   if (len === 0 || len >= x.shape[widest]) return false;
-  combineBlocks(host, runner, COMBINE[op], shape, x.dtype, x.shape[widest], len, (s, l, into) => {
+  combineBlocks(host, runner, COMBINE[op], shape, computeDType(x.dtype), x.shape[widest], len, (s, l, into) => {
     const xb: Bound = host.bind(sliceAxis(x, widest, s, l))!;
     encodeReduce(runner, op, xb.view, xb.buf, axes, into);
   }, out);
@@ -191,7 +193,7 @@ export function scatterAddInPieces(host: PieceHost, runner: KernelRunner, src: V
   if (index.shape.length === 0) return false;
   const len = blockLength(host, [src, index], [axis, 0]);
   if (len === 0 || len >= index.shape[0]) return false;
-  combineBlocks(host, runner, 'add', shape, src.dtype, index.shape[0], len, (s, l, into) => {
+  combineBlocks(host, runner, 'add', shape, computeDType(src.dtype), index.shape[0], len, (s, l, into) => {
     const [ps, pi] = [host.bind(sliceAxis(src, axis, s, l))!, host.bind(sliceAxis(index, 0, s, l))!];
     scatterAddPiece(runner, ps.view, ps.buf, pi.view, pi.buf, axis, base, shape, into);
   }, out);
@@ -209,14 +211,15 @@ export function scatterAddInPieces(host: PieceHost, runner: KernelRunner, src: V
  * ```
  */
 export function padInPieces(host: PieceHost, x: View, outShape: Shape, starts: readonly number[], steps: readonly number[], out: GPUBuffer): void {
-  const bpe = gpuBytesPerElement(x.dtype);
+  const od = computeDType(x.dtype);
+  const bpe = gpuBytesPerElement(od);
   recordInPieces(
     host,
     {
       op: 'pad',
       inputs: [],
       outShape: [shapeSize(outShape)],
-      outDtype: x.dtype,
+      outDtype: od,
       slice: () => [],
       leaf: (_views, _bufs, shape, ob) => host.run(fillKernel(Math.ceil((shapeSize(shape) * bpe) / 4), 0), [ob]),
     },
@@ -232,7 +235,7 @@ export function padInPieces(host: PieceHost, x: View, outShape: Shape, starts: r
     const xb = host.bind(v);
     if (xb && bytes <= host.maxBind) {
       const window = new BufferWindow(out, start, Math.min(out.size - start, Math.ceil(bytes / 16) * 16));
-      host.run(copyKernel(xb.view, x.dtype, { strides, offset: offset - start / bpe }), [xb.buf, window]);
+      host.run(copyKernel(xb.view, od, { strides, offset: offset - start / bpe }), [xb.buf, window]);
       return;
     }
     const axis = v.shape.findIndex((d) => d > 1);

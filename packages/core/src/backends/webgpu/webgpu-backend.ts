@@ -1,5 +1,5 @@
 import type { Backend, BinaryOp, BufferHandle, CompareOp, MemoryInfo, ReduceOp, UnaryOp, View } from '../../backend-interface.js';
-import { type DType, type TypedArray, gpuBytesPerElement, hostArray } from '../../dtype.js';
+import { type DType, type TypedArray, computeDType, gpuBytesPerElement, hostArray, resultDType } from '../../dtype.js';
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, contiguousStrides, isContiguous, shapeSize } from '../../shape.js';
 import { BufferPool } from './buffer-pool.js';
@@ -114,7 +114,7 @@ export class WebGPUBackend implements Backend {
   ) {
     this.description = describeAdapter(adapterInfo);
     const f16 = device.features.has('shader-f16');
-    this.dtypes = new Set<DType>(f16 ? ['f32', 'f16', 'i32', 'u32', 'bool'] : ['f32', 'i32', 'u32', 'bool']);
+    this.dtypes = new Set<DType>(f16 ? ['f32', 'f16', 'bf16', 'i32', 'u32', 'bool'] : ['f32', 'bf16', 'i32', 'u32', 'bool']);
     this.state = new DeviceState(device);
     this.pipelines = new PipelineCache(device, (e) => this.state.record(e, true));
     this.batchSize = opts.batchSize ?? 256;
@@ -226,9 +226,10 @@ export class WebGPUBackend implements Backend {
     let from = src;
     let fromOffset = view.offset * 4;
     let temp: BufferHandle | null = null;
-    if (view.dtype === 'f16' || !isContiguous(view.shape, view.strides)) {
-      // strided views and f16 are compacted (f16 widened to f32) on the device first
-      temp = this.copy(view, view.dtype === 'f16' ? 'f32' : view.dtype);
+    const half = view.dtype === 'f16' || view.dtype === 'bf16';
+    if (half || !isContiguous(view.shape, view.strides)) {
+      // strided views and 16-bit floats are compacted (16-bit widened to f32) on the device first
+      temp = this.copy(view, half ? 'f32' : view.dtype);
       from = (temp as WebGPUBuffer).buffer;
       fromOffset = 0;
     }
@@ -304,15 +305,21 @@ export class WebGPUBackend implements Backend {
   }
 
   copy(x: View, dtype: DType): BufferHandle {
+    if (dtype === 'bf16' && shapeSize(x.shape) * 2 > this.maxBindingBytes) {
+      throw new DeviceError(
+        'OUT_OF_MEMORY',
+        `webgpu copy: writing a bf16 ${JSON.stringify(x.shape)} (${shapeSize(x.shape) * 2} bytes) needs one binding, and this device binds ${this.maxBindingBytes} bytes; upload the bf16 bits instead (a Uint16Array), or keep it f32`,
+      );
+    }
     return this.elementwise('copy', dtype, [x], x.shape, ([v]) => copyKernel(v, dtype), false);
   }
 
   unary(op: UnaryOp, x: View): BufferHandle {
-    return this.elementwise(op, x.dtype, [x], x.shape, ([v]) => unaryKernel(op, v));
+    return this.elementwise(op, computeDType(x.dtype), [x], x.shape, ([v]) => unaryKernel(op, v));
   }
 
   binary(op: BinaryOp, a: View, b: View, outShape: Shape): BufferHandle {
-    return this.elementwise(op, a.dtype, [a, b], outShape, ([va, vb], shape) => vec4BinaryKernel(op, va, vb, shape) ?? binaryKernel(op, va, vb, shape));
+    return this.elementwise(op, resultDType([a.dtype, b.dtype]) ?? a.dtype, [a, b], outShape, ([va, vb], shape) => vec4BinaryKernel(op, va, vb, shape) ?? binaryKernel(op, va, vb, shape));
   }
 
   compare(op: CompareOp, a: View, b: View, outShape: Shape): BufferHandle {
@@ -320,15 +327,15 @@ export class WebGPUBackend implements Backend {
   }
 
   where(cond: View, a: View, b: View, outShape: Shape): BufferHandle {
-    return this.elementwise('where', a.dtype, [cond, a, b], outShape, ([c, va, vb], shape) => whereKernel(c, va, vb, shape));
+    return this.elementwise('where', resultDType([a.dtype, b.dtype]) ?? a.dtype, [cond, a, b], outShape, ([c, va, vb], shape) => whereKernel(c, va, vb, shape));
   }
 
   dropout(x: View, p: number, seed: number): BufferHandle {
-    return this.elementwise('dropout', x.dtype, [x], x.shape, ([v], _shape, base) => dropoutKernel(v, p, seed, base));
+    return this.elementwise('dropout', computeDType(x.dtype), [x], x.shape, ([v], _shape, base) => dropoutKernel(v, p, seed, base));
   }
 
   reduce(op: ReduceOp, x: View, axes: readonly number[]): BufferHandle {
-    const outDtype = op === 'argmax' || op === 'argmin' ? 'i32' : x.dtype;
+    const outDtype = op === 'argmax' || op === 'argmin' ? 'i32' : computeDType(x.dtype);
     const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
     return this.pieces(
       op,
@@ -345,7 +352,7 @@ export class WebGPUBackend implements Backend {
     const r = a.shape.length;
     return this.pieces(
       'matmul',
-      a.dtype,
+      resultDType([a.dtype, b.dtype]) ?? a.dtype,
       [a, b],
       [...a.shape.slice(0, -1), b.shape[r - 1]],
       ([va, vb], axis, start, len) => {
@@ -361,7 +368,7 @@ export class WebGPUBackend implements Backend {
     const ri = index.shape.length;
     return this.pieces(
       'gather',
-      x.dtype,
+      computeDType(x.dtype),
       [x, index],
       [...x.shape.slice(0, axis), ...index.shape, ...x.shape.slice(axis + 1)],
       ([vx, vi], d, start, len) => {
@@ -381,7 +388,7 @@ export class WebGPUBackend implements Backend {
     const baseOf = (offset: number): number => Math.floor(offset / Math.max(1, post)) % axisSize;
     return this.pieces(
       'scatterAdd',
-      src.dtype,
+      computeDType(src.dtype),
       [src, index],
       [...src.shape.slice(0, axis), axisSize, ...src.shape.slice(axis + ri)],
       ([vs, vi], d, start, len) => (d === axis ? [vs, vi] : [sliceAxis(vs, d < axis ? d : d + ri - 1, start, len), vi]),
@@ -394,7 +401,7 @@ export class WebGPUBackend implements Backend {
     const total = xs.reduce((p, x) => p + x.shape[axis], 0);
     return this.pieces(
       'concat',
-      xs[0].dtype,
+      resultDType(xs.map((x) => x.dtype)) ?? xs[0].dtype,
       xs,
       xs[0].shape.map((d, i) => (i === axis ? total : d)),
       (vs, d, start, len) => {
@@ -414,16 +421,17 @@ export class WebGPUBackend implements Backend {
   }
 
   pad(x: View, outShape: Shape, starts: readonly number[], steps: readonly number[]): BufferHandle {
-    const bytes = shapeSize(outShape) * gpuBytesPerElement(x.dtype);
+    const dtype = computeDType(x.dtype);
+    const bytes = shapeSize(outShape) * gpuBytesPerElement(dtype);
     if (bytes > this.maxBindingBytes / 2 || !this.bindView(x)) {
       this.check('pad', x.dtype);
-      const out = this.alloc('pad', shapeSize(outShape), x.dtype);
+      const out = this.alloc('pad', shapeSize(outShape), dtype);
       padInPieces(this.pieceHost, x, outShape, starts, steps, out.buffer);
       return out;
     }
     return this.pieces(
       'pad',
-      x.dtype,
+      dtype,
       [x],
       outShape,
       () => null,
@@ -544,7 +552,7 @@ export class WebGPUBackend implements Backend {
   }
 
   private alloc(op: string, n: number, dtype: DType): WebGPUBuffer {
-    const bytes = n * (dtype === 'f16' ? 2 : 4);
+    const bytes = n * gpuBytesPerElement(dtype);
     if (BufferPool.sizeClass(bytes) > this.maxBufferBytes) {
       throw new DeviceError(
         'OUT_OF_MEMORY',

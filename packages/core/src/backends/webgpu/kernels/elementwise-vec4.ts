@@ -112,7 +112,7 @@ ${strideLoop(per, `out[i] = vec4<u32>(${word(1)});`)}
 export function vec4CopyKernel(x: View): Kernel | null {
   const r = x.shape.length;
   const n = shapeSize(x.shape);
-  if (x.dtype === 'f16' || r === 0 || n < 4096) return null;
+  if (x.dtype === 'f16' || x.dtype === 'bf16' || r === 0 || n < 4096) return null;
   const last = x.shape[r - 1];
   if (last % 4 !== 0 || x.strides[r - 1] !== 1 || x.offset % 4 !== 0 || x.strides.some((s, d) => d < r - 1 && s % 4 !== 0)) return null;
   const shape4 = [...x.shape.slice(0, -1), last / 4];

@@ -1,12 +1,13 @@
 import type { BinaryOp, CompareOp, UnaryOp, View } from '../../../backend-interface.js';
-import { type DType, f32ToF16Bits, isFloat } from '../../../dtype.js';
+import { type DType, computeDType, f32ToBF16Bits, f32ToF16Bits, isFloat, resultDType } from '../../../dtype.js';
 import { BINARY, COMPARE, WGSL_BINARY_HELPERS } from '../../../kernels/binary.js';
 import { WGSL_HASH, dropoutThreshold } from '../../../kernels/random-hash.js';
 import { UNARY, WGSL_UNARY_HELPERS } from '../../../kernels/unary.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { vec4CopyKernel, vec4FillKernel } from './elementwise-vec4.js';
 import { type Strided, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
-import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, load, store, word } from './wgsl.js';
+import { pack16Kernel } from './pack16.js';
+import { type Kernel, binding, computeType, f32Word, flatIndex, grid1d, header, read, store, word } from './wgsl.js';
 
 const WG = 64;
 
@@ -55,6 +56,7 @@ export interface MapSpec {
  * ```
  */
 export function mapKernel(spec: MapSpec): Kernel {
+  if (spec.outDtype === 'bf16') throw new Error(`${spec.name}: a map kernel cannot write bf16 (use pack16Kernel)`);
   const shape = spec.shape ?? spec.inputs[0].shape;
   const n = shapeSize(shape);
   const outView: Strided = spec.outView ?? { strides: contiguousStrides(shape), offset: 0 };
@@ -91,7 +93,7 @@ export function mapKernel(spec: MapSpec): Kernel {
       src += `  out[oo] = in0[o0];\n}\n`;
       return src;
     }
-    spec.inputs.forEach((v, j) => (src += `  let ${spec.vars[j]} = ${load(v.dtype, `in${j}[${names[j]}]`)};\n`));
+    spec.inputs.forEach((v, j) => (src += `  let ${spec.vars[j]} = ${read(v.dtype, `in${j}`, names[j])};\n`));
     src += `  out[oo] = ${store(spec.outDtype, spec.expr)};\n}\n`;
     return src;
   };
@@ -161,7 +163,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
  * ```
  */
 export function unaryKernel(op: UnaryOp, x: View): Kernel {
-  return mapKernel({ name: 'unary', inputs: [x], vars: ['x'], outDtype: x.dtype, expr: UNARY[op].wgsl, helpers: WGSL_UNARY_HELPERS });
+  return mapKernel({ name: 'unary', inputs: [x], vars: ['x'], outDtype: computeDType(x.dtype), expr: UNARY[op].wgsl, helpers: WGSL_UNARY_HELPERS });
 }
 
 /**
@@ -176,7 +178,7 @@ export function binaryKernel(op: BinaryOp, a: View, b: View, shape: readonly num
   const float = isFloat(a.dtype);
   let expr = float ? BINARY[op].wgsl : BINARY[op].int!.wgsl;
   if (float && (op === 'maximum' || op === 'minimum')) expr = `select(${expr}, a + b, peft_isnan(a) || peft_isnan(b))`;
-  return mapKernel({ name: 'binary', inputs: [a, b], vars: ['a', 'b'], outDtype: a.dtype, expr, helpers: float ? WGSL_BINARY_HELPERS : '', shape });
+  return mapKernel({ name: 'binary', inputs: [a, b], vars: ['a', 'b'], outDtype: resultDType([a.dtype, b.dtype]) ?? a.dtype, expr, helpers: float ? WGSL_BINARY_HELPERS : '', shape });
 }
 
 /**
@@ -208,7 +210,7 @@ export function compareKernel(op: CompareOp, a: View, b: View, shape: readonly n
  */
 export function whereKernel(cond: View, a: View, b: View, shape: readonly number[]): Kernel {
   const zero = computeType(cond.dtype) === 'f32' ? '0.0' : `${computeType(cond.dtype)}(0)`;
-  return mapKernel({ name: 'where', inputs: [cond, a, b], vars: ['c', 'a', 'b'], outDtype: a.dtype, expr: `select(b, a, c != ${zero})`, shape });
+  return mapKernel({ name: 'where', inputs: [cond, a, b], vars: ['c', 'a', 'b'], outDtype: resultDType([a.dtype, b.dtype]) ?? a.dtype, expr: `select(b, a, c != ${zero})`, shape });
 }
 
 /**
@@ -244,6 +246,10 @@ export function castExpr(from: DType, to: DType, x: string): string {
  * ```
  */
 export function copyKernel(x: View, dtype: DType, outView?: Strided): Kernel {
+  if (dtype === 'bf16') {
+    if (outView) throw new Error('copy: a bf16 copy writes a contiguous output only');
+    return pack16Kernel(x);
+  }
   // same storage type and unchanged values: a plain copy (bool words are already 0/1)
   const raw = x.dtype === dtype || (x.dtype === 'bool' && dtype === 'u32');
   const wide = raw && !outView ? vec4CopyKernel(x) : null;
@@ -283,12 +289,12 @@ export function dropoutKernel(x: View, p: number, seed: number, base = 0): Kerne
   ];
   if (base !== 0) scalars.push({ name: 'base', type: 'u32', word: base >>> 0 });
   const expr = `select(0.0, x * scale, (hash32(seed, i${base !== 0 ? ' + base' : ''}) >> 8u) >= threshold)`;
-  return mapKernel({ name: 'dropout', inputs: [x], vars: ['x'], outDtype: x.dtype, expr, helpers: WGSL_HASH, scalars });
+  return mapKernel({ name: 'dropout', inputs: [x], vars: ['x'], outDtype: computeDType(x.dtype), expr, helpers: WGSL_HASH, scalars });
 }
 
 /**
  * The u32 word that, repeated, fills a buffer of `dtype` with `value` converted like the CPU
- * reference converts it (f16 rounds to nearest even and packs two halves per word).
+ * reference converts it (f16 and bf16 round to nearest even and pack two halves per word).
  *
  * @example
  * ```ts
@@ -301,6 +307,10 @@ export function fillPattern(dtype: DType, value: number): number {
       return f32Word(value);
     case 'f16': {
       const h = f32ToF16Bits(value);
+      return (h | (h << 16)) >>> 0;
+    }
+    case 'bf16': {
+      const h = f32ToBF16Bits(value);
       return (h | (h << 16)) >>> 0;
     }
     case 'i32':

@@ -1,10 +1,11 @@
 import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
+import { computeDType, gpuBytesPerElement, resultDType } from '../../../dtype.js';
 import { type Shape, contiguousStrides, shapeSize } from '../../../shape.js';
 import { copyKernel, fillKernel } from './elementwise.js';
 import type { KernelRunner } from './runner.js';
 import { planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
-import { type Kernel, binding, flatIndex, grid1d, header, indexLoad, storageType, word } from './wgsl.js';
+import { type Kernel, binding, flatIndex, grid1d, header, indexLoad, read, storageType, store, word } from './wgsl.js';
 
 const WG = 64;
 
@@ -33,12 +34,13 @@ export function gatherKernel(x: View, index: View, axis: number, base?: number):
   const idx = planWalk(index.shape, [{ strides: index.strides, offset: index.offset }]);
   const block = base !== undefined;
   const words = [total, ni, post, x.shape[axis], x.strides[axis], ...pre.words, ...pst.words, ...idx.words, ...(block ? [base >>> 0] : [])];
+  const out = computeDType(x.dtype);
   const key = `gather:${JSON.stringify([x.dtype, index.dtype, pre.sig, pst.sig, idx.sig, block])}`;
   const source = (): string => {
     const b1 = 5 + walkWordCount(pre.sig);
     const b2 = b1 + walkWordCount(pst.sig);
-    let src = header([x.dtype], words.length);
-    src += binding(1, 'x', x.dtype, 'read') + binding(2, 'idx', index.dtype, 'read') + binding(3, 'out', x.dtype, 'write');
+    let src = header([x.dtype, out], words.length);
+    src += binding(1, 'x', x.dtype, 'read') + binding(2, 'idx', index.dtype, 'read') + binding(3, 'out', out, 'write');
     src += flatIndex(WG, word(0));
     src += `  let q = i % ${word(2)};
   let t = i / ${word(2)};
@@ -46,9 +48,9 @@ export function gatherKernel(x: View, index: View, axis: number, base?: number):
   let p = t / ${word(1)};
 ${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq'], 'q')}${walkOffsets(idx.sig, b2, 'j', ['oi'], 'j')}  let row = ${indexLoad(index.dtype, 'idx[oi]')}${block ? ` - ${word(words.length - 1)}` : ''};
   if (row < ${word(3)}) {
-    out[i] = x[op + row * ${word(4)} + oq];
+    out[i] = ${store(out, read(x.dtype, 'x', `op + row * ${word(4)} + oq`))};
   }${block ? '' : ` else {
-    out[i] = ${storageType(x.dtype)}();
+    out[i] = ${storageType(out)}();
   }`}
 }
 `;
@@ -69,9 +71,10 @@ export function encodeConcat(runner: KernelRunner, xs: readonly View[], bufs: re
   const total = xs.reduce((p, x) => p + x.shape[axis], 0);
   const outShape = xs[0].shape.map((d, i) => (i === axis ? total : d));
   const strides = contiguousStrides(outShape);
+  const dtype = resultDType(xs.map((x) => x.dtype)) ?? xs[0].dtype;
   let start = 0;
   xs.forEach((x, i) => {
-    if (shapeSize(x.shape) > 0) runner.run(copyKernel(x, x.dtype, { strides, offset: start * strides[axis] }), [bufs[i], out]);
+    if (shapeSize(x.shape) > 0) runner.run(copyKernel(x, dtype, { strides, offset: start * strides[axis] }), [bufs[i], out]);
     start += x.shape[axis];
   });
 }
@@ -93,11 +96,12 @@ export function encodePad(
   steps: readonly number[],
   out: Bindable,
 ): void {
-  const bytes = shapeSize(outShape) * (x.dtype === 'f16' ? 2 : 4);
+  const dtype = computeDType(x.dtype);
+  const bytes = shapeSize(outShape) * gpuBytesPerElement(dtype);
   if (bytes === 0) return;
   runner.run(fillKernel(Math.ceil(bytes / 4), 0), [out]);
   if (shapeSize(x.shape) === 0) return;
   const os = contiguousStrides(outShape);
   const offset = starts.reduce((p, s, i) => p + s * os[i], 0);
-  runner.run(copyKernel(x, x.dtype, { strides: os.map((s, i) => s * steps[i]), offset }), [xBuf, out]);
+  runner.run(copyKernel(x, dtype, { strides: os.map((s, i) => s * steps[i]), offset }), [xBuf, out]);
 }

@@ -1,6 +1,8 @@
 import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { PeftError } from '../../../errors.js';
+import { isFloat } from '../../../dtype.js';
+import { matmulOutDType } from './matmul-dtype.js';
 import { shapeSize } from '../../../shape.js';
 import { type TextureRunner, encodeTextureMatmul } from './matmul-texture-encode.js';
 import { tiledMatmulKernel } from './matmul-tiled.js';
@@ -146,16 +148,17 @@ export function encodeTunedMatmul(runner: KernelRunner, a: View, aBuf: Bindable,
   const r = a.shape.length;
   const [m, k, n] = [a.shape[r - 2], a.shape[r - 1], b.shape[r - 1]];
   const batches = shapeSize(a.shape.slice(0, -2));
-  const name = forced ?? chooseMatmulKernel(profile, m, n, k, a.dtype, batches);
+  const float = isFloat(a.dtype) && isFloat(b.dtype);
+  const name = forced ?? chooseMatmulKernel(profile, m, n, k, float ? matmulOutDType(a, b) : a.dtype, batches);
   if (name === 'register') return false;
   if (name === 'tiled') {
-    if (a.dtype !== 'f32' && a.dtype !== 'f16') throw new PeftError('BACKEND', `matmul: the tiled kernel takes f32 or f16, got ${a.dtype}`);
+    if (!float) throw new PeftError('BACKEND', `matmul: the tiled kernel takes float operands, got ${a.dtype} and ${b.dtype}`);
     for (let z = 0; z < batches; z += MAX_GRID) runner.run(tiledMatmulKernel(a, b, z, Math.min(MAX_GRID, batches - z)), [aBuf, bBuf, out]);
     return true;
   }
-  if (!profile.subgroupSize || !profile.textureOk || (a.dtype !== 'f32' && a.dtype !== 'f16')) {
+  if (!profile.subgroupSize || !profile.textureOk || !float) {
     if (!forced) return false;
-    throw new PeftError('BACKEND', `matmul: the texture kernel needs f32/f16 operands, fixed-size subgroups and texture support (device subgroup size ${profile.subgroupSize || 'not fixed'}, dtype ${a.dtype})`);
+    throw new PeftError('BACKEND', `matmul: the texture kernel needs float operands, fixed-size subgroups and texture support (device subgroup size ${profile.subgroupSize || 'not fixed'}, dtype ${a.dtype})`);
   }
   const tile = { ...textureTile(profile.subgroupSize, m, n), ...forcedTile };
   return encodeTextureMatmul(tr as TextureRunner, tile, a, aBuf, b, bBuf, out);

@@ -6,6 +6,7 @@ import { type PackPlane, texelCopyPlan, texelTransposeSource, texelTransposeWord
 import { collapse, planWalk } from './strided-walk.js';
 import { type TextureResources, textureResourcesOf } from './texture-resources.js';
 import { MAX_GRID } from './wgsl.js';
+import { matmulOutDType } from './matmul-dtype.js';
 
 /**
  * What the texture matmul needs from the backend beyond buffer dispatches: the device (it makes its
@@ -140,7 +141,7 @@ function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: 
     return;
   }
   const plane = p.pack!;
-  const packType = v.dtype === 'f16' ? 'f16' : 'f32';
+  const packType = v.dtype === 'f16' || v.dtype === 'bf16' ? v.dtype : 'f32';
   const pack = res.pipelineFor(`pack:${packType}:${res.wShift}`, () => texturePackSource(packType, res.wShift));
   const group = runner.device.createBindGroup({
     layout: pack.getBindGroupLayout(0),
@@ -240,7 +241,8 @@ export function encodeTextureMatmul(
     if (t) [planB, texB] = [t.plan, t.tex];
   }
   const outTexels = (batches * m * n) / 4;
-  const tc = a.dtype === 'f32' && n % 4 === 0 && base.tn % 4 === 0 ? res.acquireTexture(outTexels) : null;
+  const outDtype = matmulOutDType(a, b);
+  const tc = outDtype === 'f32' && n % 4 === 0 && base.tn % 4 === 0 ? res.acquireTexture(outTexels) : null;
   const cfg: TextureMatmulConfig = {
     ...base,
     texelOut: tc !== null,
@@ -251,7 +253,7 @@ export function encodeTextureMatmul(
     wShift: res.wShift,
     rowsFirst: rowsFirst ?? planB.format === 'mn4',
     storageTextures: res.readOnlyStorage && !sampledOnly,
-    out: a.dtype === 'f16' ? 'f16' : 'f32',
+    out: outDtype === 'f16' ? 'f16' : 'f32',
   };
   const walk = planWalk(batchShape, [
     { strides: pa.batchStrides, offset: 0 },

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import { collapse } from './strided-walk.js';
-import { header } from './wgsl.js';
+import { header, read, storageType } from './wgsl.js';
 
 /**
  * One operand as the packer sees it: planes of `rows x q` elements, element (batch, y, q) at
@@ -96,9 +96,9 @@ export function texturePackWords(p: PackPlane): number[] | null {
  * const wgsl = texturePackSource('f32', 12);
  * ```
  */
-export function texturePackSource(src: 'f32' | 'f16', wShift: number): string {
-  const ld = (e: string): string => (src === 'f16' ? `f32(X[${e}])` : `X[${e}]`);
-  return `${header([src], PACK_WORDS)}@group(0) @binding(1) var<storage, read> X: array<${src}>;
+export function texturePackSource(src: 'f32' | 'f16' | 'bf16', wShift: number): string {
+  const ld = (e: string): string => read(src, 'X', e);
+  return `${header([src], PACK_WORDS)}@group(0) @binding(1) var<storage, read> X: array<${storageType(src)}>;
 @group(0) @binding(2) var T: texture_storage_2d<rgba32float, write>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

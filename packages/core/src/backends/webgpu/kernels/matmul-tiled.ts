@@ -1,6 +1,7 @@
 import type { View } from '../../../backend-interface.js';
 import { planWalk, walkOffsets } from './strided-walk.js';
-import { type Kernel, binding, header, load, store, word } from './wgsl.js';
+import { matmulOutDType } from './matmul-dtype.js';
+import { type Kernel, binding, header, read, store, word } from './wgsl.js';
 
 /** Output tile of one workgroup (square) and the depth of one shared-memory step. */
 const TILE = 64;
@@ -39,8 +40,9 @@ export function tiledMatmulKernel(a: View, b: View, zBase: number, zCount: numbe
   const key = `matmul-tiled:${JSON.stringify([a.dtype, b.dtype, walk.sig, aAlongK, bAlongN])}`;
   const source = (): string => {
     const per = (TILE * DEPTH) / THREADS; // staged values per invocation and operand
-    let src = header([a.dtype, b.dtype], words.length);
-    src += binding(1, 'A', a.dtype, 'read') + binding(2, 'B', b.dtype, 'read') + binding(3, 'C', a.dtype, 'write');
+    const out = matmulOutDType(a, b);
+    let src = header([a.dtype, b.dtype, out], words.length);
+    src += binding(1, 'A', a.dtype, 'read') + binding(2, 'B', b.dtype, 'read') + binding(3, 'C', out, 'write');
     src += `var<workgroup> As: array<vec4<f32>, ${(TILE * DEPTH) / 4}>;
 var<workgroup> Bs: array<vec4<f32>, ${(TILE * DEPTH) / 4}>;
 @compute @workgroup_size(16, 16)
@@ -67,13 +69,13 @@ ${walkOffsets(walk.sig, 8, 'z', ['oa', 'ob'], 'z')}  let row0 = wid.y * ${TILE}u
       let ak = ${ak};
       let ra = row0 + am;
       let ka = k0 + ak;
-      let va = ${load(a.dtype, `A[oa + min(ra, M - 1u) * sam + min(ka, K - 1u) * sak]`)};
+      let va = ${read(a.dtype, 'A', 'oa + min(ra, M - 1u) * sam + min(ka, K - 1u) * sak')};
       As[(ak * ${TILE}u + am) / 4u][am % 4u] = select(0.0, va, ra < M && ka < K);
       let bk = ${bk};
       let bn = ${bn};
       let kb = k0 + bk;
       let cb = col0 + bn;
-      let vb = ${load(b.dtype, `B[ob + min(kb, K - 1u) * sbk + min(cb, N - 1u) * sbn]`)};
+      let vb = ${read(b.dtype, 'B', 'ob + min(kb, K - 1u) * sbk + min(cb, N - 1u) * sbn')};
       Bs[(bk * ${TILE}u + bn) / 4u][bn % 4u] = select(0.0, vb, kb < K && cb < N);
     }
 `;
@@ -95,7 +97,7 @@ ${walkOffsets(walk.sig, 8, 'z', ['oa', 'ob'], 'z')}  let row0 = wid.y * ${TILE}u
     if (row >= M) { break; }
     for (var j = 0u; j < 4u; j = j + 1u) {
       let col = col0 + lid.x * 4u + j;
-      if (col < N) { C[oc + row * N + col] = ${store(a.dtype, 'acc[i][j]')}; }
+      if (col < N) { C[oc + row * N + col] = ${store(out, 'acc[i][j]')}; }
     }
   }
 }

@@ -4,7 +4,8 @@ import { shapeSize } from '../../../shape.js';
 import { encodeTunedMatmul } from './matmul-select.js';
 import type { KernelRunner } from './runner.js';
 import { planWalk, walkOffsets } from './strided-walk.js';
-import { type Kernel, MAX_GRID, binding, computeType, header, load, store, word } from './wgsl.js';
+import { matmulOutDType } from './matmul-dtype.js';
+import { type Kernel, MAX_GRID, binding, computeType, header, read, store, word } from './wgsl.js';
 
 /**
  * Tile shape of the register-tiled matmul: each invocation computes `tm x tn` outputs (`tn` at most
@@ -48,14 +49,15 @@ export function matmulKernel(a: View, b: View, zBase: number, zCount: number, ti
   const words = [m, n, k, zBase, a.strides[r - 2], a.strides[r - 1], b.strides[r - 2], b.strides[r - 1], ...walk.words];
   const { tm, tn, wx, wy } = tile;
   if (tn < 1 || tn > 4) throw new Error(`matmul: tile columns per invocation must be 1 to 4, got ${tn}`);
-  const key = `matmul:${JSON.stringify([a.dtype, walk.sig, tile])}`;
+  const out = matmulOutDType(a, b);
+  const key = `matmul:${JSON.stringify([a.dtype, b.dtype, walk.sig, tile])}`;
   const source = (): string => {
-    const ct = computeType(a.dtype);
+    const ct = computeType(out);
     const zero = ct === 'f32' ? '0.0' : `${ct}(0)`;
     const vec = (e: string[]): string => (tn === 1 ? e[0] : `vec${tn}<${ct}>(${e.join(', ')})`);
     const accType = tn === 1 ? ct : `vec${tn}<${ct}>`;
-    let src = header([a.dtype], words.length);
-    src += binding(1, 'A', a.dtype, 'read') + binding(2, 'B', b.dtype, 'read') + binding(3, 'C', a.dtype, 'write');
+    let src = header([a.dtype, b.dtype, out], words.length);
+    src += binding(1, 'A', a.dtype, 'read') + binding(2, 'B', b.dtype, 'read') + binding(3, 'C', out, 'write');
     src += `@compute @workgroup_size(${wx}, ${wy})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = ${word(0)};
@@ -75,9 +77,9 @@ ${walkOffsets(walk.sig, 8, 'z', ['oa', 'ob'], 'z')}`;
     src += `  var pa = 0u;
   var pb = 0u;
   for (var p = 0u; p < K; p = p + 1u) {
-    let bv = ${vec(Array.from({ length: tn }, (_, j) => load(b.dtype, `B[cb${j} + pb]`)))};
+    let bv = ${vec(Array.from({ length: tn }, (_, j) => read(b.dtype, 'B', `cb${j} + pb`)))};
 `;
-    for (let i = 0; i < tm; i++) src += `    acc${i} = acc${i} + ${load(a.dtype, `A[ra${i} + pa]`)} * bv;\n`;
+    for (let i = 0; i < tm; i++) src += `    acc${i} = acc${i} + ${read(a.dtype, 'A', `ra${i} + pa`)} * bv;\n`;
     src += `    pa = pa + sak;
     pb = pb + sbk;
   }
@@ -87,7 +89,7 @@ ${walkOffsets(walk.sig, 8, 'z', ['oa', 'ob'], 'z')}`;
       src += `  if (row0 + ${i}u < M) {\n`;
       for (let j = 0; j < tn; j++) {
         const v = tn === 1 ? `acc${i}` : `acc${i}[${j}]`;
-        src += `    if (col0 + ${j}u < N) { C[oc + (row0 + ${i}u) * N + col0 + ${j}u] = ${store(a.dtype, v)}; }\n`;
+        src += `    if (col0 + ${j}u < N) { C[oc + (row0 + ${i}u) * N + col0 + ${j}u] = ${store(out, v)}; }\n`;
       }
       src += '  }\n';
     }

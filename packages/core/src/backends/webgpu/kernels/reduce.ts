@@ -1,11 +1,11 @@
 import type { Bindable } from '../buffer-window.js';
 import type { ReduceOp, View } from '../../../backend-interface.js';
-import type { DType } from '../../../dtype.js';
+import { type DType, computeDType, gpuBytesPerElement } from '../../../dtype.js';
 import { shapeSize } from '../../../shape.js';
 import { fillKernel, fillPattern } from './elementwise.js';
 import type { KernelRunner } from './runner.js';
 import { collapse, planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
-import { type Kernel, binding, computeType, grid1d, header, load, store, word, f32Word } from './wgsl.js';
+import { type Kernel, binding, computeType, grid1d, header, read, store, word, f32Word } from './wgsl.js';
 
 /** Threads per workgroup in the cooperative (workgroup-per-output) kernel. */
 const COOP = 128;
@@ -99,7 +99,7 @@ ${walkOffsets(outerWalk.sig, 1, 'o', ['ob'], 'o')}  var acc = bitcast<${ct}>(${w
   let stride = ${word(base + 1)};
   let end = min(g * ${word(base + 3)} + ${word(base + 3)}, ${word(base)});
   for (var k = g * ${word(base + 3)}; k < end; k++) {
-    let v = ${load(x.dtype, 'x[ob + k * stride]')};
+    let v = ${read(x.dtype, 'x', 'ob + k * stride')};
     ${foldStmt(op, ct, 'v', 'k')}
   }
   out[w] = ${finalValue(sig)};
@@ -119,7 +119,7 @@ ${walkOffsets(outerWalk.sig, 1, 'o', ['ob'], 'o')}  var acc = bitcast<${ct}>(${w
       terms.push(`c${d} * ${word(base + r + d)}`);
       indent += '  ';
     }
-    src += `${indent}let v = ${load(x.dtype, `x[${terms.join(' + ')}]`)};\n${indent}${foldStmt(op, ct, 'v', 'k')}\n${indent}k++;\n`;
+    src += `${indent}let v = ${read(x.dtype, 'x', terms.join(' + '))};\n${indent}${foldStmt(op, ct, 'v', 'k')}\n${indent}k++;\n`;
     for (let d = r - 1; d >= 0; d--) src += `${'  '.repeat(d + 1)}}\n`;
     src += `  out[w] = ${finalValue(sig)};\n}\n`;
     return src;
@@ -177,7 +177,7 @@ ${walkOffsets(outerWalk.sig, 5, 'o', ['ob'], 'o')}  let start = g * ${word(2)};
   var acc = bitcast<${ct}>(${word(4)});
   var ai = 0u;
   for (var k = start + t; k < end; k = k + ${COOP}u) {
-${walkOffsets(innerWalk.sig, innerBase, 'k', ['ik'], 'k')}    let v = ${load(x.dtype, 'x[ob + ik]')};
+${walkOffsets(innerWalk.sig, innerBase, 'k', ['ik'], 'k')}    let v = ${read(x.dtype, 'x', 'ob + ik')};
     ${foldStmt(op, ct, 'v', 'k')}
   }
   sv[t] = acc;
@@ -214,13 +214,13 @@ ${walkOffsets(innerWalk.sig, innerBase, 'k', ['ik'], 'k')}    let v = ${load(x.d
  * ```
  */
 export function encodeReduce(runner: KernelRunner, op: ReduceOp, x: View, xBuf: Bindable, axes: readonly number[], out: Bindable): void {
-  const outDtype: DType = isArg(op) ? 'i32' : x.dtype;
+  const outDtype: DType = isArg(op) ? 'i32' : computeDType(x.dtype);
   const outer = shapeSize(x.shape.filter((_, d) => !axes.includes(d)));
   const inner = shapeSize(axes.map((d) => x.shape[d]));
   if (outer === 0) return;
   if (inner === 0) {
     const value = op === 'sum' || isArg(op) ? 0 : op === 'max' ? -Infinity : Infinity;
-    const bytes = outer * (outDtype === 'f16' ? 2 : 4);
+    const bytes = outer * gpuBytesPerElement(outDtype);
     runner.run(fillKernel(Math.ceil(bytes / 4), fillPattern(outDtype, value)), [out]);
     return;
   }

@@ -1,10 +1,11 @@
 import type { Bindable } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
+import { computeDType, gpuBytesPerElement } from '../../../dtype.js';
 import { contiguousStrides, isContiguous, shapeSize } from '../../../shape.js';
 import { copyKernel, fillKernel } from './elementwise.js';
 import type { KernelRunner } from './runner.js';
 import { planWalk, walkOffsets, walkWordCount } from './strided-walk.js';
-import { type Kernel, binding, computeType, flatIndex, grid1d, header, indexLoad, load, store, word } from './wgsl.js';
+import { type Kernel, binding, computeType, flatIndex, grid1d, header, indexLoad, read, store, word } from './wgsl.js';
 
 const WG = 64;
 const NONE = 0xffffffff;
@@ -83,7 +84,7 @@ export function scatterSumKernel(src: View, index: View, axis: number, axisSize:
     const b2 = b1 + walkWordCount(pst.sig);
     let s = header([src.dtype], words.length);
     s += binding(1, 'src', src.dtype, 'read') + binding(2, 'idx', index.dtype, 'read') + binding(3, 'links', 'u32', 'read');
-    s += binding(4, 'out', src.dtype, 'write');
+    s += binding(4, 'out', computeDType(src.dtype), 'write');
     s += flatIndex(WG, word(0));
     s += `  let q = i % ${word(2)};
   let t = i / ${word(2)};
@@ -95,11 +96,11 @@ export function scatterSumKernel(src: View, index: View, axis: number, axisSize:
 ${walkOffsets(pre.sig, 5, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq'], 'q')}  var acc = ${computeType(src.dtype)}(0);
   var j = j0;
   loop {
-${walkOffsets(mid.sig, b2, 'j', ['oj'], 'j')}    acc = acc + ${load(src.dtype, 'src[op + oj + oq]')};
+${walkOffsets(mid.sig, b2, 'j', ['oj'], 'j')}    acc = acc + ${read(src.dtype, 'src', 'op + oj + oq')};
     j = links[j];
     if (j == ${NONE}u) { break; }
   }
-  out[(p * ${word(3)} + row) * ${word(2)} + q] = ${store(src.dtype, 'acc')};
+  out[(p * ${word(3)} + row) * ${word(2)} + q] = ${store(computeDType(src.dtype), 'acc')};
 }
 `;
     return s;
@@ -181,7 +182,7 @@ export function scatterSortedSumKernel(src: View, indexRank: number, axis: numbe
     const b1 = 4 + walkWordCount(pre.sig);
     const b2 = b1 + walkWordCount(pst.sig);
     let s = header([src.dtype], words.length);
-    s += binding(1, 'src', src.dtype, 'read') + binding(2, 'keys', 'u32', 'read') + binding(3, 'out', src.dtype, 'write');
+    s += binding(1, 'src', src.dtype, 'read') + binding(2, 'keys', 'u32', 'read') + binding(3, 'out', computeDType(src.dtype), 'write');
     s += flatIndex(WG, word(0));
     s += `  let q = i % ${word(2)};
   let t = i / ${word(2)};
@@ -194,11 +195,11 @@ ${walkOffsets(pre.sig, 4, 'p', ['op'], 'p')}${walkOffsets(pst.sig, b1, 'q', ['oq
   var r = s0;
   loop {
     let j = keys[r] & 0xffffu;
-${walkOffsets(mid.sig, b2, 'j', ['oj'], 'j')}    acc = acc + ${load(src.dtype, 'src[op + oj + oq]')};
+${walkOffsets(mid.sig, b2, 'j', ['oj'], 'j')}    acc = acc + ${read(src.dtype, 'src', 'op + oj + oq')};
     r = r + 1u;
     if (r >= ${word(1)} || (keys[r] >> 16u) != row) { break; }
   }
-  out[(p * ${word(3)} + row) * ${word(2)} + q] = ${store(src.dtype, 'acc')};
+  out[(p * ${word(3)} + row) * ${word(2)} + q] = ${store(computeDType(src.dtype), 'acc')};
 }
 `;
     return s;
@@ -229,7 +230,7 @@ export function encodeScatterAdd(
   out: Bindable,
 ): void {
   const outSize = shapeSize(src.shape.slice(0, axis)) * axisSize * shapeSize(src.shape.slice(axis + index.shape.length));
-  const bytes = outSize * (src.dtype === 'f16' ? 2 : 4);
+  const bytes = outSize * gpuBytesPerElement(computeDType(src.dtype));
   if (bytes > 0) runner.run(fillKernel(Math.ceil(bytes / 4), 0), [out]);
   const ni = shapeSize(index.shape);
   if (ni === 0 || shapeSize(src.shape) === 0) return;

@@ -27,7 +27,9 @@ export interface Kernel {
 export const MAX_GRID = 65535;
 
 /**
- * The WGSL type an element is stored as: bool takes a u32 word, f16 needs `enable f16`.
+ * The WGSL type an element is stored as: bool takes a u32 word, f16 needs `enable f16`, bf16 is read
+ * from u32 words holding two elements each (use {@link read}; kernels never store bf16 elements one by
+ * one, since two invocations would write one word).
  *
  * @example
  * ```ts
@@ -35,7 +37,7 @@ export const MAX_GRID = 65535;
  * ```
  */
 export function storageType(dtype: DType): 'f32' | 'f16' | 'i32' | 'u32' {
-  if (dtype === 'bool') return 'u32';
+  if (dtype === 'bool' || dtype === 'bf16') return 'u32';
   return dtype;
 }
 
@@ -44,11 +46,11 @@ export function storageType(dtype: DType): 'f32' | 'f16' | 'i32' | 'u32' {
  *
  * @example
  * ```ts
- * computeType('f16'); // 'f32'
+ * computeType('bf16'); // 'f32'
  * ```
  */
 export function computeType(dtype: DType): 'f32' | 'i32' | 'u32' {
-  if (dtype === 'f16') return 'f32';
+  if (dtype === 'f16' || dtype === 'bf16') return 'f32';
   if (dtype === 'bool') return 'u32';
   return dtype;
 }
@@ -62,7 +64,23 @@ export function computeType(dtype: DType): 'f32' | 'i32' | 'u32' {
  * ```
  */
 export function load(dtype: DType, expr: string): string {
+  if (dtype === 'bf16') throw new Error('load: bf16 elements are read with read(dtype, array, index)');
   return dtype === 'f16' ? `f32(${expr})` : expr;
+}
+
+/**
+ * Reads element `index` of storage array `array` holding `dtype`, in the compute type: bf16 is
+ * widened from its half of a u32 word by a shift, f16 converted, the rest read as stored.
+ *
+ * @example
+ * ```ts
+ * read('bf16', 'W', 'i'); // 'peft_bf16(W[(i) >> 1u], i)'
+ * read('f32', 'x', 'i'); // 'x[i]'
+ * ```
+ */
+export function read(dtype: DType, array: string, index: string): string {
+  if (dtype === 'bf16') return `peft_bf16(${array}[(${index}) >> 1u], ${index})`;
+  return load(dtype, `${array}[${index}]`);
 }
 
 /**
@@ -74,6 +92,7 @@ export function load(dtype: DType, expr: string): string {
  * ```
  */
 export function store(dtype: DType, expr: string): string {
+  if (dtype === 'bf16') throw new Error('store: bf16 outputs are written two elements per word (pack16Kernel)');
   return dtype === 'f16' ? `peft_to_f16(${expr})` : expr;
 }
 
@@ -116,9 +135,21 @@ fn peft_to_f16(x: f32) -> f16 {
 }
 `;
 
+const WGSL_BF16_HELPERS = /* wgsl */ `
+fn peft_bf16(w: u32, i: u32) -> f32 {
+  return bitcast<f32>(select(w & 0xffff0000u, w << 16u, (i & 1u) == 0u));
+}
+fn peft_to_bf16(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return select(b >> 16u, (b >> 16u) | 0x40u, ((b >> 16u) & 0x7fu) == 0u); }
+  return (b + 0x7fffu + ((b >> 16u) & 1u)) >> 16u;
+}
+`;
+
 /**
- * The start of every kernel: `enable f16;` when an f16 buffer is involved, shared helpers, and the
- * uniform parameter block of `nWords` u32 words at binding 0.
+ * The start of every kernel: `enable f16;` when an f16 buffer is involved, shared helpers (the bf16
+ * widening and rounding ones when a bf16 buffer is), and the uniform parameter block of `nWords` u32
+ * words at binding 0.
  *
  * @example
  * ```ts
@@ -128,7 +159,8 @@ fn peft_to_f16(x: f32) -> f16 {
 export function header(dtypes: readonly DType[], nWords: number): string {
   const f16 = dtypes.includes('f16');
   const vecs = Math.max(1, Math.ceil(nWords / 4));
-  return `${f16 ? 'enable f16;\n' : ''}${WGSL_FLOAT_HELPERS}${f16 ? WGSL_F16_HELPERS : ''}
+  const bf16 = dtypes.includes('bf16');
+  return `${f16 ? 'enable f16;\n' : ''}${WGSL_FLOAT_HELPERS}${f16 ? WGSL_F16_HELPERS : ''}${bf16 ? WGSL_BF16_HELPERS : ''}
 struct Params { w: array<vec4<u32>, ${vecs}> }
 @group(0) @binding(0) var<uniform> P: Params;
 `;
