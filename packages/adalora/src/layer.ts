@@ -11,7 +11,7 @@ import {
   randn,
   zeros,
 } from '@peft/core';
-import { isLinearLike, add, matmul, mul, transpose, type UnaryModule, LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { isLinearLike, add, matmul, mul, transpose, type UnaryModule, LinearAdapterLayer, type LayerContext, adapterDType } from '@peft/core/plugin';
 import type { AdaLoraConfig } from './config.js';
 import { rankMaskOf } from './rank-pattern.js';
 
@@ -106,7 +106,7 @@ export class SvdLinear extends LinearAdapterLayer<AdaLoraConfig, SvdSettings> {
     const mask = rankMaskOf(c.rankPattern, ctx.path, name);
     const r = mask ? mask.filter(Boolean).length : c.initR;
     const w = this.weight;
-    const make = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
+    const make = { backend: w.backend, dtype: adapterDType(w.dtype), generator: ctx.generator };
     const std = c.initLoraWeights ? 0.02 : 1;
     const a = randn([r, this.inFeatures], { ...make, std });
     const e = c.initLoraWeights ? zeros([r, 1], make) : randn([r, 1], make);

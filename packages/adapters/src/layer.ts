@@ -23,6 +23,7 @@ import {
   tanh,
   AdapterLayer,
   currentAdapterRows,
+  adapterDType,
   type LayerContext,
 } from '@peft/core/plugin';
 import { type BottleneckActivation, type BottleneckConfig, bottleneckWidth } from './config.js';
@@ -131,7 +132,7 @@ export class BottleneckLayer extends AdapterLayer<BottleneckConfig, BottleneckSe
     const c = ctx.config;
     const width = bottleneckWidth(c, this.features);
     const anyParam = this.baseLayer.parameters().next().value as Parameter | undefined;
-    const opts = { backend: anyParam?.backend, dtype: anyParam?.dtype, generator: ctx.generator };
+    const opts = { backend: anyParam?.backend, dtype: anyParam ? adapterDType(anyParam.dtype) : undefined, generator: ctx.generator };
     const entries: Record<string, Module> = {
       adapter_down: new Linear(this.features, width, opts),
       adapter_up: new Linear(width, this.features, { ...opts, skipInit: c.initWeights }),

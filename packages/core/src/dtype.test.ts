@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   DTYPES,
+  computeDType,
+  f32ToBF16Bits,
+  resultDType,
+  roundToBF16,
   bf16BitsToF32,
   f16BitsToF32,
   f32ToF16Bits,
@@ -95,9 +99,27 @@ describe('half precision', () => {
 
 describe('dtype helpers', () => {
   it('lists the dtypes and classifies floats', () => {
-    expect(DTYPES).toEqual(['f32', 'f16', 'i32', 'u32', 'bool']);
-    expect(DTYPES.filter(isFloat)).toEqual(['f32', 'f16']);
-    expect(DTYPES.map(gpuBytesPerElement)).toEqual([4, 2, 4, 4, 4]);
+    expect(DTYPES).toEqual(['f32', 'f16', 'bf16', 'i32', 'u32', 'bool']);
+    expect(DTYPES.filter(isFloat)).toEqual(['f32', 'f16', 'bf16']);
+    expect(DTYPES.map(gpuBytesPerElement)).toEqual([4, 2, 2, 4, 4, 4]);
+  });
+
+  it('computes bf16 in f32, and floats of different widths in f32', () => {
+    expect(DTYPES.map(computeDType)).toEqual(['f32', 'f16', 'f32', 'i32', 'u32', 'bool']);
+    expect(resultDType(['f16', 'f16'])).toBe('f16');
+    expect(resultDType(['bf16', 'bf16'])).toBe('f32');
+    expect(resultDType(['f32', 'bf16'])).toBe('f32');
+    expect(resultDType(['f16', 'bf16'])).toBe('f32');
+    expect(resultDType(['f32', 'i32'])).toBeNull();
+    expect(resultDType(['i32', 'u32'])).toBeNull();
+  });
+
+  it('rounds to bf16 to nearest even and keeps NaN a NaN', () => {
+    expect(f32ToBF16Bits(1)).toBe(0x3f80);
+    expect(roundToBF16(1 + 2 ** -8)).toBe(1); // a tie goes to the even neighbour
+    expect(roundToBF16(1 + 3 * 2 ** -9)).toBe(1 + 2 ** -7);
+    expect(roundToBF16(3.5e38)).toBe(Infinity);
+    expect(roundToBF16(NaN)).toBeNaN();
   });
 
   it('allocates the host array type data() returns', () => {
@@ -111,6 +133,6 @@ describe('dtype helpers', () => {
   it('parses dtype names and rejects others with the list of valid ones', () => {
     expect(parseDType('f16')).toBe('f16');
     expect(() => parseDType('float32', 'config.dtype')).toThrow(DTypeError);
-    expect(() => parseDType('float32', 'config.dtype')).toThrow('config.dtype: expected one of f32, f16, i32, u32, bool, got "float32"');
+    expect(() => parseDType('float32', 'config.dtype')).toThrow('config.dtype: expected one of f32, f16, bf16, i32, u32, bool, got "float32"');
   });
 });

@@ -35,6 +35,7 @@ installTensorMethods();
 export { AdapterLayer, type NewAdapter } from './peft/method/adapter-layer.js';
 export { LinearAdapterLayer } from './peft/method/linear-adapter-layer.js';
 export { LowRankFactorLayer, type FactorSettings } from './peft/method/low-rank-factor-layer.js';
+export { adapterDType } from './peft/method/adapter-dtype.js';
 export type { LayerContext } from './peft/method/layer-context.js';
 export { moduleDropped, rankDropoutMask } from './peft/method/adapter-dropout.js';
 export { configField } from './peft/method/config-field.js';

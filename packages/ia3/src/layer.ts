@@ -1,5 +1,5 @@
 import { type Generator, MergeError, Parameter, ParameterDict, type Tensor, noGrad, ones, randn, tidy, where } from '@peft/core';
-import { composite, div, eq, mul, reshape, sub, LinearAdapterLayer, currentAdapterRows, type LayerContext } from '@peft/core/plugin';
+import { cast, composite, div, eq, mul, reshape, sub, LinearAdapterLayer, currentAdapterRows, type LayerContext, adapterDType } from '@peft/core/plugin';
 import { type IA3Config, isFeedforwardModule } from './config.js';
 
 /** What a zero vector entry is replaced by when unmerging divides it back out (PEFT adds it to every entry). */
@@ -164,7 +164,7 @@ export class Ia3Linear extends LinearAdapterLayer<IA3Config, Ia3Settings> {
     const bias = this.isFeedforward(name) ? null : this.bias;
     noGrad(() =>
       tidy(() => {
-        w.assign(op(w, this.weightScale(name)));
+        w.assign(cast(op(w, this.weightScale(name)), w.dtype));
         if (bias) bias.assign(op(bias, reshape(this.vectors.get(name), [this.outFeatures])));
       }),
     );
@@ -173,7 +173,7 @@ export class Ia3Linear extends LinearAdapterLayer<IA3Config, Ia3Settings> {
   private makeVector(feedforward: boolean, initOnes: boolean, generator?: Generator): Parameter {
     const w = this.weight;
     const shape = feedforward ? [1, this.inFeatures] : [this.outFeatures, 1];
-    const opts = { backend: w.backend, dtype: w.dtype };
+    const opts = { backend: w.backend, dtype: adapterDType(w.dtype) };
     return new Parameter(initOnes ? ones(shape, opts) : randn(shape, { ...opts, generator }));
   }
 

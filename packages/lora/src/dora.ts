@@ -1,5 +1,5 @@
 import { Identity, Module, type ModuleDict, Parameter, type Tensor, keep, noGrad, tidy } from '@peft/core';
-import { add, div, linear, matmul, mul, norm, reshape, sub, transpose } from '@peft/core/plugin';
+import { add, cast, div, linear, matmul, mul, norm, reshape, sub, transpose } from '@peft/core/plugin';
 import type { LoraVariant } from './lora-variant.js';
 
 /**
@@ -103,7 +103,7 @@ abstract class DoraVariantBase<L extends DoraLayer> implements LoraVariant<L> {
         const n = norm(rows(layer, merged), 2, 1);
         this.mergedNorm?.dispose();
         this.mergedNorm = keep(n);
-        w.assign(mul(this.factor(layer, name, n), merged));
+        w.assign(cast(mul(this.factor(layer, name, n), merged), w.dtype));
       }),
     );
   }
@@ -112,7 +112,7 @@ abstract class DoraVariantBase<L extends DoraLayer> implements LoraVariant<L> {
     const n = this.mergedNorm;
     if (!n) return;
     const w = layer.baseWeight();
-    noGrad(() => tidy(() => void w.assign(sub(div(w, this.factor(layer, name, n)), layer.deltaWeight(name)))));
+    noGrad(() => tidy(() => void w.assign(cast(sub(div(w, this.factor(layer, name, n)), layer.deltaWeight(name)), w.dtype))));
     n.dispose();
     this.mergedNorm = null;
   }

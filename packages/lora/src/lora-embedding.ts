@@ -13,7 +13,7 @@ import {
   where,
   zeros,
 } from '@peft/core';
-import { add, embedding, eq, matmul, mul, transpose, type UnaryModule, AdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { add, embedding, eq, matmul, mul, transpose, type UnaryModule, AdapterLayer, type LayerContext, adapterDType } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraEmbeddingLayer, DoraEmbeddingVariant, type DoraMagnitude } from './dora.js';
 import type { LoraSettings } from './lora-variant.js';
@@ -92,7 +92,7 @@ export class LoraEmbedding extends AdapterLayer<LoraConfig, LoraSettings<LoraEmb
     const alpha = ctx.alpha ?? c.loraAlpha;
     if (!Number.isInteger(r) || r < 1) throw new ConfigError(`lora: r must be a positive integer, got ${r} for ${ctx.path}`);
     const w = this.weight;
-    const make = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
+    const make = { backend: w.backend, dtype: adapterDType(w.dtype), generator: ctx.generator };
     const a = c.initLoraWeights === false ? randn([r, this.numEmbeddings], make) : zeros([r, this.numEmbeddings], make);
     const b = randn([this.embeddingDim, r], make);
     const entries = {

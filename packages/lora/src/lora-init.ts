@@ -7,7 +7,7 @@ import type { InitLoraWeights } from './init-lora-weights.js';
  *
  * @example
  * ```ts
- * const make: MakeOptions = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
+ * const make: MakeOptions = { backend: w.backend, dtype: adapterDType(w.dtype), generator: ctx.generator };
  * ```
  */
 export interface MakeOptions {

@@ -12,7 +12,7 @@ import {
   noGrad,
   tidy,
 } from '@peft/core';
-import { add, matmul, mul, reshape, type UnaryModule, LinearAdapterLayer, type LayerContext } from '@peft/core/plugin';
+import { add, matmul, mul, reshape, type UnaryModule, LinearAdapterLayer, type LayerContext, adapterDType } from '@peft/core/plugin';
 import type { LoraConfig } from './config.js';
 import { type DoraLinearLayer, DoraLinearVariant, type DoraMagnitude } from './dora.js';
 import { type InitLoraWeights, usesBaseWeight } from './init-lora-weights.js';
@@ -73,7 +73,7 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig, LoraSettings<Lora
     const alpha = ctx.alpha ?? c.loraAlpha;
     if (!Number.isInteger(r) || r < 1) throw new ConfigError(`lora: r must be a positive integer, got ${r} for ${ctx.path}`);
     const w = this.weight;
-    const make = { backend: w.backend, dtype: w.dtype, generator: ctx.generator };
+    const make = { backend: w.backend, dtype: adapterDType(w.dtype), generator: ctx.generator };
     const { a, b } = makeLoraPair(this.inFeatures, this.outFeatures, r, c.initLoraWeights, c.loraBias, make);
     const dropout = c.loraDropout > 0 ? new Dropout(c.loraDropout, { generator: ctx.generator }) : new Identity();
     const variant = c.useDora ? new DoraLinearVariant() : undefined;
@@ -112,14 +112,14 @@ export class LoraLinear extends LinearAdapterLayer<LoraConfig, LoraSettings<Lora
     const { r, scaling: s } = this.settingsOf(name);
     const f = baseWeightFactors(init, this.fanInFanOut ? transposeHost(stored, cols, rows) : stored, rows, cols, r, s);
     const residual = this.fanInFanOut ? transposeHost(f.residual, rows, cols) : f.residual;
-    const make = { backend: w.backend, dtype: w.dtype };
+    const make = { backend: w.backend, dtype: adapterDType(w.dtype) };
     const a = this.loraA.get(name).weight;
     const b = this.loraB.get(name).weight;
     noGrad(() =>
       tidy(() => {
         a.assign(fromArray(f.a, [r, cols], make));
         b.assign(fromArray(f.b, [rows, r], make));
-        w.assign(fromArray(residual, w.shape, make));
+        w.assign(fromArray(residual, w.shape, { backend: w.backend, dtype: w.dtype }));
       }),
     );
     this.pending.delete(name);

@@ -4,6 +4,7 @@ import { openSource, validateShape } from '@peft/core/plugin';
 import { type Architecture, registeredArchitectures } from './architecture.js';
 import { bertArchitecture } from './bert/architecture.js';
 import { largestCheckpointTensor, loadCheckpointWeights } from './checkpoint-weights.js';
+import { type WeightDType, configWeightDType, keptWeightDType } from './weight-dtype.js';
 import { ConfigReader } from './config-reader.js';
 import { gpt2Architecture } from './gpt2/architecture.js';
 import { checkConfigFitsCheckpoint } from './input-validation.js';
@@ -87,6 +88,11 @@ export interface LoadPretrainedOptions {
   onWarning?: (message: string) => void;
   /** For a Hub id: a branch, tag or commit (default `main`). */
   revision?: string;
+  /**
+   * The dtype weight matrices are kept in (default `'auto'`: the checkpoint's, so a bf16 checkpoint
+   * takes half the memory of f32; `'f32'` widens them). Adapters always train in f32.
+   */
+  dtype?: WeightDType;
 }
 
 /**
@@ -146,10 +152,13 @@ export async function loadPretrained(from: string | CheckpointSource, opts: Load
   if (most === undefined || most * 4 > backend.maxBufferBytes!) {
     checkWeightsFitBuffers(() => build(reader, { backend: createShapeBackend(), skipInit: true }), backend, source.label);
   }
+  const configDType = configWeightDType(config);
+  // placeholders in the dtype the weights will take, so the model never exists whole in f32
+  const kept = keptWeightDType(opts.dtype ?? 'auto', configDType, 'F32', 2, backend);
   let model: PretrainedModel | undefined;
   try {
-    model = build(reader, { backend: opts.backend, skipInit: true });
-    await loadCheckpointWeights(model, source, architecture.weights(className, reader), opts);
+    model = build(reader, { backend: opts.backend, skipInit: true, dtype: kept === 'f32' ? undefined : kept });
+    await loadCheckpointWeights(model, source, architecture.weights(className, reader), { ...opts, configDType });
   } catch (e) {
     if (model) for (const [, t] of model.stateDict()) if (!t.isDisposed) t.dispose();
     throw asLoadError(e, source.label);

@@ -8,8 +8,13 @@ import {
   readSafetensorsHeader,
   tensorsFromSafetensors,
   type CheckpointSource,
+  type DType,
+  getBackend,
+  noGrad,
+  tidy,
 } from '@peft/core';
-import { type Variable } from '@peft/core/plugin';
+import { type Variable, cast } from '@peft/core/plugin';
+import { type WeightDType, keptWeightDType } from './weight-dtype.js';
 import { parseJsonObject } from './json-object.js';
 
 /**
@@ -42,6 +47,10 @@ export interface LoadWeightsOptions {
   backend?: Backend;
   /** Receives notes about ignored or newly initialised tensors (default: `console.warn`). */
   onWarning?: (message: string) => void;
+  /** The dtype weight matrices are kept in (default `'auto'`: the checkpoint's). */
+  dtype?: WeightDType;
+  /** The dtype config.json records (`torch_dtype` / `dtype`), which `'auto'` follows. */
+  configDType?: DType;
 }
 
 /** The shard file of each tensor, from `model.safetensors.index.json` or the single `model.safetensors`. */
@@ -94,7 +103,9 @@ async function weightFiles(source: CheckpointSource): Promise<string[]> {
  * Reads a checkpoint's weights (one `model.safetensors` or the shards an index names) into `model`.
  * Every check runs on the headers before any tensor is read: a tensor the model needs but the files
  * lack, or one whose shape differs, is an error naming it; tensors the model does not use are
- * ignored with a warning. F16/BF16 weights are widened to f32, one tensor at a time.
+ * ignored with a warning. Weight matrices are kept in the dtype `opts.dtype` picks (by default the
+ * checkpoint's: bf16 stays bf16, its bits uploaded as they are), vectors become f32; one tensor at a
+ * time. Model tensors the files do not fill are widened to f32 if the model was built 16-bit.
  *
  * @example
  * ```ts
@@ -103,7 +114,9 @@ async function weightFiles(source: CheckpointSource): Promise<string[]> {
  */
 export async function loadCheckpointWeights(model: Module, source: CheckpointSource, mapping: WeightMapping = {}, opts: LoadWeightsOptions = {}): Promise<void> {
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
+  const backend = opts.backend ?? getBackend();
   const targets = model.stateDict();
+  const loaded = new Set<Variable>();
   const files = await weightFiles(source);
   const plan = new Map<string, Map<string, string>>(); // file -> (file key -> model key)
   const found = new Map<string, { file: string; entry: SafetensorsEntry }>();
@@ -142,21 +155,33 @@ export async function loadCheckpointWeights(model: Module, source: CheckpointSou
   if (ignored.length) warn(`${source.label}: ignored ${ignored.length} checkpoint tensor(s) the model does not use: ${ignored.slice(0, 6).join(', ')}${ignored.length > 6 ? ', …' : ''}`);
   for (const [file, keys] of plan) {
     if (keys.size === 0) continue;
-    // one tensor at a time: decoded (16-bit widened to f32), moved to the device and dropped, so the
-    // host never holds more than the largest tensor in f32 beside the file's own bytes
+    // one tensor at a time: read (16-bit kept as bits, or widened), moved to the device and dropped,
+    // so the host never holds more than the largest tensor beside the file's own bytes
     await source
       .withBytes(file, async (bytes) => {
         for (const [fileKey, key] of keys) {
-          const contents = await readSafetensors(bytes, { names: [fileKey] });
-          for (const [, tensor] of tensorsFromSafetensors(contents, { backend: opts.backend })) {
-            (targets.get(key) as Variable).assign(tensor);
+          const target = targets.get(key) as Variable;
+          const { entry } = found.get(key)!;
+          const dtype = keptWeightDType(opts.dtype ?? 'auto', opts.configDType, entry.dtype, entry.shape.length, backend);
+          const raw = (dtype === 'bf16' && entry.dtype === 'BF16') || (dtype === 'f16' && entry.dtype === 'F16');
+          const contents = await readSafetensors(bytes, { names: [fileKey], rawHalves: raw });
+          const float = entry.dtype === 'BF16' || entry.dtype.startsWith('F');
+          const floatDType = float ? (dtype as 'f32' | 'bf16' | 'f16') : undefined;
+          for (const [, tensor] of tensorsFromSafetensors(contents, { backend, floatDType })) {
+            target.assign(tensor, { retype: true });
             tensor.dispose(); // the parameter holds its own reference
+            loaded.add(target);
           }
         }
       })
       .catch((e: unknown) => {
         throw wrap(e, `${source.label}/${file}`);
       });
+  }
+  // tensors the files did not fill (new heads, buffers) train or compute in f32, whatever the build dtype
+  for (const [, t] of targets) {
+    const v = t as Variable;
+    if (!loaded.has(v) && (v.dtype === 'bf16' || v.dtype === 'f16')) noGrad(() => tidy(() => void v.assign(cast(v, 'f32'), { retype: true })));
   }
 }
 

@@ -10,6 +10,8 @@ export type { CheckpointSource } from '@peft/core';
 export { memorySource, urlSource, fileSource } from '@peft/core';
 export { loadCheckpointWeights } from './checkpoint-weights.js';
 export type { WeightMapping, LoadWeightsOptions } from './checkpoint-weights.js';
+export { parseWeightDType, configWeightDType } from './weight-dtype.js';
+export type { WeightDType } from './weight-dtype.js';
 export type { Architecture } from './architecture.js';
 export { registerArchitecture, registeredArchitectures } from './architecture.js';
 export { loadPretrained, checkpointSource, createModel, readModelConfig, resolveArchitecture, supportedArchitectures } from './auto-model.js';

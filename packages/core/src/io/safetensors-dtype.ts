@@ -126,6 +126,8 @@ export function safetensorsDTypeFor(dtype: DType): SafetensorsDType {
       return 'F32';
     case 'f16':
       return 'F16';
+    case 'bf16':
+      return 'BF16';
     case 'i32':
       return 'I32';
     case 'u32':

@@ -71,8 +71,9 @@ export async function readSafetensors(source: ByteSource, opts: ReadSafetensorsO
     const info = SAFETENSORS_DTYPE_INFO[dtype];
     const start = header.dataStart + dataOffsets[0];
     const nbytes = dataOffsets[1] - dataOffsets[0];
-    const data = safetensorsDecodedArray(dtype, nbytes / info.bytes);
-    if (info.decode === 'as-is') {
+    const raw16 = opts.rawHalves === true && (dtype === 'F16' || dtype === 'BF16');
+    const data = raw16 ? new Uint16Array(nbytes / 2) : safetensorsDecodedArray(dtype, nbytes / info.bytes);
+    if (info.decode === 'as-is' || raw16) {
       const target = new Uint8Array(data.buffer, data.byteOffset, nbytes);
       if (nbytes > 0) await source.read(target, start);
       tensors.set(name, { dtype, shape, data, bytes: target });

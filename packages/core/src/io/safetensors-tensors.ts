@@ -1,6 +1,10 @@
 import type { Backend } from '../backend-interface.js';
 import type { DType, TypedArray } from '../dtype.js';
+import { getBackend } from '../backend-registry.js';
+import { tensorFromBuffer } from '../backends/tensor-from-buffer.js';
+import { requireDType } from '../ops/apply.js';
 import { fromArray } from '../ops/creation.js';
+import { bf16ToF32Array, f16ToF32Array } from './float-bits.js';
 import type { Tensor } from '../tensor.js';
 import { SAFETENSORS_DTYPE_INFO, type SafetensorsDType, safetensorsDTypeFor } from './safetensors-dtype.js';
 import { type ReadSafetensorsOptions, type SafetensorsContents, type SafetensorsTensor, parseSafetensors } from './safetensors.js';
@@ -17,8 +21,12 @@ import { type SafetensorsTensorInput, serializeSafetensors } from './safetensors
 export interface ToTensorsOptions {
   /** Backend to allocate on (default: the current backend). */
   backend?: Backend;
-  /** Tensor dtype for floating-point file dtypes (default 'f32'; F64 narrows, F16/BF16/F8 widen exactly). */
-  floatDType?: 'f32' | 'f16';
+  /**
+   * Tensor dtype for floating-point file dtypes (default 'f32'; F64 narrows, F16/BF16/F8 widen
+   * exactly). `'keep'` keeps F16 as f16 and BF16 as bf16 (their bits uploaded as they are, when read
+   * with `rawHalves`) and makes the other float dtypes f32.
+   */
+  floatDType?: 'f32' | 'f16' | 'bf16' | 'keep';
 }
 
 /**
@@ -49,7 +57,19 @@ export interface LoadedTensors {
  */
 export function tensorFromSafetensors(t: SafetensorsTensor, opts: ToTensorsOptions = {}): Tensor {
   let dtype: DType = SAFETENSORS_DTYPE_INFO[t.dtype].tensorDType;
-  if (dtype === 'f32') dtype = opts.floatDType ?? 'f32';
+  const keep = opts.floatDType === 'keep';
+  if (dtype === 'f32') dtype = keep ? (t.dtype === 'F16' ? 'f16' : t.dtype === 'BF16' ? 'bf16' : 'f32') : ((opts.floatDType as DType | undefined) ?? 'f32');
+  if (t.data instanceof Uint16Array && (t.dtype === 'F16' || t.dtype === 'BF16')) {
+    // the bits as read with rawHalves: uploaded as they are when kept, else widened here
+    const backend = opts.backend ?? getBackend();
+    if (dtype === (t.dtype === 'F16' ? 'f16' : 'bf16')) {
+      requireDType('tensorFromSafetensors', backend, dtype);
+      return tensorFromBuffer(backend, backend.upload(t.data, dtype), [...t.shape], dtype);
+    }
+    const wide = new Float32Array(t.data.length);
+    (t.dtype === 'F16' ? f16ToF32Array : bf16ToF32Array)(t.data, new Uint32Array(wide.buffer));
+    return fromArray(wide, t.shape, { dtype, backend });
+  }
   let values: ArrayLike<number> = t.data;
   if (dtype === 'bool') values = (t.data as Uint8Array).map((v) => (v ? 1 : 0));
   return fromArray(values, t.shape, { dtype, backend: opts.backend });

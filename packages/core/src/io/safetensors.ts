@@ -57,6 +57,11 @@ export interface ReadSafetensorsOptions {
   names?: Iterable<string> | ((name: string) => boolean);
   /** File loaders: also keep the raw bytes of tensors whose decoding changes them (F16, BF16, F8, I64, U64). */
   keepBytes?: boolean;
+  /**
+   * F16 and BF16 tensors come back as their bits (`data` a `Uint16Array`) instead of widened to f32:
+   * what a loader that keeps 16-bit weights on the device uploads, with no f32 copy on the host.
+   */
+  rawHalves?: boolean;
 }
 
 /**

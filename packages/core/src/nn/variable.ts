@@ -1,3 +1,4 @@
+import { isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { keep } from '../scope.js';
 import { shapesEqual } from '../shape.js';
@@ -36,20 +37,24 @@ export class Variable extends Tensor {
   /**
    * Replaces the values with those of `value` (same shape, dtype and backend), without a copy: the
    * variable shares `value`'s memory, and `value` stays a valid handle of its own (a `tidy` around
-   * the update frees it, not the memory). Returns this variable.
+   * the update frees it, not the memory). With `retype`, the variable takes `value`'s float dtype
+   * instead (a checkpoint's frozen weight kept in bf16, a trainable copy widened to f32). Returns this
+   * variable.
    *
    * @example
    * ```ts
    * noGrad(() => tidy(() => { w.assign(w.sub(w.grad!.mul(0.1))); }));
+   * frozen.assign(bf16Weight, { retype: true });
    * ```
    */
-  assign(value: Tensor): this {
+  assign(value: Tensor, opts?: { retype?: boolean }): this {
     const op = `assign${this.name ? ` (${this.name})` : ''}`;
     const own = this.liveStorage(op);
     if (!shapesEqual(value.shape, this.shape)) {
       throw new ShapeError(`${op}: expected a value of shape ${fmtShape(this.shape)}, got ${fmtShape(value.shape)}`);
     }
-    if (value.dtype !== this.dtype) throw new DTypeError(`${op}: expected a value of dtype ${this.dtype}, got ${value.dtype}`);
+    const retype = opts?.retype === true && isFloat(value.dtype) && isFloat(this.dtype);
+    if (value.dtype !== this.dtype && !retype) throw new DTypeError(`${op}: expected a value of dtype ${this.dtype}, got ${value.dtype}`);
     const next = value.liveStorage(op);
     if (next.backend !== own.backend) {
       throw new ArgumentError(`${op}: expected a value on the ${own.backend.name} backend, got one on ${next.backend.name}`);
@@ -57,7 +62,8 @@ export class Variable extends Tensor {
     next.retain();
     own.release();
     this.storage = next;
-    const self = this as unknown as { strides: readonly number[]; offset: number };
+    const self = this as unknown as { strides: readonly number[]; offset: number; dtype: Tensor['dtype'] };
+    self.dtype = value.dtype;
     self.strides = Object.freeze([...value.strides]);
     self.offset = value.offset;
     return this;

@@ -1,6 +1,6 @@
 import { noGrad } from '../../autograd/graph.js';
 import { ArgumentError, MergeError } from '../../errors.js';
-import { add, sub } from '../../ops/elementwise.js';
+import { add, cast, sub } from '../../ops/elementwise.js';
 import { composite, tidy } from '../../scope.js';
 import type { Tensor } from '../../tensor.js';
 import { Module } from '../../nn/module.js';
@@ -266,7 +266,8 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig, S = unknow
     const w = this.baseWeight();
     noGrad(() =>
       tidy(() => {
-        w.assign(add(w, this.deltaWeight!(name)));
+        // computed in f32, stored in the weight's own dtype (a 16-bit base rounds, as in PEFT)
+        w.assign(cast(add(w, this.deltaWeight!(name)), w.dtype));
       }),
     );
   }
@@ -275,7 +276,7 @@ export abstract class AdapterLayer<C extends PeftConfig = PeftConfig, S = unknow
   unmergeAdapter(name: string): void {
     if (!this.deltaWeight) throw new MergeError(`unmerge: ${this.constructor.name} cannot unmerge adapter "${name}" (no deltaWeight)`);
     const w = this.baseWeight();
-    noGrad(() => tidy(() => void w.assign(sub(w, this.deltaWeight!(name)))));
+    noGrad(() => tidy(() => void w.assign(cast(sub(w, this.deltaWeight!(name)), w.dtype))));
   }
 
   /**

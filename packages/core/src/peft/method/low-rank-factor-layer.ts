@@ -1,3 +1,4 @@
+import { adapterDType } from './adapter-dtype.js';
 import { ConfigError } from '../../errors.js';
 import { kaimingUniform, zeros } from '../../ops/creation.js';
 import { add, mul } from '../../ops/elementwise.js';
@@ -136,7 +137,7 @@ export abstract class LowRankFactorLayer<C extends PeftConfig = PeftConfig, S ex
    * ```
    */
   protected initFactors(shapes: Readonly<Record<string, readonly number[]>>, zeroed: string | null, generator?: Generator): Record<string, Parameter> {
-    const make = { backend: this.weight.backend, dtype: this.weight.dtype, generator };
+    const make = { backend: this.weight.backend, dtype: adapterDType(this.weight.dtype), generator };
     const out: Record<string, Parameter> = {};
     for (const t of this.factorNames) {
       const shape = shapes[t];

@@ -1,3 +1,6 @@
+import { noGrad } from '../../autograd/graph.js';
+import { cast } from '../../ops/elementwise.js';
+import { tidy } from '../../scope.js';
 import { ArgumentError } from '../../errors.js';
 import { Module } from '../../nn/module.js';
 import { ModuleDict } from '../../nn/module-dict.js';
@@ -38,7 +41,7 @@ export class ModulesToSaveWrapper extends Module {
 
   /** Adds a trainable copy of the original for adapter `name` and makes it active. @example `w.addAdapter('default')` */
   addAdapter(name: string): void {
-    if (!this.modules_to_save.has(name)) this.modules_to_save.set(name, this.original_module.clone().setRequiresGrad(true));
+    if (!this.modules_to_save.has(name)) this.modules_to_save.set(name, widenHalves(this.original_module.clone()).setRequiresGrad(true));
     this.activeAdapter = name;
   }
 
@@ -87,4 +90,12 @@ export class ModulesToSaveWrapper extends Module {
   override extraRepr(): string {
     return `adapters=[${[...this.modules_to_save.keys()].join(', ')}]`;
   }
+}
+
+/** Widens a module's 16-bit float parameters to f32 in place (what trains keeps f32 precision). */
+function widenHalves<M extends Module>(m: M): M {
+  for (const [, p] of m.namedParameters()) {
+    if (p.dtype === 'bf16' || p.dtype === 'f16') noGrad(() => tidy(() => void p.assign(cast(p, 'f32'), { retype: true })));
+  }
+  return m;
 }

@@ -1,7 +1,7 @@
 import type { View } from '../../../backend-interface.js';
 import { shapeSize } from '../../../shape.js';
 import { planWalk, walkOffsets } from './strided-walk.js';
-import { type Kernel, binding, flatIndex, grid1d, header, read, word } from './wgsl.js';
+import { type Kernel, binding, computeType, flatIndex, grid1d, header, read, word } from './wgsl.js';
 
 const WG = 64;
 
@@ -18,6 +18,8 @@ const WG = 64;
  */
 export function pack16Kernel(x: View): Kernel {
   const n = shapeSize(x.shape);
+  // integers and bools convert as a cast to a float does
+  const asF32 = (e: string): string => (computeType(x.dtype) === 'f32' ? e : `f32(${e})`);
   const walk = planWalk(x.shape, [{ strides: x.strides, offset: x.offset }]);
   const words = [Math.ceil(n / 2), n, ...walk.words];
   const key = `pack16:${JSON.stringify([x.dtype, walk.sig])}`;
@@ -29,8 +31,8 @@ export function pack16Kernel(x: View): Kernel {
     `  let n = ${word(1)};
   let e0 = 2u * i;
   let e1 = min(e0 + 1u, n - 1u);
-${walkOffsets(walk.sig, 2, 'e0', ['s0'], 'a')}${walkOffsets(walk.sig, 2, 'e1', ['s1'], 'b')}  let lo = peft_to_bf16(${read(x.dtype, 'x', 's0')});
-  let hi = select(0u, peft_to_bf16(${read(x.dtype, 'x', 's1')}), e0 + 1u < n);
+${walkOffsets(walk.sig, 2, 'e0', ['s0'], 'a')}${walkOffsets(walk.sig, 2, 'e1', ['s1'], 'b')}  let lo = peft_to_bf16(${asF32(read(x.dtype, 'x', 's0'))});
+  let hi = select(0u, peft_to_bf16(${asF32(read(x.dtype, 'x', 's1'))}), e0 + 1u < n);
   out[i] = lo | (hi << 16u);
 }
 `;
