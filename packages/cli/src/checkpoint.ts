@@ -1,17 +1,18 @@
 import type { Backend, PretrainedModel } from '@peft/core';
-import { type CheckpointSource, type PretrainedTokenizer, checkpointSource, loadPretrained, loadTokenizer } from '@peft/models';
+import { type CheckpointSource, type PretrainedTokenizer, type WeightDType, checkpointSource, loadPretrained, loadTokenizer } from '@peft/models';
 import type { CliIO } from './io.js';
 
 /**
- * Loads the model of a checkpoint folder on a backend; loader notes go to stderr.
+ * Loads the model of a checkpoint folder on a backend (weight matrices in `dtype`, by default the
+ * checkpoint's own); loader notes go to stderr.
  *
  * @example
  * ```ts
  * const model = await loadModelFrom(directorySource('./gpt2'), backend, io);
  * ```
  */
-export function loadModelFrom(source: CheckpointSource, backend: Backend, io: CliIO): Promise<PretrainedModel> {
-  return loadPretrained(source, { backend, onWarning: (message) => void io.stderr.write(`peft: note: ${message}\n`) });
+export function loadModelFrom(source: CheckpointSource, backend: Backend, io: CliIO, dtype?: WeightDType): Promise<PretrainedModel> {
+  return loadPretrained(source, { backend, dtype, onWarning: (message) => void io.stderr.write(`peft: note: ${message}\n`) });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { freemem, totalmem } from 'node:os';
 import { type Backend, ConfigError, type Module, PeftError, type PretrainedModel, getPeftModel } from '@peft/core';
 import { openSource } from '@peft/core/plugin';
-import { type CheckpointSource, readModelConfig } from '@peft/models';
+import { type CheckpointSource, type WeightDType, configWeightDType, readModelConfig } from '@peft/models';
 import { forecastQuantization } from '@peft/qlora';
 import { type MemoryForecast, type QuantizationConfig, forecastMemory, formatBytes } from '@peft/train';
 import { cliRegistry } from './methods.js';
@@ -27,6 +27,8 @@ export interface EstimateRequest {
   readonly maxLength?: number;
   /** Recompute each layer in the backward. */
   readonly gradientCheckpointing: boolean;
+  /** The dtype weight matrices load in (`torch_dtype`; default `auto`: config.json's, else f32). */
+  readonly weightDType?: WeightDType;
 }
 
 /** PEFT's task_type for a model's head. */
@@ -51,7 +53,10 @@ export async function estimateTraining(req: EstimateRequest, opts: { budgetBytes
   const method = req.method;
   const registry = cliRegistry();
   const q = req.quantization;
+  const choice = req.weightDType ?? 'auto';
+  const kept = choice === 'auto' ? (configWeightDType(config) ?? 'f32') : choice;
   return forecastMemory(config, {
+    weightDType: kept === 'bf16' || kept === 'f16' ? kept : 'f32',
     where: `${req.source.label}/config.json`,
     batchSize: req.batchSize,
     maxLength: req.maxLength,

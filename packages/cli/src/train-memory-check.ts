@@ -26,6 +26,7 @@ export async function checkTrainingMemory(cfg: TrainConfig, backend: Backend, ou
     batchSize: cfg.args.perDeviceTrainBatchSize,
     maxLength: cfg.data.maxLength,
     gradientCheckpointing: cfg.args.gradientCheckpointing,
+    weightDType: cfg.torchDType,
   };
   const budget = memoryBudget(backend, cfg.memoryBudget);
   let forecast: MemoryForecast;

@@ -39,7 +39,7 @@ export interface TrainingSetup {
 export async function loadTraining(cfg: TrainConfig, backend: Backend, io: CliIO, opts?: { warn?: (message: string) => void }): Promise<TrainingSetup> {
   const warn = opts?.warn ?? ((m: string): void => void io.stderr.write(`peft: note: ${m}\n`));
   const source = await checkpointFolder(cfg.model, cfg.revision);
-  const model = await loadModelFrom(source, backend, io);
+  const model = await loadModelFrom(source, backend, io, cfg.torchDType);
   if (cfg.quantization) {
     const q = cfg.quantization;
     const report = await quantizeModel(model, { quantType: q.quantType, doubleQuant: q.doubleQuant, ...(q.skipModules ? { skipModules: q.skipModules } : {}) });

@@ -110,7 +110,7 @@ export async function checkpointSource(source: string | CheckpointSource, opts: 
 
 /**
  * Builds a model from a parsed config.json, with freshly initialised weights (or zeros with
- * `skipInit`).
+ * `skipInit`), every parameter in `dtype` when it is `'bf16'` or `'f16'` (else f32).
  *
  * @example
  * ```ts
@@ -120,7 +120,8 @@ export async function checkpointSource(source: string | CheckpointSource, opts: 
 export function createModel(config: Readonly<Record<string, unknown>>, opts: LoadPretrainedOptions & { skipInit?: boolean } = {}): PretrainedModel {
   const { architecture, className } = pick(config, opts.className, 'config');
   checkConfigShape(architecture, config, 'config');
-  return architecture.classes[className](new ConfigReader(config), { backend: opts.backend, skipInit: opts.skipInit });
+  const dtype = opts.dtype === 'bf16' || opts.dtype === 'f16' ? opts.dtype : undefined;
+  return architecture.classes[className](new ConfigReader(config), { backend: opts.backend, skipInit: opts.skipInit, dtype });
 }
 
 /**

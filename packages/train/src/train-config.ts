@@ -77,7 +77,14 @@ export interface TrainConfig {
   readonly memoryBudget?: number;
   /** Whether a run whose memory forecast passes the budget is refused before loading (`estimate_check`, default true). */
   readonly estimateCheck: boolean;
+  /**
+   * The dtype the base model's weight matrices are kept in (`torch_dtype`, as transformers'
+   * `from_pretrained`: `auto` (default, the checkpoint's), `float32`, `bfloat16`, `float16`).
+   */
+  readonly torchDType: 'auto' | 'f32' | 'bf16' | 'f16';
 }
+
+const TORCH_DTYPES: Readonly<Record<string, TrainConfig['torchDType']>> = { auto: 'auto', float32: 'f32', bfloat16: 'bf16', float16: 'f16' };
 
 /** Training-config keys that are `TrainingArgs` fields (snake_case, as Hugging Face's TrainingArguments). */
 const ARG_KEYS: Readonly<Record<string, keyof TrainingArgs>> = Object.fromEntries(
@@ -91,7 +98,7 @@ const ARG_KEYS: Readonly<Record<string, keyof TrainingArgs>> = Object.fromEntrie
  * TRAIN_CONFIG_KEYS.includes('learning_rate'); // true
  * ```
  */
-export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'revision', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', 'memory_budget', 'estimate_check', ...Object.keys(ARG_KEYS)];
+export const TRAIN_CONFIG_KEYS: readonly string[] = ['model', 'revision', 'adapter', 'method', 'data', 'output_dir', 'resume_from_checkpoint', 'quantization', 'memory_budget', 'estimate_check', 'torch_dtype', ...Object.keys(ARG_KEYS)];
 const QUANT_KEYS = ['load_in_4bit', 'bnb_4bit_quant_type', 'bnb_4bit_use_double_quant', 'bnb_4bit_compute_dtype', 'llm_int8_skip_modules'];
 /**
  * Every key of a training config's `data` section.
@@ -158,7 +165,10 @@ export function parseTrainConfig(raw: unknown, opts: { label: string; baseDir?: 
   const memoryBudget = obj.memory_budget === undefined || obj.memory_budget === null ? undefined : parseMemorySize(obj.memory_budget, `${where}: "memory_budget"`);
   if (obj.estimate_check !== undefined && typeof obj.estimate_check !== 'boolean') throw new ConfigError(`${where}: "estimate_check" must be true or false, got ${show(obj.estimate_check)}`);
   const estimateCheck = obj.estimate_check !== false;
-  return { quantization, memoryBudget, estimateCheck, model, revision, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
+  const dtypeName = obj.torch_dtype ?? 'auto';
+  const torchDType = typeof dtypeName === 'string' ? TORCH_DTYPES[dtypeName] : undefined;
+  if (!torchDType) throw new ConfigError(`${where}: "torch_dtype" must be one of ${Object.keys(TORCH_DTYPES).join(', ')}, got ${show(obj.torch_dtype)}`);
+  return { quantization, memoryBudget, estimateCheck, torchDType, model, revision, adapter: adapter === undefined ? undefined : resolve(adapter), method, data, outputDir, args, resumeFromCheckpoint: resume === undefined || resume === 'latest' ? resume : resolve(resume) };
 }
 
 function parseData(raw: unknown, at: string, resolve: (p: string) => string): DataConfig {

@@ -45,6 +45,9 @@ Every key can also be given as a flag, which wins over the file: --learning_rate
                                 host's free memory on the CPU backend and CPU WebGPU adapters (lavapipe,
                                 SwiftShader), else 16 GiB (WebGPU does not report device memory)
   estimate_check (true)         refuse, before loading, a run whose memory forecast does not fit
+  torch_dtype (auto)            the base model's weight matrices on the device: auto (the checkpoint's:
+                                bf16 stays bf16, half the memory of f32), float32, bfloat16, float16;
+                                adapters and optimizer state are f32 whatever it is
 
 Before loading, the memory forecast (peft inspect MODEL --estimate) is printed; a run that does not
 fit the budget, or whose largest buffer passes the device's, is refused with what would fit

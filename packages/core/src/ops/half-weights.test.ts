@@ -112,13 +112,13 @@ describe.each(backends)('16-bit weights on $name', ({ backend }) => {
       }
     });
 
-    it('gathers embedding rows (bf16 widened to f32)', async () => {
+    it('looks up embedding rows widened to f32', async () => {
       const [half, wide] = on(() => {
         const table = fromArray(awkward(50 * 6, 9), [50, 6], { dtype, backend });
         const ids = fromArray([3, 0, 49, 7, 7, 12], [2, 3], { dtype: 'i32', backend });
         return [embedding(table, ids), gather(cast(table, 'f32'), ids, 0)];
       });
-      expect(half.dtype).toBe(computeDType(dtype));
+      expect(half.dtype).toBe('f32');
       expect(Array.from(await half.data())).toEqual(Array.from(await wide.data()));
       half.dispose();
       wide.dispose();

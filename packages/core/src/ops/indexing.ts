@@ -1,8 +1,10 @@
 import { computeDType, isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
+import { composite } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, plain, result } from './apply.js';
+import { cast } from './elementwise.js';
 
 function checkIndex(op: string, index: Tensor): void {
   if (index.dtype !== 'i32' && index.dtype !== 'u32') throw new DTypeError(`${op}: expected an i32 or u32 index, got ${index.dtype}`);
@@ -52,7 +54,8 @@ export function scatterAdd(src: Tensor, index: Tensor, axis: number, axisSize: n
 }
 
 /**
- * Looks up rows of an embedding table.
+ * Looks up rows of an embedding table. A 16-bit table (a checkpoint's frozen f16 or bf16 embedding)
+ * is read widened: the rows come back in f32, where the model computes.
  *
  * @example
  * ```ts
@@ -61,6 +64,7 @@ export function scatterAdd(src: Tensor, index: Tensor, axis: number, axisSize: n
  */
 export function embedding(weight: Tensor, ids: Tensor): Tensor {
   if (weight.rank !== 2) throw new ShapeError(`embedding: expected a [vocab, dim] table, got ${fmtShape(weight.shape)}`);
+  if (weight.dtype === 'f16') return composite(() => cast(gather(weight, ids, 0), 'f32'));
   return gather(weight, ids, 0);
 }
 

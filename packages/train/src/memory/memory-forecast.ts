@@ -1,6 +1,6 @@
 import { AdamW, ArgumentError, type Module, type PretrainedModel, PeftError, type Tensor, clipGradNorm, setGradientCheckpointing, tidy, zeros } from '@peft/core';
 import { createShapeBackend } from '@peft/core/backend';
-import { isGradientCheckpointable } from '@peft/core/plugin';
+import { cast, isGradientCheckpointable } from '@peft/core/plugin';
 import { ConfigReader, configParameterLowerBound, createModel, resolveArchitecture } from '@peft/models';
 
 /**
@@ -29,6 +29,8 @@ export interface MemoryForecastOptions {
   readonly budgetBytes?: number;
   /** Where the config came from, for messages. */
   readonly where?: string;
+  /** The dtype the base's weight matrices are held in (default f32; `'bf16'` / `'f16'` as a 16-bit checkpoint loads). */
+  readonly weightDType?: 'f32' | 'bf16' | 'f16';
 }
 
 /**
@@ -43,7 +45,7 @@ export interface MemoryForecastOptions {
 export interface MemoryForecast {
   /** The base model's parameters (values). */
   readonly parameters: number;
-  /** The frozen base as held: float32, or 4 bits for the quantised layers (plus buffers). */
+  /** The frozen base as held: float32 or the weight dtype's 16 bits for matrices, 4 bits for the quantised layers (plus buffers). */
   readonly weightBytes: number;
   /** Layers held in 4 bits (0 without QLoRA). */
   readonly quantizedLayers: number;
@@ -77,7 +79,7 @@ export interface MemoryForecast {
   readonly numLayers: number;
 }
 
-const bytesOf = (t: Tensor): number => t.size * (t.dtype === 'f16' ? 2 : 4);
+const bytesOf = (t: Tensor): number => t.size * (t.dtype === 'f16' || t.dtype === 'bf16' ? 2 : 4);
 
 /**
  * Forecasts the memory of a training step from a `config.json` alone: the model is built on the
@@ -115,7 +117,10 @@ export async function forecastMemory(config: Readonly<Record<string, unknown>>, 
     );
   }
   const shapes = createShapeBackend();
-  const model = createModel(config, { backend: shapes, skipInit: true, className: opts.className });
+  const half = opts.weightDType === 'bf16' || opts.weightDType === 'f16' ? opts.weightDType : undefined;
+  const model = createModel(config, { backend: shapes, skipInit: true, className: opts.className, dtype: half });
+  // as the loader keeps them: matrices in the weight dtype, vectors (norms, biases) in f32
+  if (half) for (const t of [...model.parameters(), ...model.buffers()]) if (t.rank < 2 && t.dtype === half) t.assign(cast(t, 'f32'), { retype: true });
   const info = model.info;
   let largestWeight = { name: '', shape: [] as readonly number[], bytes: 0 };
   let parameters = 0;
