@@ -13,7 +13,7 @@ import { formatCount, formatTable } from './format.js';
 export interface ForecastContext {
   readonly method?: string;
   readonly budget?: { readonly bytes: number; readonly from: string };
-  /** Bytes of the safetensors files by dtype (from the headers), to show what float32 holding costs. */
+  /** Bytes of the safetensors files by dtype (from the headers), beside what holding them costs. */
   readonly stored?: Readonly<Record<string, number>>;
 }
 
@@ -27,7 +27,8 @@ export interface ForecastContext {
  * ```
  */
 export function formatForecast(f: MemoryForecast, ctx: ForecastContext = {}): string {
-  const held = f.quantizedLayers ? `float32, ${f.quantizedLayers} dense layers in 4 bits` : 'float32';
+  const names = { f32: 'float32', bf16: 'bfloat16 (vectors float32)', f16: 'float16 (vectors float32)' } as const;
+  const held = f.quantizedLayers ? `${names[f.weightDType]}, ${f.quantizedLayers} dense layers in 4 bits` : names[f.weightDType];
   const stored = ctx.stored && Object.keys(ctx.stored).length ? `; on disk ${Object.entries(ctx.stored).map(([d, b]) => `${formatBytes(b)} ${d}`).join(' + ')}` : '';
   const rows = [
     ['part', 'bytes', 'what'],

@@ -114,4 +114,28 @@ describe.each(gpu ? CASES.map((c) => ({ ...c, gpu })) : [])('a one-layer $name f
     close(got.lastRow, want.lastRow, 1e-4);
     got.adapter.forEach((w, i) => close(w, want.adapter[i], 1e-4));
   }, 300_000);
+
+  it('keeps the weight matrices in bf16 (half the bytes of f32) with the loss of the f32 load, bit for bit', async () => {
+    const files = { 'config.json': JSON.stringify({ ...config, torch_dtype: 'bfloat16' }), 'model.safetensors': await bf16Checkpoint(config) };
+    const vocab = config.vocab_size;
+    const ids = fromArray([0, 5, 17, vocab - 1, 1234, 42, vocab - 2, 7], [1, 8], { dtype: 'i32', backend: gpu });
+    const lossAndBytes = async (dtype: 'auto' | 'f32') => {
+      const before = gpu.memory().liveBytes;
+      const model = await loadPretrained(memorySource(files), { backend: gpu, onWarning: () => {}, dtype });
+      const bytes = gpu.memory().liveBytes - before;
+      const dtypes = [...model.namedParameters()].map(([name, p]) => [name, p.rank, p.dtype] as const);
+      const loss = tidy(() => model.forward({ inputIds: ids, labels: ids, returnLogits: false }).loss!.detach());
+      const value = (await loss.data())[0];
+      loss.dispose();
+      model.dispose();
+      return { bytes, dtypes, value };
+    };
+    const half = await lossAndBytes('auto');
+    const wide = await lossAndBytes('f32');
+    ids.dispose();
+    for (const [name, rank, dtype] of half.dtypes) expect(`${name}: ${dtype}`).toBe(`${name}: ${rank >= 2 ? 'bf16' : 'f32'}`);
+    expect(half.value).toBe(wide.value);
+    expect(half.bytes / wide.bytes).toBeGreaterThan(0.49);
+    expect(half.bytes / wide.bytes).toBeLessThan(0.51);
+  }, 300_000);
 });

@@ -73,6 +73,8 @@ export interface MemoryForecast {
   readonly maxLength: number;
   /** Whether the step recomputes each layer in the backward. */
   readonly gradientCheckpointing: boolean;
+  /** The dtype the weight matrices are held in (vectors are f32). */
+  readonly weightDType: 'f32' | 'bf16' | 'f16';
   /** The model's hidden width (for the activation factor). */
   readonly hiddenSize: number;
   /** The model's layers (for the activation factor). */
@@ -204,6 +206,7 @@ export async function forecastMemory(config: Readonly<Record<string, unknown>>, 
     batchSize,
     maxLength,
     gradientCheckpointing,
+    weightDType: half ?? 'f32',
     hiddenSize: info.hiddenSize,
     numLayers: info.numLayers,
   };
