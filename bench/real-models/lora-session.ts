@@ -31,6 +31,8 @@ export interface LoraSessionOptions {
   readonly noDropout?: boolean;
   /** Receives loader notes (default: dropped). */
   readonly warn?: (message: string) => void;
+  /** The weight dtype at load (default `auto`: the checkpoint's). */
+  readonly weights?: 'auto' | 'f32';
 }
 
 /** A loaded model with its adapter and optimiser. */
@@ -55,7 +57,7 @@ function idsTensor(ids: number[][], backend: Backend): Tensor {
 export async function openLoraSession(folder: string, backend: Backend, opts: LoraSessionOptions = {}): Promise<LoraSession> {
   const t0 = performance.now();
   const warn = opts.warn ?? (() => {});
-  const model = await loadPretrained(directorySource(folder), { backend, onWarning: warn });
+  const model = await loadPretrained(directorySource(folder), { backend, onWarning: warn, dtype: opts.weights ?? 'auto' });
   const registry = new MethodRegistry().register(lora);
   if (opts.qlora) {
     await quantizeModel(model, { quantType: 'nf4', doubleQuant: true });

@@ -20,6 +20,8 @@ interface ChildWorkload {
   readonly lr: number;
   readonly weightDecay: number;
   readonly qlora?: boolean;
+  /** The weight dtype at load (`auto`: the checkpoint's bf16; `f32`: widened). */
+  readonly weights?: 'auto' | 'f32';
 }
 
 const say = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -37,7 +39,7 @@ const backend = await initBackend({ prefer: 'webgpu', requireWebGPU: true }).cat
   process.exit(1);
 });
 try {
-  session = await openLoraSession(w.folder, backend, { qlora: w.qlora, adamw: { lr: w.lr, weightDecay: w.weightDecay } });
+  session = await openLoraSession(w.folder, backend, { qlora: w.qlora, weights: w.weights, adamw: { lr: w.lr, weightDecay: w.weightDecay } });
 } catch (e) {
   say({ error: `load: ${cause(e)}` });
   process.exit(1);
@@ -47,7 +49,7 @@ backend.resetPeak();
 const vocab = (JSON.parse(readFileSync(join(w.folder, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
 const ids = tokenIds(vocab, w.batch, w.seq);
 let loss = Number.NaN;
-say({ device: `${backend.description}${w.qlora ? ', NF4 base' : ''}` });
+say({ device: `${backend.description}${w.qlora ? ', NF4 base' : w.weights === 'f32' ? ', f32 weights' : ', bf16 weights'}` });
 for await (const line of createInterface({ input: process.stdin })) {
   const [cmd, n] = line.trim().split(/\s+/);
   if (cmd === 'quit') break;

@@ -1,12 +1,14 @@
 /**
- * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N]`
+ * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights]`
  *
  * LoRA training steps on real-size models (the checkpoints of tools/real-models.py: GPT-2 small,
  * SmolLM2-135M, Qwen2.5-0.5B, Llama-3.2-1B shapes), r 8 on q/v (GPT-2: c_attn), AdamW, batch 4 × 256
  * (`--quick`: 4 × 128 and fewer rounds): @peft on WebGPU against PyTorch + PEFT on the CPU, each in a
  * child process of its own (so each peak resident set is that peer's alone), interleaved in rounds as
  * `side-by-side` does. Per model and peer: ms/step, tokens/s, peak RSS, peak device bytes, and the
- * per-round ratio against @peft. Then one QLoRA row: the 1B model with an NF4 base, @peft only
+ * per-round ratio against @peft. `--f32-weights` adds a third peer, @peft with the checkpoint's bf16
+ * weights widened to f32 at load (`dtype: 'f32'`: how @peft held them before), to show what keeping
+ * them 16-bit saves in the same run. Then one QLoRA row: the 1B model with an NF4 base, @peft only
  * (PyTorch has no 4-bit path on the CPU). Writes the run to bench/results/.
  */
 import { cpus, loadavg } from 'node:os';
@@ -27,6 +29,8 @@ export interface RealModelsOptions {
   /** Comma-separated model names (default: all). */
   readonly models?: string;
   readonly rounds?: number;
+  /** Also run @peft with the weights widened to f32 (`loadPretrained`'s `dtype: 'f32'`). */
+  readonly f32Weights?: boolean;
 }
 
 /** One row of the table: a model, a workload (`lora` or `qlora`) and a peer. */
@@ -58,8 +62,8 @@ interface PeerMaker {
   make(): Promise<Peer>;
 }
 
-function childWorkload(folder: string, w: RealWorkload, qlora = false): string {
-  return JSON.stringify({ folder, batch: w.batch, seq: w.seq, lr: w.lr, weightDecay: w.weightDecay, qlora });
+function childWorkload(folder: string, w: RealWorkload, qlora = false, weights: 'auto' | 'f32' = 'auto'): string {
+  return JSON.stringify({ folder, batch: w.batch, seq: w.seq, lr: w.lr, weightDecay: w.weightDecay, qlora, weights });
 }
 
 /** Starts the peers, warms them up and times them in interleaved rounds; a peer that fails becomes an error row. */
@@ -125,6 +129,10 @@ export async function runRealModels(opts: RealModelsOptions): Promise<RealModels
     name: qlora ? '@peft webgpu qlora' : '@peft webgpu',
     make: () => createChildPeer(qlora ? '@peft webgpu qlora' : '@peft webgpu', process.execPath, ['--conditions=@peft/source', '--import', 'tsx', PEFT_CHILD, childWorkload(folder, w, qlora)]),
   });
+  const wide = (folder: string): PeerMaker => ({
+    name: '@peft webgpu f32 weights',
+    make: () => createChildPeer('@peft webgpu f32 weights', process.execPath, ['--conditions=@peft/source', '--import', 'tsx', PEFT_CHILD, childWorkload(folder, w, false, 'f32')]),
+  });
   const torch = (folder: string): PeerMaker => ({ name: 'pytorch cpu', make: () => createChildPeer('pytorch cpu', PYTHON, [TORCH_CHILD, childWorkload(folder, w)]) });
 
   const rows: RealModelsRow[] = [];
@@ -137,7 +145,8 @@ export async function runRealModels(opts: RealModelsOptions): Promise<RealModels
       continue;
     }
     const folder = modelFolder(m.name);
-    rows.push(...(await measureModel(m.name, 'lora', noTorch ? [node(folder)] : [node(folder), torch(folder)], w, rounds)));
+    const makers = [node(folder), ...(opts.f32Weights ? [wide(folder)] : []), ...(noTorch ? [] : [torch(folder)])];
+    rows.push(...(await measureModel(m.name, 'lora', makers, w, rounds)));
   }
   if (models.some((m) => m.name === QLORA_MODEL) && !missingCheckpoint(QLORA_MODEL)) {
     rows.push(...(await measureModel(QLORA_MODEL, 'qlora', [node(modelFolder(QLORA_MODEL), true)], w, rounds)));
