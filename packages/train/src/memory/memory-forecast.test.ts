@@ -1,7 +1,7 @@
-import { AdamW, type Backend, type Module, PeftError, type PretrainedModel, type Tensor, clipGradNorm, createCpuBackend, defaultRegistry, getPeftModel, setGradientCheckpointing, tidy, zeros } from '@peft/core';
+import { AdamW, type Backend, type Module, PeftError, type PretrainedModel, type Tensor, clipGradNorm, createCpuBackend, defaultRegistry, getPeftModel, memorySource, serializeSafetensors, setGradientCheckpointing, tidy, zeros } from '@peft/core';
 import { testWebGPU } from '@peft/core/testing';
 import { lora, loraConfig } from '@peft/lora';
-import { createModel } from '@peft/models';
+import { createModel, loadPretrained } from '@peft/models';
 import { describe, expect, it } from 'vitest';
 import { forecastMemory } from './memory-forecast.js';
 
@@ -42,11 +42,19 @@ describe('the memory forecast counts exactly', () => {
 });
 
 /** The peak bytes a real training step (as the Trainer runs it) holds on `backend`, model and adapter included. */
-async function measuredPeak(backend: Backend, config: Record<string, unknown>, adapt: (m: PretrainedModel) => Promise<Module>, batch: number, length: number, gc: boolean): Promise<number> {
+async function measuredPeak(
+  backend: Backend,
+  config: Record<string, unknown>,
+  adapt: (m: PretrainedModel) => Promise<Module>,
+  batch: number,
+  length: number,
+  gc: boolean,
+  load?: () => Promise<PretrainedModel>,
+): Promise<number> {
   await backend.sync();
   const before = backend.memory().liveBytes;
   backend.resetPeak();
-  const model = createModel(config, { backend });
+  const model = load ? await load() : createModel(config, { backend });
   const peft = await adapt(model);
   if (gc) setGradientCheckpointing(peft);
   peft.train();
@@ -94,6 +102,30 @@ describe.each(devices)('the forecast of the peak against a real step on $name', 
     if (process.env.PEFT_FORECAST_LOG) console.log(`forecast/measured ${f.peakBytes}/${real} = ${(f.peakBytes / real).toFixed(3)}`);
     const staging = name === 'webgpu' ? STAGING_BYTES : 0;
     expect(Math.max(0, Math.abs(f.peakBytes - real) - staging) / real, `forecast ${f.peakBytes}, measured ${real}`).toBeLessThanOrEqual(MARGIN);
+  });
+});
+
+/** A checkpoint of `config`'s own random initialisation written in bf16, as the Hub's are. */
+async function bf16Files(config: Record<string, unknown>): Promise<Record<string, string | Uint8Array>> {
+  const model = createModel(config, { backend: createCpuBackend() });
+  const tensors = new Map<string, { dtype: 'BF16'; shape: number[]; data: Float32Array }>();
+  for (const [key, t] of model.stateDict()) tensors.set(key, { dtype: 'BF16', shape: [...t.shape], data: await t.data() });
+  model.dispose();
+  return { 'config.json': JSON.stringify({ ...config, torch_dtype: 'bfloat16' }), 'model.safetensors': serializeSafetensors(tensors) };
+}
+
+describe.each(gpu ? [gpu] : [])('the forecast with bf16 weight matrices against a real step on webgpu', (backend) => {
+  it.each([
+    ['gpt2', SMALL.gpt2],
+    ['llama', SMALL.llama],
+  ] as const)('%s, loaded from a bf16 checkpoint, within 10%', async (_family, config) => {
+    const adapt = (m: PretrainedModel): Promise<Module> => getPeftModel(m, loraConfig({ r: 4, targetModules: 'all-linear' }));
+    const f = await forecastMemory(config, { batchSize: 2, maxLength: 32, adapt, weightDType: 'bf16' });
+    const files = await bf16Files({ ...config });
+    const real = await measuredPeak(backend, { ...config }, adapt, 2, 32, false, () => loadPretrained(memorySource(files), { backend, onWarning: () => {} }));
+    const wide = await forecastMemory(config, { batchSize: 2, maxLength: 32, adapt });
+    expect(f.weightBytes).toBeLessThan(0.6 * wide.weightBytes);
+    expect(Math.max(0, Math.abs(f.peakBytes - real) - STAGING_BYTES) / real, `forecast ${f.peakBytes}, measured ${real}`).toBeLessThanOrEqual(MARGIN);
   });
 });
 
