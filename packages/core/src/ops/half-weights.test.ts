@@ -75,6 +75,14 @@ describe.each(backends)('16-bit weights on $name', ({ backend }) => {
       viaView.dispose();
     });
 
+    it('casts a tensor larger than one binding (packed in chunks), strided, with the same rounding', async () => {
+      const v = awkward(61 * 53, 4);
+      const t = on(() => cast(transpose(fromArray(v, [61, 53], { backend }), 0, 1), dtype));
+      const want = Array.from({ length: 61 * 53 }, (_, i) => round(v[(i % 61) * 53 + Math.floor(i / 61)]));
+      expect(Array.from(await t.data())).toEqual(want);
+      t.dispose();
+    });
+
     it.each([
       [1, 5, 3],
       [7, 33, 9],

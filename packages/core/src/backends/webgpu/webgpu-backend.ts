@@ -3,7 +3,7 @@ import { type DType, type TypedArray, computeDType, gpuBytesPerElement, hostArra
 import { DeviceError, PeftError } from '../../errors.js';
 import { type Shape, contiguousStrides, isContiguous, shapeSize } from '../../shape.js';
 import { BufferPool } from './buffer-pool.js';
-import type { Bindable } from './buffer-window.js';
+import { type Bindable, BufferWindow } from './buffer-window.js';
 import { CommandBatch } from './command-batch.js';
 import { DeviceState } from './device-state.js';
 import { WebGPUBuffer } from './gpu-buffer.js';
@@ -21,6 +21,7 @@ import {
 import { vec4BinaryKernel } from './kernels/elementwise-vec4.js';
 import { encodeConcat, encodePad, gatherKernel } from './kernels/indexing.js';
 import { encodeMatmul } from './kernels/matmul.js';
+import { pack16Kernel } from './kernels/pack16.js';
 import { encodeReduce } from './kernels/reduce.js';
 import type { KernelRunner } from './kernels/runner.js';
 import type { WebGPUKernelContext } from './kernel-context.js';
@@ -305,12 +306,7 @@ export class WebGPUBackend implements Backend {
   }
 
   copy(x: View, dtype: DType): BufferHandle {
-    if (dtype === 'bf16' && shapeSize(x.shape) * 2 > this.maxBindingBytes) {
-      throw new DeviceError(
-        'OUT_OF_MEMORY',
-        `webgpu copy: writing a bf16 ${JSON.stringify(x.shape)} (${shapeSize(x.shape) * 2} bytes) needs one binding, and this device binds ${this.maxBindingBytes} bytes; upload the bf16 bits instead (a Uint16Array), or keep it f32`,
-      );
-    }
+    if (dtype === 'bf16' && shapeSize(x.shape) * 4 > this.maxBindingBytes) return this.packInPieces(x);
     return this.elementwise('copy', dtype, [x], x.shape, ([v]) => copyKernel(v, dtype), false);
   }
 
@@ -471,6 +467,27 @@ export class WebGPUBackend implements Backend {
   }
 
   // ---- internals ----
+
+  /**
+   * A bf16 copy of a tensor larger than one binding: compacted to f32 first (the primitives cut that),
+   * then packed in flat chunks whose starts are multiples of 128 elements, so every window, f32 in and
+   * bf16 out, starts on the 256-byte offset alignment and no word is shared by two chunks.
+   */
+  private packInPieces(x: View): BufferHandle {
+    const n = shapeSize(x.shape);
+    this.check('copy', x.dtype);
+    const flat = this.copy(x, 'f32') as WebGPUBuffer;
+    const out = this.alloc('copy', n, 'bf16');
+    const chunk = Math.max(128, Math.floor(this.maxBindingBytes / 4 / 128) * 128);
+    for (let s = 0; s < n; s += chunk) {
+      const len = Math.min(chunk, n - s);
+      const from = new BufferWindow(flat.buffer, s * 4, len * 4);
+      const into = new BufferWindow(out.buffer, s * 2, Math.ceil(len / 2) * 4);
+      this.run(pack16Kernel({ buffer: flat, dtype: 'f32', shape: [len], strides: [1], offset: 0 }), [from, into]);
+    }
+    this.release(flat);
+    return out;
+  }
 
   private pieces(
     op: string,
