@@ -14,6 +14,8 @@ export interface SoakSample {
   readonly pooledBuffers: number;
   readonly pooledMiB: number;
   readonly heapMiB: number;
+  /** Resident set size of the process (MiB): Dawn's and the driver's memory, which the heap does not show. */
+  readonly rssMiB: number;
   readonly loss: number;
   readonly msPerStep: number;
 }
@@ -26,23 +28,42 @@ function collector(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
+/** What a soak trains: the model folder, how long, the batch, and the LoRA targets. @example `{ model: 'packages/cli/assets/base-model', steps: 1000, every: 50 }` */
+export interface SoakOptions {
+  readonly model: string;
+  readonly steps: number;
+  readonly every: number;
+  /** Rows per batch (4). */
+  readonly batchSize?: number;
+  /** Tokens per row (32). */
+  readonly length?: number;
+  /** LoRA's target modules (GPT-2's `c_attn`, `c_proj`, `c_fc`); `['q_proj', 'v_proj']` for a LLaMA-family model. */
+  readonly targetModules?: readonly string[];
+  /** LoRA's rank (8). */
+  readonly r?: number;
+  /** LoRA's dropout (0.05). */
+  readonly dropout?: number;
+  /** Recompute activations in the backward pass (off). */
+  readonly gradientCheckpointing?: boolean;
+}
+
 /**
- * Trains LoRA (r 8 on c_attn, c_proj, c_fc) on a small GPT-2 with the Trainer for `steps` steps of
- * random token rows, and samples the backend's live and pooled buffers and the JS heap (after a full
- * collection) every `every` steps.
+ * Trains LoRA (by default r 8 on c_attn, c_proj, c_fc of a small GPT-2) with the Trainer for `steps`
+ * steps of random token rows, and samples the backend's live and pooled buffers, the JS heap (after a
+ * full collection) and the process's resident memory every `every` steps.
  *
  * @example
  * ```ts
  * const samples = await runSoak(backend, { model: 'packages/cli/assets/base-model', steps: 1000, every: 50 });
  * ```
  */
-export async function runSoak(backend: Backend, opts: { model: string; steps: number; every: number; batchSize?: number; length?: number }): Promise<SoakSample[]> {
+export async function runSoak(backend: Backend, opts: SoakOptions): Promise<SoakSample[]> {
   const gc = collector();
   const registry = new MethodRegistry();
   registry.register(lora);
   const base = await loadPretrained(directorySource(opts.model), { backend });
   manualSeed(1);
-  const peft = await getPeftModel(base, loraConfig({ r: 8, loraAlpha: 16, loraDropout: 0.05, targetModules: ['c_attn', 'c_proj', 'c_fc'] }), { registry, warn: () => undefined });
+  const peft = await getPeftModel(base, loraConfig({ r: opts.r ?? 8, loraAlpha: 2 * (opts.r ?? 8), loraDropout: opts.dropout ?? 0.05, targetModules: [...(opts.targetModules ?? ['c_attn', 'c_proj', 'c_fc'])] }), { registry, warn: () => undefined });
   const vocab = base.info.vocabSize;
   const length = opts.length ?? 32;
   let s = 7;
@@ -54,7 +75,7 @@ export async function runSoak(backend: Backend, opts: { model: string; steps: nu
   let last = performance.now();
   let lastStep = 0;
   const trainer = new Trainer(peft, {
-    args: { maxSteps: opts.steps, learningRate: 1e-3, perDeviceTrainBatchSize: opts.batchSize ?? 4, loggingSteps: opts.every, seed: 3 },
+    args: { maxSteps: opts.steps, learningRate: 1e-3, perDeviceTrainBatchSize: opts.batchSize ?? 4, loggingSteps: opts.every, seed: 3, gradientCheckpointing: opts.gradientCheckpointing ?? false },
     train: batchSource(examples, { batchSize: opts.batchSize ?? 4, shuffle: true, seed: 3 }),
     callbacks: {
       onStep: ({ step, loss }) => {
@@ -69,6 +90,7 @@ export async function runSoak(backend: Backend, opts: { model: string; steps: nu
           pooledBuffers: m.pooledBuffers,
           pooledMiB: mib(m.pooledBytes),
           heapMiB: mib(process.memoryUsage().heapUsed),
+          rssMiB: mib(process.memoryUsage.rss()),
           loss: Math.round(loss * 1e4) / 1e4,
           msPerStep: Math.round((now - last) / (step - lastStep)),
         });

@@ -19,9 +19,10 @@ describe('checkedFetch', () => {
   });
 
   it('lets a request with a body (an upload) take as long as it needs before its answer', async () => {
-    const slow: typeof fetch = () => new Promise((resolve) => setTimeout(() => resolve(new Response('{}', { status: 200 })), 120));
+    const answer = JSON.stringify({ commitOid: '0123456789abcdef0123456789abcdef01234567', commitUrl: 'http://hub.test/org/tiny/commit/0123456789abcdef0123456789abcdef01234567' });
+    const slow: typeof fetch = () => new Promise((resolve) => setTimeout(() => resolve(new Response(answer, { status: 200 })), 120));
     const res = await checkedFetch(slow, { timeoutMs: 30 })('http://hub.test/api/models/org/tiny/commit/main', { method: 'POST', body: 'x' });
-    expect(await res.text()).toBe('{}');
+    expect(await res.text()).toBe(answer);
   });
 
   it('checks revision info before the client reads it, and passes a good answer on unchanged', async () => {

@@ -2,11 +2,17 @@ import { HubError } from './hub-error.js';
 import { DownloadHeadersSchema, downloadHeaders } from './download-headers-schema.js';
 import { RevisionInfoSchema, TreeListingSchema } from './hub-api-schemas.js';
 import { checkHubShape } from './hub-shape.js';
+import { CommitAnswerSchema, CreateRepoAnswerSchema, LfsBatchAnswerSchema, PreuploadAnswerSchema } from './push-api-schemas.js';
 
-/** The Hub's JSON answers the library uses, by path, and the schema each must satisfy. */
+/** The Hub's JSON answers the library uses, by method and path, and the schema each must satisfy. */
 const JSON_ROUTES = [
-  { path: /^\/api\/(?:models|datasets)\/[^/]+(?:\/[^/]+)?\/revision\//, schema: RevisionInfoSchema },
-  { path: /^\/api\/(?:models|datasets)\/[^/]+(?:\/[^/]+)?\/tree\//, schema: TreeListingSchema },
+  { method: 'GET', path: /^\/api\/(?:models|datasets)\/[^/]+(?:\/[^/]+)?\/revision\//, schema: RevisionInfoSchema },
+  { method: 'GET', path: /^\/api\/(?:models|datasets)\/[^/]+(?:\/[^/]+)?\/tree\//, schema: TreeListingSchema },
+  // a push: the repository, the pre-upload (which files go through LFS), the LFS batch, the commit
+  { method: 'POST', path: /^\/api\/repos\/create$/, schema: CreateRepoAnswerSchema },
+  { method: 'POST', path: /^\/api\/(?:models|datasets)\/[^/]+\/[^/]+\/preupload\//, schema: PreuploadAnswerSchema },
+  { method: 'POST', path: /^\/(?:datasets\/)?[^/]+\/[^/]+\.git\/info\/lfs\/objects\/batch$/, schema: LfsBatchAnswerSchema },
+  { method: 'POST', path: /^\/api\/(?:models|datasets)\/[^/]+\/[^/]+\/commit\//, schema: CommitAnswerSchema },
 ] as const;
 
 function urlOf(input: string | URL | Request): string {
@@ -63,7 +69,9 @@ function withBody(res: Response, body: BodyInit | null, headers: Headers = res.h
  * - a request without a body gets no answer within `timeoutMs`, or a body pauses longer than that
  *   between chunks: a `HubError` (`network`), and the request is aborted;
  * - the JSON of revision info and tree listings is parsed and checked against
- *   {@link RevisionInfoSchema} and {@link TreeListingSchema} before the client sees it; the headers
+ *   {@link RevisionInfoSchema} and {@link TreeListingSchema} before the client sees it, and so are
+ *   a push's answers (repository creation, pre-upload, LFS batch, commit: {@link CreateRepoAnswerSchema},
+ *   {@link PreuploadAnswerSchema}, {@link LfsBatchAnswerSchema}, {@link CommitAnswerSchema}); the headers
  *   of a download's first ranged request against {@link DownloadHeadersSchema}; a mismatch is a
  *   `HubError` (`malformed`) naming the URL and the field;
  * - an error answer (4xx, 5xx) whose JSON does not parse reaches the client as text, so that the
@@ -120,7 +128,7 @@ export function checkedFetch(inner: typeof fetch, opts: { timeoutMs: number }): 
       );
     }
     const path = new URL(url).pathname;
-    const route = method === 'GET' ? JSON_ROUTES.find((r) => r.path.test(path)) : undefined;
+    const route = JSON_ROUTES.find((r) => r.method === method && r.path.test(path));
     if (!checked.ok) return route || /\/resolve\//.test(path) ? plainErrorBody(checked) : checked;
     if (route) {
       const text = await checked.text();

@@ -23,8 +23,8 @@ export const RepoPathSchema = v.pipe(
   ),
 );
 
-/** A size in bytes: a non-negative safe integer. */
-const SizeSchema = v.pipe(v.number(), v.safeInteger('expected a whole number of bytes'), v.minValue(0, 'expected a size of at least 0 bytes'));
+/** A size in bytes: a non-negative safe integer. @example `v.is(SizeSchema, 612) // true` */
+export const SizeSchema = v.pipe(v.number(), v.safeInteger('expected a whole number of bytes'), v.minValue(0, 'expected a size of at least 0 bytes'));
 
 /**
  * What `GET /api/{models,datasets}/<id>/revision/<revision>` must hold for the library to use it: the

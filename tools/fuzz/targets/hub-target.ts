@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PeftError } from '../../../packages/core/src/index.js';
 import { forgetVerifiedBlobs } from '../../../packages/hub/src/node/hub-cache.js';
 import { hubSource } from '../../../packages/hub/src/node/hub-source.js';
+import { pushAdapter } from '../../../packages/hub/src/node/push-adapter.js';
 import type { FuzzTarget } from '../fuzz-runner.js';
 import { type FuzzRandom, mutateJson, randomBytes } from '../fuzz-random.js';
+import { HubPushStub } from './fuzz-hub-push-stub.js';
 import { HubStub, type StubFile } from './fuzz-hub-stub.js';
 import { seedText } from './seed-files.js';
 
@@ -59,13 +61,51 @@ function expectTrueBytes(cacheDir: string, commit: string, layout: Layout, files
   }
 }
 
+/** The files of an adapter folder to push: a config, LoRA weights (through Git LFS) and a model card. */
+function adapterFiles(r: FuzzRandom): Map<string, Uint8Array> {
+  const enc = new TextEncoder();
+  return new Map([
+    ['adapter_config.json', enc.encode(JSON.stringify({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, target_modules: ['c_attn'], base_model_name_or_path: 'org/base' }))],
+    ['adapter_model.safetensors', randomBytes(r, 1 + r.int(6000))],
+    ['README.md', enc.encode('---\nlibrary_name: peft\n---\n# tiny\n')],
+  ]);
+}
+
+/**
+ * Pushes an adapter folder to the push stub (`pushAdapter`, as `peft push` does). It must either
+ * refuse with a PeftError or resolve having committed exactly the folder's files (the stub, like the
+ * Hub, refuses a commit naming an LFS object it does not hold); anything else is a crash.
+ */
+async function pushOnce(r: FuzzRandom, script: Uint8Array, files: Map<string, Uint8Array>): Promise<void> {
+  const dir = mkdtempSync(join(CACHE_ROOT, 'peft-fuzz-push-'));
+  try {
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+    const stub = new HubPushStub(script, r);
+    const result = await pushAdapter(dir, { repo: 'org/tiny', endpoint: stub.endpoint, fetch: stub.fetch, token: 'hf_fuzzpushtoken', env: {}, progress: null, timeoutMs: TIMEOUT_MS });
+    const got = stub.committed;
+    const faults = stub.served.join(', ') || 'none';
+    if (!got) throw new Error(`a push with faults ${faults} resolved (commit ${String(result.commit)}) but the Hub accepted no commit`);
+    for (const [name, bytes] of files) {
+      const have = got.get(name);
+      if (!have || have.length !== bytes.length || have.some((b, i) => b !== bytes[i])) throw new Error(`a push with faults ${faults} resolved but the commit's ${name} is not the folder's file`);
+    }
+    if (!/^[0-9a-f]{40}$/.test(result.commit ?? '')) throw new Error(`a push with faults ${faults} resolved with commit ${String(result.commit)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * A small model repository served by an in-process Hub whose answers a script of bytes corrupts
  * request by request (see fuzz-hub-stub.ts: malformed or mutated JSON, hostile paths, sizes and ids in
  * the listing, pagination and redirect loops, 401/403/404/500, missing or contradicting headers,
  * truncated, overlong, flipped, stalled and empty bodies, ranges ignored), loaded with `hubSource`
  * into a fresh cache. Whatever the outcome, a clean load into the same cache must then give the
- * repository's true bytes (a partial or corrupted file left behind and accepted is a crash).
+ * repository's true bytes (a partial or corrupted file left behind and accepted is a crash). One
+ * input in four pushes an adapter instead (`pushAdapter`) to the stub's push side
+ * (fuzz-hub-push-stub.ts: repository creation, pre-upload, LFS batch, uploads whole or in parts,
+ * commit, each answer right or faulty): it must be refused with a PeftError or commit exactly the
+ * folder's files.
  *
  * @example
  * ```ts
@@ -74,11 +114,16 @@ function expectTrueBytes(cacheDir: string, commit: string, layout: Layout, files
  */
 export const hubTarget: FuzzTarget = {
   name: 'hub',
-  description: 'Hub answers and downloads (stub fetch) → hubSource into a fresh cache, then a clean load',
+  description: 'Hub answers and downloads (stub fetch) → hubSource into a fresh cache, then a clean load; pushes → pushAdapter',
   async prepare() {
     const config = await seedText('packages/models/test/fixtures/gpt2/config.json');
     const generation = await seedText('packages/models/test/fixtures/gpt2/generation_config.json');
     return (r) => {
+      if (r.chance(0.25)) {
+        const files = adapterFiles(r);
+        const script = randomBytes(r, r.int(10));
+        return { kind: 'push', bytes: script.length + [...files.values()].reduce((n, b) => n + b.length, 0), run: () => pushOnce(r, script, files) };
+      }
       const layout = r.pick(layouts(r, config, generation));
       const script = randomBytes(r, r.int(14));
       const bytes = script.length + [...layout.files.values()].reduce((n, f) => n + f.bytes.length, 0);

@@ -1,6 +1,7 @@
 import { adapterTarget } from './adapter-target.js';
 import { checkpointTarget } from './checkpoint-target.js';
 import { datasetTarget } from './dataset-target.js';
+import { exportRunTarget } from './export-run-target.js';
 import { floatSafetensorsTarget } from './float-safetensors-target.js';
 import { hubTarget } from './hub-target.js';
 import { hugeConfigTarget } from './huge-config-target.js';
@@ -31,6 +32,7 @@ export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   parquetTarget,
   hubTarget,
   hugeConfigTarget,
+  exportRunTarget,
 ];
 
 /** Every target the CLI can run with `--only`: the default ones and the runner's self-test. @example `ALL_FUZZ_TARGETS.find((t) => t.name === 'selftest')` */

@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError, FileFormatError } from '@peft/core';
 import { describe, expect, it } from 'vitest';
 import { pythonSyntaxProblems } from '../test-support/python-syntax.js';
 import { ROOT, run, scratchDir } from '../test-support/harness.js';
+import { exportRunCommand } from './export-run.js';
 
 const ASSETS = join(ROOT, 'packages', 'cli', 'assets');
 
@@ -135,5 +137,42 @@ describe('peft export-run', () => {
     const noOut = await run('export-run', '--config', path);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toContain('give --out DIR');
+  });
+
+  describe('refuses broken files it reads with a PeftError naming them (pnpm fuzz --only export-run found each as a crash)', () => {
+    const quiet = { io: { stdout: { write: () => true }, stderr: { write: () => true } }, verbose: false };
+    const exportRun = (path: string, dir: string, ...flags: string[]): Promise<number> => exportRunCommand.run(['--config', path, '--out', join(dir, 'py'), ...flags], quiet);
+
+    it('a training file that is missing or a folder (was an ENOENT / EISDIR from readFile)', async () => {
+      const missing = demoConfig({ data: { train: 'nowhere.jsonl' } });
+      await expect(exportRun(missing.path, missing.dir)).rejects.toThrow(new FileFormatError(`${join(missing.dir, 'nowhere.jsonl')}: cannot read the data file (ENOENT: no such file or directory, open '${join(missing.dir, 'nowhere.jsonl')}')`));
+      const folder = demoConfig({ data: { train: 'folder.jsonl' } });
+      mkdirSync(join(folder.dir, 'folder.jsonl'));
+      await expect(exportRun(folder.path, folder.dir)).rejects.toThrow(/folder\.jsonl: cannot read the data file \(EISDIR/);
+    });
+
+    it("an adapter whose adapter_config.json is not JSON (was a SyntaxError from JSON.parse)", async () => {
+      const { path, dir } = demoConfig();
+      const adapter = join(dir, 'adapter');
+      mkdirSync(adapter);
+      writeFileSync(join(adapter, 'adapter_config.json'), '{"peft_type": "LORA", "task_type": "CAU');
+      await expect(exportRun(path, dir, '--method', 'null', '--adapter', adapter)).rejects.toThrow(FileFormatError);
+      await expect(exportRun(path, dir, '--method', 'null', '--adapter', adapter)).rejects.toThrow(`${join(adapter, 'adapter_config.json')}: cannot read it as JSON (`);
+    });
+
+    it("a base model whose config.json names a class that is not a string (was a TypeError in endsWith)", async () => {
+      const { path, dir } = demoConfig({ method: { peft_type: 'LORA', r: 4, target_modules: ['c_attn'] } });
+      const model = join(dir, 'model');
+      mkdirSync(model);
+      writeFileSync(join(model, 'config.json'), JSON.stringify({ architectures: [5] }));
+      await expect(exportRun(path, dir, '--model', model)).rejects.toThrow(new ConfigError(`${join(model, 'config.json')}: field "architectures.0" should be string, got 5`));
+    });
+
+    it('a checkpoint whose trainer_state.json has a mistyped step', async () => {
+      const { path, dir } = demoConfig();
+      const folder = checkpoint(dir, { global_step: 30 });
+      writeFileSync(join(folder, 'trainer_state.json'), JSON.stringify({ global_step: '30' }));
+      await expect(exportRun(path, dir, '--resume', folder)).rejects.toThrow(/trainer_state\.json: field "global_step" should be number, got "30"; expected the trainer state of a checkpoint-<step> folder/);
+    });
   });
 });

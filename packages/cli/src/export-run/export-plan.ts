@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@peft/core';
-import { type DatasetFormat, type TrainConfig, inferFormat, readRecords, recordKindOf, splitDataset } from '@peft/train';
+import { type DatasetFormat, type TrainConfig, inferFormat, splitDataset } from '@peft/train';
+import { listCheckpoints, readRecordsFile } from '@peft/train/node';
 import type { SourceRecord } from '@peft/train';
 import { readDataRecords } from '../hub.js';
+import { ADAPTER_TASK_SCHEMA, CHECKPOINT_STEPS_SCHEMA, MODEL_HEAD_SCHEMA, readCheckedJson } from './export-input-schemas.js';
 import { pythonPeftConfig } from './peft-config-python.js';
 import type { ExportPlan } from './train-script.js';
 import { pythonTrainingArguments } from './training-arguments-python.js';
@@ -85,7 +86,6 @@ async function continuedAdapter(cfg: TrainConfig): Promise<{ adapter?: string; s
   let folder = cfg.resumeFromCheckpoint ?? cfg.adapter;
   if (folder === undefined) return {};
   if (folder === 'latest') {
-    const { listCheckpoints } = await import('@peft/train/node');
     const latest = (await listCheckpoints(cfg.outputDir)).at(-1);
     if (!latest) throw new ConfigError(`resume_from_checkpoint "latest": ${cfg.outputDir} holds no checkpoint-<step> folder`);
     folder = latest.path;
@@ -95,23 +95,17 @@ async function continuedAdapter(cfg: TrainConfig): Promise<{ adapter?: string; s
     if (cfg.resumeFromCheckpoint !== undefined) throw new ConfigError(`resume_from_checkpoint: ${folder} has no trainer_state.json; expected a checkpoint-<step> folder`);
     return { adapter: folder };
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(statePath, 'utf8'));
-  } catch (e) {
-    throw new ConfigError(`${statePath}: cannot read the step to continue from (${(e as Error).message})`);
-  }
-  const s = raw as { global_step?: unknown; total_steps?: unknown; max_steps?: unknown };
-  if (!Number.isSafeInteger(s.global_step) || (s.global_step as number) < 0) throw new ConfigError(`${statePath}: "global_step" must be a step count, got ${JSON.stringify(s.global_step)}`);
+  const s = await readCheckedJson(statePath, CHECKPOINT_STEPS_SCHEMA, { hint: 'expected the trainer state of a checkpoint-<step> folder' });
   // ours writes total_steps, transformers' Trainer max_steps
-  const total = [s.total_steps, s.max_steps].find((v) => Number.isSafeInteger(v) && (v as number) > 0) as number | undefined;
-  return { adapter: folder, state: { global_step: s.global_step as number, total_steps: total } };
+  const total = [s.total_steps, s.max_steps].find((n) => n !== undefined && n > 0);
+  return { adapter: folder, state: { global_step: s.global_step, total_steps: total } };
 }
 
 async function parsedParts(path: string, split?: string): Promise<readonly { records: readonly SourceRecord[] }[]> {
   const parts = await readDataRecords(path, split);
   if (parts) return parts;
-  return [readRecords(await readFile(path, 'utf8'), path, { kind: recordKindOf(path) })];
+  // the reader peft train uses: an unreadable file is a FileFormatError naming it
+  return [await readRecordsFile(path)];
 }
 
 async function firstRecord(path: string, split?: string): Promise<SourceRecord> {
@@ -128,11 +122,11 @@ async function recordCount(path: string, split?: string): Promise<number> {
 async function headOf(cfg: TrainConfig, adapter: string | undefined, format: DatasetFormat, where: string): Promise<'CAUSAL_LM' | 'SEQ_CLS'> {
   let task = cfg.method?.task_type as string | undefined;
   if (task === undefined && adapter !== undefined && existsSync(join(adapter, 'adapter_config.json'))) {
-    task = (JSON.parse(await readFile(join(adapter, 'adapter_config.json'), 'utf8')) as { task_type?: string }).task_type ?? undefined;
+    task = (await readCheckedJson(join(adapter, 'adapter_config.json'), ADAPTER_TASK_SCHEMA)).task_type ?? undefined;
   }
   if (task === undefined && format === 'classification') task = 'SEQ_CLS';
   if (task === undefined && existsSync(join(cfg.model, 'config.json'))) {
-    const config = JSON.parse(await readFile(join(cfg.model, 'config.json'), 'utf8')) as { architectures?: string[]; is_encoder_decoder?: boolean };
+    const config = await readCheckedJson(join(cfg.model, 'config.json'), MODEL_HEAD_SCHEMA, { error: 'config' });
     const arch = config.architectures?.[0] ?? '';
     if (arch.endsWith('ForSequenceClassification')) task = 'SEQ_CLS';
     else if (config.is_encoder_decoder) task = 'SEQ_2_SEQ_LM';

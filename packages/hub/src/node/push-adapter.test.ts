@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MockHub, startMockHub } from '@peft/testing/mock-hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HubError } from '../hub-error.js';
 import { pushAdapter } from './push-adapter.js';
 
 const TOKEN = 'hf_writetoken0001';
@@ -72,5 +73,43 @@ describe('pushAdapter', () => {
   it('refuses a folder without an adapter', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'peft-push-'));
     await expect(pushAdapter(dir, { repo: 'tester/x', endpoint: hub.url, token: TOKEN, env: {}, progress: null })).rejects.toThrow(/has no adapter_config.json/);
+  });
+
+  describe("checks the Hub's answers to a push before the client reads them", () => {
+    /** A fetch to the mock Hub whose answer to the first request matching `route` has its JSON changed by `alter`. */
+    const altering = (route: RegExp, alter: (json: Record<string, unknown>) => unknown): typeof fetch => {
+      let done = false;
+      return async (input, init) => {
+        const res = await fetch(input, init);
+        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+        if (done || !route.test(new URL(url).pathname) || !res.ok) return res;
+        done = true;
+        const json = (await res.json()) as Record<string, unknown>;
+        return new Response(JSON.stringify(alter(json)), { status: res.status, headers: res.headers });
+      };
+    };
+    const push = (repo: string, fetchFn: typeof fetch): Promise<unknown> =>
+      pushAdapter(adapterDir({ 'README.md': '# x\n' }), { repo, endpoint: hub.url, token: TOKEN, env: {}, progress: null, fetch: fetchFn }).catch((e: unknown) => e);
+
+    it.each([
+      ['a commit answer without commitOid', /\/commit\/main$/, (j: Record<string, unknown>) => ({ ...j, commitOid: undefined }), /\/commit\/main: missing field "commitOid" \(expected string\)$/],
+      ['a commit answer whose commitOid is a number', /\/commit\/main$/, (j: Record<string, unknown>) => ({ ...j, commitOid: 7 }), /\/commit\/main: field "commitOid" should be string, got 7$/],
+      ['a pre-upload answer with an unknown upload mode', /\/preupload\//, (j: Record<string, unknown>) => ({ files: (j.files as object[]).map((f) => ({ ...f, uploadMode: 'magic' })) }), /preupload\/main: field "files\.0\.uploadMode" should be \("lfs" \| "regular"\), got "magic"$/],
+      ['an LFS batch answer whose upload URL is not http', /lfs\/objects\/batch$/, (j: Record<string, unknown>) => ({ ...j, objects: (j.objects as { oid: string }[]).map((o) => ({ oid: o.oid, actions: { upload: { href: 'file:///tmp/x' } } })) }), /batch: field "objects\.0\.actions\.upload\.href" is invalid: expected an http or https URL$/],
+      ['a repository creation answer without url', /\/api\/repos\/create$/, () => ({ name: 'x' }), /repos\/create: missing field "url" \(expected string\)$/],
+    ])('%s is a HubError (malformed) naming the URL and the field, and nothing is committed', async (_what, route, alter, message) => {
+      const before = hub.pushes.length;
+      const e = await push(`tester/checked-${hub.pushes.length}-${Math.random().toString(36).slice(2, 8)}`, altering(route, alter));
+      expect(e).toBeInstanceOf(HubError);
+      expect((e as HubError).reason).toBe('malformed');
+      expect((e as Error).message).toMatch(message);
+      // a malformed commit answer comes after the commit: the Hub has it, the client could not read its id
+      if (!route.test('/api/models/x/y/commit/main')) expect(hub.pushes.length).toBe(before);
+    });
+
+    it('passes good answers on: the same push through the checked client commits', async () => {
+      const result = (await push('tester/checked-good', fetch)) as { commit: string };
+      expect(result.commit).toMatch(/^[0-9a-f]{40}$/);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CommitOutput, createBranch, createRepo, uploadFilesWithProgress } from '@huggingface/hub';
+import { type CommitOutput, commitIter, createBranch, createRepo } from '@huggingface/hub';
 import { HubError, hubFailure } from '../hub-error.js';
 import { adapterModelCard } from '../model-card.js';
 import { repoId } from '../repo-ref.js';
@@ -122,12 +122,14 @@ export async function pushAdapter(dir: string, opts: PushAdapterOptions): Promis
   settings.progress?.write(`push: ${files.length} files (${formatBytes(total)}) to ${repo}@${branch}\n`);
   let output: CommitOutput | undefined;
   try {
-    const it = uploadFilesWithProgress({
+    // commitIter, not uploadFilesWithProgress: that one replaces the fetch it is given with the global
+    // one, so the answers would reach the client unchecked and without timeouts
+    const it = commitIter({
       ...params,
       repo: { type: 'model', name: repo },
-      files,
+      operations: files.map((f) => ({ operation: 'addOrUpdate' as const, path: f.path, content: f.content })),
       branch,
-      commitTitle: opts.commitMessage ?? `Upload ${peftType} adapter`,
+      title: opts.commitMessage ?? `Upload ${peftType} adapter`,
       useXet: false,
     });
     const shown = new Set<string>();
