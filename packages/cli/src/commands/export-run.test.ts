@@ -103,6 +103,14 @@ describe('peft export-run', () => {
     expect(read(join(dir, 'py'), 'train.py')).toContain('#   shuffle: false (');
   });
 
+  it('says that a 16-bit torch_dtype is exported as float32 compute, which is what @peft computes in', async () => {
+    const { path, dir } = demoConfig({ torch_dtype: 'bfloat16' });
+    const r = await run('export-run', '--config', path, '--out', join(dir, 'py'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/not carried over: torch_dtype: bfloat16: @peft keeps the weight matrices in bfloat16 and computes in float32/);
+    expect(read(join(dir, 'py'), 'train.py')).toContain('dtype=torch.float32');
+  });
+
   it("refuses unknown config keys as peft train does", async () => {
     const { path, dir } = demoConfig({ learning_rat: 1e-3 });
     const r = await run('export-run', '--config', path, '--out', join(dir, 'py'));

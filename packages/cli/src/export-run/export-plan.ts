@@ -49,6 +49,10 @@ export async function exportPlan(cfg: TrainConfig, opts: { label: string; engine
   const trainingArguments = pythonTrainingArguments(cfg.args, { hasEval, byEpochs: totalSteps === null });
   notMapped.push(...trainingArguments.unmapped);
   if (cfg.data.packing && opts.engine === 'trl') notMapped.push('data.packing: TRL packs its own way (best-fit, no EOS between examples where the template already ends them)');
+  if (cfg.torchDType === 'bf16' || cfg.torchDType === 'f16') {
+    const name = cfg.torchDType === 'bf16' ? 'bfloat16' : 'float16';
+    notMapped.push(`torch_dtype: ${name}: @peft keeps the weight matrices in ${name} and computes in float32; train.py loads float32 (the same numbers). PyTorch with ${name} weights would also compute in ${name}`);
+  }
   return {
     configLabel: where,
     engine: opts.engine,
