@@ -2,7 +2,7 @@
 
 Loads a checkpoint of tools/real-models.py with transformers in f32 and its LoRA adapter with PEFT
 (trainable), and trains it with AdamW on the causal-LM loss. argv[1] is the workload as JSON
-(`folder`, `batch`, `seq`, `lr`, `weightDecay`). Speaks the protocol of bench/side-by-side/child-peer.ts:
+(`folder`, `batch`, `seq`, `lr`, `weightDecay`, `checkpointing`: gradient checkpointing on). Speaks the protocol of bench/side-by-side/child-peer.ts:
 a first line describing the device, then for each `train N` on stdin one JSON line with the
 milliseconds of each step, the last loss and the process's peak resident set.
 """
@@ -34,6 +34,9 @@ try:
 except Exception as e:  # the error goes to the parent as the protocol's error line
     print(json.dumps({"error": f"load: {type(e).__name__}: {e}"}), flush=True)
     sys.exit(1)
+if W.get("checkpointing"):
+    base.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    base.enable_input_require_grads()
 model.train()
 ids = token_ids(base.config.vocab_size, W["batch"], W["seq"])
 opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=W["lr"], weight_decay=W["weightDecay"])

@@ -14,6 +14,7 @@ import {
   type Tensor,
   fromArray,
   noGrad,
+  setGradientCheckpointing,
   tidy,
 } from '../../packages/core/src/index.js';
 import { directorySource } from '../../packages/core/src/node.js';
@@ -33,6 +34,8 @@ export interface LoraSessionOptions {
   readonly warn?: (message: string) => void;
   /** The weight dtype at load (default `auto`: the checkpoint's). */
   readonly weights?: 'auto' | 'f32';
+  /** Gradient checkpointing on (each decoder layer recomputed in the backward). */
+  readonly checkpointing?: boolean;
 }
 
 /** A loaded model with its adapter and optimiser. */
@@ -64,6 +67,7 @@ export async function openLoraSession(folder: string, backend: Backend, opts: Lo
     prepareModelForKbitTraining(model);
   }
   const peft = await PeftModel.fromPretrained(model, directorySource(join(folder, 'adapter')), { registry, isTrainable: true, warn });
+  if (opts.checkpointing) setGradientCheckpointing(peft);
   const loadSeconds = (performance.now() - t0) / 1000;
   const params = [...peft.parameters()].filter((p) => p.requiresGrad);
   const a = opts.adamw ?? { lr: 1e-3, weightDecay: 0.01 };

@@ -22,6 +22,8 @@ interface ChildWorkload {
   readonly qlora?: boolean;
   /** The weight dtype at load (`auto`: the checkpoint's bf16; `f32`: widened). */
   readonly weights?: 'auto' | 'f32';
+  /** Gradient checkpointing on. */
+  readonly checkpointing?: boolean;
 }
 
 const say = (msg: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -39,7 +41,7 @@ const backend = await initBackend({ prefer: 'webgpu', requireWebGPU: true }).cat
   process.exit(1);
 });
 try {
-  session = await openLoraSession(w.folder, backend, { qlora: w.qlora, weights: w.weights, adamw: { lr: w.lr, weightDecay: w.weightDecay } });
+  session = await openLoraSession(w.folder, backend, { qlora: w.qlora, weights: w.weights, checkpointing: w.checkpointing, adamw: { lr: w.lr, weightDecay: w.weightDecay } });
 } catch (e) {
   say({ error: `load: ${cause(e)}` });
   process.exit(1);

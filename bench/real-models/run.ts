@@ -1,5 +1,5 @@
 /**
- * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights]`
+ * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing]`
  *
  * LoRA training steps on real-size models (the checkpoints of tools/real-models.py: GPT-2 small,
  * SmolLM2-135M, Qwen2.5-0.5B, Llama-3.2-1B shapes), r 8 on q/v (GPT-2: c_attn), AdamW, batch 4 × 256
@@ -8,7 +8,7 @@
  * `side-by-side` does. Per model and peer: ms/step, tokens/s, peak RSS, peak device bytes, and the
  * per-round ratio against @peft. `--f32-weights` adds a third peer, @peft with the checkpoint's bf16
  * weights widened to f32 at load (`dtype: 'f32'`: how @peft held them before), to show what keeping
- * them 16-bit saves in the same run. Then one QLoRA row: the 1B model with an NF4 base, @peft only
+ * them 16-bit saves in the same run. `--gradient-checkpointing` turns it on in every peer. Then one QLoRA row: the 1B model with an NF4 base, @peft only
  * (PyTorch has no 4-bit path on the CPU). Writes the run to bench/results/.
  */
 import { cpus, loadavg } from 'node:os';
@@ -31,6 +31,8 @@ export interface RealModelsOptions {
   readonly rounds?: number;
   /** Also run @peft with the weights widened to f32 (`loadPretrained`'s `dtype: 'f32'`). */
   readonly f32Weights?: boolean;
+  /** Gradient checkpointing on in every peer (each layer recomputed in the backward). */
+  readonly gradientCheckpointing?: boolean;
 }
 
 /** One row of the table: a model, a workload (`lora` or `qlora`) and a peer. */
@@ -62,8 +64,10 @@ interface PeerMaker {
   make(): Promise<Peer>;
 }
 
+let checkpointing = false;
+
 function childWorkload(folder: string, w: RealWorkload, qlora = false, weights: 'auto' | 'f32' = 'auto'): string {
-  return JSON.stringify({ folder, batch: w.batch, seq: w.seq, lr: w.lr, weightDecay: w.weightDecay, qlora, weights });
+  return JSON.stringify({ folder, batch: w.batch, seq: w.seq, lr: w.lr, weightDecay: w.weightDecay, qlora, weights, checkpointing });
 }
 
 /** Starts the peers, warms them up and times them in interleaved rounds; a peer that fails becomes an error row. */
@@ -120,6 +124,7 @@ async function measureModel(model: string, workload: 'lora' | 'qlora', makers: r
 export async function runRealModels(opts: RealModelsOptions): Promise<RealModelsRow[]> {
   const w = opts.quick ? QUICK : FULL;
   const rounds = opts.rounds ?? w.rounds;
+  checkpointing = opts.gradientCheckpointing === true;
   const started = new Date();
   const load0 = loadavg()[0];
   const skipped: string[] = [];
@@ -187,7 +192,7 @@ function print(rows: readonly RealModelsRow[], w: RealWorkload, rounds: number, 
     return;
   }
   console.log(
-    `\nreal-models: LoRA r 8 on q,v (GPT-2: c_attn), AdamW, batch ${w.batch} × ${w.seq}; ${rounds} interleaved rounds of ${w.stepsPerRound} steps after ${w.warmup} warm-up; ` +
+    `\nreal-models: LoRA r 8 on q,v (GPT-2: c_attn), AdamW, batch ${w.batch} × ${w.seq}, gradient checkpointing ${checkpointing ? 'on' : 'off'}; ${rounds} interleaved rounds of ${w.stepsPerRound} steps after ${w.warmup} warm-up; ` +
       `${cpus()[0]?.model.trim() ?? 'unknown CPU'} x${cpus().length}, load average ${load.map((l) => l.toFixed(1)).join(' → ')}`,
   );
   console.log('| model | workload | peer | ms/step min / median / max | tokens/s | peak RSS MB | peak device MB | peer ÷ @peft (min / median / max) | loss |');
