@@ -83,11 +83,13 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   }
   return composite(() => {
     const rep = h / kvh;
+    // the scale goes on q ([s, d] per head), not on the [s, t] scores: one fewer score-sized tensor is
+    // kept for the backward
+    const qs = opts.scale === 1 ? q : q.mul(opts.scale);
     // group the query heads that share a key/value head: no copy of k and v
-    const qg = rep === 1 ? q : reshape(q, [b, kvh, rep * s, d]);
+    const qg = rep === 1 ? qs : reshape(qs, [b, kvh, rep * s, d]);
     let scores = matmul(qg, k.transpose(-2, -1));
     if (rep !== 1) scores = reshape(scores, [b, h, s, t]);
-    scores = scores.mul(opts.scale);
     if (opts.bias) scores = scores.add(opts.bias);
     let probs = softmax(scores, -1);
     if (opts.dropout) probs = opts.dropout.forward(probs);
