@@ -20,8 +20,8 @@ export interface MicroBatchWeights {
 }
 
 /**
- * Weighs the micro-batches of one optimizer step as Hugging Face transformers' Trainer does. For a
- * language model (causal or encoder-decoder: batches without `classLabels`) each micro-batch counts
+ * Weighs the micro-batches of one optimizer step. For a language model (causal or encoder-decoder:
+ * batches without `classLabels`), as Hugging Face transformers' Trainer does, each micro-batch counts
  * by its label tokens (`targets`: labels other than -100, after the causal shift), so the step's loss
  * is the sum of the token losses of all its micro-batches divided by all their label tokens: what one
  * batch holding every row would give (transformers' `num_items_in_batch`). A classifier's

@@ -76,7 +76,7 @@ export interface TrainerOptions<E = unknown> {
  * one batch holding every row. The trainer collates the step's micro-batches first, counts their
  * label tokens on the host, then backpropagates each micro-batch's mean loss times its share of the
  * step's label tokens. A classifier's micro-batches count equally (each mean loss scaled by
- * 1/`gradientAccumulationSteps`), as transformers averages per-example means. The step's loss (in
+ * 1/`gradientAccumulationSteps`): the mean of their per-example means. The step's loss (in
  * `losses`, `onStep` and the metrics lines) follows the same definition and is computed before the
  * update; with one micro-batch per step it is that batch's mean loss. The training
  * forward asks for the loss alone (`returnLogits: false`), so a language model computes its head and
