@@ -20,10 +20,17 @@ const backends = await testBackends();
 const registry = new MethodRegistry();
 registry.register(lora);
 
-async function loraModel(backend: Backend): Promise<PeftModel> {
-  const base = createTinyModel('gpt2', backend, 3);
+type Base = 'gpt2' | 't5' | 'bert-seq-cls';
+
+async function loraModel(backend: Backend, base: Base = 'gpt2'): Promise<PeftModel> {
+  const model = createTinyModel(base, backend, 3);
   manualSeed(11);
-  return getPeftModel(base, loraConfig({ r: 4, loraAlpha: 8, targetModules: ['c_attn', 'c_proj', 'c_fc'] }), { registry, warn: () => {} });
+  const config = {
+    gpt2: () => loraConfig({ r: 4, loraAlpha: 8, targetModules: ['c_attn', 'c_proj', 'c_fc'] }),
+    t5: () => loraConfig({ r: 4, loraAlpha: 8, targetModules: ['q', 'v'] }),
+    'bert-seq-cls': () => loraConfig({ r: 4, loraAlpha: 8, taskType: 'SEQ_CLS', targetModules: ['query', 'value'] }),
+  }[base]();
+  return getPeftModel(model, config, { registry, warn: () => {} });
 }
 
 /** Rows of 12 ids whose labels are masked (-100) before position `from`, as completion-only loss masks a prompt. */
@@ -45,8 +52,8 @@ async function readGrads(peft: PeftModel): Promise<Grads> {
 }
 
 /** One optimizer step of the Trainer on `rows` (in order); its loss and the gradient it stepped with. */
-async function trainerStep(backend: Backend, rows: Example[], args: Partial<TrainingArgs>): Promise<{ loss: number; grads: Grads }> {
-  const peft = await loraModel(backend);
+async function trainerStep(backend: Backend, rows: Example[], args: Partial<TrainingArgs>, base: Base = 'gpt2'): Promise<{ loss: number; grads: Grads }> {
+  const peft = await loraModel(backend, base);
   let grads: Grads | undefined;
   const afterStep = peft.afterOptimizerStep.bind(peft);
   // the gradients are still there when the hooks run after the update, before they are zeroed
@@ -60,8 +67,8 @@ async function trainerStep(backend: Backend, rows: Example[], args: Partial<Trai
 }
 
 /** A plain forward and backward of the mean loss of one batch of `rows`, on a fresh model. */
-async function direct(backend: Backend, rows: Example[]): Promise<{ loss: number; grads: Grads; targets: number }> {
-  const peft = await loraModel(backend);
+async function direct(backend: Backend, rows: Example[], base: Base = 'gpt2'): Promise<{ loss: number; grads: Grads; targets: number }> {
+  const peft = await loraModel(backend, base);
   peft.train();
   const batch = collateExamples(rows, { padTokenId: 0, paddingSide: 'right', backend });
   const loss = tidy(() => {
@@ -120,6 +127,34 @@ describe.each(backends)('gradient accumulation on $name', ({ backend }) => {
     expect(gap).toBeGreaterThan(1e3 * largestDifference(accumulated.grads, tokenWeighted));
     expect(Math.abs(accumulated.loss - (22 * a.loss + 8 * b.loss) / 30)).toBeLessThan(1e-5 * a.loss);
     expect(Math.abs(accumulated.loss - (a.loss + b.loss) / 2)).toBeGreaterThan(1e-3);
+  });
+
+  it('gives an encoder-decoder\'s micro-batches of different target lengths the gradient of one batch holding both', async () => {
+    const pairs = (n: number, target: number, seed: number): Example[] =>
+      countingExamples(n, 8, seed).map((e) => ({ ...e, labels: e.inputIds.slice(0, target).map((id) => 2 + ((id + 1) % 60)), seq2seq: true }));
+    // every target label counts (no shift): 2 × 6 and 2 × 2 label tokens
+    const long = pairs(2, 6, 3);
+    const short = pairs(2, 2, 5);
+    const both = await direct(backend, [...long, ...short], 't5');
+    const a = await direct(backend, long, 't5');
+    const b = await direct(backend, short, 't5');
+    expect([a.targets, b.targets, both.targets]).toEqual([12, 4, 16]);
+    const accumulated = await trainerStep(backend, [...long, ...short], { perDeviceTrainBatchSize: 2, gradientAccumulationSteps: 2 }, 't5');
+    expectGradsClose(accumulated.grads, both.grads);
+    expect(Math.abs(accumulated.loss - both.loss)).toBeLessThan(1e-5 * both.loss);
+    expect(largestDifference(both.grads, combine([[1 / 2, a.grads], [1 / 2, b.grads]]))).toBeGreaterThan(1e3 * largestDifference(accumulated.grads, both.grads));
+  });
+
+  it('keeps a classifier\'s micro-batches equally weighted: the mean of their per-example means', async () => {
+    const rows: Example[] = countingExamples(4, 6, 2).map((e, i) => ({ ...e, labels: i % 3 }));
+    // batches of 3 rows then 1 row
+    const a = await direct(backend, rows.slice(0, 3), 'bert-seq-cls');
+    const b = await direct(backend, rows.slice(3), 'bert-seq-cls');
+    const accumulated = await trainerStep(backend, rows, { perDeviceTrainBatchSize: 3, gradientAccumulationSteps: 2 }, 'bert-seq-cls');
+    const equalWeights = combine([[1 / 2, a.grads], [1 / 2, b.grads]]);
+    expectGradsClose(accumulated.grads, equalWeights);
+    expect(largestDifference(equalWeights, combine([[3 / 4, a.grads], [1 / 4, b.grads]]))).toBeGreaterThan(1e3 * largestDifference(accumulated.grads, equalWeights));
+    expect(accumulated.loss).toBe((a.loss + b.loss) / 2);
   });
 
   it('leaves one micro-batch per step unchanged: the batch mean loss and its plain gradient, exactly', async () => {
