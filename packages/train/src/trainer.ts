@@ -3,6 +3,7 @@ import { validateShape } from '@peft/core/plugin';
 import { CHECKPOINT_FILES, type CheckpointContents } from './checkpoint-codec.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { EarlyStopping } from './early-stopping.js';
+import { type MicroBatchWeights, microBatchWeights } from './micro-batch-weights.js';
 import { disposeBatch, evaluateModel } from './evaluate.js';
 import { optimizerStateToTensors, restoreOptimizerState } from './optimizer-state.js';
 import { decayParameterGroups, trainableParameters } from './parameter-groups.js';
@@ -31,7 +32,7 @@ interface FailurePoint {
 export interface TrainerCallbacks {
   /** A metrics line (training lines every `loggingSteps`, evaluation lines after each evaluation). */
   onLog?(line: MetricsLine): void | Promise<void>;
-  /** After every optimizer step, with the step's loss and the tokens it used. */
+  /** After every optimizer step, with the step's loss (token-weighted over its micro-batches for a language model) and the tokens it used. */
   onStep?(info: { step: number; totalSteps: number; loss: number; learningRate: number; tokens: number; epoch: number }): void;
   /** After a checkpoint folder was written. */
   onCheckpoint?(path: string, step: number): void | Promise<void>;
@@ -68,8 +69,16 @@ export interface TrainerOptions<E = unknown> {
  * regulariser and rank allocation run without being asked), and checkpoints that resume bit-exactly
  * (adapter, optimizer state, step, data position and random state).
  *
- * Each step's loss is the mean of its micro-batches' losses, computed before the update. Gradients
- * of micro-batches are summed after scaling each loss by 1/`gradientAccumulationSteps`. The training
+ * With gradient accumulation, the micro-batches of a step are weighed as in Hugging Face
+ * transformers' Trainer (its `num_items_in_batch`). For a language model (causal or encoder-decoder)
+ * the step's loss is the sum of the token losses of all its micro-batches divided by all their label
+ * tokens (labels other than -100, after the causal shift; completion-only masks count): the loss of
+ * one batch holding every row. The trainer collates the step's micro-batches first, counts their
+ * label tokens on the host, then backpropagates each micro-batch's mean loss times its share of the
+ * step's label tokens. A classifier's micro-batches count equally (each mean loss scaled by
+ * 1/`gradientAccumulationSteps`): the mean of their per-example means. The step's loss (in
+ * `losses`, `onStep` and the metrics lines) follows the same definition and is computed before the
+ * update; with one micro-batch per step it is that batch's mean loss. The training
  * forward asks for the loss alone (`returnLogits: false`), so a language model computes its head and
  * cross-entropy in chunks of tokens and the `[tokens, vocab]` logits never exist; evaluation still
  * computes logits (for accuracy).
@@ -154,18 +163,28 @@ export class Trainer<E = unknown> {
       while (this.globalStep < total) {
         const step = this.globalStep;
         at = { phase: 'before-update', loader: loader.state(), rng: defaultGenerator().state() };
+        // every micro-batch of the step is collated first: their label tokens (counted on the host) weigh their losses
+        const batches: ModelBatch[] = [];
         const microLosses: Tensor[] = [];
+        let weights: MicroBatchWeights;
         let stepTokens = 0;
-        for (let micro = 0; micro < a.gradientAccumulationSteps; micro++) {
-          const next = loader.next();
-          epoch = next.epoch;
-          const batch = this.options.train.collate(next.batch, this.backend);
-          try {
-            microLosses.push(this.forwardBackward(batch));
-            stepTokens += batch.tokens;
-          } finally {
-            disposeBatch(batch);
+        try {
+          for (let micro = 0; micro < a.gradientAccumulationSteps; micro++) {
+            const next = loader.next();
+            epoch = next.epoch;
+            batches.push(this.options.train.collate(next.batch, this.backend));
           }
+          weights = microBatchWeights(batches);
+          if (weights.total === 0) {
+            throw new ConfigError(`Trainer: the micro-batches of step ${step + 1} hold no label tokens (every label is -100), so there is no loss to train on; check completion_only_loss / assistant_only_loss and max_length (a truncated completion leaves no labels)`);
+          }
+          batches.forEach((batch, i) => {
+            stepTokens += batch.tokens;
+            // a micro-batch without label tokens adds nothing to the step's loss (its mean would be 0/0)
+            if (weights.counts[i] > 0) microLosses.push(this.forwardBackward(batch, weights.counts[i] / weights.total));
+          });
+        } finally {
+          for (const batch of batches) disposeBatch(batch);
         }
         let gradNorm: Tensor | undefined;
         if (a.maxGradNorm !== null && a.maxGradNorm > 0) gradNorm = clipGradNorm(this.params.values(), a.maxGradNorm);
@@ -174,7 +193,7 @@ export class Trainer<E = unknown> {
         at.phase = 'updating';
         this.optimizer.step();
         // one wait per step: the micro-batch losses are read back together once the step is queued
-        const loss = (await readAll(microLosses)).reduce((x, y) => x + y, 0) / a.gradientAccumulationSteps;
+        const loss = stepLoss(await readAll(microLosses), weights.counts.filter((c) => c > 0), weights.total);
         await this.model.afterOptimizerStep(step);
         this.optimizer.zeroGrad();
         this.globalStep = step + 1;
@@ -339,9 +358,8 @@ export class Trainer<E = unknown> {
     return this.fileStore;
   }
 
-  /** One micro-batch forward + backward; the (unscaled) loss, detached, still on the device. */
-  private forwardBackward(batch: ModelBatch): Tensor {
-    const scale = 1 / this.args.gradientAccumulationSteps;
+  /** One micro-batch forward + backward of its mean loss times `scale`; the (unscaled) mean loss, detached, still on the device. */
+  private forwardBackward(batch: ModelBatch, scale: number): Tensor {
     return tidy(() => {
       // the loss alone: a language model computes its head and loss in chunks of tokens, without [tokens, vocab] logits
       const out = this.model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask, labels: batch.labels, returnLogits: false });
@@ -370,6 +388,15 @@ async function nodeCheckpoints(): Promise<typeof import('./node.js')> {
   } catch (e) {
     throw new ConfigError(`Trainer: outputDir needs the Node file system (${(e as Error).message}); in a browser pass checkpoints: memoryCheckpointStore()`);
   }
+}
+
+/**
+ * The step's loss from its micro-batches' mean losses and their weights: `Σ lossᵢ · countᵢ / total`
+ * (one micro-batch: its loss as it is).
+ */
+function stepLoss(losses: readonly number[], counts: readonly number[], total: number): number {
+  if (losses.length === 1 && counts[0] === total) return losses[0];
+  return losses.reduce((s, l, i) => s + l * counts[i], 0) / total;
 }
 
 /** Reads scalar tensors back together and frees them. */
