@@ -174,7 +174,9 @@ function mainFunction(plan: ExportPlan, cls: string): string {
     `    model = ${cls}.from_pretrained(`,
     ...modelKwargs.map((k) => `        ${k},`),
     '    )',
-    ...(plan.task === 'SEQ_CLS' ? ['    model.config.pad_token_id = tokenizer.pad_token_id'] : []),
+    ...(plan.task === 'SEQ_CLS'
+      ? ['    model.config.pad_token_id = tokenizer.pad_token_id']
+      : ['    model.loss_type = "ForCausalLM"  # label tokens counted after the shift (GPT-2 leaves it unset), as @peft weighs a step']),
     ...(q ? [`    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=${pythonLiteral(ta.kwargs.get('gradient_checkpointing'))})`] : []),
     '    if ADAPTER is None:',
     ...(plan.peftConfig ? ['        model = get_peft_model(model, PEFT_CONFIG)'] : ['        raise ValueError("set ADAPTER, or export a config with a method")']),
@@ -202,6 +204,7 @@ function mainFunction(plan: ExportPlan, cls: string): string {
     ...(trl ? ['        processing_class=tokenizer,'] : ['        data_collator=collate,']),
     ...(ta.callbacks.length ? [`        callbacks=[${ta.callbacks.join(', ')}],`] : []),
     '    )',
+    ...(plan.task === 'SEQ_CLS' ? ['    trainer.model_accepts_loss_kwargs = False  # a step averages its micro-batches, as @peft does'] : []),
     '    trainer.train()',
     '    if eval_dataset is not None:',
     '        trainer.evaluate()',
