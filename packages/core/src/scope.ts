@@ -1,5 +1,9 @@
 import { ArgumentError } from './errors.js';
+import { releaseUnread } from './autograd/saved-values.js';
 import type { Tensor } from './tensor.js';
+
+/** The id of the newest tensor made: a composite's own tensors are those after the one made before it. */
+let lastTrackedId = -1;
 
 /**
  * GPU memory is not garbage collected in time, so tensors are owned explicitly. The model is the one
@@ -73,6 +77,7 @@ export function keep<T extends Tensor>(t: T): T {
  * ```
  */
 export function composite(fn: () => Tensor): Tensor {
+  const firstId = lastTrackedId + 1;
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let out: Tensor;
@@ -88,6 +93,7 @@ export function composite(fn: () => Tensor): Tensor {
     for (const t of scope) t.dispose(); // fn returned an existing tensor: nothing it made is needed
     return out;
   }
+  releaseUnread([...scope], out, firstId);
   for (const t of scope) if (t !== out) out.own(t);
   scopes[scopes.length - 1]?.add(out);
   return out;
@@ -95,6 +101,7 @@ export function composite(fn: () => Tensor): Tensor {
 
 /** Records a new tensor in the innermost scope. @internal @example `track(t)` */
 export function track(t: Tensor): void {
+  lastTrackedId = t.id;
   scopes[scopes.length - 1]?.add(t);
 }
 

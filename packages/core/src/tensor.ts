@@ -76,6 +76,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal The op that produced this tensor, when recorded. */
   node: GradNode | null = null;
+  /** @internal True when the values were freed after the forward but the node is kept for the backward. */
+  valuesReleased = false;
   /** Optional label used in error messages. */
   name?: string;
   /** @internal Marks tensors for scope bookkeeping. */
@@ -124,11 +126,18 @@ export class Tensor {
   liveStorage(op: string): Storage {
     const s = this.storage;
     if (!s || !s.buffer) {
-      throw new DisposedTensorError(
-        `${op}: tensor #${this.id}${this.name ? ` (${this.name})` : ''} of shape ${fmtShape(this.shape)} was already disposed`,
-      );
+      const why = this.valuesReleased ? 'had its values freed after the forward (no gradient rule reads them)' : 'was already disposed';
+      throw new DisposedTensorError(`${op}: tensor #${this.id}${this.name ? ` (${this.name})` : ''} of shape ${fmtShape(this.shape)} ${why}`);
     }
     return s;
+  }
+
+  /** @internal Frees the values and keeps the node: an intermediate the backward passes through without reading. */
+  releaseValues(): void {
+    if (!this.storage) return;
+    this.storage.release();
+    this.storage = null;
+    this.valuesReleased = true;
   }
 
   /** @internal The kernel-level view of this tensor. */

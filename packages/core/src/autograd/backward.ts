@@ -75,7 +75,7 @@ function checkGraphAlive(order: readonly Tensor[]): void {
     const node = t.node;
     if (!node) continue;
     node.inputs.forEach((inp, k) => {
-      if (!inp.isDisposed) return;
+      if (!inp.isDisposed || inp.valuesReleased) return;
       throw new DisposedTensorError(
         `backward: the graph was freed before backward: input ${k} of ${node.op} (tensor #${inp.id}, shape ${fmtShape(inp.shape)}) ` +
           'was disposed. Call backward() inside the tidy() that built the graph, or keep() the tensors it needs.',
