@@ -54,7 +54,9 @@ export type { KernelRunner } from './backends/webgpu/kernels/runner.js';
 export { BufferWindow, bindingResource } from './backends/webgpu/buffer-window.js';
 export type { Bindable } from './backends/webgpu/buffer-window.js';
 export type { Kernel } from './backends/webgpu/kernels/wgsl.js';
-export { MAX_GRID, binding, header, word, grid1d, flatIndex, load, store, storageType, computeType, f32Word } from './backends/webgpu/kernels/wgsl.js';
+export { MAX_GRID, binding, header, word, grid1d, flatIndex, load, read, store, storageType, computeType, f32Word } from './backends/webgpu/kernels/wgsl.js';
+// the dtype a computation on 16-bit and mixed float operands produces, for backends and kernels
+export { computeDType, resultDType } from './dtype.js';
 export { BufferPool } from './backends/webgpu/buffer-pool.js';
 export type { BufferPoolOptions } from './backends/webgpu/buffer-pool.js';
 export { PipelineCache } from './backends/webgpu/pipeline-cache.js';

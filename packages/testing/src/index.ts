@@ -13,6 +13,7 @@ export type { ConformanceCase, MethodConformanceOptions } from './conformance.js
 export { TINY_MODEL_CONFIGS, createTinyModel, tinyBatch } from './tiny-models.js';
 export type { TinyBase } from './tiny-models.js';
 export { expectLossOnlyStepMatches } from './loss-only.js';
+export type { StepResult } from './loss-only.js';
 export { adapterParameters, baseParameters, perturbAdapter, snapshot } from './adapter-parameters.js';
 export { describePromptParity, tinyTokenize } from './prompt-parity.js';
 export type { PromptParityOptions } from './prompt-parity.js';

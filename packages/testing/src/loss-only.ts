@@ -3,8 +3,17 @@ import { expectClose, readF64 } from '@peft/core/testing';
 import { expect } from 'vitest';
 import { type TinyBase, tinyBatch } from './tiny-models.js';
 
-/** One training step's loss and the gradients of what trains, read back. */
-interface StepResult {
+/**
+ * One training step's loss and the gradients of what trains, read back (see
+ * {@link expectLossOnlyStepMatches}).
+ *
+ * @example
+ * ```ts
+ * const { full } = await expectLossOnlyStepMatches(peft, backend, 'gpt2');
+ * full.loss; // the step's loss through the full logits
+ * ```
+ */
+export interface StepResult {
   readonly loss: number;
   readonly grads: readonly (readonly [string, Float64Array])[];
 }
