@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError } from '../errors.js';
 import { parseSafetensors } from './safetensors.js';
+import { serializeSafetensors } from './safetensors-writer.js';
 import { type ByteSource, blobByteSource, readSafetensors, readSafetensorsHeader } from './safetensors-reader.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/safetensors/', import.meta.url));
@@ -38,5 +39,24 @@ describe('readSafetensors over a Blob', () => {
     const short = blobByteSource(new Blob([bnb.subarray(0, 100)]));
     const lying: ByteSource = { size: bnb.length, read: (t, p) => short.read(t, p) };
     await expect(readSafetensors(lying)).rejects.toThrow(/expected \d+ bytes at offset 8, got 92/);
+  });
+});
+
+describe('16-bit tensors read as their bits (rawHalves)', () => {
+  it('come back as the file’s Uint16 bits from the reader and the in-memory parser alike, other dtypes decoded', async () => {
+    const bits = Uint16Array.of(0x3f80, 0xc000, 0x7fc1, 0x0001, 0x8000);
+    const bytes = serializeSafetensors(
+      new Map([
+        ['h', { dtype: 'BF16' as const, shape: [5], bytes: new Uint8Array(bits.buffer) }],
+        ['f', { dtype: 'F32' as const, shape: [2], data: Float32Array.of(1.5, -2) }],
+      ]),
+    );
+    const fromBlob = await readSafetensors(blobByteSource(new Blob([bytes])), { rawHalves: true });
+    const parsed = parseSafetensors(bytes, { rawHalves: true });
+    for (const c of [fromBlob, parsed]) {
+      expect(c.tensors.get('h')!.data).toEqual(bits);
+      expect(c.tensors.get('f')!.data).toEqual(Float32Array.of(1.5, -2));
+    }
+    expect(parseSafetensors(bytes).tensors.get('h')!.data).toBeInstanceOf(Float32Array);
   });
 });

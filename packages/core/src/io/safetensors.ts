@@ -83,7 +83,12 @@ export function parseSafetensors(buffer: ArrayBuffer | Uint8Array, opts: ReadSaf
   for (const name of selectSafetensorsNames(header, opts.names)) {
     const e = header.tensors.get(name)!;
     const raw = bytes.subarray(header.dataStart + e.dataOffsets[0], header.dataStart + e.dataOffsets[1]);
-    tensors.set(name, { dtype: e.dtype, shape: e.shape, data: decodeSafetensorsBytes(e.dtype, raw, name), bytes: raw });
+    if (opts.rawHalves === true && (e.dtype === 'F16' || e.dtype === 'BF16')) {
+      // the bits, copied out so that they are aligned and the file's buffer can go
+      const bits = new Uint16Array(raw.length / 2);
+      new Uint8Array(bits.buffer).set(raw);
+      tensors.set(name, { dtype: e.dtype, shape: e.shape, data: bits, bytes: raw });
+    } else tensors.set(name, { dtype: e.dtype, shape: e.shape, data: decodeSafetensorsBytes(e.dtype, raw, name), bytes: raw });
   }
   return { header, metadata: header.metadata, tensors };
 }
