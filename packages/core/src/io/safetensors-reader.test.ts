@@ -51,7 +51,7 @@ describe('16-bit tensors read as their bits (rawHalves)', () => {
         ['f', { dtype: 'F32' as const, shape: [2], data: Float32Array.of(1.5, -2) }],
       ]),
     );
-    const fromBlob = await readSafetensors(blobByteSource(new Blob([bytes])), { rawHalves: true });
+    const fromBlob = await readSafetensors(blobByteSource(new Blob([new Uint8Array(bytes)])), { rawHalves: true });
     const parsed = parseSafetensors(bytes, { rawHalves: true });
     for (const c of [fromBlob, parsed]) {
       expect(c.tensors.get('h')!.data).toEqual(bits);
