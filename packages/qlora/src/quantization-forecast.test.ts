@@ -21,6 +21,15 @@ describe('the quantisation forecast', () => {
     expect(forecast.modules).toHaveLength(2 * 7);
   });
 
+  it('counts bf16 layers at two bytes a value before, as a bf16 checkpoint loads them', async () => {
+    const wide = forecastQuantization(createModel(config, { backend: createShapeBackend(), skipInit: true }));
+    const half = forecastQuantization(createModel(config, { backend: createShapeBackend(), skipInit: true, dtype: 'bf16' }));
+    const real = await quantizeModel(createModel(config, { backend: createCpuBackend(), dtype: 'bf16' }));
+    expect(half.floatBytes).toBe(wide.floatBytes / 2);
+    expect(real.floatBytes).toBe(half.floatBytes);
+    expect(half.quantizedBytes).toBe(wide.quantizedBytes);
+  });
+
   it('leaves out the skipped modules', () => {
     const model = createModel(config, { backend: createShapeBackend(), skipInit: true });
     const all = forecastQuantization(model, { skipModules: [] });

@@ -17,7 +17,8 @@ export interface QuantizeModelOptions extends Quantize4bitOptions {
 }
 
 /**
- * What {@link quantizeModel} did: the replaced layers and their weight bytes before and after.
+ * What {@link quantizeModel} did: the replaced layers and their weight bytes before (in the weights' own dtype,
+ * 16-bit for a bf16 checkpoint) and after.
  *
  * @example
  * ```ts
@@ -46,7 +47,7 @@ export async function quantizeModel(model: Module, options: QuantizeModelOptions
   let quantizedBytes = 0;
   for (const [path, m] of targets) {
     const q = await QuantizedLinear.fromLinear(m, options);
-    floatBytes += m.weight.size * 4;
+    floatBytes += m.weight.size * (m.weight.dtype === 'bf16' || m.weight.dtype === 'f16' ? 2 : 4);
     quantizedBytes += q.weightBytes();
     model.replaceModule(path, q);
     m.dispose();
