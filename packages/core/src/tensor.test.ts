@@ -20,6 +20,14 @@ describe.each(backends)('Tensor on $name', ({ backend }) => {
     v.dispose();
   });
 
+  it('counts the bytes its elements take on a device (nbytes): 4 for f32, 2 for bf16', () => {
+    const t = fromArray(new Float32Array(24), [2, 3, 4], on);
+    const h = fromArray(new Float32Array(24), [2, 3, 4], { ...on, dtype: 'bf16' });
+    expect([t.nbytes, h.nbytes, t.transpose().nbytes]).toEqual([96, 48, 96]);
+    t.dispose();
+    h.dispose();
+  });
+
   it('reads back as typed arrays, nested arrays and single items', async () => {
     const t = tensor([[1, 2], [3, 4]], on);
     expect(await t.data()).toBeInstanceOf(Float32Array);

@@ -1,5 +1,5 @@
 import type { Backend, View } from './backend-interface.js';
-import { type DType, type TypedArray, isFloat } from './dtype.js';
+import { type DType, type TypedArray, gpuBytesPerElement, isFloat } from './dtype.js';
 import { ArgumentError, DisposedTensorError, PeftError, ShapeError, fmtShape } from './errors.js';
 import type { GradNode } from './autograd/graph.js';
 import { track } from './scope.js';
@@ -105,6 +105,14 @@ export class Tensor {
   /** Number of elements. */
   get size(): number {
     return shapeSize(this.shape);
+  }
+
+  /**
+   * Bytes its elements take on a device: 2 for f16 and bf16, 4 otherwise (a bool takes a word), as
+   * PyTorch's `nbytes`. Views count their own elements.
+   */
+  get nbytes(): number {
+    return this.size * gpuBytesPerElement(this.dtype);
   }
 
   /** Number of axes. */

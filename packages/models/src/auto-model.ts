@@ -181,9 +181,9 @@ function checkWeightsFitBuffers(describe: () => PretrainedModel, backend: Backen
   } catch {
     return; // a model that cannot be described on shapes (a third-party layer's own kernel) is built and reported as before
   }
-  const tooLarge = [...shapeModel.namedParameters(), ...shapeModel.namedBuffers()].filter(([, t]) => t.size * (t.dtype === 'f16' ? 2 : 4) > max);
+  const tooLarge = [...shapeModel.namedParameters(), ...shapeModel.namedBuffers()].filter(([, t]) => t.nbytes > max);
   if (tooLarge.length === 0) return;
-  const shown = tooLarge.slice(0, 3).map(([name, t]) => `"${name}" [${t.shape.join(', ')}] ${t.dtype} (${t.size * (t.dtype === 'f16' ? 2 : 4)} bytes)`).join(', ');
+  const shown = tooLarge.slice(0, 3).map(([name, t]) => `"${name}" [${t.shape.join(', ')}] ${t.dtype} (${t.nbytes} bytes)`).join(', ');
   throw new DeviceError(
     'OUT_OF_MEMORY',
     `${label}: cannot load the model on ${backend.description}: ${tooLarge.length === 1 ? 'the weight' : `${tooLarge.length} weights, such as`} ${shown} ${tooLarge.length === 1 ? 'is' : 'are'} larger than the largest buffer this device allocates (${max} bytes); nothing was allocated`,

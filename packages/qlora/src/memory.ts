@@ -22,7 +22,7 @@ export interface MemoryBreakdown {
   readonly optimizerState: number;
 }
 
-const bytesOf = (t: Tensor): number => t.size * (t.dtype === 'f16' ? 2 : 4);
+const bytesOf = (t: Tensor): number => t.nbytes;
 
 /**
  * Counts the bytes a model holds on its backend, split into base weights, other frozen tensors,

@@ -44,7 +44,7 @@ export function forecastQuantization(model: Module, options: QuantizeModelOption
   let floatBytes = 0;
   let quantizedBytes = 0;
   for (const [, m] of targets) {
-    floatBytes += m.weight.size * (m.weight.dtype === 'bf16' || m.weight.dtype === 'f16' ? 2 : 4);
+    floatBytes += m.weight.nbytes;
     quantizedBytes += quantizedWeightBytes(m.weight.size, options);
   }
   return { modules: targets.map(([p]) => p), floatBytes, quantizedBytes };

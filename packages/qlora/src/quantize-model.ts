@@ -47,7 +47,7 @@ export async function quantizeModel(model: Module, options: QuantizeModelOptions
   let quantizedBytes = 0;
   for (const [path, m] of targets) {
     const q = await QuantizedLinear.fromLinear(m, options);
-    floatBytes += m.weight.size * (m.weight.dtype === 'bf16' || m.weight.dtype === 'f16' ? 2 : 4);
+    floatBytes += m.weight.nbytes;
     quantizedBytes += q.weightBytes();
     model.replaceModule(path, q);
     m.dispose();

@@ -81,7 +81,7 @@ export interface MemoryForecast {
   readonly numLayers: number;
 }
 
-const bytesOf = (t: Tensor): number => t.size * (t.dtype === 'f16' || t.dtype === 'bf16' ? 2 : 4);
+const bytesOf = (t: Tensor): number => t.nbytes;
 
 /**
  * Forecasts the memory of a training step from a `config.json` alone: the model is built on the
