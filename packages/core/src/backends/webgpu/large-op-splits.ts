@@ -35,6 +35,17 @@ function blockLength(host: PieceHost, views: readonly View[], axes: readonly num
 const dense = denseView;
 
 /**
+ * A matmul piece of a 16-bit operand is staged into f32 texels: its length along `axis` is cut to what
+ * an f32 operand's would be, so that the staging does not grow to twice a binding.
+ */
+function stagedLength(host: PieceHost, v: View, axis: number, len: number): number {
+  if (len <= 1 || gpuBytesPerElement(v.dtype) >= 4) return len;
+  const per = shapeSize(v.shape) / Math.max(1, v.shape[axis]);
+  while (len > 1 && len * per * 4 > host.maxBind) len = Math.ceil(len / 2);
+  return len;
+}
+
+/**
  * Combines partial results block by block into `out`: `emit(start, length, into)` records one block's
  * partial result of `shape`; partials are folded in order with `op` through two scratch accumulators.
  */
@@ -82,7 +93,7 @@ export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b
   const bpe = gpuBytesPerElement(od);
   const ab = host.bind(a);
   if (ab && Math.abs(b.strides[r - 1]) >= Math.abs(b.strides[r - 2])) {
-    const len = blockLength(host, [b], [r - 1]);
+    const len = stagedLength(host, b, r - 1, blockLength(host, [b], [r - 1]));
     if (len > 0) {
       const outStrides = contiguousStrides(shape);
       for (let s = 0; s < n; s += len) {
@@ -97,7 +108,7 @@ export function matmulInPieces(host: PieceHost, runner: KernelRunner, a: View, b
       return true;
     }
   }
-  const len = blockLength(host, [a, b], [r - 1, r - 2]);
+  const len = stagedLength(host, b, r - 2, stagedLength(host, a, r - 1, blockLength(host, [a, b], [r - 1, r - 2])));
   if (len === 0 || len >= k) return false;
   combineBlocks(host, runner, 'add', shape, od, k, len, (s, l, into) => {
     const [pa, pb] = [host.bind(sliceAxis(a, r - 1, s, l))!, host.bind(sliceAxis(b, r - 2, s, l))!];
