@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { type Backend, ConfigError, type Module, PeftError, type PretrainedModel, getPeftModel } from '@peft/core';
+import { type Backend, ConfigError, PeftError, type PretrainedModel, getPeftModel } from '@peft/core';
 import { openSource } from '@peft/core/plugin';
 import { type CheckpointSource, type WeightDType, configWeightDType, readModelConfig } from '@peft/models';
 import { forecastQuantization } from '@peft/qlora';
@@ -68,7 +68,7 @@ export async function estimateTraining(req: EstimateRequest, opts: { budgetBytes
           const raw = { ...method };
           if (raw.task_type === undefined) raw.task_type = TASK_TYPES[model.info.task];
           const plugin = registry.get(String(raw.peft_type), 'estimate');
-          return (await getPeftModel(model, plugin.schema.parse(raw, { warn: () => {}, where: 'method' }), { registry, warn: () => {} })) as Module;
+          return (await getPeftModel(model, plugin.schema.parse(raw, { warn: () => {}, where: 'method' }), { registry, warn: () => {} }));
         }
       : undefined,
   });

@@ -78,7 +78,7 @@ async function direct(backend: Backend, rows: Example[], base: Base = 'gpt2'): P
   });
   const result = { loss: (await readF64(loss))[0], grads: await readGrads(peft), targets: batch.targets };
   loss.dispose();
-  for (const t of [batch.inputIds, batch.attentionMask!, batch.labels]) t.dispose();
+  for (const t of [batch.inputIds, batch.attentionMask, batch.labels]) t.dispose();
   return result;
 }
 
