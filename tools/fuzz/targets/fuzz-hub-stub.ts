@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type FuzzRandom, mutateBytes, mutateJson } from '../fuzz-random.js';
+import { stubFetch } from './stub-fetch.js';
 
 /** A file of the stub repository: its bytes and whether the Hub stores it with Git LFS. */
 export interface StubFile {
@@ -62,18 +63,7 @@ export class HubStub {
   ) {}
 
   /** The fetch to give the Hub client. */
-  readonly fetch: typeof fetch = async (input, init) => {
-    let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    for (let hops = 0; ; hops++) {
-      const res = await this.answer(url, init);
-      if (![301, 302, 303, 307, 308].includes(res.status)) {
-        Object.defineProperty(res, 'url', { value: url });
-        return res;
-      }
-      if (hops === 20) throw new TypeError('fetch failed', { cause: new Error('redirect count exceeded') });
-      url = new URL(res.headers.get('location') ?? '/', url).href;
-    }
-  };
+  readonly fetch: typeof fetch = stubFetch((url, init) => this.answer(url, init));
 
   private fault(kind: keyof typeof FAULTS): string | undefined {
     const b = this.at < this.script.length ? this.script[this.at++] : 0;
