@@ -50,7 +50,7 @@ export function randomData(dtype: DType, n: number, seed: number): number[] {
   const r = rng(seed);
   return Array.from({ length: n }, () => {
     const u = r();
-    if (dtype === 'f32' || dtype === 'f16') return Math.fround(u * 4 - 2);
+    if (dtype === 'f32' || dtype === 'f16' || dtype === 'bf16') return Math.fround(u * 4 - 2);
     if (dtype === 'i32') return Math.floor(u * 100) - 50;
     if (dtype === 'u32') return Math.floor(u * 100);
     return u < 0.5 ? 0 : 1;
@@ -85,7 +85,7 @@ export function permuted(dtype: DType, base: readonly number[], perm: readonly n
 /** Uploads a host view's buffer to a backend and returns the view. @example `place(gpu, hv)` */
 export function place(backend: Backend, hv: HostView): View {
   const n = hv.data.length;
-  const host = hv.dtype === 'f32' || hv.dtype === 'f16' ? new Float32Array(n) : hv.dtype === 'i32' ? new Int32Array(n) : hv.dtype === 'u32' ? new Uint32Array(n) : new Uint8Array(n);
+  const host = hv.dtype === 'f32' || hv.dtype === 'f16' || hv.dtype === 'bf16' ? new Float32Array(n) : hv.dtype === 'i32' ? new Int32Array(n) : hv.dtype === 'u32' ? new Uint32Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) host[i] = hv.data[i];
   const buffer = backend.upload(host, hv.dtype);
   return { buffer, dtype: hv.dtype, shape: hv.shape, strides: hv.strides ?? contiguousStrides(hv.shape), offset: hv.offset ?? 0 };

@@ -57,7 +57,7 @@ describe('texture operand planning', () => {
 
   it('copies the buffer texels of operands that are unit-stride along k, or along m / n', () => {
     const a = planTextureOperand(view([128, 36], [36, 1], 8), 'a', [], 1 << 20);
-    expect(a).toEqual({ format: 'k4', texels: (127 * 36 + 36) / 4, copyFrom: 2, pack: null, rowStride: 9, batchStrides: [] });
+    expect(a).toEqual({ format: 'k4', texel: 'f32', texture: 'rgba32float', texels: (127 * 36 + 36) / 4, copyFrom: 2, pack: null, rowStride: 9, batchStrides: [] });
     // B stored [k, n] row-major: four columns to a texel, one texel row per k
     const b = planTextureOperand(view([7, 12], [12, 1]), 'b', [], 7 * 12 * 4);
     expect(b).toMatchObject({ format: 'mn4', texels: 21, copyFrom: 0, rowStride: 3 });
@@ -65,11 +65,21 @@ describe('texture operand planning', () => {
     expect(planTextureOperand(view([8, 5], [1, 8]), 'b', [], 5 * 8 * 4)).toMatchObject({ format: 'k4', rowStride: 2 });
   });
 
-  it('packs what a copy cannot lay out: odd lengths, steps, unaligned offsets, f16, short buffers', () => {
+  it('copies 16-bit operands into textures of 16-bit texels: f16 as rgba16float, bf16 as two words', () => {
+    const f16 = planTextureOperand({ ...view([64, 64], [64, 1]), dtype: 'f16' }, 'a', [], 64 * 64 * 2);
+    expect(f16).toMatchObject({ format: 'k4', texel: 'f16', texture: 'rgba16float', copyFrom: 0, texels: 1024 });
+    // a bf16 weight [n, k] used transposed, at offset 8 (texel 2)
+    const bf16 = planTextureOperand({ ...view([64, 32], [1, 64], 8), dtype: 'bf16' }, 'b', [], (8 + 32 * 64) * 2);
+    expect(bf16).toMatchObject({ format: 'k4', texel: 'bf16', texture: 'rg32uint', copyFrom: 2, rowStride: 16 });
+    // the buffer's byte length is counted in 2-byte elements
+    expect(planTextureOperand({ ...view([64, 64], [64, 1]), dtype: 'bf16' }, 'a', [], 64 * 64 * 2 - 4)?.copyFrom).toBeNull();
+  });
+
+  it('packs what a copy cannot lay out: odd lengths, steps, unaligned offsets, short buffers', () => {
     expect(planTextureOperand(view([10, 30], [30, 1]), 'a', [], 1200)?.pack).toMatchObject({ rows: 10, q: 30 });
     expect(planTextureOperand(view([10, 64], [128, 2]), 'a', [], 10 * 128 * 4)?.copyFrom).toBeNull();
     expect(planTextureOperand(view([8, 8], [8, 1], 2), 'a', [], 1024)?.copyFrom).toBeNull();
-    expect(planTextureOperand({ ...view([64, 64], [64, 1]), dtype: 'f16' }, 'a', [], 64 * 64 * 2)?.copyFrom).toBeNull();
+    expect(planTextureOperand({ ...view([10, 30], [30, 1]), dtype: 'bf16' }, 'a', [], 600)).toMatchObject({ texel: 'f32', texture: 'rgba32float', pack: { rows: 10, q: 30 } });
     expect(texelCopyPlan({ rows: 4, q: 64, rowStride: 64, qStride: 1, offset: 4, batchSizes: [], batchStrides: [] }, 4 * 64 * 4)).toBeNull();
   });
 

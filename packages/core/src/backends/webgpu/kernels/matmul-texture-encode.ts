@@ -1,10 +1,10 @@
 import { type Bindable, bindingResource } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
-import { type TexelFormat, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
+import { type TexelFormat, type TexelType, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
 import { type PackPlane, texelCopyPlan, texelTransposeSource, texelTransposeWords, texturePackSource, texturePackWords } from './matmul-texture-pack.js';
 import { collapse, planWalk } from './strided-walk.js';
-import { type TextureResources, textureResourcesOf } from './texture-resources.js';
+import { type OperandTextureFormat, type TextureResources, texelBytes, textureResourcesOf } from './texture-resources.js';
 import { MAX_GRID } from './wgsl.js';
 import { matmulOutDType } from './matmul-dtype.js';
 
@@ -24,9 +24,17 @@ export interface TextureRunner {
   encode(fn: (encoder: GPUCommandEncoder) => void, family?: string): void;
 }
 
+/** The texture format whose texels are a dtype's own bytes, four elements each. */
+const COPY_TEXELS: Readonly<Partial<Record<string, { texel: TexelType; format: OperandTextureFormat; bytes: number }>>> = {
+  f32: { texel: 'f32', format: 'rgba32float', bytes: 4 },
+  f16: { texel: 'f16', format: 'rgba16float', bytes: 2 },
+  bf16: { texel: 'bf16', format: 'rg32uint', bytes: 2 },
+};
+
 /**
  * How one operand reaches texel space: its format, how many texels it takes, whether they are copied
- * from the buffer (`copyFrom`, the first texel of the span) or packed (`pack`), and how the kernel
+ * from the buffer (`copyFrom`, the first texel of the span, into a texture of `texture` format
+ * whose texels hold `texel` values) or packed (`pack`, always f32 texels), and how the kernel
  * addresses them (texel row stride and per-batch texel strides; 0 broadcasts).
  *
  * @example
@@ -36,6 +44,8 @@ export interface TextureRunner {
  */
 export interface OperandPlan {
   readonly format: TexelFormat;
+  readonly texel: TexelType;
+  readonly texture: OperandTextureFormat;
   readonly texels: number;
   readonly copyFrom: number | null;
   readonly pack: PackPlane | null;
@@ -66,10 +76,11 @@ export function planTextureOperand(v: View, which: 'a' | 'b', batchShape: readon
     mn4: { rows: k, q: nOuter, rowStride: sK, qStride: sOuter, offset: v.offset, batchSizes: batchShape, batchStrides },
   };
   const formats: TexelFormat[] = ['k4', 'mn4'];
-  if (v.dtype === 'f32') {
+  const copy = COPY_TEXELS[v.dtype];
+  if (copy) {
     for (const format of formats) {
-      const c = texelCopyPlan(planes[format], bufferBytes);
-      if (c) return { format, texels: c.texels, copyFrom: c.firstTexel, pack: null, rowStride: c.rowStride, batchStrides: c.batchStrides };
+      const c = texelCopyPlan(planes[format], bufferBytes, copy.bytes);
+      if (c) return { format, texel: copy.texel, texture: copy.format, texels: c.texels, copyFrom: c.firstTexel, pack: null, rowStride: c.rowStride, batchStrides: c.batchStrides };
     }
   }
   const format: TexelFormat = k < 4 && nOuter > k ? 'mn4' : 'k4';
@@ -80,7 +91,8 @@ export function planTextureOperand(v: View, which: 'a' | 'b', batchShape: readon
   const width = Math.ceil(plane.q / 4);
   const planeTexels = plane.rows * width;
   const layerStrides = broadcast ? batchShape.map(() => 0) : contiguousStrides(batchShape).map((s) => s * planeTexels);
-  return { format, texels: planeTexels * (broadcast ? 1 : shapeSize(batchShape)), copyFrom: null, pack: plane, rowStride: width, batchStrides: layerStrides };
+  const texels = planeTexels * (broadcast ? 1 : shapeSize(batchShape));
+  return { format, texel: 'f32', texture: 'rgba32float', texels, copyFrom: null, pack: plane, rowStride: width, batchStrides: layerStrides };
 }
 
 let sampledOnly = false;
@@ -134,9 +146,10 @@ function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: 
     const first = p.copyFrom;
     const full = Math.floor(p.texels / width);
     const rest = p.texels - full * width;
+    const bytes = texelBytes(p.texture);
     runner.encode((enc) => {
-      if (full > 0) enc.copyBufferToTexture({ buffer: src.buffer, offset: src.offset + first * 16, bytesPerRow: width * 16 }, { texture: tex }, [width, full, 1]);
-      if (rest > 0) enc.copyBufferToTexture({ buffer: src.buffer, offset: src.offset + (first + full * width) * 16 }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
+      if (full > 0) enc.copyBufferToTexture({ buffer: src.buffer, offset: src.offset + first * bytes, bytesPerRow: width * bytes }, { texture: tex }, [width, full, 1]);
+      if (rest > 0) enc.copyBufferToTexture({ buffer: src.buffer, offset: src.offset + (first + full * width) * bytes }, { texture: tex, origin: [0, full, 0] }, [rest, 1, 1]);
     }, 'matmul-texture copy-in');
     return;
   }
@@ -194,7 +207,7 @@ function transposeB(runner: TextureRunner, res: TextureResources, pb: OperandPla
     p.end();
   }, 'matmul-texture transpose');
   const batchStrides = broadcast ? batchShape.map(() => 0) : contiguousStrides(batchShape).map((s) => s * n * kbs);
-  return { plan: { format: 'k4', texels: batches * n * kbs, copyFrom: null, pack: null, rowStride: kbs, batchStrides }, tex };
+  return { plan: { format: 'k4', texel: 'f32', texture: 'rgba32float', texels: batches * n * kbs, copyFrom: null, pack: null, rowStride: kbs, batchStrides }, tex };
 }
 
 /**
@@ -227,8 +240,8 @@ export function encodeTextureMatmul(
   const packable = (p: OperandPlan): boolean => !p.pack || (p.pack.rows <= MAX_GRID && shapeSize(p.pack.batchSizes) <= MAX_GRID);
   if (!pa || !pb || !packable(pa) || !packable(pb)) return false;
   const res = textureResourcesOf(runner.device);
-  const ta = res.acquireTexture(pa.texels);
-  const tb = ta && res.acquireTexture(pb.texels);
+  const ta = res.acquireTexture(pa.texels, pa.texture);
+  const tb = ta && res.acquireTexture(pb.texels, pb.texture);
   if (!ta || !tb) {
     if (ta) res.releaseTexture(ta);
     return false;
@@ -236,7 +249,8 @@ export function encodeTextureMatmul(
   stage(runner, res, pa, a, aBuf, ta);
   stage(runner, res, pb, b, bBuf, tb);
   let [planB, texB] = [pb, tb];
-  if (pa.format === 'mn4' && pb.format === 'mn4' && pb.copyFrom !== null && kMajorTranspose) {
+  // the transpose reads float texels (f32 or f16) and writes f32 ones
+  if (pa.format === 'mn4' && pb.format === 'mn4' && pb.copyFrom !== null && pb.texel !== 'bf16' && kMajorTranspose) {
     const t = transposeB(runner, res, pb, tb, n, k, batchShape);
     if (t) [planB, texB] = [t.plan, t.tex];
   }
@@ -250,6 +264,8 @@ export function encodeTextureMatmul(
     tn: planB.format === 'mn4' ? Math.ceil(base.tn / 4) * 4 : base.tn,
     aFormat: pa.format,
     bFormat: planB.format,
+    aTexel: pa.texel,
+    bTexel: planB.texel,
     wShift: res.wShift,
     rowsFirst: rowsFirst ?? planB.format === 'mn4',
     storageTextures: res.readOnlyStorage && !sampledOnly,

@@ -5,7 +5,7 @@
  * An operand is seen as a stack of 2-D planes `P[batch][y][q]`, `q` being the axis packed four to a
  * texel. When `q` is unit-stride and every offset and stride is a multiple of 4, the buffer's own
  * bytes already are such texels, and a `copyBufferToTexture` of the span the view covers is all it
- * takes ({@link texelCopyPlan}). Otherwise a packing pass ({@link texturePackSource}) gathers the
+ * takes ({@link texelCopyPlan}); 16-bit operands go to textures of 16-bit texels the same way. Otherwise a packing pass ({@link texturePackSource}) gathers the
  * operand through its strides into compact planes (f16 widened to f32, `q` padded with zeros).
  *
  * @packageDocumentation
@@ -35,10 +35,11 @@ export interface PackPlane {
 }
 
 /**
- * The texels a `copyBufferToTexture` takes straight from the buffer (the span of the view, 16 bytes
- * per texel) and how the kernel then addresses the operand, or null when the buffer's bytes are not
- * texels of the plane: `q` must be unit-stride and a multiple of 4, the offset and the other strides
- * multiples of 4, and the span's last texel inside the buffer.
+ * The texels a `copyBufferToTexture` takes straight from the buffer (the span of the view, four
+ * elements per texel) and how the kernel then addresses the operand, or null when the buffer's bytes
+ * are not texels of the plane: `q` must be unit-stride and a multiple of 4, the offset and the other
+ * strides multiples of 4, and the span's last texel inside the buffer (`elementBytes` per element: 4
+ * for f32, 2 for the 16-bit types).
  *
  * @example
  * ```ts
@@ -46,12 +47,12 @@ export interface PackPlane {
  * // { firstTexel: 2, texels: 2048, rowStride: 32, batchStrides: [] }
  * ```
  */
-export function texelCopyPlan(p: PackPlane, bufferBytes: number): { firstTexel: number; texels: number; rowStride: number; batchStrides: number[] } | null {
+export function texelCopyPlan(p: PackPlane, bufferBytes: number, elementBytes = 4): { firstTexel: number; texels: number; rowStride: number; batchStrides: number[] } | null {
   if (p.qStride !== 1 || p.q % 4 !== 0 || p.q === 0 || p.rowStride % 4 !== 0 || p.offset % 4 !== 0) return null;
   if (p.batchStrides.some((s) => s % 4 !== 0)) return null;
   let end = p.offset + (p.rows - 1) * p.rowStride + p.q;
   p.batchSizes.forEach((size, i) => (end += (size - 1) * p.batchStrides[i]));
-  if (end * 4 > bufferBytes) return null;
+  if (end * elementBytes > bufferBytes) return null;
   return { firstTexel: p.offset / 4, texels: (end - p.offset) / 4, rowStride: p.rowStride / 4, batchStrides: p.batchStrides.map((s) => s / 4) };
 }
 

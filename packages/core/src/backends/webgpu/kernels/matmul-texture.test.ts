@@ -111,6 +111,32 @@ describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
     }
   });
 
+  it.each(['bf16', 'f16'] as const)('reads %s operands copied as 16-bit texels, beside f32 ones and through views', async (dtype) => {
+    if (!gpu.dtypes.has(dtype)) return expect(dtype).toBe('f16'); // f16 needs shader-f16; bf16 is always there
+    forceMatmulKernel('texture');
+    // an f32 activation times a 16-bit weight [n, k] used transposed (the Linear forward), its plain
+    // use (the input gradient), a window at an odd texel offset, a batch, and two 16-bit operands
+    const w = (n: number, k: number, seed: number): HostView => permuted(dtype, [n, k], [1, 0], seed);
+    const cases: [HostView, HostView, number][] = [
+      [dense('f32', [37, 64], 1), w(44, 64, 2), 1e-5],
+      [dense('f32', [37, 44], 3), dense(dtype, [44, 64], 4), 1e-5],
+      [dense('f32', [9, 32], 5), { ...dense(dtype, [12 + 32 * 40], 6), shape: [32, 40], strides: [40, 1], offset: 12 }, 1e-5],
+      [dense('f32', [3, 17, 128], 7), { ...dense(dtype, [128 * 20], 8), shape: [3, 128, 20], strides: [0, 1, 128] }, 1e-5],
+      [dense(dtype, [33, 64], 9), w(20, 64, 10), dtype === 'f16' ? 4e-3 : 1e-5],
+    ];
+    for (const [i, [a, b, tol]] of cases.entries()) expect(await compare(gpu, a, b, a.dtype === 'f16' ? 'f16' : 'f32'), `case ${i}`).toBeLessThan(tol);
+  });
+
+  it('reads 16-bit texels from sampled textures too', async () => {
+    forceMatmulKernel('texture');
+    useSampledTextures(true);
+    try {
+      expect(await compare(gpu, dense('f32', [21, 36], 1), permuted('bf16', [30, 36], [1, 0], 2), 'f32')).toBeLessThan(1e-5);
+    } finally {
+      useSampledTextures(false);
+    }
+  });
+
   it('stores f16 results when the device holds f16', async () => {
     forceMatmulKernel('texture');
     const dtypes: DType[] = gpu.dtypes.has('f16') ? ['f16'] : [];

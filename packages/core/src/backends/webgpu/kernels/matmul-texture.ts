@@ -31,6 +31,17 @@ import { header, store } from './wgsl.js';
 export type TexelFormat = 'k4' | 'mn4';
 
 /**
+ * What one texel of an operand texture holds: four f32 (`rgba32float`), four f16 (`rgba16float`,
+ * widened by the fetch) or four bf16 as two words (`rg32uint`, widened by shifts after the fetch).
+ * The 16-bit kinds let a 16-bit weight's own bytes be copied into a texture with no packing pass.
+ *
+ * @example `const t: TexelType = 'bf16';`
+ */
+export type TexelType = 'f32' | 'f16' | 'bf16';
+
+const TEXEL_FORMAT: Readonly<Record<TexelType, string>> = { f32: 'rgba32float', f16: 'rgba16float', bf16: 'rg32uint' };
+
+/**
  * Shape of the texture-packed kernel: tile, subgroup size, texel formats, texture kind and width.
  *
  * @example
@@ -47,6 +58,10 @@ export interface TextureMatmulConfig {
   readonly sg: number;
   readonly aFormat: TexelFormat;
   readonly bFormat: TexelFormat;
+  /** What A's texels hold (default f32). */
+  readonly aTexel?: TexelType;
+  /** What B's texels hold (default f32). */
+  readonly bTexel?: TexelType;
   /** Read-only storage textures (faster on lavapipe) instead of sampled textures. */
   readonly storageTextures: boolean;
   /** log2 of the textures' width in texels. */
@@ -127,17 +142,27 @@ const COMP = ['x', 'y', 'z', 'w'];
  */
 export function textureMatmulSource(cfg: TextureMatmulConfig, walk: WalkSig): string {
   const { tm, tn, sg, aFormat, bFormat, wShift } = validTextureConfig(cfg);
-  const texType = cfg.storageTextures ? 'texture_storage_2d<rgba32float, read>' : 'texture_2d<f32>';
+  const texType = (t: TexelType): string => {
+    if (cfg.storageTextures) return `texture_storage_2d<${TEXEL_FORMAT[t]}, read>`;
+    return t === 'bf16' ? 'texture_2d<u32>' : 'texture_2d<f32>';
+  };
   const mask = `${(1 << wShift) - 1}u`;
-  const fetch = (t: string, at: string): string => {
+  const fetch = (t: 'At' | 'Bt', at: string): string => {
     const xy = `vec2u((${at}) & ${mask}, (${at}) >> ${wShift}u)`;
-    return cfg.storageTextures ? `textureLoad(${t}, ${xy})` : `textureLoad(${t}, ${xy}, 0)`;
+    const load = cfg.storageTextures ? `textureLoad(${t}, ${xy})` : `textureLoad(${t}, ${xy}, 0)`;
+    return (t === 'At' ? cfg.aTexel : cfg.bTexel) === 'bf16' ? `peft_texel_bf16(${load})` : load;
   };
   const L: string[] = [];
   // `enable subgroups;` must come first, before the header's own directives and declarations
   L.push(`enable subgroups;\n${header([cfg.out], TEXTURE_MATMUL_WORDS + walkWordCount(walk))}`);
-  L.push(`@group(0) @binding(1) var At: ${texType};
-@group(0) @binding(2) var Bt: ${texType};
+  if (cfg.aTexel === 'bf16' || cfg.bTexel === 'bf16') {
+    // a bf16 is the high half of the f32 with the same bits
+    L.push(`fn peft_texel_bf16(v: vec4u) -> vec4f {
+  return vec4f(bitcast<f32>(v.x << 16u), bitcast<f32>(v.x & 0xffff0000u), bitcast<f32>(v.y << 16u), bitcast<f32>(v.y & 0xffff0000u));
+}`);
+  }
+  L.push(`@group(0) @binding(1) var At: ${texType(cfg.aTexel ?? 'f32')};
+@group(0) @binding(2) var Bt: ${texType(cfg.bTexel ?? 'f32')};
 @group(0) @binding(3) ${cfg.texelOut ? 'var C: texture_storage_2d<rgba32float, write>' : `var<storage, read_write> C: array<${cfg.out}>`};
 @compute @workgroup_size(${sg})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {

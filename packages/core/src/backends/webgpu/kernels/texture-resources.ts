@@ -1,7 +1,22 @@
-/** Texel formats of the operand textures: four floats, or one packed word (4-bit weights). */
-export type OperandTextureFormat = 'rgba32float' | 'r32uint';
+/**
+ * Texel formats of the operand textures: four f32, four f16, four bf16 in two words, or one packed
+ * word (4-bit weights).
+ */
+export type OperandTextureFormat = 'rgba32float' | 'rgba16float' | 'rg32uint' | 'r32uint';
 
-const TEXEL_BYTES: Readonly<Record<OperandTextureFormat, number>> = { rgba32float: 16, r32uint: 4 };
+const TEXEL_BYTES: Readonly<Record<OperandTextureFormat, number>> = { rgba32float: 16, rgba16float: 8, rg32uint: 8, r32uint: 4 };
+
+/**
+ * Bytes of one texel of `format`.
+ *
+ * @example
+ * ```ts
+ * texelBytes('rg32uint'); // 8
+ * ```
+ */
+export function texelBytes(format: OperandTextureFormat): number {
+  return TEXEL_BYTES[format];
+}
 
 /** Bytes of operand textures kept per device for reuse. */
 const MAX_POOLED_TEXTURE_BYTES = 256 << 20;
