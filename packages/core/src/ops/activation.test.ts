@@ -7,6 +7,7 @@ import { gelu64, reduceAxes, rowwise } from '../test-support/reference-math.js';
 import { gelu, logSoftmax, silu, softmax } from './activation.js';
 import { fromArray } from './creation.js';
 import { transpose } from './views.js';
+import { tidy } from '../scope.js';
 
 const backends = await testOpBackends();
 
@@ -87,10 +88,22 @@ describe.each(backends)('activations on $name', ({ backend }) => {
       for (const s of reduceAxes(q, [5, 301], [1], (xs) => xs.reduce((a, b) => a + b, 0))) expect(s).toBeCloseTo(1, 5);
     });
 
-    it('handle -Infinity entries (masked logits) without NaN', async () => {
+    it('handle -Infinity entries (masked logits) without NaN, in rows of any length', async () => {
       const x = host([0, -Infinity, 1, -Infinity, 2, 3], [2, 3]);
       await checkOp(backend, (t) => softmax(t), [x], { expected: ([v]) => rowwise(v, 3, softmaxRow), atol: 1e-7 });
       await checkOp(backend, (t) => logSoftmax(t), [x], { expected: ([v]) => rowwise(v, 3, logSoftmaxRow), rtol: 1e-6 });
+      // rows of 8 (read four at a time on WebGPU): a causal mask's -Infinity tail, and a row whose max is last
+      const y = host([0.5, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, 1, 2, 3, 4, 5, 6, 7, 40], [2, 8]);
+      await checkOp(backend, (t) => softmax(t), [y], { expected: ([v]) => rowwise(v, 8, softmaxRow), atol: 1e-7 });
+      await checkOp(backend, (t) => logSoftmax(t), [y], { expected: ([v]) => rowwise(v, 8, logSoftmaxRow), rtol: 1e-6 });
+    });
+
+    it('propagate a NaN to its whole row only, wherever it sits in the row', async () => {
+      for (const n of [3, 8]) {
+        const vals = Array.from({ length: 3 * n }, (_, i) => (i === n + 2 ? NaN : i / 7));
+        const got = await tidy(() => softmax(fromArray(vals, [3, n], { backend }))).data();
+        for (let i = 0; i < 3 * n; i++) expect(Number.isNaN(got[i]), `n ${n} element ${i}`).toBe(Math.floor(i / n) === 1);
+      }
     });
 
     it('read a transposed view', async () => {

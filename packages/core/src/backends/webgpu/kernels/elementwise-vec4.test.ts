@@ -48,6 +48,13 @@ describe('vec4BinaryKernel', () => {
     expect(vec4BinaryKernel('add', view(scalarOf(s, 1)), view(scalarOf(s, 2)), s)).toBeNull();
   });
 
+  it('walks strided views and general broadcasts four at a time when each innermost axis is contiguous', () => {
+    const heads = permuted('f32', [4, 32, 3, 64], [0, 2, 1, 3]); // [4, 3, 32, 64], a head split
+    const table: HostView = { ...dense('f32', [4, 32, 64]), shape: [4, 3, 32, 64], strides: [2048, 0, 64, 1] };
+    expect(vec4BinaryKernel('mul', view(heads), view(table), [4, 3, 32, 64])?.key).toMatch(/^vec4-mul:walk:/);
+    expect(vec4BinaryKernel('mul', view(permuted('f32', [4, 32, 3, 62], [0, 2, 1, 3])), view(dense('f32', [4, 3, 32, 62])), [4, 3, 32, 62])).toBeNull();
+  });
+
   it('copies four words at a time only where the last axis stays contiguous and aligned', () => {
     expect(vec4CopyKernel(view(permuted('f32', [8, 64, 4, 32], [0, 2, 1, 3])))).not.toBeNull();
     expect(vec4CopyKernel(view(permuted('f32', [64, 8, 16], [0, 2, 1])))).toBeNull();
@@ -103,7 +110,7 @@ describe.each(gpus)('four-wide binary kernels on $name', ({ gpu }) => {
     }
   });
 
-  it.each(OPS)('%s matches the CPU for whole, bias-like, scalar and offset operands on either side', async (op) => {
+  it.each(OPS)('%s matches the CPU for whole, bias-like, scalar, offset and strided operands on either side', async (op) => {
     const s = [8, 64, 24];
     const cases: [string, HostView, HostView][] = [
       ['whole, whole', dense('f32', s, 1), dense('f32', s, 2)],
@@ -113,6 +120,9 @@ describe.each(gpus)('four-wide binary kernels on $name', ({ gpu }) => {
       ['scalar, whole', scalarOf(s, 9), dense('f32', s, 10)],
       ['offset, offset', offsetOf(s, 8, 11), offsetOf(s, 4, 12)],
       ['long', dense('f32', [8, 64, 512], 13), rowOf([8, 64, 512], 1, 14)],
+      // RoPE: heads split from a projection times a [batch, time, dim] table repeated over heads
+      ['strided, broadcast', permuted('f32', [4, 32, 3, 64], [0, 2, 1, 3], 15), { ...dense('f32', [4, 32, 64], 16), shape: [4, 3, 32, 64], strides: [2048, 0, 64, 1] }],
+      ['broadcast, strided at an offset', { ...dense('f32', [8 + 64 * 24], 17), shape: s, strides: [0, 24, 1], offset: 8 }, permuted('f32', [64, 8, 24], [1, 0, 2], 18)],
     ];
     for (const [label, a, b] of cases) {
       const data = op === 'div' ? b.data.map((v) => (Math.abs(v) < 0.1 ? 0.5 : v)) : b.data;
