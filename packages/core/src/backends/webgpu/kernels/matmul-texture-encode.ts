@@ -2,8 +2,8 @@ import { type Bindable, bindingResource } from '../buffer-window.js';
 import type { View } from '../../../backend-interface.js';
 import { contiguousStrides, shapeSize } from '../../../shape.js';
 import { type TexelFormat, type TexelType, type TextureMatmulConfig, textureMatmulGrid, textureMatmulSource, textureMatmulWords } from './matmul-texture.js';
-import { type PackPlane, texelCopyPlan, texelTransposeSource, texelTransposeWords, texturePackSource, texturePackWords } from './matmul-texture-pack.js';
-import { collapse, planWalk } from './strided-walk.js';
+import { type PackPlane, texelCopyPlan, texturePackSource, texturePackWords } from './matmul-texture-pack.js';
+import { planWalk } from './strided-walk.js';
 import { type OperandTextureFormat, type TextureResources, texelBytes, textureResourcesOf } from './texture-resources.js';
 import { MAX_GRID } from './wgsl.js';
 import { matmulOutDType } from './matmul-dtype.js';
@@ -97,19 +97,6 @@ export function planTextureOperand(v: View, which: 'a' | 'b', batchShape: readon
 
 let sampledOnly = false;
 let rowsFirst: boolean | undefined;
-let kMajorTranspose = true;
-
-/**
- * Turns the texel transpose of a k-major B (when A is k-major too) off or on; for benchmarks.
- *
- * @example
- * ```ts
- * setTextureTranspose(false);
- * ```
- */
-export function setTextureTranspose(on: boolean): void {
-  kMajorTranspose = on;
-}
 
 /**
  * Overrides which tile order the texture matmul dispatches (undefined restores the automatic
@@ -175,42 +162,6 @@ function stage(runner: TextureRunner, res: TextureResources, p: OperandPlan, v: 
 }
 
 /**
- * When both operands are k-major (`mn4`), the kernel would stream one of them a texture row per k
- * (a new page every few k on a CPU); instead B's copied texels are turned k-packed by a texel
- * transpose. Returns B's new plan and records the pass, or returns null (nothing recorded) when B
- * is not such a copy or its batches do not form one axis.
- */
-function transposeB(runner: TextureRunner, res: TextureResources, pb: OperandPlan, src: GPUTexture, n: number, k: number, batchShape: readonly number[]): { plan: OperandPlan; tex: GPUTexture } | null {
-  const c = collapse(batchShape, [pb.batchStrides]);
-  if (c.shape.length > 1) return null;
-  const broadcast = c.shape.length === 0 || c.strides[0][0] === 0;
-  const batches = broadcast ? 1 : c.shape[0];
-  if (batches > MAX_GRID) return null;
-  const kbs = Math.ceil(k / 4);
-  const tex = res.acquireTexture(batches * n * kbs);
-  if (!tex) return null;
-  const pass = res.pipelineFor(`transpose:${res.wShift}`, () => texelTransposeSource(res.wShift));
-  const words = texelTransposeWords({ n, k, rowStride: pb.rowStride, batches, batchStride: broadcast ? 0 : c.strides[0][0] });
-  const group = runner.device.createBindGroup({
-    layout: pass.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: res.uniform(words) } },
-      { binding: 1, resource: src.createView() },
-      { binding: 2, resource: tex.createView() },
-    ],
-  });
-  runner.encode((enc) => {
-    const p = enc.beginComputePass();
-    p.setPipeline(pass);
-    p.setBindGroup(0, group);
-    p.dispatchWorkgroups(Math.ceil(Math.ceil(n / 4) / 64), kbs, batches);
-    p.end();
-  }, 'matmul-texture transpose');
-  const batchStrides = broadcast ? batchShape.map(() => 0) : contiguousStrides(batchShape).map((s) => s * n * kbs);
-  return { plan: { format: 'k4', texel: 'f32', texture: 'rgba32float', texels: batches * n * kbs, copyFrom: null, pack: null, rowStride: kbs, batchStrides }, tex };
-}
-
-/**
  * Records `out = a @ b` with the texture-packed kernel: each operand is copied or packed into a
  * texture, then the kernel runs. Returns false (recording nothing) when an operand does not fit the
  * device's texture limits or the packer; the caller then uses another kernel.
@@ -248,12 +199,6 @@ export function encodeTextureMatmul(
   }
   stage(runner, res, pa, a, aBuf, ta);
   stage(runner, res, pb, b, bBuf, tb);
-  let [planB, texB] = [pb, tb];
-  // the transpose reads float texels (f32 or f16) and writes f32 ones
-  if (pa.format === 'mn4' && pb.format === 'mn4' && pb.copyFrom !== null && pb.texel !== 'bf16' && kMajorTranspose) {
-    const t = transposeB(runner, res, pb, tb, n, k, batchShape);
-    if (t) [planB, texB] = [t.plan, t.tex];
-  }
   const outTexels = (batches * m * n) / 4;
   const outDtype = matmulOutDType(a, b);
   const tc = outDtype === 'f32' && n % 4 === 0 && base.tn % 4 === 0 ? res.acquireTexture(outTexels) : null;
@@ -261,25 +206,25 @@ export function encodeTextureMatmul(
     ...base,
     texelOut: tc !== null,
     tm: pa.format === 'mn4' ? Math.ceil(base.tm / (4 * base.sg)) * 4 * base.sg : base.tm,
-    tn: planB.format === 'mn4' ? Math.ceil(base.tn / 4) * 4 : base.tn,
+    tn: pb.format === 'mn4' ? Math.ceil(base.tn / 4) * 4 : base.tn,
     aFormat: pa.format,
-    bFormat: planB.format,
+    bFormat: pb.format,
     aTexel: pa.texel,
-    bTexel: planB.texel,
+    bTexel: pb.texel,
     wShift: res.wShift,
-    rowsFirst: rowsFirst ?? planB.format === 'mn4',
+    rowsFirst: rowsFirst ?? pb.format === 'mn4',
     storageTextures: res.readOnlyStorage && !sampledOnly,
     out: outDtype === 'f16' ? 'f16' : 'f32',
   };
   const walk = planWalk(batchShape, [
     { strides: pa.batchStrides, offset: 0 },
-    { strides: planB.batchStrides, offset: 0 },
+    { strides: pb.batchStrides, offset: 0 },
   ]);
   const kernel = res.pipelineFor(`matmul:${JSON.stringify([cfg, walk.sig])}`, () => textureMatmulSource(cfg, walk.sig));
-  const [viewA, viewB] = [ta.createView(), texB.createView()];
+  const [viewA, viewB] = [ta.createView(), tb.createView()];
   for (let z = 0; z < batches; z += MAX_GRID) {
     const count = Math.min(MAX_GRID, batches - z);
-    const words = [...textureMatmulWords({ m, n, k, zBase: z, aStride: pa.rowStride, bStride: planB.rowStride }), ...walk.words];
+    const words = [...textureMatmulWords({ m, n, k, zBase: z, aStride: pa.rowStride, bStride: pb.rowStride }), ...walk.words];
     const group = runner.device.createBindGroup({
       layout: kernel.getBindGroupLayout(0),
       entries: [
@@ -311,6 +256,5 @@ export function encodeTextureMatmul(
   }
   res.releaseTexture(ta);
   res.releaseTexture(tb);
-  if (texB !== tb) res.releaseTexture(texB);
   return true;
 }

@@ -89,7 +89,7 @@ describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
     expect(await compare(gpu, a, b, 'f32')).toBeLessThan(1e-5);
   });
 
-  it('turns a k-major B k-packed when A is k-major too, batched or broadcast', async () => {
+  it('multiplies a k-major A by a k-major B, batched or broadcast', async () => {
     forceMatmulKernel('texture');
     // A [2, 36, 21] as the transpose of [2, 21, 36]; B [2, 21, 44] row-major, then shared by both batches
     const a = permuted('f32', [2, 21, 36], [0, 2, 1], 13);
