@@ -43,12 +43,14 @@ describe('matmul kernel selection', () => {
     expect(chooseMatmulKernel(gpu, 4096, 8, 768, 'f32')).toBe('register');
   });
 
-  it('narrows the texture tile for narrow or short outputs and lengthens it for tall ones', () => {
-    expect(textureTile(8, 512, 1024)).toEqual({ tm: 32, tn: 4, sg: 8 });
-    expect(textureTile(8, 4096, 768)).toEqual({ tm: 64, tn: 4, sg: 8 });
+  it('widens the texture tile for wide outputs, narrows it for narrow or short ones and lengthens it for tall narrow ones', () => {
+    expect(textureTile(8, 512, 1024)).toEqual({ tm: 32, tn: 8, sg: 8 });
+    expect(textureTile(8, 4096, 768)).toEqual({ tm: 32, tn: 8, sg: 8 });
+    expect(textureTile(8, 512, 64)).toEqual({ tm: 32, tn: 4, sg: 8 });
+    expect(textureTile(8, 4096, 64)).toEqual({ tm: 64, tn: 4, sg: 8 });
     expect(textureTile(8, 4096, 8)).toEqual({ tm: 64, tn: 1, sg: 8 });
     expect(textureTile(8, 100, 16)).toEqual({ tm: 32, tn: 2, sg: 8 });
-    expect(textureTile(8, 12, 1024)).toEqual({ tm: 16, tn: 4, sg: 8 });
+    expect(textureTile(8, 12, 1024)).toEqual({ tm: 16, tn: 8, sg: 8 });
   });
 });
 

@@ -69,6 +69,17 @@ describe.each(gpus)('texture-packed matmul on $name', ({ gpu }) => {
     expect(await compare(gpu, a, b, 'f32')).toBeLessThan(1e-5);
   });
 
+  it('handles the wide 8-column tile with partial row and column tiles in every operand layout', async () => {
+    forceMatmulKernel('texture', { tm: 32, tn: 8 });
+    for (const la of ['row', 'col'] as const) {
+      for (const lb of ['row', 'col'] as const) {
+        const [a, b] = operands('f32', 45, 36, 132, la, lb, 41);
+        expect(await compare(gpu, a, b, 'f32'), `${la}/${lb}`).toBeLessThan(1e-5);
+      }
+    }
+    expect(await compare(gpu, dense('f32', [37, 64], 42), permuted('bf16', [150, 64], [1, 0], 43), 'f32'), 'bf16 weight').toBeLessThan(1e-5);
+  });
+
   it('broadcasts a stride-0 batch operand on either side', async () => {
     forceMatmulKernel('texture');
     const [m, k, n] = [19, 64, 23];
