@@ -1,7 +1,7 @@
 /**
  * `pnpm bench [names…] [--quick] [--json] [--backend cpu|webgpu]`
  * `pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]` (see side-by-side/run.ts)
- * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing]` (see real-models/run.ts)
+ * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing] [--baseline DIR]` (see real-models/run.ts)
  *
  * Runs every `bench/*.bench.ts` (or the named ones) on each backend, prints a table per benchmark (or,
  * with `--json`, one JSON object per row on stdout) and writes the run to bench/results/.
@@ -50,7 +50,7 @@ if (names[0] === 'real-models' && flags.profile) {
 
 if (names[0] === 'real-models') {
   const { runRealModels } = await import('./real-models/run.js');
-  await runRealModels({ quick: flags.quick, json: flags.json, models: flags.models, rounds: flags.rounds ? Number(flags.rounds) : undefined, f32Weights: flags['f32-weights'], gradientCheckpointing: flags['gradient-checkpointing'] });
+  await runRealModels({ quick: flags.quick, json: flags.json, models: flags.models, rounds: flags.rounds ? Number(flags.rounds) : undefined, f32Weights: flags['f32-weights'], gradientCheckpointing: flags['gradient-checkpointing'], baseline: flags.baseline });
   process.exit(0);
 }
 
@@ -68,7 +68,7 @@ const all = await loadBenches();
 if (flags.help) {
   console.log('pnpm bench [names...] [--quick] [--json] [--backend cpu|webgpu]');
   console.log('pnpm bench side-by-side [--quick] [--json] [--write-docs] [--rounds N] [--profile] [--baseline DIR]   @peft vs tfjs-webgpu vs PyTorch (and another checkout\'s @peft)');
-  console.log('pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing]   LoRA/QLoRA steps on real-size checkpoints, @peft vs PyTorch + PEFT (--f32-weights: also @peft with the weights widened to f32; --profile: one step per model by kernel family)\n');
+  console.log('pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing] [--baseline DIR]   LoRA/QLoRA steps on real-size checkpoints, @peft vs PyTorch + PEFT (--f32-weights: also @peft with the weights widened to f32; --baseline: also the @peft of another checkout, interleaved; --profile: one step per model by kernel family)\n');
   for (const b of all) console.log(`  ${b.name.padEnd(12)} ${b.description}`);
   process.exit(0);
 }

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing]`
+ * `pnpm bench real-models [--quick] [--json] [--models a,b] [--rounds N] [--f32-weights] [--gradient-checkpointing] [--baseline DIR]`
  *
  * LoRA training steps on real-size models (the checkpoints of tools/real-models.py: GPT-2 small,
  * SmolLM2-135M, Qwen2.5-0.5B, Llama-3.2-1B shapes), r 8 on q/v (GPT-2: c_attn), AdamW, batch 4 × 256
@@ -8,10 +8,14 @@
  * `side-by-side` does. Per model and peer: ms/step, tokens/s, peak RSS, peak device bytes, and the
  * per-round ratio against @peft. `--f32-weights` adds a third peer, @peft with the checkpoint's bf16
  * weights widened to f32 at load (`dtype: 'f32'`: how @peft held them before), to show what keeping
- * them 16-bit saves in the same run. `--gradient-checkpointing` turns it on in every peer. Then one QLoRA row: the 1B model with an NF4 base, @peft only
+ * them 16-bit saves in the same run. `--baseline DIR` adds the @peft of another checkout (its own
+ * bench/real-models/peft-child.ts), interleaved: before and after a change in one sitting.
+ * `--gradient-checkpointing` turns it on in every peer. Then one QLoRA row: the 1B model with an NF4 base, @peft only
  * (PyTorch has no 4-bit path on the CPU). Writes the run to bench/results/.
  */
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeResults } from '../report.js';
 import { createChildPeer } from '../side-by-side/child-peer.js';
@@ -33,6 +37,8 @@ export interface RealModelsOptions {
   readonly f32Weights?: boolean;
   /** Gradient checkpointing on in every peer (each layer recomputed in the backward). */
   readonly gradientCheckpointing?: boolean;
+  /** Another checkout whose @peft runs as one more peer, interleaved (`--baseline DIR`). */
+  readonly baseline?: string;
 }
 
 /** One row of the table: a model, a workload (`lora` or `qlora`) and a peer. */
@@ -138,6 +144,12 @@ export async function runRealModels(opts: RealModelsOptions): Promise<RealModels
     name: '@peft webgpu f32 weights',
     make: () => createChildPeer('@peft webgpu f32 weights', process.execPath, ['--conditions=@peft/source', '--import', 'tsx', PEFT_CHILD, childWorkload(folder, w, false, 'f32')]),
   });
+  const baselineChild = opts.baseline ? join(resolve(opts.baseline), 'bench/real-models/peft-child.ts') : undefined;
+  if (baselineChild && !existsSync(baselineChild)) throw new Error(`real-models --baseline: ${baselineChild} does not exist (expected a checkout of this repository with its dependencies installed)`);
+  const baseline = (folder: string): PeerMaker => ({
+    name: '@peft baseline',
+    make: () => createChildPeer('@peft baseline', process.execPath, ['--conditions=@peft/source', '--import', 'tsx', baselineChild!, childWorkload(folder, w)]),
+  });
   const torch = (folder: string): PeerMaker => ({ name: 'pytorch cpu', make: () => createChildPeer('pytorch cpu', PYTHON, [TORCH_CHILD, childWorkload(folder, w)]) });
 
   const rows: RealModelsRow[] = [];
@@ -150,7 +162,7 @@ export async function runRealModels(opts: RealModelsOptions): Promise<RealModels
       continue;
     }
     const folder = modelFolder(m.name);
-    const makers = [node(folder), ...(opts.f32Weights ? [wide(folder)] : []), ...(noTorch ? [] : [torch(folder)])];
+    const makers = [node(folder), ...(baselineChild ? [baseline(folder)] : []), ...(opts.f32Weights ? [wide(folder)] : []), ...(noTorch ? [] : [torch(folder)])];
     rows.push(...(await measureModel(m.name, 'lora', makers, w, rounds)));
   }
   if (models.some((m) => m.name === QLORA_MODEL) && !missingCheckpoint(QLORA_MODEL)) {
