@@ -99,9 +99,10 @@ export function chooseMatmulKernel(p: MatmulDeviceProfile, m: number, n: number,
  * ```
  */
 export function textureTile(sg: number, m: number, n: number): { tm: number; tn: number; sg: number } {
-  // measured on lavapipe, interleaved (min of 5): 32 x 8 against 64 x 4 on SmolLM2's 1024-token
-  // products x·Wᵀ 1024x576x1536 48 vs 46 ms, g·W 1024x1536x576 54 vs 61, 1024x576x192 5.0 vs 6.4,
-  // 1024x192x576 6.5 vs 8.1, 512x576x1536 21.5 vs 28.6
+  // measured on lavapipe, interleaved (min of 5 rounds): 32 x 8 against 64 x 4 ties on SmolLM2's
+  // large 1024-token products (x·Wᵀ 1024x576x1536 48 vs 46 ms, g·W 1024x1536x576 54 vs 61, within
+  // the noise between runs) and wins on the smaller ones (1024x576x192 5.0 vs 6.4 ms, 1024x192x576
+  // 6.5 vs 8.1, 512x576x1536 21.5 vs 28.6)
   const tn = n <= sg ? 1 : n <= 2 * sg ? 2 : n < 16 * sg ? 4 : 8;
   // taller tiles fetch B less often per product (about 10-20% on lavapipe for m = 4096 with 4
   // columns per lane) but waste more on short outputs and take longer to compile
