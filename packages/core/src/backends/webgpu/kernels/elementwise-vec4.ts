@@ -151,15 +151,13 @@ export function vec4CopyKernel(x: View): Kernel | null {
   const n = shapeSize(x.shape);
   if (x.dtype === 'f16' || x.dtype === 'bf16' || r === 0 || n < 4096) return null;
   const last = x.shape[r - 1];
-  if (last % 4 !== 0 || x.strides[r - 1] !== 1 || x.offset % 4 !== 0 || x.strides.some((s, d) => d < r - 1 && s % 4 !== 0)) return null;
+  const words = last % 4 === 0 ? inVec4Words(x, x.shape) : null;
+  if (!words) return null;
   const shape4 = [...x.shape.slice(0, -1), last / 4];
-  const walk = planWalk(shape4, [
-    { strides: [...x.strides.slice(0, -1).map((s) => s / 4), 1], offset: x.offset / 4 },
-    { strides: contiguousStrides(shape4), offset: 0 },
-  ]);
-  const words = [n / 4, ...walk.words];
+  const walk = planWalk(shape4, [words, { strides: contiguousStrides(shape4), offset: 0 }]);
+  const params = [n / 4, ...walk.words];
   const source = (): string =>
-    header(['u32'], words.length) +
+    header(['u32'], params.length) +
     `@group(0) @binding(1) var<storage, read> x: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<u32>>;
 ` +
@@ -168,5 +166,5 @@ export function vec4CopyKernel(x: View): Kernel | null {
     `  out[oo] = x[ox];
 }
 `;
-  return { key: `vec4-copy:${JSON.stringify(walk.sig)}`, source, access: ['read', 'write'], words, grid: grid1d(n / 4, WG) };
+  return { key: `vec4-copy:${JSON.stringify(walk.sig)}`, source, access: ['read', 'write'], words: params, grid: grid1d(n / 4, WG) };
 }
